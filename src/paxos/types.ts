@@ -1,0 +1,116 @@
+// The vocabulary of the protocol core: ballots, commands, log values, messages, Ready.
+// Everything here is plain data so it can cross the wire and the disk unchanged.
+
+export type NodeId = number;
+
+/** (round, node) compared lexicographically; unique per proposer because node is part of it. */
+export interface Ballot {
+  readonly round: number;
+  readonly node: NodeId;
+}
+
+export type Command =
+  | { readonly op: 'set'; readonly key: string; readonly value: string; readonly clientId: string; readonly seq: number }
+  | { readonly op: 'del'; readonly key: string; readonly clientId: string; readonly seq: number }
+  /** A linearizable read goes through the log like a write. */
+  | { readonly op: 'get'; readonly key: string; readonly clientId: string; readonly seq: number };
+
+/** What one slot decides: a batch of commands, or a no-op that fills a hole. */
+export type Value = { readonly kind: 'noop' } | { readonly kind: 'batch'; readonly cmds: readonly Command[] };
+
+/** An acceptor's record: it accepted `value` for `slot` in `ballot`. */
+export interface AcceptedEntry {
+  readonly slot: number;
+  readonly ballot: Ballot;
+  readonly value: Value;
+}
+
+export interface ChosenEntry {
+  readonly slot: number;
+  readonly value: Value;
+}
+
+interface Envelope {
+  readonly from: NodeId;
+  readonly to: NodeId;
+}
+
+export type Message =
+  | (Envelope & { readonly type: 'prepare'; readonly ballot: Ballot; readonly fromSlot: number })
+  | (Envelope & {
+      readonly type: 'promise';
+      readonly ballot: Ballot;
+      readonly fromSlot: number;
+      readonly accepted: readonly AcceptedEntry[];
+    })
+  | (Envelope & { readonly type: 'nack'; readonly ballot: Ballot; readonly promised: Ballot })
+  | (Envelope & {
+      readonly type: 'accept';
+      readonly ballot: Ballot;
+      readonly entries: readonly ChosenEntry[];
+      /** The leader's chosen prefix: every slot below it is chosen. */
+      readonly commitIndex: number;
+    })
+  | (Envelope & { readonly type: 'accepted'; readonly ballot: Ballot; readonly slots: readonly number[] })
+  | (Envelope & { readonly type: 'heartbeat'; readonly ballot: Ballot; readonly commitIndex: number })
+  | (Envelope & { readonly type: 'catchup-req'; readonly fromSlot: number; readonly toSlot: number })
+  | (Envelope & {
+      readonly type: 'catchup-resp';
+      readonly entries: readonly ChosenEntry[];
+      readonly commitIndex: number;
+    });
+
+export type MessageType = Message['type'];
+
+/** What must be on disk before the messages of the same Ready may leave the node. */
+export interface DurableWrite {
+  /** New promised ballot, when it changed. */
+  readonly promised?: Ballot;
+  /** Entries this acceptor accepted (overwrite the slot). */
+  readonly accepted: readonly AcceptedEntry[];
+  /** Chosen values this node holds no matching accepted entry for (learned by catch-up). */
+  readonly chosen: readonly ChosenEntry[];
+  /** New chosen-prefix length, when it grew. */
+  readonly commitIndex?: number;
+}
+
+/** What survives a crash: handed back to a restarted node. */
+export interface DurableState {
+  readonly promised: Ballot;
+  readonly accepted: readonly AcceptedEntry[];
+  readonly chosen: readonly ChosenEntry[];
+  readonly commitIndex: number;
+}
+
+export type Role = 'follower' | 'candidate' | 'leader';
+
+/** Things worth telling a human about; the runtime turns them into NDJSON events. */
+export type CoreEvent =
+  | { readonly type: 'role'; readonly role: Role; readonly ballot: Ballot }
+  | { readonly type: 'election-started'; readonly ballot: Ballot }
+  | { readonly type: 'leader-seen'; readonly leader: NodeId; readonly ballot: Ballot }
+  | { readonly type: 'nacked'; readonly ballot: Ballot; readonly promised: Ballot }
+  | { readonly type: 'catchup'; readonly fromSlot: number; readonly toSlot: number; readonly peer: NodeId };
+
+/** Proof that a Ready's durable write is on disk. Only a storage layer should mint one. */
+export interface PersistReceipt {
+  readonly readyId: number;
+  readonly __persisted: true;
+}
+
+export function persistReceipt(readyId: number): PersistReceipt {
+  return { readyId, __persisted: true };
+}
+
+export interface Ready {
+  readonly id: number;
+  /** Persist this (one atomic, synced batch) first. */
+  readonly write: DurableWrite;
+  /** Newly chosen entries, contiguous and in slot order: apply them to the state machine. */
+  readonly committed: readonly ChosenEntry[];
+  readonly events: readonly CoreEvent[];
+  /** The messages may be taken only with the receipt of this Ready's write. */
+  messages(receipt: PersistReceipt): readonly Message[];
+}
+
+export const ZERO_BALLOT: Ballot = Object.freeze({ round: 0, node: 0 });
