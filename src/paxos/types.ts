@@ -41,7 +41,10 @@ export type Message =
       readonly type: 'promise';
       readonly ballot: Ballot;
       readonly fromSlot: number;
+      /** Accepted entries at or after max(fromSlot, commitIndex): below its commitIndex all are chosen. */
       readonly accepted: readonly AcceptedEntry[];
+      /** The acceptor's chosen prefix; the new leader catches up below it instead of re-proposing. */
+      readonly commitIndex: number;
     })
   | (Envelope & { readonly type: 'nack'; readonly ballot: Ballot; readonly promised: Ballot })
   | (Envelope & {

@@ -1,0 +1,731 @@
+import { paxosAcceptor, type AcceptorPolicy } from './acceptor-policy.js';
+import { assert } from './assert.js';
+import { ballotEquals, compareBallots, maxBallot } from './ballot.js';
+import { quorumSize } from './quorum.js';
+import type { Rng } from './rng.js';
+import {
+  ZERO_BALLOT,
+  type AcceptedEntry,
+  type Ballot,
+  type ChosenEntry,
+  type Command,
+  type CoreEvent,
+  type DurableState,
+  type Message,
+  type NodeId,
+  type PersistReceipt,
+  type Ready,
+  type Role,
+  type Value,
+} from './types.js';
+import { NOOP, valuesEqual } from './value.js';
+
+export interface PaxosConfig {
+  readonly id: NodeId;
+  /** Every node id of the cluster, this one included. */
+  readonly nodes: readonly NodeId[];
+  readonly rng: Rng;
+  /** What this node had on disk, when it restarts. */
+  readonly restored?: DurableState;
+  /**
+   * How many chosen entries the caller has already applied to its state machine. The first
+   * ready() emits the restored chosen prefix from here on, so a restarted node replays its log
+   * by applying `committed` like any other.
+   */
+  readonly appliedIndex?: number;
+  readonly electionTicksMin?: number;
+  readonly electionTicksMax?: number;
+  readonly heartbeatTicks?: number;
+  readonly retransmitTicks?: number;
+  readonly catchupTicks?: number;
+  /** Slots proposed but not yet chosen, at most: the pipeline window. */
+  readonly maxInflightSlots?: number;
+  readonly maxBatchCommands?: number;
+  readonly maxQueuedCommands?: number;
+  readonly maxEntriesPerMessage?: number;
+  readonly acceptor?: AcceptorPolicy;
+}
+
+interface Proposal {
+  readonly value: Value;
+  readonly acks: Set<NodeId>;
+  sentTick: number;
+}
+
+interface PendingWrite {
+  promised: Ballot | undefined;
+  accepted: Map<number, AcceptedEntry>;
+  chosen: Map<number, ChosenEntry>;
+  commitIndex: number | undefined;
+}
+
+const MAX_EVENTS_BUFFERED = 256;
+
+function emptyWrite(): PendingWrite {
+  return { promised: undefined, accepted: new Map(), chosen: new Map(), commitIndex: undefined };
+}
+
+/**
+ * One Multi-Paxos replica as a deterministic state machine (proposer, acceptor and learner).
+ * Inputs: tick(), step(message), propose(command). Output: ready(), whose durable write must be
+ * persisted before its messages are sent (the Ready hands them out only against a receipt).
+ * No I/O, no clock, no randomness but the injected Rng.
+ */
+export class PaxosNode {
+  readonly id: NodeId;
+  private readonly nodes: readonly NodeId[];
+  private readonly peers: readonly NodeId[];
+  private readonly quorum: number;
+  private readonly rng: Rng;
+  private readonly policy: AcceptorPolicy;
+
+  private readonly electionTicksMin: number;
+  private readonly electionTicksMax: number;
+  private readonly heartbeatTicks: number;
+  private readonly retransmitTicks: number;
+  private readonly catchupTicks: number;
+  private readonly maxInflightSlots: number;
+  private readonly maxBatchCommands: number;
+  private readonly maxQueuedCommands: number;
+  private readonly maxEntriesPerMessage: number;
+
+  // Acceptor state (durable).
+  private promisedBallot: Ballot;
+  private readonly accepted = new Map<number, AcceptedEntry>();
+  // Learner state: chosen values and the contiguous chosen prefix [0, commit).
+  private readonly chosen = new Map<number, Value>();
+  private commit = 0;
+  private emitted: number;
+  private highestSlot = -1;
+
+  // Proposer state (volatile).
+  private roleNow: Role = 'follower';
+  private myBallot: Ballot = ZERO_BALLOT;
+  private highestSeen: Ballot;
+  private leaderId: NodeId | null = null;
+  private readonly promises = new Map<NodeId, { accepted: readonly AcceptedEntry[]; commitIndex: number }>();
+  private prepareFrom = 0;
+  private readonly proposals = new Map<number, Proposal>();
+  private queue: Command[] = [];
+  private nextSlot = 0;
+  private readonly lastHeard = new Map<NodeId, number>();
+  private leaderSinceTick = 0;
+
+  // Timers, in ticks.
+  private now = 0;
+  private electionElapsed = 0;
+  private electionTimeout: number;
+  private heartbeatElapsed = 0;
+  private leaderCommitSeen = 0;
+  private catchup: { peer: NodeId; sentTick: number } | null = null;
+  private catchupPeerHint: NodeId | null = null;
+
+  // Output buffers, drained by ready().
+  private write: PendingWrite = emptyWrite();
+  private outbox: Message[] = [];
+  private events: CoreEvent[] = [];
+  private readyCount = 0;
+  private outstanding: number | null = null;
+
+  constructor(cfg: PaxosConfig) {
+    assert(cfg.nodes.includes(cfg.id), `node ${cfg.id} is not in the cluster ${cfg.nodes.join(',')}`);
+    assert(new Set(cfg.nodes).size === cfg.nodes.length, 'cluster node ids must be unique');
+    assert(cfg.nodes.every((n) => Number.isInteger(n) && n > 0), 'node ids are positive integers');
+    this.id = cfg.id;
+    this.nodes = [...cfg.nodes].sort((a, b) => a - b);
+    this.peers = this.nodes.filter((n) => n !== cfg.id);
+    this.quorum = quorumSize(this.nodes.length);
+    this.rng = cfg.rng;
+    this.policy = cfg.acceptor ?? paxosAcceptor;
+    this.electionTicksMin = cfg.electionTicksMin ?? 10;
+    this.electionTicksMax = cfg.electionTicksMax ?? 20;
+    this.heartbeatTicks = cfg.heartbeatTicks ?? 2;
+    this.retransmitTicks = cfg.retransmitTicks ?? 4;
+    this.catchupTicks = cfg.catchupTicks ?? 6;
+    this.maxInflightSlots = cfg.maxInflightSlots ?? 256;
+    this.maxBatchCommands = cfg.maxBatchCommands ?? 256;
+    this.maxQueuedCommands = cfg.maxQueuedCommands ?? 10_000;
+    this.maxEntriesPerMessage = cfg.maxEntriesPerMessage ?? 512;
+    assert(this.electionTicksMin > this.heartbeatTicks, 'election timeout must exceed the heartbeat interval');
+    assert(this.electionTicksMax >= this.electionTicksMin, 'electionTicksMax >= electionTicksMin');
+
+    const restored = cfg.restored;
+    this.promisedBallot = restored?.promised ?? ZERO_BALLOT;
+    this.highestSeen = this.promisedBallot;
+    if (restored) this.restore(restored);
+    this.emitted = cfg.appliedIndex ?? 0;
+    assert(this.emitted <= this.commit, `appliedIndex ${this.emitted} is beyond the chosen prefix ${this.commit}`);
+    this.electionTimeout = this.randomElectionTimeout();
+  }
+
+  private restore(state: DurableState): void {
+    for (const e of state.accepted) {
+      assert(compareBallots(e.ballot, this.promisedBallot) <= 0, `restored slot ${e.slot} accepted above the promise`);
+      this.accepted.set(e.slot, e);
+      this.highestSlot = Math.max(this.highestSlot, e.slot);
+    }
+    for (const e of state.chosen) {
+      this.chosen.set(e.slot, e.value);
+      this.highestSlot = Math.max(this.highestSlot, e.slot);
+    }
+    for (let s = 0; s < state.commitIndex; s++) {
+      if (this.chosen.has(s)) continue;
+      const a = this.accepted.get(s);
+      assert(a !== undefined, `restored chosen prefix ${state.commitIndex} lacks slot ${s}`);
+      this.chosen.set(s, a.value);
+    }
+    this.commit = state.commitIndex;
+    this.advanceCommit();
+  }
+
+  // ---- read-only views -------------------------------------------------------------------
+
+  get role(): Role {
+    return this.roleNow;
+  }
+  /** The ballot this node proposes with when leading, else the highest one it has seen. */
+  get ballot(): Ballot {
+    return this.roleNow === 'follower' ? this.highestSeen : this.myBallot;
+  }
+  get promised(): Ballot {
+    return this.promisedBallot;
+  }
+  get commitIndex(): number {
+    return this.commit;
+  }
+  get leader(): NodeId | null {
+    return this.leaderId;
+  }
+  get lastSlot(): number {
+    return this.highestSlot;
+  }
+  get queuedCommands(): number {
+    return this.queue.length;
+  }
+  get inflightSlots(): number {
+    return this.proposals.size;
+  }
+
+  chosenRange(fromSlot: number, toSlot: number): ChosenEntry[] {
+    const out: ChosenEntry[] = [];
+    const end = Math.min(toSlot, this.highestSlot + 1);
+    for (let s = Math.max(0, fromSlot); s < end; s++) {
+      const v = this.chosen.get(s);
+      if (v !== undefined) out.push({ slot: s, value: v });
+    }
+    return out;
+  }
+
+  acceptedRange(fromSlot: number, toSlot: number): AcceptedEntry[] {
+    const out: AcceptedEntry[] = [];
+    const end = Math.min(toSlot, this.highestSlot + 1);
+    for (let s = Math.max(0, fromSlot); s < end; s++) {
+      const a = this.accepted.get(s);
+      if (a !== undefined) out.push(a);
+    }
+    return out;
+  }
+
+  // ---- inputs ----------------------------------------------------------------------------
+
+  tick(): void {
+    this.now += 1;
+    if (this.roleNow === 'leader') {
+      this.tickLeader();
+    } else {
+      this.electionElapsed += 1;
+      if (this.electionElapsed >= this.electionTimeout) this.startElection();
+    }
+    if (this.catchup !== null && this.now - this.catchup.sentTick >= this.catchupTicks) {
+      // The peer did not answer in time: ask another one.
+      const others = this.peers.filter((p) => p !== this.catchup?.peer);
+      this.catchup = null;
+      this.catchupPeerHint = others.length > 0 ? (others[this.rng.int(0, others.length - 1)] ?? null) : null;
+      this.maybeCatchup();
+    }
+  }
+
+  /** Queue a command for the log. False when this node is not the leader or its queue is full. */
+  propose(cmd: Command): boolean {
+    if (this.roleNow !== 'leader') return false;
+    if (this.queue.length >= this.maxQueuedCommands) return false;
+    this.queue.push(cmd);
+    return true;
+  }
+
+  step(msg: Message): void {
+    assert(msg.to === this.id, `message for ${msg.to} stepped into node ${this.id}`);
+    // The runtime validates the wire; here we only refuse what no member of the cluster sends.
+    if (msg.from === this.id || !this.peers.includes(msg.from)) return;
+    switch (msg.type) {
+      case 'prepare':
+        if (msg.ballot.node !== msg.from) return;
+        this.onPrepare(msg.from, msg.ballot, msg.fromSlot);
+        return;
+      case 'promise':
+        this.onPromise(msg.from, msg.ballot, msg.accepted, msg.commitIndex);
+        return;
+      case 'nack':
+        this.onNack(msg.ballot, msg.promised);
+        return;
+      case 'accept':
+        if (msg.ballot.node !== msg.from) return;
+        this.onAccept(msg.from, msg.ballot, msg.entries, msg.commitIndex);
+        return;
+      case 'accepted':
+        this.onAccepted(msg.from, msg.ballot, msg.slots);
+        return;
+      case 'heartbeat':
+        if (msg.ballot.node !== msg.from) return;
+        this.onHeartbeat(msg.from, msg.ballot, msg.commitIndex);
+        return;
+      case 'catchup-req':
+        this.onCatchupRequest(msg.from, msg.fromSlot, msg.toSlot);
+        return;
+      case 'catchup-resp':
+        this.onCatchupResponse(msg.from, msg.entries, msg.commitIndex);
+        return;
+    }
+  }
+
+  // ---- output ----------------------------------------------------------------------------
+
+  hasReady(): boolean {
+    return (
+      this.outbox.length > 0 ||
+      this.events.length > 0 ||
+      this.emitted < this.commit ||
+      this.write.promised !== undefined ||
+      this.write.accepted.size > 0 ||
+      this.write.chosen.size > 0 ||
+      this.write.commitIndex !== undefined ||
+      (this.roleNow === 'leader' && this.queue.length > 0 && this.proposals.size < this.maxInflightSlots)
+    );
+  }
+
+  ready(): Ready {
+    assert(this.outstanding === null, `ready() called again before advance() of ready ${this.outstanding}`);
+    this.flushQueue();
+    const id = ++this.readyCount;
+    const w = this.write;
+    const write = {
+      ...(w.promised !== undefined ? { promised: w.promised } : {}),
+      accepted: [...w.accepted.values()],
+      chosen: [...w.chosen.values()],
+      ...(w.commitIndex !== undefined ? { commitIndex: w.commitIndex } : {}),
+    };
+    const committed: ChosenEntry[] = [];
+    for (let s = this.emitted; s < this.commit; s++) {
+      const v = this.chosen.get(s);
+      assert(v !== undefined, `slot ${s} below the chosen prefix has no value`);
+      committed.push({ slot: s, value: v });
+    }
+    this.emitted = this.commit;
+    const messages = this.outbox;
+    const events = this.events;
+    this.write = emptyWrite();
+    this.outbox = [];
+    this.events = [];
+    this.outstanding = id;
+    return {
+      id,
+      write,
+      committed,
+      events,
+      messages(receipt: PersistReceipt): readonly Message[] {
+        assert(receipt.readyId === id, `receipt for ready ${receipt.readyId} used on ready ${id}`);
+        return messages;
+      },
+    };
+  }
+
+  advance(rd: Ready): void {
+    assert(this.outstanding === rd.id, `advance(${rd.id}) but the outstanding ready is ${this.outstanding}`);
+    this.outstanding = null;
+  }
+
+  // ---- proposer: election ------------------------------------------------------------------
+
+  private randomElectionTimeout(): number {
+    return this.rng.int(this.electionTicksMin, this.electionTicksMax);
+  }
+
+  private setRole(role: Role): void {
+    if (this.roleNow === role) return;
+    this.roleNow = role;
+    this.pushEvent({ type: 'role', role, ballot: this.ballot });
+  }
+
+  private startElection(): void {
+    const round = Math.max(this.highestSeen.round, this.promisedBallot.round) + 1;
+    this.myBallot = { round, node: this.id };
+    assert(compareBallots(this.myBallot, this.promisedBallot) > 0, 'a new ballot exceeds every promise');
+    this.proposals.clear();
+    this.queue = [];
+    this.promises.clear();
+    this.leaderId = null;
+    this.electionElapsed = 0;
+    this.electionTimeout = this.randomElectionTimeout();
+    this.prepareFrom = this.commit;
+    this.setRole('candidate');
+    this.pushEvent({ type: 'election-started', ballot: this.myBallot });
+    // Our own promise: persisted with the Prepares, so a restart can never reuse this ballot.
+    this.promise(this.myBallot);
+    this.promises.set(this.id, { accepted: this.acceptedFrom(this.prepareFrom), commitIndex: this.commit });
+    for (const p of this.peers) {
+      this.send({ type: 'prepare', from: this.id, to: p, ballot: this.myBallot, fromSlot: this.prepareFrom });
+    }
+    if (this.promises.size >= this.quorum) this.becomeLeader();
+  }
+
+  private onPromise(
+    from: NodeId,
+    ballot: Ballot,
+    accepted: readonly AcceptedEntry[],
+    commitIndex: number,
+  ): void {
+    this.observe(ballot);
+    if (this.roleNow !== 'candidate' || !ballotEquals(ballot, this.myBallot)) return;
+    this.promises.set(from, { accepted, commitIndex });
+    if (this.promises.size >= this.quorum) this.becomeLeader();
+  }
+
+  private becomeLeader(): void {
+    assert(this.roleNow === 'candidate', 'only a candidate becomes leader');
+    assert(this.promises.size >= this.quorum, 'leader needs a quorum of promises');
+    // Below the highest reported chosen prefix every slot is chosen: learn it, never re-propose.
+    let reportedCommit = 0;
+    let catchupFrom: NodeId = this.id;
+    const highest = new Map<number, AcceptedEntry>();
+    for (const [node, p] of this.promises) {
+      if (p.commitIndex > reportedCommit) {
+        reportedCommit = p.commitIndex;
+        catchupFrom = node;
+      }
+      for (const e of p.accepted) {
+        const cur = highest.get(e.slot);
+        if (cur === undefined || compareBallots(e.ballot, cur.ballot) > 0) highest.set(e.slot, e);
+      }
+    }
+    let maxSlot = Math.max(this.highestSlot, reportedCommit - 1);
+    for (const s of highest.keys()) maxSlot = Math.max(maxSlot, s);
+
+    this.setRole('leader');
+    this.leaderId = this.id;
+    this.promises.clear();
+    this.proposals.clear();
+    this.lastHeard.clear();
+    this.leaderSinceTick = this.now;
+    this.heartbeatElapsed = 0;
+    this.pushEvent({ type: 'leader-seen', leader: this.id, ballot: this.myBallot });
+
+    const start = Math.max(this.prepareFrom, reportedCommit, this.commit);
+    const entries: ChosenEntry[] = [];
+    for (let s = start; s <= maxSlot; s++) {
+      if (this.chosen.has(s)) continue;
+      // Phase 1's rule: the value of the highest ballot reported, or a no-op for a hole.
+      const value = highest.get(s)?.value ?? NOOP;
+      entries.push({ slot: s, value });
+    }
+    this.nextSlot = maxSlot + 1;
+    if (reportedCommit > this.commit) {
+      this.leaderCommitSeen = Math.max(this.leaderCommitSeen, reportedCommit);
+      this.catchupPeerHint = catchupFrom;
+      this.maybeCatchup();
+    }
+    this.proposeEntries(entries);
+  }
+
+  // ---- proposer: phase 2 -------------------------------------------------------------------
+
+  private flushQueue(): void {
+    if (this.roleNow !== 'leader') {
+      this.queue = [];
+      return;
+    }
+    const entries: ChosenEntry[] = [];
+    while (this.queue.length > 0 && this.proposals.size + entries.length < this.maxInflightSlots) {
+      const cmds = this.queue.splice(0, this.maxBatchCommands);
+      entries.push({ slot: this.nextSlot++, value: { kind: 'batch', cmds } });
+    }
+    this.proposeEntries(entries);
+  }
+
+  private proposeEntries(entries: readonly ChosenEntry[]): void {
+    if (entries.length === 0) return;
+    assert(this.roleNow === 'leader', 'only the leader proposes');
+    for (const e of entries) {
+      // One value per slot per ballot: the heart of Paxos' phase 2.
+      assert(!this.proposals.has(e.slot), `slot ${e.slot} proposed twice in ballot ${this.myBallot.round}`);
+      assert(!this.chosen.has(e.slot), `slot ${e.slot} is already chosen`);
+      this.proposals.set(e.slot, { value: e.value, acks: new Set(), sentTick: this.now });
+      this.highestSlot = Math.max(this.highestSlot, e.slot);
+    }
+    this.acceptLocally(entries);
+    for (const p of this.peers) this.sendAccepts(p, entries);
+  }
+
+  private sendAccepts(to: NodeId, entries: readonly ChosenEntry[]): void {
+    for (let i = 0; i < entries.length; i += this.maxEntriesPerMessage) {
+      this.send({
+        type: 'accept',
+        from: this.id,
+        to,
+        ballot: this.myBallot,
+        entries: entries.slice(i, i + this.maxEntriesPerMessage),
+        commitIndex: this.commit,
+      });
+    }
+  }
+
+  /** The leader is an acceptor too; its acceptance is persisted in the same Ready as its Accepts. */
+  private acceptLocally(entries: readonly ChosenEntry[]): void {
+    assert(compareBallots(this.promisedBallot, this.myBallot) <= 0, 'a leader never promised above its ballot');
+    if (compareBallots(this.myBallot, this.promisedBallot) > 0) this.promise(this.myBallot);
+    for (const e of entries) this.recordAccepted(e.slot, this.myBallot, e.value);
+    this.onAccepted(
+      this.id,
+      this.myBallot,
+      entries.map((e) => e.slot),
+    );
+  }
+
+  private onAccepted(from: NodeId, ballot: Ballot, slots: readonly number[]): void {
+    if (this.roleNow !== 'leader' || !ballotEquals(ballot, this.myBallot)) return;
+    this.lastHeard.set(from, this.now);
+    for (const s of slots) {
+      const p = this.proposals.get(s);
+      if (p === undefined) continue;
+      p.acks.add(from);
+      if (p.acks.size >= this.quorum) {
+        this.proposals.delete(s);
+        this.learnChosen(s, p.value);
+      }
+    }
+    this.advanceCommit();
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed += 1;
+    if (this.heartbeatElapsed >= this.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      for (const p of this.peers) {
+        this.send({ type: 'heartbeat', from: this.id, to: p, ballot: this.myBallot, commitIndex: this.commit });
+      }
+    }
+    this.retransmit();
+    // A leader that has not heard from a quorum for a whole election timeout is probably cut
+    // off: stepping down makes its clients fail fast instead of waiting on it.
+    const window = this.electionTicksMax * 2;
+    if (this.now - this.leaderSinceTick > window) {
+      let heard = 1;
+      for (const p of this.peers) {
+        const t = this.lastHeard.get(p);
+        if (t !== undefined && this.now - t <= window) heard += 1;
+      }
+      if (heard < this.quorum) this.stepDown(null);
+    }
+  }
+
+  private retransmit(): void {
+    const stale: [number, Proposal][] = [];
+    for (const entry of this.proposals) {
+      if (this.now - entry[1].sentTick >= this.retransmitTicks) stale.push(entry);
+    }
+    if (stale.length === 0) return;
+    stale.sort((a, b) => a[0] - b[0]);
+    for (const p of this.peers) {
+      const missing = stale.filter(([, prop]) => !prop.acks.has(p)).map(([slot, prop]) => ({ slot, value: prop.value }));
+      this.sendAccepts(p, missing.slice(0, this.maxEntriesPerMessage));
+    }
+    for (const [, prop] of stale) prop.sentTick = this.now;
+  }
+
+  private stepDown(leader: NodeId | null): void {
+    this.proposals.clear();
+    this.queue = [];
+    this.promises.clear();
+    this.leaderId = leader;
+    this.electionElapsed = 0;
+    this.electionTimeout = this.randomElectionTimeout();
+    this.setRole('follower');
+  }
+
+  private onNack(ballot: Ballot, promised: Ballot): void {
+    this.observe(promised);
+    if (this.roleNow === 'follower' || !ballotEquals(ballot, this.myBallot)) return;
+    if (compareBallots(promised, this.myBallot) > 0) {
+      this.pushEvent({ type: 'nacked', ballot, promised });
+      this.stepDown(null);
+    }
+  }
+
+  // ---- acceptor ----------------------------------------------------------------------------
+
+  private promise(ballot: Ballot): void {
+    assert(compareBallots(ballot, this.promisedBallot) >= 0, 'promises only grow');
+    if (ballotEquals(ballot, this.promisedBallot)) return;
+    this.promisedBallot = ballot;
+    this.write.promised = ballot;
+    this.observe(ballot);
+  }
+
+  private recordAccepted(slot: number, ballot: Ballot, value: Value): void {
+    const known = this.chosen.get(slot);
+    assert(known === undefined || valuesEqual(known, value), `slot ${slot}: accepting a value other than the chosen one`);
+    const entry: AcceptedEntry = { slot, ballot, value };
+    this.accepted.set(slot, entry);
+    this.write.accepted.set(slot, entry);
+    this.highestSlot = Math.max(this.highestSlot, slot);
+  }
+
+  private acceptedFrom(fromSlot: number): AcceptedEntry[] {
+    const start = Math.max(fromSlot, this.commit);
+    const out: AcceptedEntry[] = [];
+    for (const [slot, e] of this.accepted) if (slot >= start) out.push(e);
+    return out.sort((a, b) => a.slot - b.slot);
+  }
+
+  private onPrepare(from: NodeId, ballot: Ballot, fromSlot: number): void {
+    this.observe(ballot);
+    if (!this.policy.mayPromise(this.promisedBallot, ballot)) {
+      this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
+      return;
+    }
+    if (this.roleNow !== 'follower' && compareBallots(ballot, this.myBallot) > 0) this.stepDown(null);
+    if (compareBallots(ballot, this.promisedBallot) > 0) this.promise(ballot);
+    // Granting a promise is a sign of a live election: give it time before starting our own.
+    this.electionElapsed = 0;
+    this.send({
+      type: 'promise',
+      from: this.id,
+      to: from,
+      ballot,
+      fromSlot,
+      accepted: this.acceptedFrom(fromSlot),
+      commitIndex: this.commit,
+    });
+  }
+
+  private onAccept(from: NodeId, ballot: Ballot, entries: readonly ChosenEntry[], commitIndex: number): void {
+    this.observe(ballot);
+    if (!this.policy.mayAccept(this.promisedBallot, ballot)) {
+      this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
+      return;
+    }
+    if (compareBallots(ballot, this.promisedBallot) > 0) this.promise(ballot);
+    this.followLeader(from, ballot);
+    for (const e of entries) this.recordAccepted(e.slot, ballot, e.value);
+    this.send({ type: 'accepted', from: this.id, to: from, ballot, slots: entries.map((e) => e.slot) });
+    this.learnCommitIndex(from, ballot, commitIndex);
+  }
+
+  private onHeartbeat(from: NodeId, ballot: Ballot, commitIndex: number): void {
+    this.observe(ballot);
+    if (compareBallots(ballot, this.promisedBallot) < 0) {
+      this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
+      return;
+    }
+    this.followLeader(from, ballot);
+    // An empty Accepted acknowledges the heartbeat: the leader counts who still follows it.
+    this.send({ type: 'accepted', from: this.id, to: from, ballot, slots: [] });
+    this.learnCommitIndex(from, ballot, commitIndex);
+  }
+
+  private followLeader(from: NodeId, ballot: Ballot): void {
+    if (this.roleNow !== 'follower' && compareBallots(ballot, this.myBallot) > 0) this.stepDown(from);
+    if (this.roleNow === 'follower') {
+      this.electionElapsed = 0;
+      if (this.leaderId !== from) {
+        this.leaderId = from;
+        this.pushEvent({ type: 'leader-seen', leader: from, ballot });
+      }
+    }
+  }
+
+  // ---- learner -----------------------------------------------------------------------------
+
+  /**
+   * Every slot below the leader's commit index is chosen; the value we accepted in the very same
+   * ballot is the one the leader chose (it proposes one value per slot per ballot). Anything
+   * else we fetch from a peer.
+   */
+  private learnCommitIndex(from: NodeId, ballot: Ballot, leaderCommit: number): void {
+    if (leaderCommit > this.leaderCommitSeen) this.leaderCommitSeen = leaderCommit;
+    const end = Math.min(leaderCommit, this.commit + this.maxEntriesPerMessage * 4);
+    for (let s = this.commit; s < end; s++) {
+      if (this.chosen.has(s)) continue;
+      const a = this.accepted.get(s);
+      if (a !== undefined && ballotEquals(a.ballot, ballot)) this.learnChosen(s, a.value);
+    }
+    this.advanceCommit();
+    this.catchupPeerHint = from;
+    this.maybeCatchup();
+  }
+
+  private learnChosen(slot: number, value: Value): void {
+    const known = this.chosen.get(slot);
+    if (known !== undefined) {
+      assert(valuesEqual(known, value), `SAFETY: two values chosen for slot ${slot}`);
+      return;
+    }
+    this.chosen.set(slot, value);
+    this.highestSlot = Math.max(this.highestSlot, slot);
+    const a = this.accepted.get(slot);
+    // Recovery rebuilds chosen values from accepted ones; record those it could not.
+    if (a === undefined || !valuesEqual(a.value, value)) this.write.chosen.set(slot, { slot, value });
+  }
+
+  private advanceCommit(): void {
+    const before = this.commit;
+    while (this.chosen.has(this.commit)) this.commit += 1;
+    if (this.commit !== before) this.write.commitIndex = this.commit;
+    if (this.commit > this.leaderCommitSeen) this.leaderCommitSeen = this.commit;
+  }
+
+  private maybeCatchup(): void {
+    if (this.catchup !== null || this.commit >= this.leaderCommitSeen) return;
+    const peer = this.catchupPeerHint ?? this.leaderId;
+    if (peer === null || peer === this.id) return;
+    const toSlot = Math.min(this.leaderCommitSeen, this.commit + this.maxEntriesPerMessage);
+    this.catchup = { peer, sentTick: this.now };
+    this.pushEvent({ type: 'catchup', fromSlot: this.commit, toSlot, peer });
+    this.send({ type: 'catchup-req', from: this.id, to: peer, fromSlot: this.commit, toSlot });
+  }
+
+  private onCatchupRequest(from: NodeId, fromSlot: number, toSlot: number): void {
+    const end = Math.min(toSlot, fromSlot + this.maxEntriesPerMessage);
+    const entries = this.chosenRange(fromSlot, end);
+    this.send({ type: 'catchup-resp', from: this.id, to: from, entries, commitIndex: this.commit });
+  }
+
+  private onCatchupResponse(from: NodeId, entries: readonly ChosenEntry[], commitIndex: number): void {
+    const before = this.commit;
+    for (const e of entries) this.learnChosen(e.slot, e.value);
+    if (commitIndex > this.leaderCommitSeen) this.leaderCommitSeen = commitIndex;
+    this.advanceCommit();
+    if (this.catchup?.peer !== from) return;
+    if (this.commit > before) {
+      // Progress: keep pulling from the same peer right away.
+      this.catchup = null;
+      this.catchupPeerHint = from;
+      this.maybeCatchup();
+    }
+    // No progress: this peer cannot help; the tick timeout moves on to another one.
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private observe(ballot: Ballot): void {
+    this.highestSeen = maxBallot(this.highestSeen, ballot);
+  }
+
+  private send(msg: Message): void {
+    assert(msg.to !== this.id, 'a node never sends to itself');
+    this.outbox.push(msg);
+  }
+
+  private pushEvent(e: CoreEvent): void {
+    if (this.events.length < MAX_EVENTS_BUFFERED) this.events.push(e);
+  }
+}
