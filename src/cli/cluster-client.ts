@@ -1,0 +1,68 @@
+// The slice of the client library the CLI uses, as an interface: the executor and the UI
+// poller depend on this, so they can be driven by the real PaxosClient or by a test double
+// in UI-only tests (system tests always use the real one).
+import type { ClusterConfig } from './cluster-file.js';
+import type { AcceptedEntry, ChosenEntry } from '../paxos/types.js';
+
+export interface WriteResult {
+  readonly slot: number;
+  readonly leader: number;
+  readonly latencyMs: number;
+}
+export interface ReadResult extends WriteResult {
+  readonly value: string | null;
+}
+export interface LocalReadResult {
+  readonly value: string | null;
+  readonly appliedIndex: number;
+  readonly stale: true;
+}
+export interface NodeStatus {
+  readonly id: number;
+  readonly role: string;
+  readonly ballot: unknown;
+  readonly promised: unknown;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly leader: number | null;
+  readonly lastSlot: number;
+}
+export interface LogDump {
+  readonly chosen: readonly ChosenEntry[];
+  readonly accepted: readonly AcceptedEntry[];
+}
+
+export interface ClusterClient {
+  set(key: string, value: string): Promise<WriteResult>;
+  get(key: string): Promise<ReadResult>;
+  del(key: string): Promise<WriteResult>;
+  getLocal(nodeId: number, key: string): Promise<LocalReadResult>;
+  status(nodeId: number): Promise<NodeStatus>;
+  logDump(nodeId: number, fromSlot: number, toSlot: number): Promise<LogDump>;
+  close(): Promise<void>;
+}
+
+/** The error codes that mean "between leaders / node unreachable": worth retrying. */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['no-quorum', 'timeout', 'unreachable', 'no-leader', 'not-leader']);
+
+export function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export async function openClusterClient(cluster: ClusterConfig, opts: { timeoutMs?: number; clientId?: string } = {}): Promise<ClusterClient> {
+  // Variable specifier until src/client lands; becomes a static import then.
+  const spec = '../client/paxos-client.js';
+  const mod = (await import(spec)) as { PaxosClient: new (c: ClusterConfig, o: object) => ClusterClient };
+  return new mod.PaxosClient(cluster, opts);
+}
+
+/** Ballots arrive as "3.2" or {round, node}; the UI shows "3.2". */
+export function formatBallotLike(b: unknown): string {
+  if (typeof b === 'string') return b;
+  if (typeof b === 'object' && b !== null && 'round' in b && 'node' in b) {
+    const o = b as { round: unknown; node: unknown };
+    return `${String(o.round)}.${String(o.node)}`;
+  }
+  return b === undefined || b === null ? '-' : String(b);
+}

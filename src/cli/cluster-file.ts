@@ -1,0 +1,133 @@
+// The data dir layout the CLI owns: DIR/cluster.json (who is in the cluster, where) and
+// DIR/node-N/ (node N's LevelDB, written by the node process itself).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { freePorts, isPortFree } from './free-ports.js';
+
+export const MAX_NODES = 9;
+
+const clusterSchema = z.object({
+  nodes: z
+    .array(z.object({ id: z.number().int().min(1).max(MAX_NODES), host: z.string().min(1), port: z.number().int().min(1).max(65535) }))
+    .min(1)
+    .max(MAX_NODES),
+});
+
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type ClusterNode = ClusterConfig['nodes'][number];
+
+export class CliError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function clusterFilePath(dataDir: string): string {
+  return path.join(dataDir, 'cluster.json');
+}
+
+export function nodeDataPath(dataDir: string, id: number): string {
+  return path.join(dataDir, `node-${id}`);
+}
+
+export async function readClusterFile(file: string): Promise<ClusterConfig | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new CliError('bad-cluster-file', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CliError('bad-cluster-file', `${file} is not valid JSON; fix it or start over with --fresh`);
+  }
+  const parsed = clusterSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError('bad-cluster-file', `${file} is not a cluster file (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}); use --fresh to start over`);
+  }
+  const ids = parsed.data.nodes.map((n) => n.id).sort((a, b) => a - b);
+  if (ids.some((id, i) => id !== i + 1)) {
+    throw new CliError('bad-cluster-file', `${file}: node ids must be 1..N without gaps; use --fresh to start over`);
+  }
+  return { nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id) };
+}
+
+export async function writeClusterFile(file: string, cluster: ClusterConfig): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, JSON.stringify(cluster, null, 2) + '\n');
+  await fs.rename(tmp, file);
+}
+
+/** Refuses to wipe a directory that does not look like ours: a typo must not delete $HOME. */
+export async function wipeDataDir(dataDir: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dataDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const ours = entries.every((e) => e === 'cluster.json' || /^node-\d+$/.test(e) || e.startsWith('cluster.json.tmp-'));
+  if (!ours) {
+    throw new CliError('not-a-data-dir', `refusing to wipe ${dataDir}: it holds files paxos-cli did not write; pick another --data-dir`);
+  }
+  await fs.rm(dataDir, { recursive: true, force: true });
+}
+
+export interface PrepareOptions {
+  readonly dataDir: string;
+  readonly size: number | undefined;
+  readonly basePort: number | undefined;
+  readonly fresh: boolean;
+}
+
+export interface PreparedCluster {
+  readonly cluster: ClusterConfig;
+  readonly clusterFile: string;
+  readonly resumed: boolean;
+  /** Set when the size asked for differs from the size found on disk. */
+  readonly note?: string;
+}
+
+/** Resumes the cluster in dataDir (its size wins), or creates one; ports are re-picked if taken. */
+export async function prepareCluster(opts: PrepareOptions): Promise<PreparedCluster> {
+  if (opts.fresh) await wipeDataDir(opts.dataDir);
+  await fs.mkdir(opts.dataDir, { recursive: true });
+  const clusterFile = clusterFilePath(opts.dataDir);
+  const existing = await readClusterFile(clusterFile);
+  const size = existing?.nodes.length ?? opts.size ?? 3;
+  let note: string | undefined;
+  if (existing !== null && opts.size !== undefined && opts.size !== size) {
+    note = `resuming the ${size}-node cluster in ${opts.dataDir} (asked for ${opts.size}; use --fresh to start a new one)`;
+  }
+  const ports = await choosePorts(size, opts.basePort, existing);
+  const cluster: ClusterConfig = {
+    nodes: Array.from({ length: size }, (_, i) => ({ id: i + 1, host: '127.0.0.1', port: ports[i] as number })),
+  };
+  await writeClusterFile(clusterFile, cluster);
+  return note === undefined ? { cluster, clusterFile, resumed: existing !== null } : { cluster, clusterFile, resumed: existing !== null, note };
+}
+
+async function choosePorts(size: number, basePort: number | undefined, existing: ClusterConfig | null): Promise<number[]> {
+  if (basePort !== undefined) {
+    const ports = Array.from({ length: size }, (_, i) => basePort + i);
+    for (const p of ports) {
+      if (!(await isPortFree(p))) throw new CliError('port-busy', `port ${p} is already in use; pick another --base-port or leave it out`);
+    }
+    return ports;
+  }
+  if (existing !== null) {
+    const old = existing.nodes.map((n) => n.port);
+    const free = await Promise.all(old.map(isPortFree));
+    if (free.every(Boolean)) return old;
+  }
+  return freePorts(size);
+}

@@ -1,0 +1,36 @@
+// The REPL's command table: one place that help, the parser and tab completion all read.
+
+export interface CommandSpec {
+  readonly name: string;
+  readonly usage: string;
+  readonly summary: string;
+  /** Which argument positions take a node id (for tab completion). */
+  readonly nodeArgs: readonly number[];
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  { name: 'set', usage: 'set KEY VALUE', summary: 'write KEY through the leader; prints slot, leader, latency', nodeArgs: [] },
+  { name: 'get', usage: 'get KEY [--local N]', summary: 'linearizable read through the log; --local N reads node N (maybe stale)', nodeArgs: [] },
+  { name: 'del', usage: 'del KEY', summary: 'delete KEY through the leader', nodeArgs: [] },
+  { name: 'kill', usage: 'kill N', summary: 'SIGKILL node N', nodeArgs: [0] },
+  { name: 'restart', usage: 'restart N', summary: 'start node N again (it replays its DB and catches up)', nodeArgs: [0] },
+  { name: 'diff', usage: 'diff', summary: "compare every node's chosen log slot by slot, hash each node's state", nodeArgs: [] },
+  { name: 'status', usage: 'status', summary: 'role, ballots and indexes of every node', nodeArgs: [] },
+  { name: 'leader', usage: 'leader', summary: 'which node leads now', nodeArgs: [] },
+  { name: 'help', usage: 'help [COMMAND]', summary: 'list commands, or explain one', nodeArgs: [] },
+  { name: 'clear', usage: 'clear', summary: 'clear the result lines', nodeArgs: [] },
+  { name: 'quit', usage: 'quit', summary: 'stop every node and exit', nodeArgs: [] },
+];
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+export function helpText(topic?: string): string {
+  if (topic !== undefined) {
+    const spec = findCommand(topic);
+    if (spec === undefined) return `no command "${topic}"; try: help`;
+    return `${spec.usage} — ${spec.summary}`;
+  }
+  return 'commands: ' + COMMANDS.map((c) => c.usage).join(' | ');
+}

@@ -1,0 +1,217 @@
+// Runs one parsed REPL command against the cluster. Shared by the Ink UI and script mode, so
+// both print the same results. Expected failures become {ok:false, error}, never throws.
+import { helpText } from './commands.js';
+import type { ReplCommand } from './parse-command.js';
+import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type NodeStatus } from './cluster-client.js';
+import { collectLogs } from './collect-logs.js';
+import { diffLogs, formatDiff } from './diff-logs.js';
+import type { Supervisor } from './supervisor.js';
+
+export interface Outcome {
+  readonly ok: boolean;
+  /** One human line. */
+  readonly text: string;
+  /** The JSON fields beside cmd/ok/error (see the issue for which command has which). */
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly error?: string;
+  /** What the caller must do besides printing. */
+  readonly effect?: 'clear' | 'quit';
+}
+
+export type SupervisorLike = Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'reportedLeader' | 'onEvent' | 'pid'>;
+
+export interface ExecutorDeps {
+  readonly sup: SupervisorLike;
+  readonly client: ClusterClient;
+  readonly dataDir: string;
+  /** How long a command may keep retrying while the cluster has no leader. */
+  readonly retryMs?: number;
+  /** How long `restart` waits for the node to say it is ready. */
+  readonly restartReadyMs?: number;
+}
+
+export interface PaneStatus {
+  readonly id: number;
+  readonly alive: boolean;
+  readonly role: string;
+  readonly ballot: string;
+  readonly promised: string;
+  readonly commitIndex: number | null;
+  readonly appliedIndex: number | null;
+  readonly leader: number | null;
+  readonly lastSlot: number | null;
+  readonly pid: number | null;
+}
+
+function failure(error: string, fields: Record<string, unknown> = {}): Outcome {
+  return { ok: false, text: `error: ${error}`, fields, error };
+}
+
+function describeError(err: unknown): string {
+  const code = errorCode(err);
+  const msg = err instanceof Error ? err.message : String(err);
+  return code !== undefined && !msg.includes(code) ? `${msg} (${code})` : msg;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export class Executor {
+  private readonly retryMs: number;
+
+  constructor(private readonly deps: ExecutorDeps) {
+    this.retryMs = deps.retryMs ?? 20_000;
+  }
+
+  /** Retries while the failure says "no leader right now"; anything else fails at once. */
+  private async withRetry<T>(what: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.retryMs;
+    let delayMs = 100;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await what();
+      } catch (err) {
+        const code = errorCode(err);
+        if (code === undefined || !RETRYABLE_CODES.has(code) || Date.now() + delayMs > deadline) {
+          if (code !== undefined && RETRYABLE_CODES.has(code)) {
+            throw Object.assign(new Error(`no leader could serve it within ${Math.round(this.retryMs / 1000)} s: ${describeError(err)}`), { code });
+          }
+          throw err;
+        }
+        await sleep(delayMs);
+        delayMs = Math.min(delayMs * 2, 500);
+      }
+    }
+  }
+
+  async run(cmd: ReplCommand): Promise<Outcome> {
+    try {
+      return await this.dispatch(cmd);
+    } catch (err) {
+      return failure(describeError(err));
+    }
+  }
+
+  private async dispatch(cmd: ReplCommand): Promise<Outcome> {
+    const { sup, client } = this.deps;
+    switch (cmd.kind) {
+      case 'set': {
+        const r = await this.withRetry(() => client.set(cmd.key, cmd.value));
+        return { ok: true, text: `OK slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs } };
+      }
+      case 'del': {
+        const r = await this.withRetry(() => client.del(cmd.key));
+        return { ok: true, text: `deleted ${cmd.key}: slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs } };
+      }
+      case 'get': {
+        if (cmd.local !== undefined) {
+          const id = cmd.local;
+          if (!sup.isAlive(id)) return failure(`node ${id} is down; restart ${id} first, or read through the leader with get ${cmd.key}`);
+          const r = await client.getLocal(id, cmd.key);
+          const shown = r.value === null ? '(nil)' : r.value;
+          return { ok: true, text: `${shown}  (node ${id}'s local state at applied index ${r.appliedIndex}; may be stale)`, fields: { value: r.value, node: id, appliedIndex: r.appliedIndex, stale: true } };
+        }
+        const r = await this.withRetry(() => client.get(cmd.key));
+        const shown = r.value === null ? '(nil)' : r.value;
+        return { ok: true, text: `${shown}  (slot ${r.slot}, leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { value: r.value } };
+      }
+      case 'kill': {
+        if (!sup.isAlive(cmd.node)) return failure(`node ${cmd.node} is already down; restart ${cmd.node} starts it`);
+        await sup.kill(cmd.node);
+        return { ok: true, text: `killed node ${cmd.node} (SIGKILL)`, fields: { node: cmd.node } };
+      }
+      case 'restart': {
+        if (sup.isAlive(cmd.node)) return failure(`node ${cmd.node} is running; kill ${cmd.node} first`);
+        const ready = this.waitForReady(cmd.node);
+        await sup.restart(cmd.node);
+        const isReady = await ready;
+        return { ok: true, text: isReady ? `restarted node ${cmd.node}` : `restarted node ${cmd.node} (not ready yet)`, fields: { node: cmd.node } };
+      }
+      case 'leader': {
+        const leader = await this.findLeader(Math.min(this.retryMs, 5000));
+        return { ok: true, text: leader === null ? 'no leader right now' : `leader is node ${leader}`, fields: { leader } };
+      }
+      case 'status': {
+        const nodes = await this.statusAll();
+        const text = nodes
+          .map((n) => (n.alive ? `n${n.id} ${n.role} b${n.ballot} p${n.promised} c${n.commitIndex ?? '?'} a${n.appliedIndex ?? '?'}` : `n${n.id} down`))
+          .join(' | ');
+        return { ok: true, text, fields: { nodes } };
+      }
+      case 'diff': {
+        const { logs, unreadable } = await collectLogs({ client, dataDir: this.deps.dataDir, ids: sup.ids, isAlive: (id) => sup.isAlive(id) });
+        const r = diffLogs(logs, unreadable);
+        const fields = { conflicts: r.conflicts, lagging: r.lagging, identicalPrefix: r.identicalPrefix, stateHashes: r.stateHashes };
+        if (r.conflicts > 0) return { ...failure(formatDiff(r), fields), text: formatDiff(r) };
+        if (unreadable.length > 0) return failure(formatDiff(r), fields);
+        return { ok: true, text: formatDiff(r), fields };
+      }
+      case 'help': {
+        const text = helpText(cmd.topic);
+        return { ok: true, text, fields: { help: text } };
+      }
+      case 'clear':
+        return { ok: true, text: '', fields: {}, effect: 'clear' };
+      case 'quit':
+        return { ok: true, text: 'stopping every node', fields: {}, effect: 'quit' };
+    }
+  }
+
+  private waitForReady(id: number): Promise<boolean> {
+    const limitMs = this.deps.restartReadyMs ?? 10_000;
+    return new Promise((resolve) => {
+      const off = this.deps.sup.onEvent((e) => {
+        if (e.id !== id) return;
+        if (e.type === 'node-event' && e.event.event === 'ready') done(true);
+        if (e.type === 'exited') done(false);
+      });
+      const timer = setTimeout(() => done(false), limitMs);
+      function done(v: boolean) {
+        clearTimeout(timer);
+        off();
+        resolve(v);
+      }
+    });
+  }
+
+  async statusOf(id: number): Promise<PaneStatus> {
+    const pid = this.deps.sup.pid(id) ?? null;
+    if (!this.deps.sup.isAlive(id)) {
+      return { id, alive: false, role: 'down', ballot: '-', promised: '-', commitIndex: null, appliedIndex: null, leader: null, lastSlot: null, pid: null };
+    }
+    try {
+      const s: NodeStatus = await this.deps.client.status(id);
+      return { id, alive: true, role: s.role, ballot: formatBallotLike(s.ballot), promised: formatBallotLike(s.promised), commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, leader: s.leader, lastSlot: s.lastSlot, pid };
+    } catch (err) {
+      return { id, alive: true, role: `unreachable (${errorCode(err) ?? 'error'})`, ballot: '-', promised: '-', commitIndex: null, appliedIndex: null, leader: null, lastSlot: null, pid };
+    }
+  }
+
+  statusAll(): Promise<PaneStatus[]> {
+    return Promise.all(this.deps.sup.ids.map((id) => this.statusOf(id)));
+  }
+
+  /** The leader that the live nodes agree on (the leader role with the highest ballot). */
+  async findLeader(withinMs: number): Promise<number | null> {
+    const deadline = Date.now() + withinMs;
+    while (true) {
+      const nodes = await this.statusAll();
+      const leaders = nodes.filter((n) => n.alive && n.role === 'leader');
+      leaders.sort((a, b) => compareBallotText(b.ballot, a.ballot));
+      if (leaders[0] !== undefined) return leaders[0].id;
+      if (Date.now() + 200 > deadline) return null;
+      await sleep(200);
+    }
+  }
+}
+
+export function compareBallotText(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 2; i++) {
+    const d = (pa[i] ?? -1) - (pb[i] ?? -1);
+    if (d !== 0 && !Number.isNaN(d)) return d;
+  }
+  return 0;
+}

@@ -1,0 +1,111 @@
+// The paxos-cli entry: argument parsing only; each command lives in its own module.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { MAX_NODES } from './cluster-file.js';
+import type { UpOptions } from './up.js';
+
+const EXIT_USAGE = 2;
+
+function packageVersion(): string {
+  // Same relative path from src/cli/ and dist/cli/.
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+function intInRange(name: string, min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim())) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be from ${min} to ${max}, got ${n}.`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('paxos-cli')
+    .description('A Multi-Paxos replicated key-value cluster you drive from one terminal')
+    .version(packageVersion(), '-v, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      // Commander's messages are already one line; keep them to that and add the way out.
+      outputError: (str, write) => write(str.trimEnd() + ' (see paxos-cli --help)\n'),
+    });
+
+  program
+    .command('up')
+    .description('start N nodes on this machine and open the terminal UI (or run a script)')
+    .argument('[N]', `number of nodes, 1 to ${MAX_NODES} (default 3; an existing cluster keeps its size)`, intInRange('N', 1, MAX_NODES))
+    .option('--data-dir <dir>', 'where cluster.json and node-N/ databases live', './paxos-data')
+    .option('--fresh', 'wipe the data dir first', false)
+    .addOption(new Option('--base-port <port>', 'node i listens on port P+i-1 (default: free ports)').argParser(intInRange('--base-port', 1024, 65535 - MAX_NODES)))
+    .option('--script <file>', 'run the commands in FILE without the UI, then stop')
+    .option('--json', 'in script mode, print one JSON object per command', false)
+    .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(intInRange('--tick-ms', 1, 1000)).hideHelp())
+    .addHelpText(
+      'after',
+      '\nWithout a terminal on stdin/stdout, or with --script, commands are read one per line\n' +
+        'and each prints one result line; the exit code is 0 only if all succeeded.\n' +
+        'Commands: set K V, get K [--local N], del K, kill N, restart N, diff, status, leader, help, quit',
+    )
+    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number }) => {
+      const { runUp } = await import('./up.js');
+      const up: UpOptions = {
+        size: n,
+        dataDir: path.resolve(opts.dataDir),
+        fresh: opts.fresh,
+        basePort: opts.basePort,
+        script: opts.script,
+        json: opts.json,
+        tickMs: opts.tickMs,
+      };
+      process.exitCode = await runUp(up);
+    });
+
+  program
+    .command('node')
+    .description('run one node of a cluster (the `up` command spawns these)')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      await runNodeCommand(args);
+    });
+
+  return program;
+}
+
+async function runNodeCommand(args: string[]): Promise<void> {
+  // The node process owns its own option parsing; this is only a dispatch.
+  const mod = (await import('../node/main.js')) as { main: (argv: string[]) => unknown };
+  await mod.main(args);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  // `node` passes its arguments through untouched (they include options commander would eat).
+  if (argv[0] === 'node') {
+    await runNodeCommand(argv.slice(1));
+    return;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
+      process.exitCode = ok ? 0 : err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      process.stderr.write(`paxos-cli: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,147 @@
+// The REPL parser: one line in, a typed command or a one-line error out. Pure; table-tested.
+import { findCommand, COMMANDS } from './commands.js';
+
+export type ReplCommand =
+  | { readonly kind: 'set'; readonly key: string; readonly value: string }
+  | { readonly kind: 'get'; readonly key: string; readonly local?: number }
+  | { readonly kind: 'del'; readonly key: string }
+  | { readonly kind: 'kill'; readonly node: number }
+  | { readonly kind: 'restart'; readonly node: number }
+  | { readonly kind: 'diff' }
+  | { readonly kind: 'status' }
+  | { readonly kind: 'leader' }
+  | { readonly kind: 'help'; readonly topic?: string }
+  | { readonly kind: 'clear' }
+  | { readonly kind: 'quit' };
+
+export type ParseResult =
+  | { readonly ok: true; readonly cmd: ReplCommand }
+  | { readonly ok: false; readonly error: string }
+  /** Blank line or `# comment`: nothing to do. */
+  | { readonly ok: true; readonly cmd: null };
+
+/** Keys and values are bounded so one typo cannot produce a giant frame. */
+export const MAX_KEY_LENGTH = 256;
+export const MAX_VALUE_LENGTH = 64 * 1024;
+
+/** Splits on whitespace; "double" or 'single' quotes keep spaces inside one word. */
+export function tokenize(line: string): { words: string[] } | { error: string } {
+  const words: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    const ch = line[i] as string;
+    if (/\s/.test(ch)) {
+      i++;
+      continue;
+    }
+    let word = '';
+    while (i < line.length && !/\s/.test(line[i] as string)) {
+      const c = line[i] as string;
+      if (c === '"' || c === "'") {
+        const end = line.indexOf(c, i + 1);
+        if (end < 0) return { error: `unclosed ${c} quote` };
+        word += line.slice(i + 1, end);
+        i = end + 1;
+      } else {
+        word += c;
+        i++;
+      }
+    }
+    words.push(word);
+  }
+  return { words };
+}
+
+function fail(error: string): ParseResult {
+  return { ok: false, error };
+}
+
+function parseNodeId(raw: string | undefined, nodeCount: number, usage: string): number | string {
+  if (raw === undefined) return `missing node id; usage: ${usage}`;
+  if (!/^\d+$/.test(raw)) return `"${raw}" is not a node id; use a number from 1 to ${nodeCount}`;
+  const id = Number(raw);
+  if (id < 1 || id > nodeCount) return `node ${raw} does not exist; this cluster has nodes 1 to ${nodeCount}`;
+  return id;
+}
+
+function checkKey(key: string | undefined, usage: string): string | null {
+  if (key === undefined || key === '') return `missing key; usage: ${usage}`;
+  if (key.length > MAX_KEY_LENGTH) return `key too long (${key.length} chars, at most ${MAX_KEY_LENGTH})`;
+  return null;
+}
+
+export function parseCommand(line: string, nodeCount: number): ParseResult {
+  const trimmed = line.trim();
+  if (trimmed === '' || trimmed.startsWith('#')) return { ok: true, cmd: null };
+  const tok = tokenize(trimmed);
+  if ('error' in tok) return fail(tok.error);
+  const [name = '', ...args] = tok.words;
+  const spec = findCommand(name.toLowerCase());
+  if (spec === undefined) {
+    const near = COMMANDS.filter((c) => c.name.startsWith(name.toLowerCase().slice(0, 2))).map((c) => c.name);
+    const hint = near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : '';
+    return fail(`unknown command "${name}"${hint}; type help for the list`);
+  }
+  const usage = spec.usage;
+  const tooMany = (max: number): ParseResult | null =>
+    args.length > max ? fail(`too many arguments; usage: ${usage}`) : null;
+
+  switch (spec.name) {
+    case 'set': {
+      const keyErr = checkKey(args[0], usage);
+      if (keyErr !== null) return fail(keyErr);
+      if (args.length < 2) return fail(`missing value; usage: ${usage}`);
+      // Unquoted spaces are forgiving: `set k hello world` stores "hello world".
+      const value = args.slice(1).join(' ');
+      if (value.length > MAX_VALUE_LENGTH) return fail(`value too long (${value.length} chars, at most ${MAX_VALUE_LENGTH})`);
+      return { ok: true, cmd: { kind: 'set', key: args[0] as string, value } };
+    }
+    case 'get': {
+      let local: number | undefined;
+      const words: string[] = [];
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i] as string;
+        if (a === '--local' || a.startsWith('--local=')) {
+          const rawId = a === '--local' ? args[++i] : a.slice('--local='.length);
+          const id = parseNodeId(rawId, nodeCount, usage);
+          if (typeof id === 'string') return fail(id);
+          local = id;
+        } else if (a.startsWith('--')) {
+          return fail(`unknown option ${a}; usage: ${usage}`);
+        } else {
+          words.push(a);
+        }
+      }
+      const keyErr = checkKey(words[0], usage);
+      if (keyErr !== null) return fail(keyErr);
+      if (words.length > 1) return fail(`too many arguments; usage: ${usage}`);
+      const key = words[0] as string;
+      return { ok: true, cmd: local === undefined ? { kind: 'get', key } : { kind: 'get', key, local } };
+    }
+    case 'del': {
+      const keyErr = checkKey(args[0], usage);
+      if (keyErr !== null) return fail(keyErr);
+      return tooMany(1) ?? { ok: true, cmd: { kind: 'del', key: args[0] as string } };
+    }
+    case 'kill':
+    case 'restart': {
+      const id = parseNodeId(args[0], nodeCount, usage);
+      if (typeof id === 'string') return fail(id);
+      return tooMany(1) ?? { ok: true, cmd: { kind: spec.name, node: id } };
+    }
+    case 'help': {
+      if (args[0] !== undefined && findCommand(args[0]) === undefined) {
+        return fail(`no command "${args[0]}"; type help for the list`);
+      }
+      return tooMany(1) ?? { ok: true, cmd: args[0] === undefined ? { kind: 'help' } : { kind: 'help', topic: args[0] } };
+    }
+    case 'diff':
+    case 'status':
+    case 'leader':
+    case 'clear':
+    case 'quit':
+      return tooMany(0) ?? { ok: true, cmd: { kind: spec.name } };
+    default:
+      throw new Error(`parseCommand: command table has "${spec.name}" but the parser does not`);
+  }
+}

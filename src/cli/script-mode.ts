@@ -1,0 +1,39 @@
+// No UI: one command per input line, one result line per command (plain or JSON).
+import { parseCommand } from './parse-command.js';
+import type { Executor } from './execute-command.js';
+
+export interface ScriptIo {
+  readonly lines: AsyncIterable<string>;
+  write(text: string): void;
+}
+
+export interface ScriptResult {
+  readonly ran: number;
+  readonly failed: number;
+}
+
+export async function runScript(io: ScriptIo, executor: Executor, nodeCount: number, json: boolean): Promise<ScriptResult> {
+  let ran = 0;
+  let failed = 0;
+  for await (const raw of io.lines) {
+    const line = raw.trim();
+    const parsed = parseCommand(line, nodeCount);
+    if (parsed.ok && parsed.cmd === null) continue;
+    ran++;
+    if (!parsed.ok) {
+      failed++;
+      io.write(json ? JSON.stringify({ cmd: line, ok: false, error: parsed.error }) + '\n' : `error: ${parsed.error}\n`);
+      continue;
+    }
+    const out = await executor.run(parsed.cmd);
+    if (!out.ok) failed++;
+    if (json) {
+      const obj = out.ok ? { cmd: line, ok: true, ...out.fields } : { cmd: line, ok: false, error: out.error, ...out.fields };
+      io.write(JSON.stringify(obj) + '\n');
+    } else if (out.effect !== 'clear') {
+      io.write(out.text + '\n');
+    }
+    if (out.effect === 'quit') break;
+  }
+  return { ran, failed };
+}

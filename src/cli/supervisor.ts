@@ -1,0 +1,252 @@
+// Spawns and supervises the node processes of one cluster: kill, restart, stop all.
+// Nodes must never outlive the supervisor: they get --parent-pid (they exit when we vanish,
+// even on SIGKILL), and every exit path of this process stops them (installShutdownHooks).
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+import { nodeDataPath, type ClusterConfig } from './cluster-file.js';
+import { parseNodeEventLine, type NodeEvent } from './node-events.js';
+
+export type SupervisorEvent =
+  | { readonly type: 'spawned'; readonly id: number; readonly pid: number }
+  | { readonly type: 'exited'; readonly id: number; readonly code: number | null; readonly signal: string | null; readonly requested: boolean }
+  | { readonly type: 'node-event'; readonly id: number; readonly event: NodeEvent }
+  | { readonly type: 'stderr'; readonly id: number; readonly line: string };
+
+export interface SupervisorOptions {
+  readonly cluster: ClusterConfig;
+  readonly clusterFile: string;
+  readonly dataDir: string;
+  /** Extra arguments for every node (e.g. --tick-ms 20). */
+  readonly nodeArgs?: readonly string[];
+  /** How long SIGTERM gets before SIGKILL. */
+  readonly stopGraceMs?: number;
+}
+
+export class SupervisorError extends Error {
+  constructor(
+    readonly code: 'not-running' | 'already-running' | 'no-such-node' | 'stopping',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Subprocess = ResultPromise<{ buffer: false; reject: false; stdin: 'ignore' }>;
+
+interface Slot {
+  proc: Subprocess | null;
+  exited: Promise<void>;
+  /** Set right before we signal it, so an exit we asked for is not reported as a crash. */
+  requestedStop: boolean;
+  role: 'leader' | 'follower' | 'candidate' | null;
+  ballot: string | null;
+}
+
+const BIN_PATH = fileURLToPath(new URL('../../bin/paxos-cli.js', import.meta.url));
+
+export class Supervisor {
+  private readonly slots = new Map<number, Slot>();
+  private readonly listeners = new Set<(e: SupervisorEvent) => void>();
+  private stopping = false;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    for (const n of opts.cluster.nodes) {
+      this.slots.set(n.id, { proc: null, exited: Promise.resolve(), requestedStop: false, role: null, ballot: null });
+    }
+  }
+
+  get ids(): number[] {
+    return [...this.slots.keys()];
+  }
+
+  onEvent(fn: (e: SupervisorEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: SupervisorEvent): void {
+    for (const fn of this.listeners) fn(e);
+  }
+
+  private slot(id: number): Slot {
+    const s = this.slots.get(id);
+    if (s === undefined) throw new SupervisorError('no-such-node', `node ${id} does not exist; this cluster has nodes 1 to ${this.slots.size}`);
+    return s;
+  }
+
+  isAlive(id: number): boolean {
+    return this.slots.get(id)?.proc != null;
+  }
+
+  pid(id: number): number | undefined {
+    return this.slots.get(id)?.proc?.pid;
+  }
+
+  aliveIds(): number[] {
+    return this.ids.filter((id) => this.isAlive(id));
+  }
+
+  /** The live node that last announced itself leader with the highest ballot, if any. */
+  reportedLeader(): number | null {
+    let best: { id: number; ballot: number[] } | null = null;
+    for (const [id, s] of this.slots) {
+      if (s.proc === null || s.role !== 'leader' || s.ballot === null) continue;
+      const ballot = s.ballot.split('.').map(Number);
+      if (best === null || compareNums(ballot, best.ballot) > 0) best = { id, ballot };
+    }
+    return best?.id ?? null;
+  }
+
+  async start(): Promise<void> {
+    for (const id of this.ids) this.spawn(id);
+  }
+
+  private spawn(id: number): void {
+    if (this.stopping) throw new SupervisorError('stopping', 'the cluster is shutting down');
+    const s = this.slot(id);
+    if (s.proc !== null) throw new SupervisorError('already-running', `node ${id} is already running; kill it first`);
+    const args = [
+      BIN_PATH, 'node',
+      '--id', String(id),
+      '--cluster', this.opts.clusterFile,
+      // The node opens this directory as its own DB: DIR/node-N (the layout the CLI owns).
+      '--data-dir', nodeDataPath(this.opts.dataDir, id),
+      '--parent-pid', String(process.pid),
+      ...(this.opts.nodeArgs ?? []),
+    ];
+    const proc = execa(process.execPath, args, {
+      buffer: false,
+      reject: false,
+      stdin: 'ignore',
+      // execa's own exit hook also kills children when this process exits normally.
+      cleanup: true,
+      forceKillAfterDelay: this.opts.stopGraceMs ?? 3000,
+    }) as Subprocess;
+    s.proc = proc;
+    s.requestedStop = false;
+    s.role = null;
+    s.ballot = null;
+    if (proc.pid !== undefined) this.emit({ type: 'spawned', id, pid: proc.pid });
+    const out = readline.createInterface({ input: proc.stdout });
+    out.on('line', (line) => {
+      const event = parseNodeEventLine(line);
+      if (event === null) return;
+      if (event.event === 'role' && s.proc === proc) {
+        s.role = event.role;
+        s.ballot = event.ballot;
+      }
+      this.emit({ type: 'node-event', id, event });
+    });
+    const err = readline.createInterface({ input: proc.stderr });
+    err.on('line', (line) => {
+      if (line.trim() !== '') this.emit({ type: 'stderr', id, line: line.slice(0, 500) });
+    });
+    s.exited = proc.then((result) => {
+      if (s.proc === proc) {
+        s.proc = null;
+        s.role = null;
+      }
+      this.emit({
+        type: 'exited',
+        id,
+        code: result.exitCode ?? null,
+        signal: result.signal ?? null,
+        requested: s.requestedStop,
+      });
+    });
+  }
+
+  /** SIGKILL: the node gets no chance to flush anything, which is the point. */
+  async kill(id: number): Promise<void> {
+    const s = this.slot(id);
+    if (s.proc === null) throw new SupervisorError('not-running', `node ${id} is not running; restart ${id} starts it`);
+    s.requestedStop = true;
+    s.proc.kill('SIGKILL');
+    await s.exited;
+  }
+
+  async restart(id: number): Promise<void> {
+    const s = this.slot(id);
+    if (s.proc !== null) throw new SupervisorError('already-running', `node ${id} is already running; kill ${id} first`);
+    await s.exited;
+    this.spawn(id);
+  }
+
+  /** SIGTERM everyone, SIGKILL whoever is still there after the grace period. Idempotent. */
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    const waits: Promise<void>[] = [];
+    for (const s of this.slots.values()) {
+      if (s.proc !== null) {
+        s.requestedStop = true;
+        s.proc.kill('SIGTERM');
+      }
+      waits.push(s.exited);
+    }
+    await Promise.all(waits);
+  }
+
+  /** Last resort for synchronous exit paths ('exit' event): no waiting possible. */
+  killAllNow(): void {
+    for (const s of this.slots.values()) {
+      if (s.proc !== null) {
+        s.requestedStop = true;
+        try {
+          s.proc.kill('SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }
+}
+
+function compareNums(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Stops every node on SIGINT/SIGTERM/SIGHUP, on an uncaught error, and (synchronously, with
+ * SIGKILL) on any other exit. Returns a function that removes the hooks.
+ */
+export function installShutdownHooks(sup: Supervisor, beforeExit?: () => void): () => void {
+  let exiting = false;
+  const shutdown = (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    beforeExit?.();
+    const force = setTimeout(() => {
+      sup.killAllNow();
+      process.exit(code);
+    }, 5000);
+    force.unref();
+    void sup.stopAll().finally(() => process.exit(code));
+  };
+  const onSigint = () => shutdown(130);
+  const onSigterm = () => shutdown(143);
+  const onSighup = () => shutdown(129);
+  const onCrash = (err: unknown) => {
+    process.stderr.write(`paxos-cli: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    shutdown(1);
+  };
+  const onExit = () => sup.killAllNow();
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  process.on('SIGHUP', onSighup);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  process.on('exit', onExit);
+  return () => {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    process.off('SIGHUP', onSighup);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+    process.off('exit', onExit);
+  };
+}

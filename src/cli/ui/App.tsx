@@ -1,0 +1,61 @@
+import React, { useCallback, useEffect, useState } from 'react';
+import { Box, Text, useStdout } from 'ink';
+import { completeLine } from '../complete.js';
+import { computeLayout } from './layout.js';
+import { LogView } from './LogView.js';
+import { NodePane } from './NodePane.js';
+import { Repl } from './Repl.js';
+import { Results } from './Results.js';
+import { useThrottledState, type Store } from './store.js';
+
+export interface AppProps {
+  readonly store: Store;
+  readonly onSubmit: (line: string) => void;
+  readonly onQuit: () => void;
+  /** For tests: a fixed size instead of the terminal's. */
+  readonly size?: { columns: number; rows: number };
+  readonly renderIntervalMs?: number;
+}
+
+function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    if (fixed !== undefined) return;
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout, fixed]);
+  return fixed ?? size;
+}
+
+export function App({ store, onSubmit, onQuit, size, renderIntervalMs }: AppProps): React.JSX.Element {
+  const state = useThrottledState(store, renderIntervalMs);
+  const { columns, rows } = useTerminalSize(size);
+  const layout = computeLayout(columns, rows, state.nodes.length);
+  const complete = useCallback((line: string) => completeLine(line, state.nodes.length), [state.nodes.length]);
+  const onHint = useCallback((text: string | null) => store.dispatch({ type: 'hint', text }), [store]);
+  const paneRows: (typeof state.nodes)[] = [];
+  for (let i = 0; i < state.nodes.length; i += layout.panesPerRow) paneRows.push(state.nodes.slice(i, i + layout.panesPerRow));
+  const hint = state.running !== null ? `… ${state.running}` : (state.hint ?? 'Tab completes · ↑/↓ history · help · quit (Ctrl-C)');
+  return (
+    <Box flexDirection="column" width={layout.width}>
+      {paneRows.map((row, i) => (
+        <Box key={i} flexDirection="row">
+          {row.map((n) => (
+            <NodePane key={n.id} node={n} width={layout.paneWidth} logLines={layout.paneLogLines} now={state.now} />
+          ))}
+        </Box>
+      ))}
+      <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={layout.logViewRows} />
+      <Results results={state.results} lines={layout.resultLines} width={layout.width} />
+      <Text wrap="truncate" color="gray">
+        {hint}
+      </Text>
+      <Repl history={state.history} onSubmit={onSubmit} onQuit={onQuit} complete={complete} onHint={onHint} width={layout.width} />
+    </Box>
+  );
+}

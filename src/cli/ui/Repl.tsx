@@ -1,0 +1,106 @@
+import React, { useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import type { Completion } from '../complete.js';
+
+export interface ReplProps {
+  readonly history: readonly string[];
+  readonly onSubmit: (line: string) => void;
+  readonly onQuit: () => void;
+  readonly complete: (line: string) => Completion;
+  readonly onHint: (text: string | null) => void;
+  readonly width: number;
+  readonly isActive?: boolean;
+}
+
+const MAX_INPUT = 4096;
+
+export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isActive = true }: ReplProps): React.JSX.Element {
+  const [value, setValue] = useState('');
+  // null: editing a new line; otherwise an index into history.
+  const [histIdx, setHistIdx] = useState<number | null>(null);
+  const [draft, setDraft] = useState('');
+
+  useInput(
+    (input, key) => {
+      if (key.ctrl && input === 'c') {
+        onQuit();
+        return;
+      }
+      if (key.ctrl && input === 'd') {
+        if (value === '') onQuit();
+        return;
+      }
+      if (key.return) {
+        const line = value.trim();
+        setValue('');
+        setHistIdx(null);
+        setDraft('');
+        onHint(null);
+        if (line !== '') onSubmit(line);
+        return;
+      }
+      if (key.upArrow) {
+        if (history.length === 0) return;
+        const next = histIdx === null ? history.length - 1 : Math.max(0, histIdx - 1);
+        if (histIdx === null) setDraft(value);
+        setHistIdx(next);
+        setValue(history[next] ?? '');
+        return;
+      }
+      if (key.downArrow) {
+        if (histIdx === null) return;
+        const next = histIdx + 1;
+        if (next >= history.length) {
+          setHistIdx(null);
+          setValue(draft);
+        } else {
+          setHistIdx(next);
+          setValue(history[next] ?? '');
+        }
+        return;
+      }
+      if (key.tab) {
+        const c = complete(value);
+        setValue(c.line);
+        onHint(c.candidates.length > 1 ? c.candidates.join('  ') : null);
+        return;
+      }
+      // Terminals disagree on whether Backspace is \b or DEL; Ink reports the latter as delete.
+      if (key.backspace || key.delete) {
+        setValue((v) => v.slice(0, -1));
+        return;
+      }
+      if (key.ctrl && input === 'u') {
+        setValue('');
+        return;
+      }
+      if (key.escape) {
+        setValue('');
+        onHint(null);
+        return;
+      }
+      if (key.ctrl || key.meta || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown) return;
+      if (input !== '') {
+        // Pasted text may carry newlines: keep the first line, as a one-line REPL must.
+        const clean = [...input.replace(/[\r\n].*$/s, '')].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
+        setValue((v) => (v + clean).slice(0, MAX_INPUT));
+      }
+    },
+    { isActive },
+  );
+
+  const prompt = 'paxos> ';
+  const room = Math.max(1, width - prompt.length - 1);
+  const shown = value.length > room ? value.slice(value.length - room) : value;
+  return (
+    <Box width={width}>
+      <Text>
+        <Text color="cyan" bold>
+          {prompt}
+        </Text>
+        {shown}
+        <Text inverse> </Text>
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,64 @@
+// Feeds the UI store with what events do not carry: every node's status and the tail of each
+// live node's log (chosen and accepted-not-chosen), polled every ~300 ms, one poll at a time.
+import type { ClusterClient } from '../cluster-client.js';
+import type { Executor } from '../execute-command.js';
+import type { NodeDump } from './state.js';
+import type { Store } from './store.js';
+
+export const POLL_INTERVAL_MS = 300;
+/** Slots fetched per poll: more than any screen shows, few enough to stay cheap. */
+export const POLL_WINDOW_SLOTS = 60;
+
+export class Poller {
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly executor: Executor,
+    private readonly client: ClusterClient,
+    private readonly intervalMs = POLL_INTERVAL_MS,
+  ) {}
+
+  start(): void {
+    const loop = () => {
+      if (this.stopped) return;
+      this.running = this.pollOnce()
+        .catch(() => undefined)
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(loop, this.intervalMs);
+        });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  async pollOnce(): Promise<void> {
+    const statuses = await this.executor.statusAll();
+    if (this.stopped) return;
+    this.store.dispatch({ type: 'status-polled', statuses, at: Date.now() });
+    const live = statuses.filter((s) => s.alive && s.commitIndex !== null);
+    if (live.length === 0) return;
+    const toSlot = Math.max(...live.map((s) => Math.max(s.commitIndex ?? 0, (s.lastSlot ?? -1) + 1)));
+    const fromSlot = Math.max(0, toSlot - POLL_WINDOW_SLOTS);
+    const dumps: NodeDump[] = [];
+    await Promise.all(
+      live.map(async (s) => {
+        try {
+          const d = await this.client.logDump(s.id, fromSlot, toSlot);
+          dumps.push({ node: s.id, chosen: d.chosen, accepted: d.accepted });
+        } catch {
+          // Unreachable this round: its column keeps what it showed last.
+        }
+      }),
+    );
+    if (this.stopped) return;
+    this.store.dispatch({ type: 'log-polled', fromSlot, toSlot, dumps });
+  }
+}

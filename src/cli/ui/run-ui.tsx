@@ -1,0 +1,84 @@
+// Wires the Ink app to the cluster: supervisor events and polls into the store, REPL lines to
+// the executor (one command at a time, in order), quit to a clean stop of every node.
+import React from 'react';
+import { render } from 'ink';
+import type { ClusterClient } from '../cluster-client.js';
+import type { ClusterConfig } from '../cluster-file.js';
+import type { Executor } from '../execute-command.js';
+import { parseCommand } from '../parse-command.js';
+import type { Supervisor, SupervisorEvent } from '../supervisor.js';
+import { App } from './App.js';
+import { Poller } from './poller.js';
+import { initialState, type UiAction } from './state.js';
+import { createStore, type Store } from './store.js';
+
+export interface RunUiOptions {
+  readonly sup: Supervisor;
+  readonly client: ClusterClient;
+  readonly executor: Executor;
+  readonly cluster: ClusterConfig;
+  readonly dataDir: string;
+}
+
+export function supervisorAction(e: SupervisorEvent, at: number): UiAction {
+  switch (e.type) {
+    case 'spawned':
+      return { type: 'node-spawned', id: e.id, pid: e.pid, at };
+    case 'exited':
+      return { type: 'node-exited', id: e.id, code: e.code, signal: e.signal, requested: e.requested, at };
+    case 'node-event':
+      return { type: 'node-event', id: e.id, event: e.event, at };
+    case 'stderr':
+      return { type: 'node-stderr', id: e.id, line: e.line };
+  }
+}
+
+/** Runs REPL lines one after another; returns when `quit` runs. */
+export function createCommandRunner(store: Store, executor: Executor, nodeCount: number, onQuit: () => void) {
+  let chain: Promise<void> = Promise.resolve();
+  return (line: string): void => {
+    chain = chain.then(async () => {
+      const parsed = parseCommand(line, nodeCount);
+      if (parsed.ok && parsed.cmd === null) return;
+      store.dispatch({ type: 'command-started', input: line });
+      if (!parsed.ok) {
+        store.dispatch({ type: 'command-finished', input: line, ok: false, text: `error: ${parsed.error}` });
+        return;
+      }
+      if (parsed.cmd.kind === 'quit') {
+        store.dispatch({ type: 'command-finished', input: line, ok: true, text: 'stopping every node…' });
+        onQuit();
+        return;
+      }
+      const out = await executor.run(parsed.cmd);
+      if (out.effect === 'clear') {
+        store.dispatch({ type: 'command-finished', input: line, ok: true, text: '' });
+        store.dispatch({ type: 'clear' });
+        return;
+      }
+      store.dispatch({ type: 'command-finished', input: line, ok: out.ok, text: out.text });
+    });
+  };
+}
+
+export async function runUi(o: RunUiOptions): Promise<void> {
+  const ids = o.cluster.nodes.map((n) => n.id);
+  const store = createStore(initialState(ids, Date.now()));
+  // Spawn events happened before the UI existed: replay what the supervisor knows now.
+  for (const id of ids) {
+    const pid = o.sup.pid(id);
+    if (pid !== undefined) store.dispatch({ type: 'node-spawned', id, pid, at: Date.now() });
+  }
+  const off = o.sup.onEvent((e) => store.dispatch(supervisorAction(e, Date.now())));
+  const poller = new Poller(store, o.executor, o.client);
+  poller.start();
+
+  let resolveQuit: () => void = () => undefined;
+  const quitRequested = new Promise<void>((r) => (resolveQuit = r));
+  const submit = createCommandRunner(store, o.executor, ids.length, () => resolveQuit());
+  const instance = render(<App store={store} onSubmit={submit} onQuit={() => resolveQuit()} />, { exitOnCtrlC: false });
+  await Promise.race([quitRequested, instance.waitUntilExit()]);
+  instance.unmount();
+  off();
+  await poller.stop();
+}

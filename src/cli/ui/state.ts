@@ -1,0 +1,269 @@
+// The UI's state and its pure reducer. Everything the screen shows comes from here; node
+// events, polls and command results all arrive as actions (tested without rendering).
+import type { AcceptedEntry, ChosenEntry } from '../../paxos/types.js';
+import { describeValue, valueKey } from '../../paxos/value.js';
+import type { NodeEvent } from '../node-events.js';
+import type { PaneStatus } from '../execute-command.js';
+
+export const MAX_NODE_LINES = 50;
+export const MAX_RESULTS = 200;
+export const MAX_HISTORY = 500;
+export const FLASH_MS = 2500;
+
+export type PaneRole = 'leader' | 'follower' | 'candidate' | 'down' | 'starting' | 'unreachable';
+
+export interface Flash {
+  readonly text: string;
+  readonly tone: 'bad' | 'good' | 'info';
+  readonly until: number;
+}
+
+export interface NodeView {
+  readonly id: number;
+  readonly alive: boolean;
+  readonly role: PaneRole;
+  readonly ballot: string;
+  readonly promised: string;
+  readonly commitIndex: number | null;
+  readonly appliedIndex: number | null;
+  readonly pid: number | null;
+  readonly lines: readonly string[];
+  readonly flash: Flash | null;
+  /** Restarted and not yet level with the cluster: the pane says so until it is. */
+  readonly catchingUp: boolean;
+}
+
+export type CellKind = 'chosen' | 'accepted' | 'missing' | 'conflict';
+
+export interface LogCell {
+  readonly kind: CellKind;
+  readonly label: string;
+  readonly ballot: string;
+}
+
+export interface LogRow {
+  readonly slot: number;
+  /** Indexed by node id; a node absent here has nothing for the slot. */
+  readonly cells: Readonly<Record<number, LogCell>>;
+}
+
+export interface ResultLine {
+  readonly id: number;
+  readonly input: string;
+  readonly ok: boolean;
+  readonly text: string;
+}
+
+export interface UiState {
+  readonly now: number;
+  readonly nodes: readonly NodeView[];
+  readonly logRows: readonly LogRow[];
+  readonly results: readonly ResultLine[];
+  readonly nextResultId: number;
+  readonly history: readonly string[];
+  /** The command being run, shown while it runs. */
+  readonly running: string | null;
+  readonly hint: string | null;
+}
+
+export interface NodeDump {
+  readonly node: number;
+  readonly chosen: readonly ChosenEntry[];
+  readonly accepted: readonly AcceptedEntry[];
+}
+
+export type UiAction =
+  | { readonly type: 'node-spawned'; readonly id: number; readonly pid: number; readonly at: number }
+  | { readonly type: 'node-exited'; readonly id: number; readonly code: number | null; readonly signal: string | null; readonly requested: boolean; readonly at: number }
+  | { readonly type: 'node-event'; readonly id: number; readonly event: NodeEvent; readonly at: number }
+  | { readonly type: 'node-stderr'; readonly id: number; readonly line: string }
+  | { readonly type: 'status-polled'; readonly statuses: readonly PaneStatus[]; readonly at: number }
+  | { readonly type: 'log-polled'; readonly fromSlot: number; readonly toSlot: number; readonly dumps: readonly NodeDump[] }
+  | { readonly type: 'command-started'; readonly input: string }
+  | { readonly type: 'command-finished'; readonly input: string; readonly ok: boolean; readonly text: string }
+  | { readonly type: 'clear' }
+  | { readonly type: 'hint'; readonly text: string | null }
+  | { readonly type: 'tick'; readonly at: number };
+
+export function initialState(nodeIds: readonly number[], now = 0): UiState {
+  return {
+    now,
+    nodes: nodeIds.map((id) => ({
+      id, alive: false, role: 'starting', ballot: '-', promised: '-', commitIndex: null, appliedIndex: null,
+      pid: null, lines: [], flash: null, catchingUp: false,
+    })),
+    logRows: [],
+    results: [],
+    nextResultId: 1,
+    history: [],
+    running: null,
+    hint: null,
+  };
+}
+
+function pushBounded<T>(list: readonly T[], item: T, max: number): T[] {
+  const out = list.length >= max ? list.slice(list.length - max + 1) : list.slice();
+  out.push(item);
+  return out;
+}
+
+function updateNode(state: UiState, id: number, f: (n: NodeView) => NodeView): UiState {
+  let changed = false;
+  const nodes = state.nodes.map((n) => {
+    if (n.id !== id) return n;
+    changed = true;
+    return f(n);
+  });
+  return changed ? { ...state, nodes } : state;
+}
+
+function withLine(n: NodeView, line: string): NodeView {
+  return { ...n, lines: pushBounded(n.lines, line, MAX_NODE_LINES) };
+}
+
+function eventLine(e: NodeEvent): string | null {
+  switch (e.event) {
+    case 'role':
+      return `${e.role} b${e.ballot}`;
+    case 'chosen':
+      return null; // too many to list; the commit index shows them
+    case 'log':
+      return e.msg;
+    case 'ready':
+      return e.port === undefined ? 'ready' : `ready :${e.port}`;
+    case 'other':
+      return `${e.name} ${e.text}`.trim();
+  }
+}
+
+function toPaneRole(role: string): PaneRole {
+  if (role === 'leader' || role === 'follower' || role === 'candidate' || role === 'down') return role;
+  return 'unreachable';
+}
+
+export function reduce(state: UiState, action: UiAction): UiState {
+  switch (action.type) {
+    case 'node-spawned': {
+      return updateNode(state, action.id, (n) => {
+        const restarted = n.pid !== null || n.role === 'down';
+        const next: NodeView = {
+          ...n, alive: true, role: 'starting', pid: action.pid, catchingUp: restarted,
+          flash: restarted ? { text: 'RESTARTED', tone: 'info', until: action.at + FLASH_MS } : n.flash,
+        };
+        return withLine(next, `started pid ${action.pid}`);
+      });
+    }
+    case 'node-exited': {
+      return updateNode(state, action.id, (n) => {
+        const how = action.signal !== null ? action.signal : `code ${action.code ?? '?'}`;
+        const next: NodeView = {
+          ...n, alive: false, role: 'down', pid: null, catchingUp: false,
+          flash: { text: action.requested ? 'KILLED' : 'CRASHED', tone: 'bad', until: action.at + FLASH_MS },
+        };
+        return withLine(next, `exited (${how})`);
+      });
+    }
+    case 'node-event': {
+      const e = action.event;
+      return updateNode(state, action.id, (n) => {
+        let next = n;
+        if (e.event === 'role') next = { ...n, role: n.alive ? e.role : n.role, ballot: e.ballot };
+        if (e.event === 'chosen') next = { ...n, commitIndex: Math.max(n.commitIndex ?? 0, e.commitIndex) };
+        if (e.event === 'role' && e.role === 'leader' && n.role !== 'leader') {
+          next = { ...next, flash: { text: 'NEW LEADER', tone: 'good', until: action.at + FLASH_MS } };
+        }
+        const line = eventLine(e);
+        return line === null ? next : withLine(next, line);
+      });
+    }
+    case 'node-stderr':
+      return updateNode(state, action.id, (n) => withLine(n, `! ${action.line}`));
+    case 'status-polled': {
+      const byId = new Map(action.statuses.map((s) => [s.id, s]));
+      const levels = action.statuses.filter((s) => s.alive && s.commitIndex !== null).map((s) => s.commitIndex as number);
+      const top = levels.length === 0 ? 0 : Math.max(...levels);
+      const nodes = state.nodes.map((n) => {
+        const s = byId.get(n.id);
+        // A poll that started before a kill/restart must not undo what the exit event said.
+        if (s === undefined || s.alive !== n.alive || (s.pid !== null && s.pid !== n.pid)) return n;
+        if (!s.alive) return n;
+        let next: NodeView = {
+          ...n, role: toPaneRole(s.role), ballot: s.ballot, promised: s.promised,
+          commitIndex: s.commitIndex ?? n.commitIndex, appliedIndex: s.appliedIndex ?? n.appliedIndex,
+        };
+        if (n.catchingUp && s.commitIndex !== null && s.commitIndex >= top && s.role !== 'unreachable') {
+          next = withLine({ ...next, catchingUp: false, flash: { text: 'CAUGHT UP', tone: 'good', until: action.at + FLASH_MS } }, `caught up to ${s.commitIndex}`);
+        }
+        return next;
+      });
+      return { ...state, nodes, now: action.at };
+    }
+    case 'log-polled':
+      return { ...state, logRows: mergeLogRows(state, action) };
+    case 'command-started':
+      return {
+        ...state,
+        running: action.input,
+        history: state.history[state.history.length - 1] === action.input ? state.history : pushBounded(state.history, action.input, MAX_HISTORY),
+      };
+    case 'command-finished':
+      return {
+        ...state,
+        running: state.running === action.input ? null : state.running,
+        results: pushBounded(state.results, { id: state.nextResultId, input: action.input, ok: action.ok, text: action.text }, MAX_RESULTS),
+        nextResultId: state.nextResultId + 1,
+      };
+    case 'clear':
+      return { ...state, results: [] };
+    case 'hint':
+      return { ...state, hint: action.text };
+    case 'tick':
+      return { ...state, now: action.at };
+  }
+}
+
+/**
+ * Builds rows for [fromSlot, toSlot). A dead node's column keeps what it showed last, so the
+ * screen still says what it holds; conflicts are chosen cells whose values differ.
+ */
+function mergeLogRows(state: UiState, a: Extract<UiAction, { type: 'log-polled' }>): LogRow[] {
+  const polled = new Set(a.dumps.map((d) => d.node));
+  const old = new Map(state.logRows.map((r) => [r.slot, r]));
+  const rows: LogRow[] = [];
+  const perNode = a.dumps.map((d) => ({
+    node: d.node,
+    chosen: new Map(d.chosen.map((e) => [e.slot, e])),
+    accepted: new Map(d.accepted.map((e) => [e.slot, e])),
+  }));
+  for (let slot = a.fromSlot; slot < a.toSlot; slot++) {
+    const cells: Record<number, LogCell> = {};
+    const keys: Record<number, string> = {};
+    const prev = old.get(slot);
+    for (const n of state.nodes) {
+      if (!polled.has(n.id) && prev?.cells[n.id] !== undefined) {
+        cells[n.id] = prev.cells[n.id] as LogCell;
+      }
+    }
+    for (const d of perNode) {
+      const c = d.chosen.get(slot);
+      const acc = d.accepted.get(slot);
+      const ballot = acc === undefined ? '' : `${acc.ballot.round}.${acc.ballot.node}`;
+      if (c !== undefined) {
+        cells[d.node] = { kind: 'chosen', label: describeValue(c.value), ballot };
+        keys[d.node] = valueKey(c.value);
+      } else if (acc !== undefined) {
+        cells[d.node] = { kind: 'accepted', label: describeValue(acc.value), ballot };
+      } else {
+        cells[d.node] = { kind: 'missing', label: '', ballot: '' };
+      }
+    }
+    if (new Set(Object.values(keys)).size > 1) {
+      for (const id of Object.keys(keys)) {
+        const cell = cells[Number(id)] as LogCell;
+        cells[Number(id)] = { ...cell, kind: 'conflict' };
+      }
+    }
+    rows.push({ slot, cells });
+  }
+  return rows;
+}

@@ -1,0 +1,83 @@
+// `paxos-cli up`: prepare the data dir, spawn the nodes, then run the UI or a script.
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { CliError, prepareCluster } from './cluster-file.js';
+import { openClusterClient } from './cluster-client.js';
+import { Executor } from './execute-command.js';
+import { runScript } from './script-mode.js';
+import { installShutdownHooks, Supervisor } from './supervisor.js';
+
+export interface UpOptions {
+  readonly size: number | undefined;
+  readonly dataDir: string;
+  readonly fresh: boolean;
+  readonly basePort: number | undefined;
+  readonly script: string | undefined;
+  readonly json: boolean;
+  readonly tickMs: number | undefined;
+}
+
+const LEADER_WAIT_MS = 30_000;
+
+export async function runUp(o: UpOptions): Promise<number> {
+  const scriptMode = o.script !== undefined || !process.stdin.isTTY || !process.stdout.isTTY;
+  if (o.script !== undefined) {
+    try {
+      fs.accessSync(o.script, fs.constants.R_OK);
+    } catch {
+      process.stderr.write(`paxos-cli: cannot read script ${o.script}; check the path\n`);
+      return 2;
+    }
+  }
+  let prepared;
+  try {
+    prepared = await prepareCluster({ dataDir: o.dataDir, size: o.size, basePort: o.basePort, fresh: o.fresh });
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`paxos-cli: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  if (prepared.note !== undefined) process.stderr.write(`paxos-cli: ${prepared.note}\n`);
+
+  const sup = new Supervisor({
+    cluster: prepared.cluster,
+    clusterFile: prepared.clusterFile,
+    dataDir: o.dataDir,
+    nodeArgs: o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)],
+  });
+  const removeHooks = installShutdownHooks(sup);
+  // Nothing the nodes say on stderr may be lost in script mode: it is how a failing test explains itself.
+  if (scriptMode) {
+    sup.onEvent((e) => {
+      if (e.type === 'stderr') process.stderr.write(`node ${e.id}: ${e.line}\n`);
+      if (e.type === 'exited' && !e.requested) process.stderr.write(`node ${e.id} exited unexpectedly (code ${e.code ?? '-'}, signal ${e.signal ?? '-'})\n`);
+    });
+  }
+  let client;
+  try {
+    await sup.start();
+    client = await openClusterClient(prepared.cluster, { timeoutMs: 2000, clientId: `cli-${process.pid}` });
+    const executor = new Executor({ sup, client, dataDir: o.dataDir });
+    const nodeCount = prepared.cluster.nodes.length;
+    if (scriptMode) {
+      const leader = await executor.findLeader(LEADER_WAIT_MS);
+      if (leader === null) process.stderr.write(`paxos-cli: no leader after ${LEADER_WAIT_MS / 1000} s; running the commands anyway\n`);
+      const input = o.script !== undefined ? fs.createReadStream(o.script, 'utf8') : process.stdin;
+      const lines = readline.createInterface({ input, crlfDelay: Infinity });
+      const result = await runScript({ lines, write: (t) => process.stdout.write(t) }, executor, nodeCount, o.json);
+      lines.close();
+      return result.failed === 0 ? 0 : 1;
+    }
+    const { runUi } = await import('./ui/run-ui.js');
+    await runUi({ sup, client, executor, cluster: prepared.cluster, dataDir: o.dataDir });
+    return 0;
+  } finally {
+    await client?.close().catch(() => undefined);
+    await sup.stopAll();
+    removeHooks();
+    // If a stray handle would keep us alive after every node is gone, leave anyway.
+    setTimeout(() => process.exit(), 3000).unref();
+  }
+}

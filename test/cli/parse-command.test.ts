@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand, tokenize } from '../../src/cli/parse-command.js';
+import { completeLine } from '../../src/cli/complete.js';
+
+describe('parseCommand', () => {
+  const ok: [string, unknown][] = [
+    ['set a 1', { kind: 'set', key: 'a', value: '1' }],
+    ['  SET color blue  ', { kind: 'set', key: 'color', value: 'blue' }],
+    ['set greeting "hello world"', { kind: 'set', key: 'greeting', value: 'hello world' }],
+    ['set greeting hello world', { kind: 'set', key: 'greeting', value: 'hello world' }],
+    ["set k ''", { kind: 'set', key: 'k', value: '' }],
+    ['get a', { kind: 'get', key: 'a' }],
+    ['get a --local 2', { kind: 'get', key: 'a', local: 2 }],
+    ['get --local 3 a', { kind: 'get', key: 'a', local: 3 }],
+    ['get a --local=1', { kind: 'get', key: 'a', local: 1 }],
+    ['del a', { kind: 'del', key: 'a' }],
+    ['kill 5', { kind: 'kill', node: 5 }],
+    ['restart 1', { kind: 'restart', node: 1 }],
+    ['diff', { kind: 'diff' }],
+    ['status', { kind: 'status' }],
+    ['leader', { kind: 'leader' }],
+    ['help', { kind: 'help' }],
+    ['help kill', { kind: 'help', topic: 'kill' }],
+    ['clear', { kind: 'clear' }],
+    ['quit', { kind: 'quit' }],
+    ['', null],
+    ['   ', null],
+    ['# a comment', null],
+  ];
+  it.each(ok)('%j parses', (line, cmd) => {
+    expect(parseCommand(line, 5)).toEqual({ ok: true, cmd });
+  });
+
+  const bad: [string, RegExp][] = [
+    ['sett a 1', /unknown command "sett" \(did you mean set\?\)/],
+    ['frobnicate', /unknown command "frobnicate"; type help/],
+    ['set', /missing key; usage: set KEY VALUE/],
+    ['set a', /missing value; usage: set KEY VALUE/],
+    ['get', /missing key/],
+    ['get a b', /too many arguments/],
+    ['get a --local', /missing node id/],
+    ['get a --local 9', /node 9 does not exist; this cluster has nodes 1 to 5/],
+    ['get a --remote 1', /unknown option --remote/],
+    ['del', /missing key/],
+    ['kill', /missing node id; usage: kill N/],
+    ['kill 0', /node 0 does not exist/],
+    ['kill 6', /node 6 does not exist; this cluster has nodes 1 to 5/],
+    ['kill two', /"two" is not a node id/],
+    ['kill 1 2', /too many arguments/],
+    ['restart -1', /"-1" is not a node id/],
+    ['diff now', /too many arguments; usage: diff/],
+    ['help nothing', /no command "nothing"/],
+    ['set "a 1', /unclosed " quote/],
+    ['set ' + 'k'.repeat(300) + ' v', /key too long/],
+  ];
+  it.each(bad)('%j is refused with one clear line', (line, error) => {
+    const r = parseCommand(line, 5);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toMatch(error);
+    expect(r.error).not.toContain('\n');
+  });
+});
+
+describe('tokenize', () => {
+  it('keeps quoted spaces and joins adjacent quoted parts', () => {
+    expect(tokenize(`a "b c" d'e f'`)).toEqual({ words: ['a', 'b c', 'de f'] });
+  });
+});
+
+describe('completeLine', () => {
+  const table: [string, string, string[]][] = [
+    ['s', 's', ['set', 'status']],
+    ['se', 'set ', ['set']],
+    ['ki', 'kill ', ['kill']],
+    ['kill ', 'kill ', ['1', '2', '3']],
+    ['kill 2', 'kill 2 ', ['2']],
+    ['re', 'restart ', ['restart']],
+    ['get a --', 'get a --local ', ['--local']],
+    ['get a --local ', 'get a --local ', ['1', '2', '3']],
+    ['help d', 'help d', ['del', 'diff']],
+    ['help q', 'help quit ', ['quit']],
+    ['set a ', 'set a ', []],
+    ['zz', 'zz', []],
+  ];
+  it.each(table)('%j completes to %j', (line, expected, candidates) => {
+    const c = completeLine(line, 3);
+    expect(c.line).toBe(expected);
+    expect(c.candidates).toEqual(candidates);
+  });
+});
