@@ -482,7 +482,10 @@ export class PaxosNode {
   private acceptLocally(entries: readonly ChosenEntry[]): void {
     assert(compareBallots(this.promisedBallot, this.myBallot) <= 0, 'a leader never promised above its ballot');
     if (compareBallots(this.myBallot, this.promisedBallot) > 0) this.promise(this.myBallot);
-    for (const e of entries) this.recordAccepted(e.slot, this.myBallot, e.value);
+    for (const e of entries) {
+      const ok = this.recordAccepted(e.slot, this.myBallot, e.value);
+      assert(ok, `leader proposes slot ${e.slot} against its own chosen value`);
+    }
     this.onAccepted(
       this.id,
       this.myBallot,
@@ -570,13 +573,19 @@ export class PaxosNode {
     this.observe(ballot);
   }
 
-  private recordAccepted(slot: number, ballot: Ballot, value: Value): void {
+  /**
+   * False when the slot is known chosen with another value: that Accept comes from a stale
+   * ballot. Paxos would let us accept it (it can never gather a quorum), but declining keeps
+   * our accepted entry equal to the chosen value, which recovery relies on.
+   */
+  private recordAccepted(slot: number, ballot: Ballot, value: Value): boolean {
     const known = this.chosen.get(slot);
-    assert(known === undefined || valuesEqual(known, value), `slot ${slot}: accepting a value other than the chosen one`);
+    if (known !== undefined && !valuesEqual(known, value)) return false;
     const entry: AcceptedEntry = { slot, ballot, value };
     this.accepted.set(slot, entry);
     this.write.accepted.set(slot, entry);
     this.highestSlot = Math.max(this.highestSlot, slot);
+    return true;
   }
 
   private acceptedFrom(fromSlot: number): AcceptedEntry[] {
@@ -615,8 +624,8 @@ export class PaxosNode {
     }
     if (compareBallots(ballot, this.promisedBallot) > 0) this.promise(ballot);
     this.followLeader(from, ballot);
-    for (const e of entries) this.recordAccepted(e.slot, ballot, e.value);
-    this.send({ type: 'accepted', from: this.id, to: from, ballot, slots: entries.map((e) => e.slot) });
+    const slots = entries.filter((e) => this.recordAccepted(e.slot, ballot, e.value)).map((e) => e.slot);
+    this.send({ type: 'accepted', from: this.id, to: from, ballot, slots });
     this.learnCommitIndex(from, ballot, commitIndex);
   }
 

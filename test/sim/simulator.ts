@@ -1,0 +1,599 @@
+// A deterministic network simulator for the Multi-Paxos core (VOPR-style): one seed decides
+// cluster size, fault rates and the whole schedule. A safety phase under faults is followed by
+// a liveness phase that must converge within a bound. Invariants are checked after every step.
+import type { AcceptorPolicy } from '../../src/paxos/acceptor-policy.js';
+import { formatBallot } from '../../src/paxos/ballot.js';
+import { KvStore, type CommandResult } from '../../src/paxos/kv.js';
+import { PaxosNode } from '../../src/paxos/paxos-node.js';
+import { quorumSize } from '../../src/paxos/quorum.js';
+import { seededRng, type Rng } from '../../src/paxos/rng.js';
+import {
+  persistReceipt,
+  ZERO_BALLOT,
+  type AcceptedEntry,
+  type Ballot,
+  type ChosenEntry,
+  type Command,
+  type DurableState,
+  type DurableWrite,
+  type Message,
+  type NodeId,
+} from '../../src/paxos/types.js';
+import { describeValue, valueKey } from '../../src/paxos/value.js';
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly nodes?: number;
+  /** Ticks of the safety phase, with faults. */
+  readonly faultTicks?: number;
+  /** Ticks the liveness phase may take to converge once faults stop. */
+  readonly livenessTicks?: number;
+  readonly dropRate?: number;
+  readonly clients?: number;
+  /** Inject a (broken) acceptor to prove the checks can fail. */
+  readonly acceptor?: AcceptorPolicy;
+  readonly traceLines?: number;
+}
+
+export interface SimStats {
+  nodes: number;
+  ticks: number;
+  messagesSent: number;
+  dropped: number;
+  duplicated: number;
+  crashes: number;
+  restarts: number;
+  partitions: number;
+  leaderChanges: number;
+  slotsChosen: number;
+  commandsAcked: number;
+  faults: number;
+}
+
+export interface SimResult {
+  readonly ok: boolean;
+  readonly seed: number;
+  readonly error?: string;
+  readonly trace: readonly string[];
+  readonly stats: SimStats;
+}
+
+const UNITS_PER_TICK = 10;
+const KEYS = ['a', 'b', 'c', 'd'];
+
+class SimViolation extends Error {}
+
+/** What a node's disk holds: the sum of every durable write it persisted. */
+class SimDisk {
+  promised: Ballot = ZERO_BALLOT;
+  readonly accepted = new Map<number, AcceptedEntry>();
+  readonly chosen = new Map<number, ChosenEntry>();
+  commitIndex = 0;
+
+  persist(w: DurableWrite): void {
+    if (w.promised) this.promised = w.promised;
+    for (const e of w.accepted) this.accepted.set(e.slot, e);
+    for (const e of w.chosen) this.chosen.set(e.slot, e);
+    if (w.commitIndex !== undefined) this.commitIndex = w.commitIndex;
+  }
+
+  state(): DurableState {
+    return {
+      promised: this.promised,
+      accepted: [...this.accepted.values()],
+      chosen: [...this.chosen.values()],
+      commitIndex: this.commitIndex,
+    };
+  }
+}
+
+interface SimNode {
+  readonly id: NodeId;
+  readonly disk: SimDisk;
+  core: PaxosNode | null;
+  kv: KvStore;
+  /** (clientId:seq) → times applied (not as a duplicate) by this incarnation's state machine. */
+  applied: Map<string, number>;
+  downUntilTick: number;
+}
+
+interface Pending {
+  readonly cmd: Command;
+  target: NodeId | null;
+  sentTick: number;
+}
+
+interface SimClient {
+  readonly id: string;
+  seq: number;
+  pending: Pending | null;
+}
+
+interface Acked {
+  readonly id: string;
+  readonly slot: number;
+}
+
+function cmdId(clientId: string, seq: number): string {
+  return `${clientId}:${seq}`;
+}
+
+function describeMessage(m: Message): string {
+  switch (m.type) {
+    case 'prepare':
+      return `prepare b=${formatBallot(m.ballot)} from=${m.fromSlot}`;
+    case 'promise':
+      return `promise b=${formatBallot(m.ballot)} acc=${m.accepted.length} ci=${m.commitIndex}`;
+    case 'nack':
+      return `nack b=${formatBallot(m.ballot)} promised=${formatBallot(m.promised)}`;
+    case 'accept': {
+      const slots = m.entries.map((e) => `${e.slot}:${describeValue(e.value)}`).slice(0, 4);
+      return `accept b=${formatBallot(m.ballot)} [${slots.join(' ')}${m.entries.length > 4 ? ' …' : ''}] ci=${m.commitIndex}`;
+    }
+    case 'accepted':
+      return `accepted b=${formatBallot(m.ballot)} slots=[${m.slots.slice(0, 6).join(',')}${m.slots.length > 6 ? ',…' : ''}]`;
+    case 'heartbeat':
+      return `heartbeat b=${formatBallot(m.ballot)} ci=${m.commitIndex}`;
+    case 'catchup-req':
+      return `catchup-req [${m.fromSlot},${m.toSlot})`;
+    case 'catchup-resp':
+      return `catchup-resp n=${m.entries.length} ci=${m.commitIndex}`;
+  }
+}
+
+export class Simulation {
+  readonly seed: number;
+  private readonly rng: Rng;
+  private readonly size: number;
+  private readonly quorum: number;
+  private readonly nodes: SimNode[];
+  private readonly clients: SimClient[];
+  private readonly options: SimOptions;
+  private readonly faultTicks: number;
+  private readonly livenessTicks: number;
+
+  // Fault parameters, all from the seed.
+  private dropRate: number;
+  private dupRate: number;
+  private readonly maxDelayUnits: number;
+  private readonly crashPerTick: number;
+  private readonly partitionPerTick: number;
+  private readonly crashMidReady: number;
+
+  private unit = 0;
+  private tickNo = 0;
+  private readonly inflight = new Map<number, Message[]>();
+  private group = new Map<NodeId, number>();
+  private partitionUntilTick = 0;
+
+  // Oracles.
+  private readonly votes = new Map<string, { value: string; voters: Set<NodeId> }>();
+  private readonly chosenGhost = new Map<number, string>();
+  private readonly learned = new Map<number, string>();
+  private readonly ackedBySlot = new Map<number, Acked[]>();
+  private readonly hashAt = new Map<number, string>();
+  private lastLeader: NodeId | null = null;
+
+  private readonly traceRing: string[] = [];
+  private readonly traceLimit: number;
+  readonly stats: SimStats;
+
+  constructor(options: SimOptions) {
+    this.options = options;
+    this.seed = options.seed;
+    this.rng = seededRng(options.seed);
+    const r = this.rng;
+    this.size = options.nodes ?? (r.int(0, 1) === 0 ? 3 : 5);
+    this.quorum = quorumSize(this.size);
+    this.faultTicks = options.faultTicks ?? 300;
+    this.livenessTicks = options.livenessTicks ?? 400;
+    this.dropRate = options.dropRate ?? r.int(10, 30) / 100;
+    this.dupRate = r.int(0, 10) / 100;
+    this.maxDelayUnits = r.int(2, 40);
+    this.crashPerTick = r.int(0, 20) / 1000;
+    this.partitionPerTick = r.int(0, 20) / 1000;
+    this.crashMidReady = r.int(0, 10) / 1000;
+    this.traceLimit = options.traceLines ?? 300;
+    this.stats = {
+      nodes: this.size,
+      ticks: 0,
+      messagesSent: 0,
+      dropped: 0,
+      duplicated: 0,
+      crashes: 0,
+      restarts: 0,
+      partitions: 0,
+      leaderChanges: 0,
+      slotsChosen: 0,
+      commandsAcked: 0,
+      faults: 0,
+    };
+    this.nodes = [];
+    for (let id = 1; id <= this.size; id++) {
+      const node: SimNode = {
+        id,
+        disk: new SimDisk(),
+        core: null,
+        kv: new KvStore(),
+        applied: new Map(),
+        downUntilTick: 0,
+      };
+      this.nodes.push(node);
+      this.boot(node);
+    }
+    const clientCount = options.clients ?? r.int(1, 4);
+    this.clients = Array.from({ length: clientCount }, (_, i) => ({ id: `c${i + 1}`, seq: 0, pending: null }));
+    this.trace(
+      `seed=${this.seed} nodes=${this.size} drop=${this.dropRate} dup=${this.dupRate} delay<=${this.maxDelayUnits}u ` +
+        `crash/tick=${this.crashPerTick} partition/tick=${this.partitionPerTick} clients=${clientCount}`,
+    );
+  }
+
+  run(): SimResult {
+    try {
+      for (let t = 0; t < this.faultTicks; t++) this.tickOnce(true);
+      this.endFaults();
+      let converged = false;
+      for (let t = 0; t < this.livenessTicks; t++) {
+        this.tickOnce(false);
+        if (this.converged()) {
+          converged = true;
+          break;
+        }
+      }
+      if (!converged) throw new SimViolation(`LIVENESS: no convergence within ${this.livenessTicks} ticks after faults stopped: ${this.describeNodes()}`);
+      this.finalChecks();
+      return { ok: true, seed: this.seed, trace: this.traceRing, stats: this.stats };
+    } catch (err) {
+      const error = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+      this.trace(`FAILED: ${error}`);
+      return { ok: false, seed: this.seed, error, trace: this.traceRing, stats: this.stats };
+    }
+  }
+
+  // ---- time --------------------------------------------------------------------------------
+
+  private tickOnce(faults: boolean): void {
+    this.tickNo += 1;
+    this.stats.ticks = this.tickNo;
+    if (faults) this.nemesis();
+    else this.restartDue();
+    for (const n of this.nodes) {
+      if (n.core === null) continue;
+      n.core.tick();
+      this.drain(n);
+    }
+    this.clientsAct(faults);
+    for (let u = 0; u < UNITS_PER_TICK; u++) {
+      this.unit += 1;
+      const batch = this.inflight.get(this.unit);
+      if (batch === undefined) continue;
+      this.inflight.delete(this.unit);
+      this.shuffle(batch);
+      for (const m of batch) this.deliver(m);
+    }
+    this.observeLeader();
+  }
+
+  private deliver(m: Message): void {
+    const n = this.node(m.to);
+    if (n.core === null) return;
+    if (this.cut(m.from, m.to)) {
+      this.stats.dropped += 1;
+      return;
+    }
+    this.trace(`${m.from}->${m.to} ${describeMessage(m)}`);
+    n.core.step(m);
+    this.drain(n);
+  }
+
+  private send(m: Message): void {
+    this.stats.messagesSent += 1;
+    if (this.cut(m.from, m.to) || this.chance(this.dropRate)) {
+      this.stats.dropped += 1;
+      return;
+    }
+    const copies = this.chance(this.dupRate) ? 2 : 1;
+    if (copies === 2) this.stats.duplicated += 1;
+    for (let i = 0; i < copies; i++) {
+      const at = this.unit + this.rng.int(1, this.maxDelayUnits);
+      const list = this.inflight.get(at);
+      if (list) list.push(m);
+      else this.inflight.set(at, [m]);
+    }
+  }
+
+  /** Persist, check, apply, send, advance — the runtime's loop, with a crash possible before persisting. */
+  private drain(n: SimNode): void {
+    for (let rounds = 0; n.core !== null && n.core.hasReady(); rounds++) {
+      if (rounds > 1000) throw new SimViolation(`node ${n.id}: ready() never settles`);
+      const core = n.core;
+      const rd = core.ready();
+      if (this.faultsOn && this.chance(this.crashMidReady)) {
+        this.crash(n, 'before persisting a ready');
+        return;
+      }
+      n.disk.persist(rd.write);
+      this.recordVotes(n.id, rd.write.accepted);
+      for (const e of rd.committed) this.apply(n, e);
+      for (const ev of rd.events) {
+        if (ev.type === 'role') this.trace(`n${n.id} becomes ${ev.role} b=${formatBallot(ev.ballot)}`);
+      }
+      for (const m of rd.messages(persistReceipt(rd.id))) this.send(m);
+      core.advance(rd);
+    }
+  }
+
+  private get faultsOn(): boolean {
+    return this.tickNo <= this.faultTicks;
+  }
+
+  // ---- oracles -----------------------------------------------------------------------------
+
+  /** Ghost knowledge: a value accepted by a quorum in one ballot is chosen, whoever learns it. */
+  private recordVotes(acceptor: NodeId, entries: readonly AcceptedEntry[]): void {
+    for (const e of entries) {
+      const key = `${e.slot}|${formatBallot(e.ballot)}`;
+      const value = valueKey(e.value);
+      let vote = this.votes.get(key);
+      if (vote === undefined) {
+        vote = { value, voters: new Set() };
+        this.votes.set(key, vote);
+      } else if (vote.value !== value) {
+        throw new SimViolation(`SAFETY: slot ${e.slot} ballot ${formatBallot(e.ballot)} has two proposed values`);
+      }
+      vote.voters.add(acceptor);
+      if (vote.voters.size >= this.quorum) {
+        const prior = this.chosenGhost.get(e.slot);
+        if (prior === undefined) {
+          this.chosenGhost.set(e.slot, value);
+          this.stats.slotsChosen += 1;
+        } else if (prior !== value) {
+          throw new SimViolation(
+            `SAFETY: two values chosen for slot ${e.slot}: ${prior.slice(0, 60)} and ${value.slice(0, 60)} (ballot ${formatBallot(e.ballot)})`,
+          );
+        }
+      }
+    }
+  }
+
+  private apply(n: SimNode, e: ChosenEntry): void {
+    const key = valueKey(e.value);
+    const ghost = this.chosenGhost.get(e.slot);
+    if (ghost === undefined) throw new SimViolation(`SAFETY: node ${n.id} learned slot ${e.slot} that no quorum accepted`);
+    if (ghost !== key) throw new SimViolation(`SAFETY: node ${n.id} learned a value for slot ${e.slot} other than the chosen one`);
+    const prior = this.learned.get(e.slot);
+    if (prior !== undefined && prior !== key) throw new SimViolation(`SAFETY: nodes disagree on slot ${e.slot}`);
+    this.learned.set(e.slot, key);
+
+    const results = n.kv.apply(e);
+    for (const r of results) this.onResult(n, r);
+    const hashEvery = 16;
+    if (n.kv.appliedIndex % hashEvery === 0) {
+      const h = n.kv.hash();
+      const seen = this.hashAt.get(n.kv.appliedIndex);
+      if (seen === undefined) this.hashAt.set(n.kv.appliedIndex, h);
+      else if (seen !== h) throw new SimViolation(`SAFETY: node ${n.id} state differs at applied index ${n.kv.appliedIndex}`);
+    }
+    for (const a of this.ackedBySlot.get(e.slot) ?? []) this.checkAppliedOnce(n, a);
+  }
+
+  private onResult(n: SimNode, r: CommandResult): void {
+    const id = cmdId(r.clientId, r.seq);
+    if (!r.duplicate) {
+      const count = (n.applied.get(id) ?? 0) + 1;
+      n.applied.set(id, count);
+      if (count > 1) throw new SimViolation(`EXACTLY-ONCE: node ${n.id} applied ${id} twice`);
+    }
+    // The node a client proposed through answers it when the command is applied there.
+    const client = this.clients.find((c) => c.id === r.clientId);
+    const pending = client?.pending;
+    if (!client || !pending || pending.cmd.seq !== r.seq || pending.target !== n.id) return;
+    client.pending = null;
+    this.stats.commandsAcked += 1;
+    const acked: Acked = { id, slot: r.slot };
+    const list = this.ackedBySlot.get(r.slot);
+    if (list) list.push(acked);
+    else this.ackedBySlot.set(r.slot, [acked]);
+    this.trace(`${r.clientId} acked seq=${r.seq} ${r.op} slot=${r.slot}${r.duplicate ? ' (dup)' : ''} via n${n.id}`);
+    for (const m of this.nodes) if (m.core !== null) this.checkAppliedOnce(m, acked);
+  }
+
+  /** An acknowledged command stays applied, exactly once, on every node that got that far. */
+  private checkAppliedOnce(n: SimNode, a: Acked): void {
+    if (n.kv.appliedIndex <= a.slot) return;
+    const count = n.applied.get(a.id) ?? 0;
+    if (count !== 1) throw new SimViolation(`ACKED-LOST: node ${n.id} applied acknowledged ${a.id} ${count} times by slot ${a.slot}`);
+  }
+
+  private observeLeader(): void {
+    let best: SimNode | null = null;
+    for (const n of this.nodes) {
+      if (n.core?.role !== 'leader') continue;
+      if (best === null || (best.core && n.core.ballot.round > best.core.ballot.round)) best = n;
+    }
+    const id = best?.id ?? null;
+    if (id !== null && id !== this.lastLeader) {
+      this.stats.leaderChanges += 1;
+      this.lastLeader = id;
+    }
+  }
+
+  private converged(): boolean {
+    if (this.clients.some((c) => c.pending !== null)) return false;
+    const live = this.nodes.filter((n) => n.core !== null);
+    if (live.length !== this.size) return false;
+    const leaders = live.filter((n) => n.core?.role === 'leader');
+    if (leaders.length !== 1) return false;
+    const commit = leaders[0]?.core?.commitIndex ?? -1;
+    return live.every((n) => n.core?.commitIndex === commit && n.kv.appliedIndex === commit);
+  }
+
+  private finalChecks(): void {
+    const hashes = new Set(this.nodes.map((n) => n.kv.hash()));
+    if (hashes.size !== 1) throw new SimViolation(`SAFETY: converged nodes hold different states`);
+    for (const list of this.ackedBySlot.values()) for (const a of list) for (const n of this.nodes) this.checkAppliedOnce(n, a);
+  }
+
+  // ---- faults ------------------------------------------------------------------------------
+
+  private nemesis(): void {
+    this.restartDue();
+    if (this.chance(this.crashPerTick)) {
+      const victim = this.pickLive();
+      if (victim) {
+        victim.downUntilTick = this.tickNo + this.rng.int(5, 60);
+        this.crash(victim, 'nemesis');
+      }
+    }
+    if (this.tickNo >= this.partitionUntilTick && this.group.size > 0) {
+      this.group = new Map();
+      this.trace('partition healed');
+    }
+    if (this.group.size === 0 && this.chance(this.partitionPerTick)) this.partition();
+  }
+
+  private partition(): void {
+    const ids = this.nodes.map((n) => n.id);
+    this.shuffle(ids);
+    const kind = this.rng.int(0, 2);
+    let side: NodeId[];
+    if (kind === 0 && this.lastLeader !== null) side = [this.lastLeader];
+    else side = ids.slice(0, this.rng.int(1, this.size - 1));
+    this.group = new Map(ids.map((id) => [id, side.includes(id) ? 1 : 2]));
+    this.partitionUntilTick = this.tickNo + this.rng.int(10, 80);
+    this.stats.partitions += 1;
+    this.stats.faults += 1;
+    this.trace(`partition [${side.join(',')}] | [${ids.filter((i) => !side.includes(i)).join(',')}] until tick ${this.partitionUntilTick}`);
+  }
+
+  private cut(a: NodeId, b: NodeId): boolean {
+    return this.group.size > 0 && this.group.get(a) !== this.group.get(b);
+  }
+
+  private crash(n: SimNode, why: string): void {
+    n.core = null;
+    if (n.downUntilTick <= this.tickNo) n.downUntilTick = this.tickNo + this.rng.int(5, 60);
+    this.stats.crashes += 1;
+    this.stats.faults += 1;
+    this.trace(`n${n.id} CRASH (${why}) until tick ${n.downUntilTick}`);
+  }
+
+  private restartDue(): void {
+    for (const n of this.nodes) {
+      if (n.core === null && (n.downUntilTick <= this.tickNo || !this.faultsOn)) {
+        this.boot(n);
+        this.stats.restarts += 1;
+        this.trace(`n${n.id} RESTART promised=${formatBallot(n.disk.promised)} commit=${n.disk.commitIndex}`);
+        this.drain(n);
+      }
+    }
+  }
+
+  private boot(n: SimNode): void {
+    n.kv = new KvStore();
+    n.applied = new Map();
+    n.core = new PaxosNode({
+      id: n.id,
+      nodes: Array.from({ length: this.size }, (_, i) => i + 1),
+      rng: seededRng(this.rng.int(0, 2 ** 31 - 1)),
+      restored: n.disk.state(),
+      electionTicksMin: 10,
+      electionTicksMax: 20,
+      heartbeatTicks: 2,
+      retransmitTicks: 4,
+      maxInflightSlots: 32,
+      maxBatchCommands: 4,
+      ...(this.options.acceptor ? { acceptor: this.options.acceptor } : {}),
+    });
+  }
+
+  private endFaults(): void {
+    this.dropRate = 0;
+    this.dupRate = 0;
+    this.group = new Map();
+    this.trace('--- faults stop: healing, restarting, no more drops ---');
+  }
+
+  // ---- clients -----------------------------------------------------------------------------
+
+  private clientsAct(faults: boolean): void {
+    const clientTimeoutTicks = 30;
+    for (const c of this.clients) {
+      if (c.pending === null) {
+        if (!faults || !this.chance(0.3)) continue;
+        c.seq += 1;
+        c.pending = { cmd: this.randomCommand(c), target: null, sentTick: -Infinity };
+      }
+      const p = c.pending;
+      if (p.target !== null && this.tickNo - p.sentTick < clientTimeoutTicks && this.node(p.target).core?.role === 'leader') continue;
+      // Not sent, timed out, or its node lost leadership: retry the same (clientId, seq).
+      const leader = this.nodes.find((n) => n.core?.role === 'leader');
+      const target = leader ?? this.pickLive();
+      if (target?.core?.propose(p.cmd)) {
+        p.target = target.id;
+        p.sentTick = this.tickNo;
+        this.drain(target);
+      } else {
+        p.target = null;
+      }
+    }
+  }
+
+  private randomCommand(c: SimClient): Command {
+    const key = KEYS[this.rng.int(0, KEYS.length - 1)] ?? 'a';
+    const kind = this.rng.int(0, 9);
+    if (kind < 6) return { op: 'set', key, value: `${c.id}.${c.seq}`, clientId: c.id, seq: c.seq };
+    if (kind < 8) return { op: 'get', key, clientId: c.id, seq: c.seq };
+    return { op: 'del', key, clientId: c.id, seq: c.seq };
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  private node(id: NodeId): SimNode {
+    const n = this.nodes[id - 1];
+    if (n === undefined) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  private pickLive(): SimNode | undefined {
+    const live = this.nodes.filter((n) => n.core !== null);
+    return live.length === 0 ? undefined : live[this.rng.int(0, live.length - 1)];
+  }
+
+  private chance(p: number): boolean {
+    return p > 0 && this.rng.int(0, 999_999) < p * 1_000_000;
+  }
+
+  private shuffle<T>(xs: T[]): void {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = this.rng.int(0, i);
+      const a = xs[i] as T;
+      xs[i] = xs[j] as T;
+      xs[j] = a;
+    }
+  }
+
+  private describeNodes(): string {
+    return this.nodes
+      .map((n) =>
+        n.core
+          ? `n${n.id}:${n.core.role} b=${formatBallot(n.core.ballot)} ci=${n.core.commitIndex} applied=${n.kv.appliedIndex}`
+          : `n${n.id}:down`,
+      )
+      .join('; ') + `; pending=${this.clients.filter((c) => c.pending).map((c) => c.id).join(',') || 'none'}`;
+  }
+
+  private trace(line: string): void {
+    this.traceRing.push(`[t${this.tickNo}] ${line}`);
+    if (this.traceRing.length > this.traceLimit) this.traceRing.shift();
+  }
+}
+
+export function simulate(options: SimOptions): SimResult {
+  return new Simulation(options).run();
+}
+
+export function formatFailure(r: SimResult): string {
+  return [`seed=${r.seed} FAILED: ${r.error}`, `replay: npm run sim -- --seed ${r.seed}`, '--- last trace lines ---', ...r.trace.slice(-80)].join('\n');
+}
