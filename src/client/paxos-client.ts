@@ -1,0 +1,390 @@
+// A typed client of a paxos-cli cluster: one ZeroMQ DEALER per node, requests matched to replies
+// by id, leader discovery and retries hidden behind set/get/del.
+//
+// Exactly-once: every command carries (clientId, seq); a retry reuses the seq, so the state
+// machine applies it once and returns its first result. A command must never be in flight twice
+// under one clientId, so each concurrent operation borrows its own sub-session
+// (`<clientId>.<n>`) from a small pool: one PaxosClient may be used by many callers at once.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Dealer } from 'zeromq';
+import type { AcceptedEntry, ChosenEntry, NodeId } from '../paxos/types.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  requestFrame,
+  type ClientRequest,
+  type ErrorReply,
+  type NodeStatus,
+  type Reply,
+} from '../node/wire.js';
+
+export type { NodeStatus } from '../node/wire.js';
+
+export type ClientErrorCode =
+  | 'no-quorum'
+  | 'no-leader'
+  | 'not-leader'
+  | 'timeout'
+  | 'unreachable'
+  | 'bad-request'
+  | 'unsupported'
+  | 'shutting-down'
+  | 'unknown-node'
+  | 'closed';
+
+export class PaxosClientError extends Error {
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    readonly leader: NodeId | null = null,
+  ) {
+    super(message);
+    this.name = 'PaxosClientError';
+  }
+}
+
+export interface ClientClusterNode {
+  readonly id: NodeId;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ClientOptions {
+  /** Prefix of this client's session ids; random by default. */
+  readonly clientId?: string;
+  /** Overall deadline of one operation, retries included. Keep it above the nodes' request timeout. */
+  readonly timeoutMs?: number;
+}
+
+export interface WriteResult {
+  readonly slot: number;
+  readonly leader: NodeId;
+  readonly latencyMs: number;
+  /** The command had been applied before (a retry): this is its first result. */
+  readonly duplicate: boolean;
+}
+
+export interface ReadResult extends WriteResult {
+  readonly value: string | null;
+}
+
+export interface LocalReadResult {
+  readonly node: NodeId;
+  readonly value: string | null;
+  readonly appliedIndex: number;
+  readonly stale: true;
+}
+
+export interface LogDump {
+  readonly commitIndex: number;
+  readonly chosen: readonly ChosenEntry[];
+  readonly accepted: readonly AcceptedEntry[];
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+/** How long a first request waits for a fresh connection to a node before calling it unreachable. */
+const CONNECT_GRACE_MS = 500;
+const RETRY_BACKOFF_MS = [10, 25, 50, 100, 200] as const;
+
+interface InFlight {
+  readonly resolve: (r: Reply) => void;
+  readonly reject: (e: PaxosClientError) => void;
+}
+
+class NodeLink {
+  readonly dealer: Dealer;
+  connected = false;
+  private readonly createdAt = Date.now();
+  readonly inFlight = new Map<number, InFlight>();
+  private readonly onConnect = new Set<() => void>();
+
+  constructor(readonly id: NodeId, address: string) {
+    this.dealer = new Dealer({
+      linger: 0,
+      sendTimeout: 0,
+      immediate: true,
+      sendHighWaterMark: 1000,
+      reconnectInterval: 100,
+      reconnectMaxInterval: 500,
+    });
+    this.dealer.events.on('handshake', () => {
+      this.connected = true;
+      for (const f of this.onConnect) f();
+    });
+    this.dealer.events.on('disconnect', () => {
+      this.connected = false;
+      // The node died or restarted: its answers to these will never come.
+      const err = new PaxosClientError('unreachable', `node ${this.id} disconnected`);
+      for (const f of this.inFlight.values()) f.reject(err);
+      this.inFlight.clear();
+    });
+    this.dealer.connect(address);
+    void this.receiveLoop();
+  }
+
+  private async receiveLoop(): Promise<void> {
+    try {
+      for await (const [bytes] of this.dealer) {
+        if (bytes === undefined) continue;
+        const d = decodeFrame(bytes);
+        if (!d.ok || d.frame.k !== 'res') continue;
+        const f = this.inFlight.get(d.frame.id);
+        if (f === undefined) continue; // an answer to an attempt we gave up on
+        this.inFlight.delete(d.frame.id);
+        f.resolve(d.frame.res);
+      }
+    } catch {
+      // closed
+    }
+  }
+
+  /** Waits (bounded) for the first handshake of a young link; an old dead link fails fast. */
+  async waitConnected(budgetMs: number): Promise<boolean> {
+    if (this.connected) return true;
+    const grace = Math.min(budgetMs, CONNECT_GRACE_MS - (Date.now() - this.createdAt));
+    if (grace <= 0) return false;
+    let done!: () => void;
+    const connected = new Promise<void>((resolve) => (done = resolve));
+    this.onConnect.add(done);
+    const timer = sleep(grace).then(() => undefined);
+    await Promise.race([connected, timer]);
+    this.onConnect.delete(done);
+    return this.connected;
+  }
+
+  close(): void {
+    const err = new PaxosClientError('closed', 'client closed');
+    for (const f of this.inFlight.values()) f.reject(err);
+    this.inFlight.clear();
+    this.dealer.close();
+  }
+}
+
+interface Session {
+  readonly clientId: string;
+  seq: number;
+}
+
+export class PaxosClient {
+  private readonly links = new Map<NodeId, NodeLink>();
+  private readonly nodeIds: readonly NodeId[];
+  private readonly clientId: string;
+  private readonly timeoutMs: number;
+  private readonly idleSessions: Session[] = [];
+  private sessionsCreated = 0;
+  private nextReqId = 1;
+  private leaderHint: NodeId | null = null;
+  private closed = false;
+
+  constructor(cluster: { readonly nodes: readonly ClientClusterNode[] }, opts: ClientOptions = {}) {
+    if (cluster.nodes.length === 0) throw new PaxosClientError('bad-request', 'the cluster has no nodes');
+    this.clientId = opts.clientId ?? `c${randomBytes(6).toString('hex')}`;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.nodeIds = cluster.nodes.map((n) => n.id);
+    for (const n of cluster.nodes) this.links.set(n.id, new NodeLink(n.id, `tcp://${n.host}:${n.port}`));
+  }
+
+  /** The node this client currently believes leads (null before the first command). */
+  get leader(): NodeId | null {
+    return this.leaderHint;
+  }
+
+  async set(key: string, value: string): Promise<WriteResult> {
+    const r = await this.command({ op: 'set', key, value });
+    return { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs, duplicate: r.duplicate };
+  }
+
+  async del(key: string): Promise<WriteResult> {
+    const r = await this.command({ op: 'del', key });
+    return { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs, duplicate: r.duplicate };
+  }
+
+  /** Linearizable: the read is a command in the log, answered when its slot is applied. */
+  get(key: string): Promise<ReadResult> {
+    return this.command({ op: 'get', key });
+  }
+
+  /** One node's applied state, possibly stale. No retries on other nodes. */
+  async getLocal(nodeId: NodeId, key: string): Promise<LocalReadResult> {
+    const r = await this.ask(nodeId, { op: 'get-local', key });
+    if (r.op !== 'get-local') throw unexpected(nodeId, r.op);
+    return { node: r.node, value: r.value, appliedIndex: r.appliedIndex, stale: true };
+  }
+
+  async status(nodeId: NodeId): Promise<NodeStatus> {
+    const r = await this.ask(nodeId, { op: 'status' });
+    if (r.op !== 'status') throw unexpected(nodeId, r.op);
+    return r.status;
+  }
+
+  /** Chosen entries of slots in [fromSlot, toSlot) known to the node, plus its accepted entries there. */
+  async logDump(nodeId: NodeId, fromSlot: number, toSlot: number): Promise<LogDump> {
+    const chosen: ChosenEntry[] = [];
+    const accepted: AcceptedEntry[] = [];
+    let commitIndex = 0;
+    let cursor = Math.max(0, Math.floor(fromSlot));
+    const end = Math.min(toSlot, Number.MAX_SAFE_INTEGER);
+    // The node answers at most a page per request and never past its last slot.
+    while (cursor < end) {
+      const r = await this.ask(nodeId, { op: 'log-dump', from: cursor, to: end });
+      if (r.op !== 'log-dump') throw unexpected(nodeId, r.op);
+      chosen.push(...r.chosen);
+      accepted.push(...r.accepted);
+      commitIndex = r.commitIndex;
+      if (r.to <= cursor) break;
+      cursor = r.to;
+    }
+    return { commitIndex, chosen, accepted };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const l of this.links.values()) l.close();
+  }
+
+  // ---- internals ----
+
+  private async command(
+    op: { op: 'set'; key: string; value: string } | { op: 'del'; key: string } | { op: 'get'; key: string },
+  ): Promise<ReadResult> {
+    const started = performance.now();
+    const deadline = Date.now() + this.timeoutMs;
+    const session = this.takeSession();
+    session.seq += 1;
+    const req: ClientRequest = { ...op, clientId: session.clientId, seq: session.seq };
+    let target = this.leaderHint ?? this.nodeIds[0]!;
+    let failures = 0;
+    let sawUnreachable = 0;
+    let sawNoLeader = false;
+    let sawTimeout = false;
+    try {
+      while (Date.now() < deadline) {
+        let reply: Reply;
+        try {
+          reply = await this.call(target, req, deadline - Date.now());
+        } catch (err) {
+          const e = err as PaxosClientError;
+          if (e.code === 'closed') throw e;
+          if (e.code === 'timeout') sawTimeout = true;
+          else sawUnreachable += 1;
+          if (this.leaderHint === target) this.leaderHint = null;
+          target = this.nextNode(target);
+          failures += 1;
+          await this.backoff(failures, deadline);
+          continue;
+        }
+        if (reply.ok) {
+          if (reply.op !== 'set' && reply.op !== 'del' && reply.op !== 'get') throw unexpected(target, reply.op);
+          this.leaderHint = reply.leader;
+          return {
+            slot: reply.slot,
+            leader: reply.leader,
+            value: reply.value,
+            duplicate: reply.duplicate,
+            latencyMs: Math.round((performance.now() - started) * 10) / 10,
+          };
+        }
+        failures += 1;
+        if (reply.code === 'not-leader' || reply.code === 'shutting-down') {
+          if (reply.leader !== null && reply.leader !== target && this.links.has(reply.leader)) {
+            this.leaderHint = reply.leader;
+            target = reply.leader;
+            // A redirect is progress: only back off if redirects keep bouncing.
+            if (failures > this.nodeIds.length) await this.backoff(failures, deadline);
+          } else {
+            sawNoLeader = true;
+            if (this.leaderHint === target) this.leaderHint = null;
+            target = this.nextNode(target);
+            await this.backoff(failures, deadline);
+          }
+          continue;
+        }
+        // no-quorum comes from a leader that waited its full request timeout: retrying won't help.
+        throw fromReply(reply);
+      }
+    } finally {
+      this.releaseSession(session);
+    }
+    if (sawNoLeader) {
+      throw new PaxosClientError('no-quorum', `no quorum: no leader could be found within ${this.timeoutMs} ms`);
+    }
+    if (sawUnreachable > 0 && !sawTimeout) {
+      throw new PaxosClientError('unreachable', `no node answered within ${this.timeoutMs} ms`);
+    }
+    throw new PaxosClientError('timeout', `no answer within ${this.timeoutMs} ms`);
+  }
+
+  /** One request to one node, no retries; error replies become PaxosClientErrors. */
+  private async ask(nodeId: NodeId, req: ClientRequest): Promise<Exclude<Reply, ErrorReply>> {
+    const reply = await this.call(nodeId, req, this.timeoutMs);
+    if (!reply.ok) throw fromReply(reply);
+    return reply;
+  }
+
+  private async call(nodeId: NodeId, req: ClientRequest, budgetMs: number): Promise<Reply> {
+    if (this.closed) throw new PaxosClientError('closed', 'client closed');
+    const link = this.links.get(nodeId);
+    if (link === undefined) throw new PaxosClientError('unknown-node', `node ${nodeId} is not in the cluster`);
+    const startedAt = Date.now();
+    if (!(await link.waitConnected(budgetMs))) {
+      throw new PaxosClientError('unreachable', `node ${nodeId} is not reachable`);
+    }
+    const id = this.nextReqId++;
+    const remaining = Math.max(1, budgetMs - (Date.now() - startedAt));
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        link.inFlight.delete(id);
+        reject(new PaxosClientError('timeout', `node ${nodeId} did not answer within ${budgetMs} ms`));
+      }, remaining);
+      link.inFlight.set(id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      link.dealer.send(encodeFrame(requestFrame(id, req))).catch(() => {
+        const f = link.inFlight.get(id);
+        link.inFlight.delete(id);
+        f?.reject(new PaxosClientError('unreachable', `node ${nodeId} is not reachable`));
+      });
+    });
+  }
+
+  private nextNode(current: NodeId): NodeId {
+    const i = this.nodeIds.indexOf(current);
+    return this.nodeIds[(i + 1) % this.nodeIds.length]!;
+  }
+
+  private async backoff(failures: number, deadline: number): Promise<void> {
+    // The first pass over the cluster is immediate; afterwards wait a little longer each time.
+    if (failures < this.nodeIds.length) return;
+    const step = Math.min(failures - this.nodeIds.length, RETRY_BACKOFF_MS.length - 1);
+    const ms = Math.min(RETRY_BACKOFF_MS[step]!, Math.max(0, deadline - Date.now()));
+    if (ms > 0) await sleep(ms);
+  }
+
+  private takeSession(): Session {
+    const idle = this.idleSessions.pop();
+    if (idle !== undefined) return idle;
+    this.sessionsCreated += 1;
+    return { clientId: `${this.clientId}.${this.sessionsCreated}`, seq: 0 };
+  }
+
+  private releaseSession(s: Session): void {
+    this.idleSessions.push(s);
+  }
+}
+
+function fromReply(r: ErrorReply): PaxosClientError {
+  return new PaxosClientError(r.code, r.message, r.leader);
+}
+
+function unexpected(nodeId: NodeId, op: string): PaxosClientError {
+  return new PaxosClientError('bad-request', `node ${nodeId} answered with an unexpected '${op}' reply`);
+}

@@ -1,0 +1,81 @@
+// The cluster file names every node and its address; every process of a cluster reads the same one.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { NodeId } from '../paxos/types.js';
+
+export interface ClusterNode {
+  readonly id: NodeId;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Cluster {
+  readonly nodes: readonly ClusterNode[];
+}
+
+const clusterSchema = z
+  .object({
+    nodes: z
+      .array(
+        z.object({
+          id: z.number().int().min(1).max(1_000_000),
+          host: z.string().min(1).max(255).default('127.0.0.1'),
+          port: z.number().int().min(1).max(65535),
+        }),
+      )
+      .min(1)
+      .max(99),
+  })
+  .superRefine((c, ctx) => {
+    const ids = new Set<number>();
+    const addrs = new Set<string>();
+    for (const n of c.nodes) {
+      if (ids.has(n.id)) ctx.addIssue({ code: 'custom', message: `node id ${n.id} appears twice` });
+      const addr = `${n.host}:${n.port}`;
+      if (addrs.has(addr)) ctx.addIssue({ code: 'custom', message: `address ${addr} appears twice` });
+      ids.add(n.id);
+      addrs.add(addr);
+    }
+  });
+
+export class ClusterFileError extends Error {
+  readonly code = 'bad-cluster-file';
+}
+
+/** Parses a cluster file's JSON text; throws ClusterFileError with one readable line. */
+export function parseCluster(text: string, source = 'cluster file'): Cluster {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ClusterFileError(`${source} is not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = clusterSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+    throw new ClusterFileError(
+      `${source} is invalid${where}: ${issue?.message ?? 'schema mismatch'} ` +
+        `(expected {"nodes":[{"id":1,"host":"127.0.0.1","port":7001}, ...]})`,
+    );
+  }
+  return { nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id) };
+}
+
+export function loadClusterFile(path: string): Cluster {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ClusterFileError(`cannot read cluster file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return parseCluster(text, `cluster file ${path}`);
+}
+
+export function nodeAddress(n: ClusterNode): string {
+  return `tcp://${n.host}:${n.port}`;
+}
+
+export function findNode(cluster: Cluster, id: NodeId): ClusterNode | undefined {
+  return cluster.nodes.find((n) => n.id === id);
+}

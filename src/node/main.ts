@@ -1,0 +1,152 @@
+// `paxos-cli node ...`: parse options, run one node until a signal (or the parent's death).
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ClusterFileError, findNode, loadClusterFile } from './cluster-file.js';
+import { EventWriter } from './events.js';
+import { NodeRuntime } from './node-runtime.js';
+import { StorageError } from './storage.js';
+import { TransportError } from './transport.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export interface NodeCommandOptions {
+  id: number;
+  cluster: string;
+  dataDir: string;
+  tickMs: number;
+  requestTimeoutMs: number;
+  parentPid?: number;
+}
+
+const intOption =
+  (name: string, min: number, max: number) =>
+  (raw: string): number => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+
+function buildProgram(): Command {
+  return new Command('paxos-cli node')
+    .description('Run one node of a Multi-Paxos key-value cluster. Prints NDJSON events on stdout.')
+    .requiredOption('--id <n>', 'this node\'s id: one of the ids in the cluster file', intOption('--id', 1, 1_000_000))
+    .requiredOption(
+      '--cluster <file>',
+      'cluster file, JSON: {"nodes":[{"id":1,"host":"127.0.0.1","port":7001}, ...]}; every node reads the same one',
+    )
+    .requiredOption('--data-dir <dir>', 'directory of this node\'s LevelDB (created if missing; one per node)')
+    .option('--tick-ms <ms>', 'protocol clock period: heartbeats and election timeouts are counted in ticks', intOption('--tick-ms', 1, 10_000), 50)
+    .option(
+      '--request-timeout-ms <ms>',
+      'how long a client command may wait to be chosen before it fails with "no quorum"',
+      intOption('--request-timeout-ms', 1, 600_000),
+      3000,
+    )
+    .option('--parent-pid <pid>', 'exit when this process (the supervisor) is gone', intOption('--parent-pid', 1, 2 ** 31))
+    .helpOption('-h, --help', 'show this help')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+    });
+}
+
+/** Parses `paxos-cli node` arguments (without the leading "node"). Returns options or an exit code. */
+export function parseNodeArgs(args: readonly string[]): NodeCommandOptions | number {
+  const program = buildProgram();
+  try {
+    program.parse([...args], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its one-line message (or the help).
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    throw err;
+  }
+  return program.opts<NodeCommandOptions>();
+}
+
+/** Runs `paxos-cli node`; resolves with the process exit code once the node has stopped. */
+export async function runNodeCommand(args: readonly string[]): Promise<number> {
+  const parsed = parseNodeArgs(args);
+  if (typeof parsed === 'number') return parsed;
+  const opts = parsed;
+  const fail = (code: number, msg: string): number => {
+    process.stderr.write(`paxos-cli node: ${msg}\n`);
+    return code;
+  };
+
+  let cluster;
+  try {
+    cluster = loadClusterFile(opts.cluster);
+  } catch (err) {
+    if (err instanceof ClusterFileError) return fail(EXIT_USAGE, err.message);
+    throw err;
+  }
+  if (findNode(cluster, opts.id) === undefined) {
+    const ids = cluster.nodes.map((n) => n.id).join(', ');
+    return fail(EXIT_USAGE, `--id ${opts.id} is not in the cluster file (its ids: ${ids})`);
+  }
+
+  const events = new EventWriter(opts.id, (line) => process.stdout.write(line));
+  let runtime: NodeRuntime;
+  try {
+    runtime = await NodeRuntime.start({
+      id: opts.id,
+      cluster,
+      dataDir: opts.dataDir,
+      tickMs: opts.tickMs,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      events,
+    });
+  } catch (err) {
+    if (err instanceof StorageError || err instanceof TransportError) return fail(EXIT_FAILURE, err.message);
+    throw err;
+  }
+
+  const stop = (reason: string): void => void runtime.stop(reason);
+  const onSigterm = (): void => stop('SIGTERM');
+  const onSigint = (): void => stop('SIGINT');
+  process.on('SIGTERM', onSigterm);
+  process.on('SIGINT', onSigint);
+  let parentWatch: NodeJS.Timeout | null = null;
+  if (opts.parentPid !== undefined) {
+    const ppid = opts.parentPid;
+    parentWatch = setInterval(() => {
+      if (!processExists(ppid)) stop(`parent process ${ppid} exited`);
+    }, 1000);
+    parentWatch.unref();
+  }
+  await runtime.done;
+  if (parentWatch !== null) clearInterval(parentWatch);
+  process.off('SIGTERM', onSigterm);
+  process.off('SIGINT', onSigint);
+  return EXIT_OK;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Process entry used by the CLI's `node` dispatch: runs the node, then exits with its code. */
+export async function main(args: string[]): Promise<void> {
+  let code: number;
+  try {
+    code = await runNodeCommand(args);
+  } catch (err) {
+    process.stderr.write(`paxos-cli node: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    code = EXIT_FAILURE;
+  }
+  // Sockets and the DB are closed by now; exit rather than wait on native handles to drain.
+  process.exit(code);
+}

@@ -1,0 +1,429 @@
+// One running node: drives the pure Paxos core with real time (ticks), real disk (storage) and
+// a real network (transport), and serves the client API. The Ready loop is serialised: persist,
+// apply, send, advance — inputs arriving meanwhile are stepped into the core and batched into
+// the next Ready (so many commands share one fsync).
+import { randomInt } from 'node:crypto';
+import { formatBallot } from '../paxos/ballot.js';
+import { KvStore, type CommandResult } from '../paxos/kv.js';
+import { PaxosNode } from '../paxos/paxos-node.js';
+import { seededRng } from '../paxos/rng.js';
+import type { Ballot, Command, CoreEvent, Message, NodeId } from '../paxos/types.js';
+import { findNode, nodeAddress, type Cluster } from './cluster-file.js';
+import type { EventWriter } from './events.js';
+import { chosenPrefix, NodeStorage } from './storage.js';
+import { Transport, type Inbound } from './transport.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  errorReply,
+  peerFrame,
+  replyFrame,
+  MAX_FRAME_BYTES,
+  type BadFrameKind,
+  type ClientRequest,
+  type NodeStatus,
+  type Reply,
+} from './wire.js';
+
+export interface NodeOptions {
+  readonly id: NodeId;
+  readonly cluster: Cluster;
+  readonly dataDir: string;
+  readonly tickMs: number;
+  readonly requestTimeoutMs: number;
+  readonly events: EventWriter;
+}
+
+/** Bounds on client work held by the node (TigerStyle: a limit on everything). */
+const MAX_PENDING_COMMANDS = 10_000;
+const MAX_LOG_DUMP_SLOTS = 1000;
+const BAD_FRAME_SUMMARY_MS = 1000;
+
+interface Pending {
+  /** The ballot this node led with when it proposed: a new term may have dropped the command. */
+  readonly ballot: string;
+  readonly waiters: Waiter[];
+}
+
+interface Waiter {
+  readonly routingId: Buffer;
+  readonly reqId: number;
+  readonly deadline: number;
+}
+
+const commandKey = (clientId: string, seq: number): string => `${clientId}\u0000${seq}`;
+
+export class NodeRuntime {
+  private readonly startedAt = Date.now();
+  private readonly pending = new Map<string, Pending>();
+  private readonly lastHeard = new Map<NodeId, number>();
+  private readonly badFrames = new Map<BadFrameKind, number>();
+  private badFramesTotal = 0;
+  private badFramesReported = 0;
+  private lastBadFrameSummaryAt = 0;
+  private loopScheduled = false;
+  private loopRunning: Promise<void> | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private transport: Transport | null = null;
+  private readonly clusterIds: ReadonlySet<NodeId>;
+  private resolveDone!: () => void;
+  /** Resolves once the node has stopped and closed its sockets and DB. */
+  readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+
+  private constructor(
+    private readonly opts: NodeOptions,
+    private readonly storage: NodeStorage,
+    private readonly core: PaxosNode,
+    private readonly kv: KvStore,
+  ) {
+    this.clusterIds = new Set(opts.cluster.nodes.map((n) => n.id));
+  }
+
+  /** Opens the DB, rebuilds state, binds and connects, then emits `ready`. */
+  static async start(opts: NodeOptions): Promise<NodeRuntime> {
+    const began = performance.now();
+    const self = findNode(opts.cluster, opts.id);
+    if (self === undefined) throw new Error(`node ${opts.id} is not in the cluster`);
+    const storage = await NodeStorage.open(opts.dataDir);
+    let runtime: NodeRuntime;
+    let replayed: number;
+    try {
+      const restored = await storage.load();
+      // Replay the chosen prefix before the core exists, so its first Ready starts after it.
+      const kv = new KvStore();
+      const prefix = chosenPrefix(restored);
+      for (const e of prefix) kv.apply(e);
+      const core = new PaxosNode({
+        id: opts.id,
+        nodes: opts.cluster.nodes.map((n) => n.id),
+        // Election jitter must differ between nodes and between restarts of one node.
+        rng: seededRng(randomInt(2 ** 31)),
+        restored,
+        appliedIndex: kv.appliedIndex,
+      });
+      replayed = prefix.length;
+      runtime = new NodeRuntime(opts, storage, core, kv);
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
+    try {
+      runtime.transport = await Transport.start({
+        selfId: opts.id,
+        bindAddress: nodeAddress(self),
+        peers: opts.cluster.nodes.filter((n) => n.id !== opts.id).map((n) => ({ id: n.id, address: nodeAddress(n) })),
+        onInbound: (msg) => runtime.onInbound(msg),
+      });
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
+    runtime.ticker = setInterval(() => runtime.onTick(), opts.tickMs);
+    opts.events.emit({
+      event: 'ready',
+      port: self.port,
+      recoveryMs: Math.round(performance.now() - began),
+      replayed,
+      commitIndex: runtime.core.commitIndex,
+      pid: process.pid,
+    });
+    runtime.schedule();
+    return runtime;
+  }
+
+  // ---- the Ready loop ----
+
+  private schedule(): void {
+    if (this.loopScheduled || this.stopping) return;
+    this.loopScheduled = true;
+    // setImmediate, not a microtask: lets a burst of inbound frames land in one Ready.
+    setImmediate(() => {
+      this.loopScheduled = false;
+      if (this.loopRunning === null) this.loopRunning = this.runLoop().finally(() => (this.loopRunning = null));
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (!this.stopping && this.core.hasReady()) {
+        const rd = this.core.ready();
+        const receipt = await this.storage.persist(rd);
+        this.onCoreEvents(rd.events);
+        if (rd.committed.length > 0) {
+          for (const e of rd.committed) this.onResults(this.kv.apply(e));
+          const first = rd.committed[0]!;
+          this.opts.events.chosen(first.slot, this.kv.appliedIndex);
+        }
+        for (const m of rd.messages(receipt)) {
+          if (m.to === this.opts.id) this.core.step(m);
+          else this.sendPeer(m);
+        }
+        this.core.advance(rd);
+        if (this.pending.size > 0) this.failOrphanedCommands();
+      }
+    } catch (err) {
+      // A failed fsync or a broken core contract: going on could lose acknowledged data.
+      process.stderr.write(`paxos node ${this.opts.id}: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    }
+  }
+
+  private sendPeer(m: Message): void {
+    const bytes = encodeFrame(peerFrame(m));
+    if (bytes.byteLength > MAX_FRAME_BYTES) {
+      this.opts.events.log('warn', `dropped a ${m.type} to n${m.to}: ${bytes.byteLength} bytes exceeds the frame limit`);
+      return;
+    }
+    this.transport?.sendToPeer(m.to, bytes);
+  }
+
+  private onCoreEvents(events: readonly CoreEvent[]): void {
+    const ev = this.opts.events;
+    for (const e of events) {
+      switch (e.type) {
+        case 'role':
+          ev.emit({ event: 'role', role: e.role, ballot: formatBallot(e.ballot) });
+          break;
+        case 'election-started':
+          ev.emit({ event: 'election', ballot: formatBallot(e.ballot) });
+          break;
+        case 'leader-seen':
+          ev.emit({ event: 'leader', leader: e.leader, ballot: formatBallot(e.ballot) });
+          break;
+        case 'nacked':
+          ev.emit({ event: 'nacked', ballot: formatBallot(e.ballot), promised: formatBallot(e.promised) });
+          break;
+        case 'catchup':
+          ev.emit({ event: 'catchup', fromSlot: e.fromSlot, toSlot: e.toSlot, peer: e.peer });
+          break;
+      }
+    }
+  }
+
+  private onResults(results: readonly CommandResult[]): void {
+    for (const r of results) {
+      const key = commandKey(r.clientId, r.seq);
+      const p = this.pending.get(key);
+      if (p === undefined) continue;
+      this.pending.delete(key);
+      const reply: Reply = { ok: true, op: r.op, slot: r.slot, value: r.value, duplicate: r.duplicate, leader: this.opts.id };
+      for (const w of p.waiters) this.reply(w.routingId, w.reqId, reply);
+    }
+  }
+
+  private currentTerm(): string | null {
+    return this.core.role === 'leader' ? formatBallot(this.core.ballot) : null;
+  }
+
+  /**
+   * Lost leadership (or regained it in a new ballot): the command may or may not still be
+   * chosen, so the client is told to retry elsewhere, with the same seq (exactly-once).
+   */
+  private failOrphanedCommands(): void {
+    const term = this.currentTerm();
+    const leader = this.core.leader === this.opts.id ? null : this.core.leader;
+    const reply = errorReply('not-leader', `node ${this.opts.id} lost the leadership`, leader);
+    for (const [key, p] of this.pending) {
+      if (p.ballot === term) continue;
+      for (const w of p.waiters) this.reply(w.routingId, w.reqId, reply);
+      this.pending.delete(key);
+    }
+  }
+
+  private onTick(): void {
+    this.core.tick();
+    this.schedule();
+    const now = Date.now();
+    for (const [key, p] of this.pending) {
+      const live = p.waiters.filter((w) => {
+        if (w.deadline > now) return true;
+        this.reply(
+          w.routingId,
+          w.reqId,
+          errorReply('no-quorum', `no quorum: not chosen within ${this.opts.requestTimeoutMs} ms (fewer than a majority of nodes answer)`),
+        );
+        return false;
+      });
+      if (live.length === 0) this.pending.delete(key);
+      else if (live.length !== p.waiters.length) this.pending.set(key, { ballot: p.ballot, waiters: live });
+    }
+    if (this.badFramesTotal !== this.badFramesReported && now - this.lastBadFrameSummaryAt >= BAD_FRAME_SUMMARY_MS) {
+      this.badFramesReported = this.badFramesTotal;
+      this.lastBadFrameSummaryAt = now;
+      this.opts.events.emit({ event: 'bad-frames', counts: Object.fromEntries(this.badFrames), total: this.badFramesTotal });
+    }
+  }
+
+  // ---- inbound ----
+
+  private onInbound({ routingId, parts }: Inbound): void {
+    if (this.stopping) return;
+    const sender = routingId.toString('utf8');
+    if (parts.length !== 1) return this.bad('multipart', sender, `${parts.length} parts, expected 1`);
+    const decoded = decodeFrame(parts[0]!);
+    if (!decoded.ok) return this.bad(decoded.kind, sender, decoded.detail);
+    const frame = decoded.frame;
+    if (frame.k === 'peer') return this.onPeerMessage(sender, frame.m);
+    if (frame.k === 'req') return this.onRequest(routingId, frame.id, frame.req);
+    return this.bad('unexpected', sender, 'a reply frame sent to a node');
+  }
+
+  private onPeerMessage(sender: string, m: Message): void {
+    if (!this.clusterIds.has(m.from) || m.from === this.opts.id) {
+      return this.bad('unknown-peer', sender, `${m.type} from n${m.from}, not a peer in the cluster`);
+    }
+    if (sender !== String(m.from)) return this.bad('forged', sender, `${m.type} claims to be from n${m.from}`);
+    if (m.to !== this.opts.id) return this.bad('misaddressed', sender, `${m.type} addressed to n${m.to}`);
+    for (const b of ballotsOf(m)) {
+      if (b.node !== 0 && !this.clusterIds.has(b.node)) {
+        return this.bad('forged', sender, `${m.type} carries ballot ${formatBallot(b)} of unknown node`);
+      }
+      if (b.node === 0 && b.round !== 0) return this.bad('forged', sender, `${m.type} carries ballot ${formatBallot(b)}`);
+    }
+    // A proposer's own messages carry its own ballot.
+    if ((m.type === 'prepare' || m.type === 'accept' || m.type === 'heartbeat') && m.ballot.node !== m.from) {
+      return this.bad('forged', sender, `${m.type} from n${m.from} carries ballot ${formatBallot(m.ballot)}`);
+    }
+    this.lastHeard.set(m.from, Date.now());
+    this.core.step(m);
+    this.schedule();
+  }
+
+  private bad(kind: BadFrameKind, sender: string, detail: string): void {
+    const seen = this.badFrames.get(kind) ?? 0;
+    this.badFrames.set(kind, seen + 1);
+    this.badFramesTotal += 1;
+    // The first of each kind is logged in full; later ones only in the periodic summary.
+    if (seen === 0) this.opts.events.log('warn', `bad frame (${kind}) from ${printable(sender)}: ${detail.slice(0, 200)}`);
+  }
+
+  private onRequest(routingId: Buffer, reqId: number, req: ClientRequest): void {
+    switch (req.op) {
+      case 'set':
+      case 'del':
+      case 'get':
+        return this.onCommand(routingId, reqId, req);
+      case 'get-local':
+        return this.reply(routingId, reqId, {
+          ok: true,
+          op: 'get-local',
+          node: this.opts.id,
+          value: this.kv.get(req.key),
+          stale: true,
+          appliedIndex: this.kv.appliedIndex,
+        });
+      case 'status':
+        return this.reply(routingId, reqId, { ok: true, op: 'status', status: this.status() });
+      case 'log-dump': {
+        const from = req.from;
+        // A page at most, and never past the last slot known, so a client can page to "the end".
+        const to = Math.max(from, Math.min(req.to, from + MAX_LOG_DUMP_SLOTS, this.core.lastSlot + 1));
+        return this.reply(routingId, reqId, {
+          ok: true,
+          op: 'log-dump',
+          from,
+          to,
+          commitIndex: this.core.commitIndex,
+          chosen: this.core.chosenRange(from, to),
+          accepted: this.core.acceptedRange(from, to),
+        });
+      }
+      case 'admin':
+        return this.reply(routingId, reqId, errorReply('unsupported', `admin action '${req.action}' is not supported yet`));
+    }
+  }
+
+  private onCommand(routingId: Buffer, reqId: number, cmd: Command): void {
+    if (this.core.role !== 'leader') {
+      const leader = this.core.leader === this.opts.id ? null : this.core.leader;
+      return this.reply(routingId, reqId, errorReply('not-leader', `node ${this.opts.id} is not the leader`, leader));
+    }
+    const key = commandKey(cmd.clientId, cmd.seq);
+    const waiter: Waiter = { routingId, reqId, deadline: Date.now() + this.opts.requestTimeoutMs };
+    const inFlight = this.pending.get(key);
+    // A retry of a command still in flight here waits for the same outcome instead of re-proposing.
+    if (inFlight !== undefined) {
+      inFlight.waiters.push(waiter);
+      return;
+    }
+    if (this.pending.size >= MAX_PENDING_COMMANDS) {
+      return this.reply(routingId, reqId, errorReply('no-quorum', `node ${this.opts.id} has too many commands in flight`));
+    }
+    if (!this.core.propose(cmd)) {
+      return this.reply(routingId, reqId, errorReply('no-quorum', `node ${this.opts.id} has too many commands queued`));
+    }
+    this.pending.set(key, { ballot: formatBallot(this.core.ballot), waiters: [waiter] });
+    this.schedule();
+  }
+
+  private reply(routingId: Buffer, reqId: number, res: Reply): void {
+    this.transport?.reply(routingId, encodeFrame(replyFrame(reqId, res)));
+  }
+
+  status(): NodeStatus {
+    const now = Date.now();
+    return {
+      id: this.opts.id,
+      role: this.core.role,
+      ballot: this.core.ballot,
+      promised: this.core.promised,
+      commitIndex: this.core.commitIndex,
+      appliedIndex: this.kv.appliedIndex,
+      lastSlot: this.core.lastSlot,
+      leader: this.core.leader,
+      peers: this.opts.cluster.nodes
+        .filter((n) => n.id !== this.opts.id)
+        .map((n) => {
+          const heard = this.lastHeard.get(n.id);
+          return { id: n.id, lastHeardMsAgo: heard === undefined ? null : Math.max(0, now - heard) };
+        }),
+      badFrames: Object.fromEntries(this.badFrames),
+      badFramesTotal: this.badFramesTotal,
+      sendDrops: this.transport?.sendDrops ?? 0,
+      kvHash: this.kv.hash(),
+      kvSize: this.kv.size,
+      uptimeMs: now - this.startedAt,
+      pid: process.pid,
+    };
+  }
+
+  /** Stops ticking, lets an in-flight persist finish, then closes sockets (linger 0) and the DB. */
+  async stop(reason: string): Promise<void> {
+    if (this.stopping) return this.done;
+    this.stopping = true;
+    if (this.ticker !== null) clearInterval(this.ticker);
+    await this.loopRunning;
+    const reply = errorReply('shutting-down', `node ${this.opts.id} is shutting down`);
+    for (const p of this.pending.values()) for (const w of p.waiters) this.reply(w.routingId, w.reqId, reply);
+    this.pending.clear();
+    this.opts.events.flushChosen();
+    this.opts.events.emit({ event: 'stopping', reason });
+    await this.transport?.close();
+    await this.storage.close();
+    this.resolveDone();
+    return this.done;
+  }
+}
+
+function ballotsOf(m: Message): Ballot[] {
+  switch (m.type) {
+    case 'prepare':
+    case 'accept':
+    case 'accepted':
+    case 'heartbeat':
+      return [m.ballot];
+    case 'promise':
+      return [m.ballot, ...m.accepted.map((a) => a.ballot)];
+    case 'nack':
+      return [m.ballot, m.promised];
+    case 'catchup-req':
+    case 'catchup-resp':
+      return [];
+  }
+}
+
+/** Routing ids from strangers can be any bytes: keep log lines printable. */
+function printable(s: string): string {
+  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+}

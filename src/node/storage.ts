@@ -1,0 +1,125 @@
+// One classic-level DB per node. Layout (keys sort bytewise, so slots are zero-padded):
+//   meta!promised -> Ballot, meta!commitIndex -> number
+//   acc!<slot>    -> AcceptedEntry   (this acceptor's vote, overwritten by a later ballot)
+//   chosen!<slot> -> ChosenEntry     (values learned by catch-up, with no matching vote here)
+// Values are msgpack. Every Ready is one atomic batch with sync:true: the fsync that lets the
+// Promise/Accepted it vouches for leave the node, shared by every entry of that Ready.
+import { decode, encode } from '@msgpack/msgpack';
+import type { AbstractSublevel } from 'abstract-level';
+import { ClassicLevel } from 'classic-level';
+import { assert } from '../paxos/assert.js';
+import {
+  persistReceipt,
+  ZERO_BALLOT,
+  type AcceptedEntry,
+  type Ballot,
+  type ChosenEntry,
+  type DurableState,
+  type DurableWrite,
+  type PersistReceipt,
+  type Ready,
+} from '../paxos/types.js';
+
+const SLOT_DIGITS = 16;
+
+export function slotKey(slot: number): string {
+  assert(Number.isSafeInteger(slot) && slot >= 0, `storage: bad slot ${slot}`);
+  return String(slot).padStart(SLOT_DIGITS, '0');
+}
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: 'locked' | 'open-failed' | 'corrupt',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Db = ClassicLevel<string, Uint8Array>;
+type Sub = AbstractSublevel<Db, string | Buffer | Uint8Array, string, Uint8Array>;
+
+export function isEmptyWrite(w: DurableWrite): boolean {
+  return w.promised === undefined && w.commitIndex === undefined && w.accepted.length === 0 && w.chosen.length === 0;
+}
+
+export class NodeStorage {
+  private constructor(
+    private readonly db: Db,
+    private readonly meta: Sub,
+    private readonly acc: Sub,
+    private readonly chosen: Sub,
+  ) {}
+
+  /** Counters for status and tests: how many batches (fsyncs) and entries were written. */
+  batchesWritten = 0;
+  entriesWritten = 0;
+
+  static async open(dir: string): Promise<NodeStorage> {
+    const db: Db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    try {
+      await db.open();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      if (cause?.code === 'LEVEL_LOCKED') {
+        throw new StorageError('locked', `data dir ${dir} is in use by another process (is this node already running?)`);
+      }
+      const why = cause?.message ?? (err instanceof Error ? err.message : String(err));
+      throw new StorageError('open-failed', `cannot open data dir ${dir}: ${why}`);
+    }
+    const sub = (name: string): Sub => db.sublevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    return new NodeStorage(db, sub('meta'), sub('acc'), sub('chosen'));
+  }
+
+  async load(): Promise<DurableState> {
+    const promisedRaw = await this.meta.get('promised');
+    const commitRaw = await this.meta.get('commitIndex');
+    const promised = promisedRaw === undefined ? ZERO_BALLOT : (decode(promisedRaw) as Ballot);
+    const commitIndex = commitRaw === undefined ? 0 : (decode(commitRaw) as number);
+    const accepted: AcceptedEntry[] = [];
+    for await (const [, value] of this.acc.iterator()) accepted.push(decode(value) as AcceptedEntry);
+    const chosen: ChosenEntry[] = [];
+    for await (const [, value] of this.chosen.iterator()) chosen.push(decode(value) as ChosenEntry);
+    // Our own writes; a mismatch means the DB was damaged or written by something else.
+    if (!Number.isSafeInteger(commitIndex) || commitIndex < 0) {
+      throw new StorageError('corrupt', `corrupt commit index in data dir: ${String(commitIndex)}`);
+    }
+    return { promised, accepted, chosen, commitIndex };
+  }
+
+  /** Writes rd.write durably (one synced batch) and hands back the receipt its messages need. */
+  async persist(rd: Ready): Promise<PersistReceipt> {
+    const w = rd.write;
+    if (isEmptyWrite(w)) return persistReceipt(rd.id);
+    const batch = this.db.batch();
+    if (w.promised !== undefined) batch.put('promised', encode(w.promised), { sublevel: this.meta });
+    if (w.commitIndex !== undefined) batch.put('commitIndex', encode(w.commitIndex), { sublevel: this.meta });
+    for (const e of w.accepted) batch.put(slotKey(e.slot), encode(e), { sublevel: this.acc });
+    for (const e of w.chosen) batch.put(slotKey(e.slot), encode(e), { sublevel: this.chosen });
+    await batch.write({ sync: true });
+    this.batchesWritten += 1;
+    this.entriesWritten += w.accepted.length + w.chosen.length;
+    return persistReceipt(rd.id);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+/** The value chosen for each slot below commitIndex, as the brief's replay rule defines it. */
+export function chosenPrefix(state: DurableState): ChosenEntry[] {
+  const chosen = new Map<number, ChosenEntry>();
+  for (const e of state.chosen) chosen.set(e.slot, e);
+  const accepted = new Map<number, AcceptedEntry>();
+  for (const e of state.accepted) accepted.set(e.slot, e);
+  const out: ChosenEntry[] = [];
+  for (let slot = 0; slot < state.commitIndex; slot++) {
+    const c = chosen.get(slot);
+    const a = accepted.get(slot);
+    const value = c?.value ?? a?.value;
+    if (value === undefined) throw new StorageError('corrupt', `slot ${slot} is below the commit index but has no value`);
+    out.push({ slot, value });
+  }
+  return out;
+}

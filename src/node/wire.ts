@@ -1,0 +1,237 @@
+// The wire format between nodes and between clients and nodes: one msgpack frame per message,
+// versioned, and validated by zod the moment it arrives. Nothing past this module sees bytes.
+import { Decoder, encode } from '@msgpack/msgpack';
+import { z } from 'zod';
+import type { AcceptedEntry, ChosenEntry, Command, Message, NodeId, Role } from '../paxos/types.js';
+
+export const WIRE_VERSION = 1;
+/** Checked before decoding: msgpack could otherwise be asked to build something huge. */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+export const MAX_KEY_BYTES = 1024;
+export const MAX_VALUE_BYTES = 64 * 1024;
+/** Bounds every array on the wire (entries per message, commands per batch). */
+const MAX_ITEMS = 100_000;
+
+const decoder = new Decoder({
+  maxStrLength: MAX_FRAME_BYTES,
+  maxBinLength: MAX_FRAME_BYTES,
+  maxArrayLength: MAX_ITEMS,
+  maxMapLength: 64,
+  maxExtLength: 0,
+});
+
+const uint = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const nodeId = z.number().int().min(1).max(1_000_000);
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+const key = z.string().min(1).refine((s) => utf8Bytes(s) <= MAX_KEY_BYTES, 'key too long');
+const text = z.string().refine((s) => utf8Bytes(s) <= MAX_VALUE_BYTES, 'value too long');
+const clientId = z.string().min(1).max(128);
+
+export const ballotSchema = z.object({ round: uint, node: z.number().int().min(0).max(1_000_000) });
+
+const commandSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('set'), key, value: text, clientId, seq: uint }),
+  z.object({ op: z.literal('del'), key, clientId, seq: uint }),
+  z.object({ op: z.literal('get'), key, clientId, seq: uint }),
+]);
+
+const valueSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('noop') }),
+  z.object({ kind: z.literal('batch'), cmds: z.array(commandSchema).max(MAX_ITEMS) }),
+]);
+
+const chosenEntrySchema = z.object({ slot: uint, value: valueSchema });
+const acceptedEntrySchema = z.object({ slot: uint, ballot: ballotSchema, value: valueSchema });
+const envelope = { from: nodeId, to: nodeId };
+
+export const messageSchema = z.discriminatedUnion('type', [
+  z.object({ ...envelope, type: z.literal('prepare'), ballot: ballotSchema, fromSlot: uint }),
+  z.object({
+    ...envelope,
+    type: z.literal('promise'),
+    ballot: ballotSchema,
+    fromSlot: uint,
+    accepted: z.array(acceptedEntrySchema).max(MAX_ITEMS),
+    commitIndex: uint,
+  }),
+  z.object({ ...envelope, type: z.literal('nack'), ballot: ballotSchema, promised: ballotSchema }),
+  z.object({
+    ...envelope,
+    type: z.literal('accept'),
+    ballot: ballotSchema,
+    entries: z.array(chosenEntrySchema).max(MAX_ITEMS),
+    commitIndex: uint,
+  }),
+  z.object({ ...envelope, type: z.literal('accepted'), ballot: ballotSchema, slots: z.array(uint).max(MAX_ITEMS) }),
+  z.object({ ...envelope, type: z.literal('heartbeat'), ballot: ballotSchema, commitIndex: uint }),
+  z.object({ ...envelope, type: z.literal('catchup-req'), fromSlot: uint, toSlot: uint }),
+  z.object({
+    ...envelope,
+    type: z.literal('catchup-resp'),
+    entries: z.array(chosenEntrySchema).max(MAX_ITEMS),
+    commitIndex: uint,
+  }),
+]);
+
+// Compile-time proof that what the schemas accept is what the core expects.
+type Assignable<T, U extends T> = U;
+export type _MessageCheck = Assignable<Message, z.infer<typeof messageSchema>>;
+export type _CommandCheck = Assignable<Command, z.infer<typeof commandSchema>>;
+
+// ---- client requests ----
+
+export const requestSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('set'), key, value: text, clientId, seq: uint }),
+  z.object({ op: z.literal('del'), key, clientId, seq: uint }),
+  z.object({ op: z.literal('get'), key, clientId, seq: uint }),
+  z.object({ op: z.literal('get-local'), key }),
+  z.object({ op: z.literal('status') }),
+  z.object({ op: z.literal('log-dump'), from: uint, to: uint }),
+  // Reserved for fault injection (drop/delay rules); nodes answer 'unsupported' for now.
+  z.object({ op: z.literal('admin'), action: z.string().max(64), args: z.unknown().optional() }),
+]);
+export type ClientRequest = z.infer<typeof requestSchema>;
+
+// ---- replies ----
+
+export const ERROR_CODES = ['not-leader', 'no-quorum', 'bad-request', 'unsupported', 'shutting-down'] as const;
+export type NodeErrorCode = (typeof ERROR_CODES)[number];
+
+const peerStatusSchema = z.object({ id: nodeId, lastHeardMsAgo: uint.nullable() });
+
+export const statusSchema = z.object({
+  id: nodeId,
+  role: z.enum(['follower', 'candidate', 'leader']),
+  ballot: ballotSchema,
+  promised: ballotSchema,
+  commitIndex: uint,
+  appliedIndex: uint,
+  lastSlot: z.number().int(),
+  leader: nodeId.nullable(),
+  peers: z.array(peerStatusSchema).max(1000),
+  badFrames: z.record(z.string(), uint),
+  badFramesTotal: uint,
+  sendDrops: uint,
+  kvHash: z.string(),
+  kvSize: uint,
+  uptimeMs: uint,
+  pid: uint,
+});
+export type NodeStatus = z.infer<typeof statusSchema>;
+export type _RoleCheck = Assignable<Role, NodeStatus['role']>;
+
+export const replySchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    op: z.enum(['set', 'del', 'get']),
+    slot: uint,
+    value: z.string().nullable(),
+    duplicate: z.boolean(),
+    leader: nodeId,
+  }),
+  z.object({
+    ok: z.literal(true),
+    op: z.literal('get-local'),
+    node: nodeId,
+    value: z.string().nullable(),
+    stale: z.literal(true),
+    appliedIndex: uint,
+  }),
+  z.object({ ok: z.literal(true), op: z.literal('status'), status: statusSchema }),
+  z.object({
+    ok: z.literal(true),
+    op: z.literal('log-dump'),
+    from: uint,
+    to: uint,
+    commitIndex: uint,
+    chosen: z.array(chosenEntrySchema).max(MAX_ITEMS),
+    accepted: z.array(acceptedEntrySchema).max(MAX_ITEMS),
+  }),
+  z.object({ ok: z.literal(false), code: z.enum(ERROR_CODES), message: z.string(), leader: nodeId.nullable() }),
+]);
+export type ErrorReply = { ok: false; code: NodeErrorCode; message: string; leader: NodeId | null };
+// Written out by hand (readonly arrays) so the node can hand the core's entries over unchanged.
+export type Reply =
+  | { ok: true; op: 'set' | 'del' | 'get'; slot: number; value: string | null; duplicate: boolean; leader: NodeId }
+  | { ok: true; op: 'get-local'; node: NodeId; value: string | null; stale: true; appliedIndex: number }
+  | { ok: true; op: 'status'; status: NodeStatus }
+  | {
+      ok: true;
+      op: 'log-dump';
+      from: number;
+      to: number;
+      commitIndex: number;
+      chosen: readonly ChosenEntry[];
+      accepted: readonly AcceptedEntry[];
+    }
+  | ErrorReply;
+export type _ReplyCheck = Assignable<Reply, z.infer<typeof replySchema>>;
+export type _EntryCheck = Assignable<ChosenEntry, z.infer<typeof chosenEntrySchema>>;
+export type _AcceptedCheck = Assignable<AcceptedEntry, z.infer<typeof acceptedEntrySchema>>;
+
+// ---- frames ----
+
+const frameSchema = z.discriminatedUnion('k', [
+  z.object({ v: z.literal(WIRE_VERSION), k: z.literal('peer'), m: messageSchema }),
+  z.object({ v: z.literal(WIRE_VERSION), k: z.literal('req'), id: uint, req: requestSchema }),
+  z.object({ v: z.literal(WIRE_VERSION), k: z.literal('res'), id: uint, res: replySchema }),
+]);
+export type Frame =
+  | { v: typeof WIRE_VERSION; k: 'peer'; m: Message }
+  | { v: typeof WIRE_VERSION; k: 'req'; id: number; req: ClientRequest }
+  | { v: typeof WIRE_VERSION; k: 'res'; id: number; res: Reply };
+export type _FrameCheck = Assignable<Frame, z.infer<typeof frameSchema>>;
+
+/** Why a frame was refused; these are the keys of the bad-frame counters in status. */
+export type BadFrameKind =
+  | 'oversized'
+  | 'multipart'
+  | 'undecodable'
+  | 'bad-version'
+  | 'unknown-kind'
+  | 'invalid'
+  | 'unknown-peer'
+  | 'forged'
+  | 'misaddressed'
+  | 'unexpected';
+
+export type Decoded = { ok: true; frame: Frame } | { ok: false; kind: BadFrameKind; detail: string };
+
+export function decodeFrame(bytes: Uint8Array): Decoded {
+  if (bytes.byteLength > MAX_FRAME_BYTES) {
+    return { ok: false, kind: 'oversized', detail: `${bytes.byteLength} bytes > ${MAX_FRAME_BYTES}` };
+  }
+  let raw: unknown;
+  try {
+    raw = decoder.decode(bytes);
+  } catch (err) {
+    return { ok: false, kind: 'undecodable', detail: err instanceof Error ? err.message : String(err) };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, kind: 'invalid', detail: 'frame is not a map' };
+  }
+  const head = raw as { v?: unknown; k?: unknown };
+  if (head.v !== WIRE_VERSION) return { ok: false, kind: 'bad-version', detail: `version ${String(head.v)}` };
+  if (head.k !== 'peer' && head.k !== 'req' && head.k !== 'res') {
+    return { ok: false, kind: 'unknown-kind', detail: `kind ${String(head.k)}` };
+  }
+  const parsed = frameSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? `${issue.path.join('.')}: ${issue.message}` : 'schema mismatch';
+    return { ok: false, kind: 'invalid', detail: where };
+  }
+  return { ok: true, frame: parsed.data };
+}
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  return encode(frame);
+}
+
+export const peerFrame = (m: Message): Frame => ({ v: WIRE_VERSION, k: 'peer', m });
+export const requestFrame = (id: number, req: ClientRequest): Frame => ({ v: WIRE_VERSION, k: 'req', id, req });
+export const replyFrame = (id: number, res: Reply): Frame => ({ v: WIRE_VERSION, k: 'res', id, res });
+
+export function errorReply(code: NodeErrorCode, message: string, leader: NodeId | null = null): ErrorReply {
+  return { ok: false, code, message, leader };
+}
