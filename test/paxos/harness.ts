@@ -1,0 +1,29 @@
+import { PaxosNode, type PaxosConfig } from '../../src/paxos/paxos-node.js';
+import { seededRng } from '../../src/paxos/rng.js';
+import { persistReceipt, type Message, type Ready } from '../../src/paxos/types.js';
+
+export function makeNode(id: number, size: number, extra: Partial<PaxosConfig> = {}): PaxosNode {
+  return new PaxosNode({
+    id,
+    nodes: Array.from({ length: size }, (_, i) => i + 1),
+    rng: seededRng(id),
+    electionTicksMin: 5,
+    electionTicksMax: 5,
+    heartbeatTicks: 1,
+    ...extra,
+  });
+}
+
+/** Drain one Ready as a runtime would: "persist", then take the messages, then advance. */
+export function drain(node: PaxosNode): { ready: Ready; messages: Message[] } {
+  const ready = node.ready();
+  const messages = [...ready.messages(persistReceipt(ready.id))];
+  node.advance(ready);
+  return { ready, messages };
+}
+
+/** Elect `node` by ticking it past its election timeout and feeding it the given promises. */
+export function tickUntilCandidate(node: PaxosNode): Message[] {
+  for (let i = 0; i < 100 && node.role === 'follower'; i++) node.tick();
+  return drain(node).messages;
+}

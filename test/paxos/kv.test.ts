@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { KvStore } from '../../src/paxos/kv.js';
+import type { Command } from '../../src/paxos/types.js';
+
+const batch = (slot: number, ...cmds: Command[]) => ({ slot, value: { kind: 'batch' as const, cmds } });
+
+describe('KvStore', () => {
+  it('applies set, get and del in slot order', () => {
+    const kv = new KvStore();
+    kv.apply(batch(0, { op: 'set', key: 'a', value: '1', clientId: 'c', seq: 1 }));
+    const [read] = kv.apply(batch(1, { op: 'get', key: 'a', clientId: 'c', seq: 2 }));
+    expect(read?.value).toBe('1');
+    kv.apply({ slot: 2, value: { kind: 'noop' } });
+    kv.apply(batch(3, { op: 'del', key: 'a', clientId: 'c', seq: 3 }));
+    expect(kv.get('a')).toBeNull();
+    expect(kv.appliedIndex).toBe(4);
+  });
+
+  it('applies a retried (clientId, seq) once and returns its first result', () => {
+    const kv = new KvStore();
+    kv.apply(batch(0, { op: 'set', key: 'x', value: 'old', clientId: 'w', seq: 1 }));
+    const first = kv.apply(batch(1, { op: 'get', key: 'x', clientId: 'r', seq: 7 }));
+    kv.apply(batch(2, { op: 'set', key: 'x', value: 'new', clientId: 'w', seq: 2 }));
+    // The read landed in a second slot after a leader change: same answer, nothing re-done.
+    const again = kv.apply(batch(3, { op: 'get', key: 'x', clientId: 'r', seq: 7 }, { op: 'set', key: 'x', value: 'old', clientId: 'w', seq: 1 }));
+    expect(first[0]).toMatchObject({ value: 'old', duplicate: false });
+    expect(again[0]).toMatchObject({ value: 'old', duplicate: true });
+    expect(again[1]).toMatchObject({ duplicate: true });
+    expect(kv.get('x')).toBe('new');
+  });
+
+  it('refuses to apply out of order', () => {
+    const kv = new KvStore();
+    expect(() => kv.apply({ slot: 1, value: { kind: 'noop' } })).toThrow(/out of order/);
+  });
+
+  it('hashes equal states equally, whatever the order they were built in', () => {
+    const a = new KvStore();
+    const b = new KvStore();
+    a.apply(batch(0, { op: 'set', key: 'p', value: '1', clientId: 'c', seq: 1 }, { op: 'set', key: 'q', value: '2', clientId: 'd', seq: 1 }));
+    b.apply(batch(0, { op: 'set', key: 'q', value: '2', clientId: 'd', seq: 1 }, { op: 'set', key: 'p', value: '1', clientId: 'c', seq: 1 }));
+    expect(a.hash()).toBe(b.hash());
+    b.apply(batch(1, { op: 'del', key: 'p', clientId: 'c', seq: 2 }));
+    expect(a.hash()).not.toBe(b.hash());
+  });
+});
