@@ -504,6 +504,8 @@ export class Simulation {
       retransmitTicks: 4,
       maxInflightSlots: 32,
       maxBatchCommands: 4,
+      // Small pages, so catch-up and retransmission paging run in every schedule.
+      maxEntriesPerMessage: 8,
       ...(this.options.acceptor ? { acceptor: this.options.acceptor } : {}),
     });
   }
