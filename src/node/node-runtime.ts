@@ -262,7 +262,12 @@ export class NodeRuntime {
     const sender = routingId.toString('utf8');
     if (parts.length !== 1) return this.bad('multipart', sender, `${parts.length} parts, expected 1`);
     const decoded = decodeFrame(parts[0]!);
-    if (!decoded.ok) return this.bad(decoded.kind, sender, decoded.detail);
+    if (!decoded.ok) {
+      if (decoded.reqId !== undefined) {
+        this.reply(routingId, decoded.reqId, errorReply('bad-request', `bad request: ${decoded.detail}`.slice(0, 300)));
+      }
+      return this.bad(decoded.kind, sender, decoded.detail);
+    }
     const frame = decoded.frame;
     if (frame.k === 'peer') return this.onPeerMessage(sender, frame.m);
     if (frame.k === 'req') return this.onRequest(routingId, frame.id, frame.req);

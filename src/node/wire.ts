@@ -195,7 +195,10 @@ export type BadFrameKind =
   | 'misaddressed'
   | 'unexpected';
 
-export type Decoded = { ok: true; frame: Frame } | { ok: false; kind: BadFrameKind; detail: string };
+export type Decoded =
+  | { ok: true; frame: Frame }
+  /** reqId: set when a client request was recognisable enough to be answered with bad-request. */
+  | { ok: false; kind: BadFrameKind; detail: string; reqId?: number };
 
 export function decodeFrame(bytes: Uint8Array): Decoded {
   if (bytes.byteLength > MAX_FRAME_BYTES) {
@@ -210,7 +213,7 @@ export function decodeFrame(bytes: Uint8Array): Decoded {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, kind: 'invalid', detail: 'frame is not a map' };
   }
-  const head = raw as { v?: unknown; k?: unknown };
+  const head = raw as { v?: unknown; k?: unknown; id?: unknown };
   if (head.v !== WIRE_VERSION) return { ok: false, kind: 'bad-version', detail: `version ${String(head.v)}` };
   if (head.k !== 'peer' && head.k !== 'req' && head.k !== 'res') {
     return { ok: false, kind: 'unknown-kind', detail: `kind ${String(head.k)}` };
@@ -219,7 +222,9 @@ export function decodeFrame(bytes: Uint8Array): Decoded {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? `${issue.path.join('.')}: ${issue.message}` : 'schema mismatch';
-    return { ok: false, kind: 'invalid', detail: where };
+    const id = head.id;
+    const answerable = head.k === 'req' && typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
+    return answerable ? { ok: false, kind: 'invalid', detail: where, reqId: id } : { ok: false, kind: 'invalid', detail: where };
   }
   return { ok: true, frame: parsed.data };
 }
