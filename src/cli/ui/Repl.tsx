@@ -1,8 +1,9 @@
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import type { Completion } from '../complete.js';
 
 export interface ReplProps {
+  /** Lines entered before this prompt existed (history survives a re-mount). */
   readonly history: readonly string[];
   readonly onSubmit: (line: string) => void;
   readonly onQuit: () => void;
@@ -13,15 +14,34 @@ export interface ReplProps {
 }
 
 const MAX_INPUT = 4096;
+const MAX_HISTORY = 500;
 
 export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isActive = true }: ReplProps): React.JSX.Element {
-  const [value, setValue] = useState('');
-  // null: editing a new line; otherwise an index into history.
-  const [histIdx, setHistIdx] = useState<number | null>(null);
-  const [draft, setDraft] = useState('');
+  // Keys can arrive faster than React re-renders, so the handler works on refs, and the state
+  // copy of the line only drives rendering.
+  const [value, setShown] = useState('');
+  const valueRef = useRef('');
+  const histIdxRef = useRef<number | null>(null);
+  const draftRef = useRef('');
+  // History is kept here, appended on Enter, so an arrow key right after Enter already sees it.
+  const historyRef = useRef<string[]>([...history]);
+  const setValue = (next: string | ((v: string) => string)) => {
+    valueRef.current = typeof next === 'function' ? next(valueRef.current) : next;
+    setShown(valueRef.current);
+  };
+  const setHistIdx = (i: number | null) => {
+    histIdxRef.current = i;
+  };
+  const setDraft = (d: string) => {
+    draftRef.current = d;
+  };
 
   useInput(
     (input, key) => {
+      const value = valueRef.current;
+      const histIdx = histIdxRef.current;
+      const draft = draftRef.current;
+      const history = historyRef.current;
       if (key.ctrl && input === 'c') {
         onQuit();
         return;
@@ -36,7 +56,11 @@ export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isAct
         setHistIdx(null);
         setDraft('');
         onHint(null);
-        if (line !== '') onSubmit(line);
+        if (line !== '') {
+          if (history[history.length - 1] !== line) history.push(line);
+          if (history.length > MAX_HISTORY) history.shift();
+          onSubmit(line);
+        }
         return;
       }
       if (key.upArrow) {
@@ -99,7 +123,7 @@ export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isAct
           {prompt}
         </Text>
         {shown}
-        <Text inverse> </Text>
+        <Text color="gray">█</Text>
       </Text>
     </Box>
   );
