@@ -85,6 +85,8 @@ export interface LogDump {
 const DEFAULT_TIMEOUT_MS = 5000;
 /** How long a first request waits for a fresh connection to a node before calling it unreachable. */
 const CONNECT_GRACE_MS = 500;
+/** How long a question to one named node waits for its link to come back (e.g. it just restarted). */
+const RECONNECT_WAIT_MS = 1000;
 const RETRY_BACKOFF_MS = [10, 25, 50, 100, 200] as const;
 
 interface InFlight {
@@ -106,7 +108,7 @@ class NodeLink {
       immediate: true,
       sendHighWaterMark: 1000,
       reconnectInterval: 100,
-      reconnectMaxInterval: 500,
+      reconnectMaxInterval: 300,
     });
     this.dealer.events.on('handshake', () => {
       this.connected = true;
@@ -139,10 +141,15 @@ class NodeLink {
     }
   }
 
-  /** Waits (bounded) for the first handshake of a young link; an old dead link fails fast. */
-  async waitConnected(budgetMs: number): Promise<boolean> {
+  /**
+   * Waits (bounded) for the link to be up: a young link gets CONNECT_GRACE_MS for its first
+   * handshake, an older one `reconnectWaitMs` (a node that just restarted is reconnected to
+   * within the reconnect interval).
+   */
+  async waitConnected(budgetMs: number, reconnectWaitMs: number): Promise<boolean> {
     if (this.connected) return true;
-    const grace = Math.min(budgetMs, CONNECT_GRACE_MS - (Date.now() - this.createdAt));
+    const firstGrace = CONNECT_GRACE_MS - (Date.now() - this.createdAt);
+    const grace = Math.min(budgetMs, Math.max(firstGrace, reconnectWaitMs));
     if (grace <= 0) return false;
     let done!: () => void;
     const connected = new Promise<void>((resolve) => (done = resolve));
@@ -318,17 +325,21 @@ export class PaxosClient {
 
   /** One request to one node, no retries; error replies become PaxosClientErrors. */
   private async ask(nodeId: NodeId, req: ClientRequest): Promise<Exclude<Reply, ErrorReply>> {
-    const reply = await this.call(nodeId, req, this.timeoutMs);
+    const reply = await this.call(nodeId, req, this.timeoutMs, RECONNECT_WAIT_MS);
     if (!reply.ok) throw fromReply(reply);
     return reply;
   }
 
-  private async call(nodeId: NodeId, req: ClientRequest, budgetMs: number): Promise<Reply> {
+  /**
+   * reconnectWaitMs: how long to wait for a down link. Commands use 0 (another node can
+   * answer or redirect); questions to one named node wait a little for it.
+   */
+  private async call(nodeId: NodeId, req: ClientRequest, budgetMs: number, reconnectWaitMs = 0): Promise<Reply> {
     if (this.closed) throw new PaxosClientError('closed', 'client closed');
     const link = this.links.get(nodeId);
     if (link === undefined) throw new PaxosClientError('unknown-node', `node ${nodeId} is not in the cluster`);
     const startedAt = Date.now();
-    if (!(await link.waitConnected(budgetMs))) {
+    if (!(await link.waitConnected(budgetMs, reconnectWaitMs))) {
       throw new PaxosClientError('unreachable', `node ${nodeId} is not reachable`);
     }
     const id = this.nextReqId++;
