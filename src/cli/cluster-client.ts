@@ -1,6 +1,7 @@
 // The slice of the client library the CLI uses, as an interface: the executor and the UI
 // poller depend on this, so they can be driven by the real PaxosClient or by a test double
 // in UI-only tests (system tests always use the real one).
+import { PaxosClient } from '../client/paxos-client.js';
 import type { ClusterConfig } from './cluster-file.js';
 import type { AcceptedEntry, ChosenEntry } from '../paxos/types.js';
 
@@ -51,10 +52,7 @@ export function errorCode(err: unknown): string | undefined {
 }
 
 export async function openClusterClient(cluster: ClusterConfig, opts: { timeoutMs?: number; clientId?: string } = {}): Promise<ClusterClient> {
-  // Variable specifier until src/client lands; becomes a static import then.
-  const spec = '../client/paxos-client.js';
-  const mod = (await import(spec)) as { PaxosClient: new (c: ClusterConfig, o: object) => ClusterClient };
-  return new mod.PaxosClient(cluster, opts);
+  return new PaxosClient(cluster, opts);
 }
 
 /** Ballots arrive as "3.2" or {round, node}; the UI shows "3.2". */

@@ -5,8 +5,8 @@ export type NodeEvent =
   | { readonly event: 'role'; readonly role: 'leader' | 'follower' | 'candidate'; readonly ballot: string; readonly t?: number }
   | { readonly event: 'chosen'; readonly slot: number; readonly commitIndex: number; readonly t?: number }
   | { readonly event: 'log'; readonly level: string; readonly msg: string; readonly t?: number }
-  | { readonly event: 'ready'; readonly port?: number; readonly t?: number }
-  | { readonly event: 'other'; readonly name: string; readonly text: string; readonly t?: number };
+  | { readonly event: 'ready'; readonly port?: number; readonly replayed?: number; readonly t?: number }
+  | { readonly event: 'other'; readonly name: string; readonly text: string; readonly fields: Readonly<Record<string, unknown>>; readonly t?: number };
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -57,10 +57,11 @@ export function parseNodeEventLine(line: string): NodeEvent | null {
       return { ...base, event: 'log', level: str(o.level) ?? 'info', msg: str(o.msg) ?? describe(o) };
     case 'ready': {
       const port = num(o.port);
-      return port === undefined ? { ...base, event: 'ready' } : { ...base, event: 'ready', port };
+      const replayed = num(o.replayed);
+      return { ...base, event: 'ready', ...(port === undefined ? {} : { port }), ...(replayed === undefined ? {} : { replayed }) };
     }
     default:
       break;
   }
-  return { ...base, event: 'other', name, text: describe(o) };
+  return { ...base, event: 'other', name, text: describe(o), fields: o };
 }

@@ -43,6 +43,7 @@ interface Slot {
   ballot: string | null;
 }
 
+const MAX_BACKLOG = 500;
 const BIN_PATH = fileURLToPath(new URL('../../bin/paxos-cli.js', import.meta.url));
 
 export class Supervisor {
@@ -65,8 +66,17 @@ export class Supervisor {
     return () => this.listeners.delete(fn);
   }
 
+  private readonly backlog: SupervisorEvent[] = [];
+
   private emit(e: SupervisorEvent): void {
+    this.backlog.push(e);
+    if (this.backlog.length > MAX_BACKLOG) this.backlog.shift();
     for (const fn of this.listeners) fn(e);
+  }
+
+  /** The most recent events, oldest first: a UI that starts late replays them. */
+  recentEvents(): readonly SupervisorEvent[] {
+    return [...this.backlog];
   }
 
   private slot(id: number): Slot {

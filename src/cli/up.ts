@@ -58,7 +58,7 @@ export async function runUp(o: UpOptions): Promise<number> {
   let client;
   try {
     await sup.start();
-    client = await openClusterClient(prepared.cluster, { timeoutMs: 2000, clientId: `cli-${process.pid}` });
+    client = await openClusterClient(prepared.cluster, { clientId: `cli-${process.pid}` });
     const executor = new Executor({ sup, client, dataDir: o.dataDir });
     const nodeCount = prepared.cluster.nodes.length;
     if (scriptMode) {

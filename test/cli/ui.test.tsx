@@ -176,3 +176,12 @@ describe('App (REPL, panes, log view together)', () => {
 
 // Keep the reducer import honest for the type checker in this file.
 void reduce;
+
+describe('Repl bursts', () => {
+  it('submits every line of a chunk that carries line breaks (paste, tmux send-keys)', async () => {
+    const { app, submitted } = setup();
+    await type(app.stdin, 'set a 1\rget a\rpart');
+    await vi.waitFor(() => expect(submitted).toEqual(['set a 1', 'get a']));
+    await vi.waitFor(() => expect(app.lastFrame()).toContain('paxos> part█'));
+  });
+});

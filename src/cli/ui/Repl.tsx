@@ -50,8 +50,8 @@ export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isAct
         if (value === '') onQuit();
         return;
       }
-      if (key.return) {
-        const line = value.trim();
+      const submit = (raw: string) => {
+        const line = raw.trim();
         setValue('');
         setHistIdx(null);
         setDraft('');
@@ -61,6 +61,9 @@ export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isAct
           if (history.length > MAX_HISTORY) history.shift();
           onSubmit(line);
         }
+      };
+      if (key.return) {
+        submit(value);
         return;
       }
       if (key.upArrow) {
@@ -105,9 +108,15 @@ export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isAct
       }
       if (key.ctrl || key.meta || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown) return;
       if (input !== '') {
-        // Pasted text may carry newlines: keep the first line, as a one-line REPL must.
-        const clean = [...input.replace(/[\r\n].*$/s, '')].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
-        setValue((v) => (v + clean).slice(0, MAX_INPUT));
+        // Pasted text (or keys sent in one burst, as tmux send-keys does) arrives as one chunk:
+        // every line break in it submits the line so far.
+        const printable = (t: string) => [...t].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
+        const parts = input.split(/\r\n|\r|\n/);
+        parts.forEach((part, i) => {
+          const line = (valueRef.current + printable(part)).slice(0, MAX_INPUT);
+          if (i < parts.length - 1) submit(line);
+          else setValue(line);
+        });
       }
     },
     { isActive },

@@ -64,11 +64,8 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
 export async function runUi(o: RunUiOptions): Promise<void> {
   const ids = o.cluster.nodes.map((n) => n.id);
   const store = createStore(initialState(ids, Date.now()));
-  // Spawn events happened before the UI existed: replay what the supervisor knows now.
-  for (const id of ids) {
-    const pid = o.sup.pid(id);
-    if (pid !== undefined) store.dispatch({ type: 'node-spawned', id, pid, at: Date.now() });
-  }
+  // The nodes started before the UI existed: replay what they said so far.
+  for (const e of o.sup.recentEvents()) store.dispatch(supervisorAction(e, Date.now()));
   const off = o.sup.onEvent((e) => store.dispatch(supervisorAction(e, Date.now())));
   const poller = new Poller(store, o.executor, o.client);
   poller.start();

@@ -130,9 +130,30 @@ function eventLine(e: NodeEvent): string | null {
     case 'log':
       return e.msg;
     case 'ready':
-      return e.port === undefined ? 'ready' : `ready :${e.port}`;
+      return `ready${e.port === undefined ? '' : ` :${e.port}`}${e.replayed ? ` replayed ${e.replayed}` : ''}`;
     case 'other':
-      return `${e.name} ${e.text}`.trim();
+      return otherLine(e.name, e.fields) ?? `${e.name} ${e.text}`.trim();
+  }
+}
+
+/** Short words for the node events the panes care about; anything else is shown as key=value. */
+function otherLine(name: string, f: Readonly<Record<string, unknown>>): string | null {
+  const s = (v: unknown) => String(v);
+  switch (name) {
+    case 'leader':
+      return `leader is n${s(f.leader)} b${s(f.ballot)}`;
+    case 'election':
+      return `election b${s(f.ballot)}`;
+    case 'nacked':
+      return `nacked b${s(f.ballot)} (promised ${s(f.promised)})`;
+    case 'catchup':
+      return `catch-up ${s(f.fromSlot)}..${s(f.toSlot)} from n${s(f.peer)}`;
+    case 'stopping':
+      return `stopping: ${s(f.reason)}`;
+    case 'bad-frames':
+      return `bad frames: ${s(f.total)}`;
+    default:
+      return null;
   }
 }
 
