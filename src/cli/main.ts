@@ -76,7 +76,28 @@ export function buildProgram(): Command {
       await runNodeCommand(args);
     });
 
+  program
+    .command('check')
+    .description('check an operation history (JSON) for linearizability: paxos-cli check HISTORY.json [--json]')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      process.exitCode = await runPassThrough('check', args);
+    });
+
   return program;
+}
+
+/** Subcommands that parse their own options get their arguments untouched. */
+async function runPassThrough(command: 'check', args: string[]): Promise<number> {
+  switch (command) {
+    case 'check': {
+      const { runCheckCommand } = await import('../check/check-command.js');
+      return runCheckCommand(args);
+    }
+  }
 }
 
 async function runNodeCommand(args: string[]): Promise<void> {
@@ -90,6 +111,10 @@ export async function main(argv: string[]): Promise<void> {
   // `node` passes its arguments through untouched (they include options commander would eat).
   if (argv[0] === 'node') {
     await runNodeCommand(argv.slice(1));
+    return;
+  }
+  if (argv[0] === 'check') {
+    process.exitCode = await runPassThrough(argv[0], argv.slice(1));
     return;
   }
   try {
