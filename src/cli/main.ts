@@ -87,12 +87,27 @@ export function buildProgram(): Command {
       process.exitCode = await runPassThrough('check', args);
     });
 
+  program
+    .command('bench')
+    .description('measure ops/s and latency of a fresh cluster, a running one or etcd (paxos-cli bench --help)')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      process.exitCode = await runPassThrough('bench', args);
+    });
+
   return program;
 }
 
 /** Subcommands that parse their own options get their arguments untouched. */
-async function runPassThrough(command: 'check', args: string[]): Promise<number> {
+async function runPassThrough(command: 'check' | 'bench', args: string[]): Promise<number> {
   switch (command) {
+    case 'bench': {
+      const { runBenchCommand } = await import('../bench/bench-command.js');
+      return runBenchCommand(args);
+    }
     case 'check': {
       const { runCheckCommand } = await import('../check/check-command.js');
       return runCheckCommand(args);
@@ -113,7 +128,7 @@ export async function main(argv: string[]): Promise<void> {
     await runNodeCommand(argv.slice(1));
     return;
   }
-  if (argv[0] === 'check') {
+  if (argv[0] === 'check' || argv[0] === 'bench') {
     process.exitCode = await runPassThrough(argv[0], argv.slice(1));
     return;
   }
