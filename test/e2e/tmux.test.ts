@@ -1,0 +1,101 @@
+// End to end in a real terminal: tmux runs `paxos-cli up 5`, keys go in with send-keys, the
+// screen comes out with capture-pane. Skipped (with a message) where tmux is not installed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+if (!hasTmux) console.warn('tmux not found: skipping the terminal end-to-end test (apt-get install -y tmux)');
+
+const BIN = path.resolve('bin/paxos-cli.js');
+// A private tmux server, so this test never touches anyone's sessions.
+const SOCKET = `paxos-e2e-${process.pid}`;
+const SESSION = 'paxos';
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-cli-e2e-'));
+const dataDir = path.join(root, 'data');
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+}
+
+function screen(): string {
+  return tmux('capture-pane', '-p', '-t', SESSION);
+}
+
+async function waitForScreen(what: string, test: (s: string) => boolean, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = screen();
+    if (test(last)) return last;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}; screen was:\n${last}`);
+}
+
+function type(line: string): void {
+  tmux('send-keys', '-t', SESSION, '-l', line);
+  tmux('send-keys', '-t', SESSION, 'Enter');
+}
+
+function nodeProcesses(): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(dataDir) && l.includes(' node ') && !l.includes('tmux'));
+}
+
+afterAll(() => {
+  if (hasTmux) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+  // The supervisor is gone with the tmux server; its nodes watch --parent-pid and follow.
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasTmux)('paxos-cli up 5 in tmux', () => {
+  it('set, get, kill the leader, restart, diff, quit: on screen, and no node left behind', async () => {
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} up 5 --data-dir ${JSON.stringify(dataDir)}; echo PAXOS-EXITED $?; sleep 600`;
+    tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '40', cmd);
+
+    let s = await waitForScreen('a leader and the prompt', (t) => /n\d LEADER/.test(t) && t.includes('paxos>'));
+    expect(s).toMatch(/slot\s+n1\s+n2\s+n3\s+n4\s+n5/);
+
+    type('set color blue');
+    s = await waitForScreen('the set result', (t) => /set color blue → OK slot \d+ \(leader n\d/.test(t));
+    type('get color');
+    s = await waitForScreen('the get result', (t) => /get color → blue/.test(t));
+    expect(s).toMatch(/set color=blue/); // the replicated-log view shows the slot
+
+    const leader = Number(/n(\d) LEADER/.exec(s)?.[1]);
+    type(`kill ${leader}`);
+    s = await waitForScreen('the kill result', (t) => t.includes(`kill ${leader} → killed node ${leader}`));
+    s = await waitForScreen('a new leader', (t) => {
+      const m = /n(\d) LEADER/.exec(t);
+      return m !== null && Number(m[1]) !== leader;
+    });
+    expect(s).toMatch(new RegExp(`n${leader} down`));
+
+    type('set after kill');
+    await waitForScreen('a write under the new leader', (t) => /set after kill → OK slot \d+/.test(t));
+    type(`restart ${leader}`);
+    await waitForScreen('the restart result', (t) => t.includes(`restart ${leader} → restarted node ${leader}`));
+
+    // Followers learn the newest commit index on the next heartbeat: diff until no lag.
+    const deadline = Date.now() + 20_000;
+    while (true) {
+      type('diff');
+      s = await waitForScreen('the diff result', (t) => /diff → identical prefix \d+/.test(t.split('\n').filter((l) => l.includes('diff →')).at(-1) ?? ''));
+      const lastDiff = s.split('\n').filter((l) => l.includes('diff →')).at(-1) ?? '';
+      expect(lastDiff).toContain('0 conflicts');
+      if (lastDiff.includes('no lag') || Date.now() > deadline) {
+        expect(lastDiff).toMatch(/no lag; 0 conflicts; state hash [0-9a-f]+ on all 5/);
+        break;
+      }
+      type('clear');
+      await waitForScreen('cleared results', (t) => !t.includes('diff →'));
+    }
+
+    type('quit');
+    await waitForScreen('the UI to exit', (t) => t.includes('PAXOS-EXITED 0'));
+    expect(nodeProcesses()).toEqual([]);
+  });
+});
