@@ -114,6 +114,7 @@ export class NodeRuntime {
         bindAddress: nodeAddress(self),
         peers: opts.cluster.nodes.filter((n) => n.id !== opts.id).map((n) => ({ id: n.id, address: nodeAddress(n) })),
         onInbound: (msg) => runtime.onInbound(msg),
+        onFatal: (err) => fatal(opts.id, err),
       });
     } catch (err) {
       await storage.close();
@@ -164,8 +165,7 @@ export class NodeRuntime {
       }
     } catch (err) {
       // A failed fsync or a broken core contract: going on could lose acknowledged data.
-      process.stderr.write(`paxos node ${this.opts.id}: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
+      fatal(this.opts.id, err);
     }
   }
 
@@ -409,6 +409,12 @@ export class NodeRuntime {
     this.resolveDone();
     return this.done;
   }
+}
+
+/** Programmer errors and disk failures end the process: a restart recovers from the DB. */
+function fatal(id: NodeId, err: unknown): never {
+  process.stderr.write(`paxos-cli node ${id}: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
 }
 
 function ballotsOf(m: Message): Ballot[] {

@@ -75,6 +75,8 @@ export interface TransportOptions {
   readonly bindAddress: string;
   readonly peers: readonly { id: NodeId; address: string }[];
   readonly onInbound: (msg: Inbound) => void;
+  /** The receive loop failed (or onInbound threw, e.g. a core assertion): the node must stop. */
+  readonly onFatal: (err: unknown) => void;
 }
 
 export class Transport {
@@ -130,8 +132,9 @@ export class Transport {
       sendHighWaterMark: SEND_HWM,
       // Queue only on live connections: a message to a dead peer is dropped, not replayed stale later.
       immediate: true,
+      // Short, so a restarted peer hears from us (heartbeats, catch-up answers) promptly.
       reconnectInterval: 100,
-      reconnectMaxInterval: 1000,
+      reconnectMaxInterval: 500,
       heartbeatInterval: 1000,
       heartbeatTimeout: 3000,
     });
@@ -154,7 +157,7 @@ export class Transport {
         if (++n % YIELD_EVERY === 0) await yieldToLoop();
       }
     } catch (err) {
-      if (!this.closed) throw err;
+      if (!this.closed) this.opts.onFatal(err);
     }
   }
 
