@@ -1,0 +1,186 @@
+// `paxos-cli bench`: a closed-loop load generator against a paxos-cli cluster (its own fresh
+// one by default, or a running one) or an etcd cluster, with the same loop and the same
+// latency accounting for both. Prints a table, or one JSON object with --json.
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BenchError, type BenchTarget } from './bench-target.js';
+import { EtcdTarget } from './etcd-target.js';
+import { formatTable, type BenchReport } from './format-report.js';
+import { PaxosTarget } from './paxos-target.js';
+import { progressPrinter } from './progress.js';
+import { runWorkload, verifyWrites } from './workload.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const DEFAULT_DURATION_SEC = 10;
+
+export interface BenchOptions {
+  target: 'paxos' | 'etcd';
+  nodes: number;
+  cluster?: string;
+  endpoints?: string;
+  clients: number;
+  duration?: number;
+  ops?: number;
+  valueSize: number;
+  readRatio: number;
+  keys: number;
+  json: boolean;
+  verify: boolean;
+  measureRestart: boolean;
+  dataDir?: string;
+  tickMs?: number;
+  quiet: boolean;
+}
+
+const int = (name: string, min: number, max: number) => (raw: string): number => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
+  return n;
+};
+
+const num = (name: string, min: number, max: number) => (raw: string): number => {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}, got "${raw}".`);
+  return n;
+};
+
+function buildProgram(): Command {
+  return new Command('paxos-cli bench')
+    .description('Closed-loop load: C clients, each with one operation in flight, for S seconds; prints ops/s and latency percentiles per operation')
+    .addOption(new Option('--target <system>', 'what to measure').choices(['paxos', 'etcd']).default('paxos'))
+    .option('--nodes <n>', 'size of the fresh paxos cluster the bench starts (ignored with --cluster)', int('--nodes', 1, 9), 5)
+    .option('--cluster <file>', 'bench a running paxos cluster described by this cluster file (e.g. paxos-data/cluster.json)')
+    .option('--endpoints <urls>', 'etcd client URLs, comma-separated (with --target etcd), e.g. http://127.0.0.1:2379')
+    .option('-c, --clients <c>', 'concurrent clients, each with one operation in flight', int('--clients', 1, 4096), 16)
+    .option('-d, --duration <s>', 'seconds to run (default 10, or until --ops are done)', num('--duration', 0.1, 86_400))
+    .option('--ops <n>', 'stop after this many operations (the duration still caps the run)', int('--ops', 1, 1e9))
+    .option('--value-size <bytes>', 'bytes per written value', int('--value-size', 1, 64 * 1024), 100)
+    .option('--read-ratio <r>', 'fraction of operations that are linearizable gets, 0 to 1', num('--read-ratio', 0, 1), 0)
+    .option('--keys <k>', 'number of distinct keys', int('--keys', 1, 1e8), 1000)
+    .option('--json', 'print one JSON object instead of a table', false)
+    .option('--verify', 'afterwards, read every written key back and compare with its last acknowledged write', false)
+    .option('--measure-restart', 'afterwards, SIGKILL a follower and time its restart back to serving (own cluster only)', false)
+    .option('--data-dir <dir>', 'data dir of the fresh cluster (kept afterwards; default: a temp dir, removed)')
+    .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
+    .option('-q, --quiet', 'no progress output', false)
+    .helpOption('-h, --help', 'show this help')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+      outputError: (str, write) => write(str.trimEnd() + ' (see paxos-cli bench --help)\n'),
+    });
+}
+
+/** Parses `paxos-cli bench` arguments (without "bench"); returns options or an exit code. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | number {
+  const program = buildProgram();
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    throw err;
+  }
+  const o = program.opts<BenchOptions>();
+  const usage = (msg: string): number => {
+    process.stderr.write(`paxos-cli bench: ${msg} (see paxos-cli bench --help)\n`);
+    return EXIT_USAGE;
+  };
+  if (o.target === 'etcd' && (o.endpoints === undefined || o.endpoints.trim() === '')) {
+    return usage('--target etcd needs --endpoints URL[,URL...], e.g. --endpoints http://127.0.0.1:2379');
+  }
+  if (o.target === 'paxos' && o.endpoints !== undefined) return usage('--endpoints is for --target etcd; use --cluster FILE for a running paxos cluster');
+  if (o.target === 'etcd' && (o.cluster !== undefined || o.measureRestart || o.dataDir !== undefined)) {
+    return usage('--cluster, --data-dir and --measure-restart apply to --target paxos only');
+  }
+  if (o.cluster !== undefined && (o.measureRestart || o.dataDir !== undefined)) {
+    return usage('--measure-restart and --data-dir need the bench\'s own cluster; leave out --cluster');
+  }
+  if (o.dataDir !== undefined) o.dataDir = path.resolve(o.dataDir);
+  return o;
+}
+
+export async function runBenchCommand(argv: string[]): Promise<number> {
+  const parsed = parseBenchArgs(argv);
+  if (typeof parsed === 'number') return parsed;
+  const o = parsed;
+  const say = (line: string): void => {
+    if (!o.quiet) process.stderr.write(`${line}\n`);
+  };
+  let target: BenchTarget | null = null;
+  try {
+    if (o.target === 'etcd') {
+      const endpoints = o.endpoints!.split(',').map((e) => e.trim()).filter((e) => e !== '');
+      say(`bench: connecting to etcd at ${endpoints.join(', ')}`);
+      target = await EtcdTarget.connect(endpoints);
+    } else if (o.cluster !== undefined) {
+      say(`bench: connecting to the paxos cluster in ${o.cluster}`);
+      target = await PaxosTarget.running(o.cluster);
+    } else {
+      say(`bench: starting a fresh ${o.nodes}-node paxos cluster`);
+      target = await PaxosTarget.ownCluster({
+        nodes: o.nodes,
+        ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
+        ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
+        onNodeError: (line) => process.stderr.write(`${line}\n`),
+      });
+    }
+    const progress = o.quiet ? null : progressPrinter(process.stderr, `bench ${target.name} c=${o.clients}`);
+    const result = await runWorkload(
+      target,
+      {
+        clients: o.clients,
+        durationSec: o.duration ?? (o.ops !== undefined ? 86_400 : DEFAULT_DURATION_SEC),
+        ...(o.ops !== undefined ? { maxOps: o.ops } : {}),
+        valueSize: o.valueSize,
+        readRatio: o.readRatio,
+        keys: o.keys,
+        trackWrites: o.verify,
+      },
+      progress?.update,
+    );
+    progress?.done();
+    const report: BenchReport = {
+      target: target.name,
+      clients: o.clients,
+      valueSize: o.valueSize,
+      readRatio: o.readRatio,
+      keys: o.keys,
+      durationSec: Math.round(result.elapsedSec * 100) / 100,
+      set: result.set,
+      get: result.get,
+      errors: result.errors,
+      ...(await target.describe()),
+    };
+    const extra: Record<string, unknown> = {};
+    if (o.verify) {
+      say(`bench: reading back ${result.lastWrites.size} keys`);
+      extra.verify = await verifyWrites(target, result.lastWrites);
+    }
+    if (o.measureRestart && target instanceof PaxosTarget) {
+      say('bench: restarting a follower');
+      extra.restart = await target.measureRestart();
+    }
+    const full = { ...report, ...extra };
+    if (o.json) process.stdout.write(JSON.stringify(full) + '\n');
+    else {
+      process.stdout.write(formatTable(report));
+      if (extra.verify !== undefined) process.stdout.write(`verify: ${JSON.stringify(extra.verify)}\n`);
+      if (extra.restart !== undefined) process.stdout.write(`restart: ${JSON.stringify(extra.restart)}\n`);
+      if (Array.isArray(report.nodeStats)) process.stdout.write(`nodes: ${JSON.stringify(report.nodeStats)}\n`);
+    }
+    const failedVerify = o.verify && (extra.verify as { mismatches: number }).mismatches > 0;
+    return failedVerify ? EXIT_FAILURE : EXIT_OK;
+  } catch (err) {
+    if (err instanceof BenchError || (err as { code?: unknown }).code !== undefined) {
+      process.stderr.write(`paxos-cli bench: ${(err as Error).message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw err;
+  } finally {
+    await target?.close().catch(() => undefined);
+  }
+}

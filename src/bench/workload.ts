@@ -1,0 +1,167 @@
+// The closed loop: C workers, each with one operation in flight at a time, for a fixed time
+// (or number of operations). Only acknowledged operations are counted and timed; failures are
+// counted by error code and never enter the latency figures.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BenchTarget } from './bench-target.js';
+import { LatencyRecorder, type OpSummary } from './latency-recorder.js';
+
+export interface WorkloadOptions {
+  readonly clients: number;
+  readonly durationSec: number;
+  /** Stop after this many operations (all workers together), if set. */
+  readonly maxOps?: number;
+  readonly valueSize: number;
+  readonly readRatio: number;
+  readonly keys: number;
+  /** Keep the last acknowledged write of every key (for --verify). */
+  readonly trackWrites: boolean;
+}
+
+export interface Progress {
+  readonly elapsedSec: number;
+  readonly durationSec: number;
+  readonly ops: number;
+  readonly maxOps: number | undefined;
+  readonly errors: number;
+}
+
+export interface LastWrite {
+  readonly order: number;
+  readonly value: string;
+}
+
+export interface WorkloadResult {
+  readonly elapsedSec: number;
+  readonly set: OpSummary;
+  readonly get: OpSummary;
+  readonly errors: Record<string, number>;
+  readonly errorCount: number;
+  /** key -> the acknowledged write latest in the target's order (only with trackWrites). */
+  readonly lastWrites: ReadonlyMap<string, LastWrite>;
+}
+
+/** After a failure a worker pauses briefly, so a cluster between leaders is not spun on. */
+const ERROR_PAUSE_MS = 20;
+const PROGRESS_EVERY_MS = 250;
+
+export function keyName(i: number): string {
+  return `bench-${i}`;
+}
+
+/** A value of exactly `size` bytes (ASCII) that is unique per worker and operation when size allows. */
+export function makeValue(worker: number, n: number, size: number): string {
+  const tag = `w${worker}.${n}.`;
+  return tag.length >= size ? tag.slice(0, size) : tag + 'x'.repeat(size - tag.length);
+}
+
+/** A small deterministic generator per worker: the workload mix must not depend on Math.random state. */
+function xorshift(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 0x1_0000_0000;
+  };
+}
+
+export async function runWorkload(
+  target: BenchTarget,
+  o: WorkloadOptions,
+  onProgress: (p: Progress) => void = () => undefined,
+): Promise<WorkloadResult> {
+  const sets = new LatencyRecorder();
+  const gets = new LatencyRecorder();
+  const errors = new Map<string, number>();
+  const lastWrites = new Map<string, LastWrite>();
+  let started = 0;
+  let errorCount = 0;
+  const t0 = performance.now();
+  const endAt = t0 + o.durationSec * 1000;
+  const more = (): boolean => performance.now() < endAt && (o.maxOps === undefined || started < o.maxOps);
+
+  const worker = async (w: number): Promise<void> => {
+    const rand = xorshift(0x9e3779b9 ^ (w * 7919 + 1));
+    let n = 0;
+    while (more()) {
+      started += 1;
+      n += 1;
+      const key = keyName(Math.floor(rand() * o.keys));
+      const isGet = o.readRatio > 0 && rand() < o.readRatio;
+      const began = performance.now();
+      try {
+        if (isGet) {
+          await target.get(key);
+          gets.record(performance.now() - began);
+        } else {
+          const value = makeValue(w, n, o.valueSize);
+          const ack = await target.set(key, value);
+          sets.record(performance.now() - began);
+          if (o.trackWrites) {
+            const prev = lastWrites.get(key);
+            if (prev === undefined || ack.order > prev.order) lastWrites.set(key, { order: ack.order, value });
+          }
+        }
+      } catch (err) {
+        const code = errorCode(err);
+        errors.set(code, (errors.get(code) ?? 0) + 1);
+        errorCount += 1;
+        await sleep(ERROR_PAUSE_MS);
+      }
+    }
+  };
+
+  const report = (): void =>
+    onProgress({
+      elapsedSec: (performance.now() - t0) / 1000,
+      durationSec: o.durationSec,
+      ops: sets.count + gets.count,
+      maxOps: o.maxOps,
+      errors: errorCount,
+    });
+  const ticker = setInterval(report, PROGRESS_EVERY_MS);
+  try {
+    await Promise.all(Array.from({ length: o.clients }, (_, w) => worker(w)));
+  } finally {
+    clearInterval(ticker);
+  }
+  report();
+  const elapsedSec = (performance.now() - t0) / 1000;
+  return {
+    elapsedSec,
+    set: sets.summary(elapsedSec),
+    get: gets.summary(elapsedSec),
+    errors: Object.fromEntries(errors),
+    errorCount,
+    lastWrites,
+  };
+}
+
+export function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code !== '') return code;
+  if (typeof code === 'number') return `code-${code}`;
+  return err instanceof Error ? err.name : 'error';
+}
+
+export interface VerifyResult {
+  readonly keys: number;
+  readonly mismatches: number;
+  readonly firstMismatch?: { key: string; expected: string; actual: string | null };
+}
+
+/** Reads every written key back (linearizably) and compares it with its last acknowledged write. */
+export async function verifyWrites(target: BenchTarget, lastWrites: ReadonlyMap<string, LastWrite>): Promise<VerifyResult> {
+  let mismatches = 0;
+  let firstMismatch: VerifyResult['firstMismatch'];
+  for (const [key, w] of lastWrites) {
+    const actual = await target.get(key);
+    if (actual !== w.value) {
+      mismatches += 1;
+      firstMismatch ??= { key, expected: w.value, actual };
+    }
+  }
+  return firstMismatch === undefined ? { keys: lastWrites.size, mismatches } : { keys: lastWrites.size, mismatches, firstMismatch };
+}
