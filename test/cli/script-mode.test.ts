@@ -5,6 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isPortFree } from '../../src/cli/free-ports.js';
 
 const BIN = path.resolve('bin/paxos-cli.js');
 const started: ResultPromise[] = [];
@@ -138,4 +139,31 @@ describe('up --json (script mode)', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/N must be from 1 to 9/);
   });
+});
+
+describe('no orphans', () => {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`the nodes do not outlive a supervisor stopped by ${signal}`, async () => {
+      const dataDir = tempDir();
+      const proc = execa(process.execPath, [BIN, 'up', '3', '--json', '--data-dir', dataDir], { stdin: 'pipe', reject: false, buffer: { stdout: false } });
+      started.push(proc);
+      const lines = readline.createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+      proc.stdin.write('leader\n');
+      const first = await lines.next();
+      expect(JSON.parse(first.value as string)).toMatchObject({ ok: true });
+      expect(await processesUsing(dataDir)).toHaveLength(4); // the supervisor and 3 nodes
+      proc.kill(signal);
+      await proc;
+      // SIGTERM: the supervisor stops them; SIGKILL: they notice their parent is gone (--parent-pid).
+      const deadline = Date.now() + 15_000;
+      let left = await processesUsing(dataDir);
+      while (left.length > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        left = await processesUsing(dataDir);
+      }
+      expect(left).toEqual([]);
+      const cluster = JSON.parse(fs.readFileSync(path.join(dataDir, 'cluster.json'), 'utf8')) as { nodes: { port: number }[] };
+      for (const n of cluster.nodes) expect(await isPortFree(n.port)).toBe(true);
+    });
+  }
 });
