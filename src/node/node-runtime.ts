@@ -145,9 +145,10 @@ export class NodeRuntime {
     });
   }
 
-  private async runLoop(): Promise<void> {
+  /** final: the shutdown drain, which still persists what the core has produced. */
+  private async runLoop(final = false): Promise<void> {
     try {
-      while (!this.stopping && this.core.hasReady()) {
+      while ((final || !this.stopping) && this.core.hasReady()) {
         const rd = this.core.ready();
         const receipt = await this.storage.persist(rd);
         this.onCoreEvents(rd.events);
@@ -399,6 +400,8 @@ export class NodeRuntime {
     this.stopping = true;
     if (this.ticker !== null) clearInterval(this.ticker);
     await this.loopRunning;
+    // What was stepped in but not yet persisted (a learned commit index, say) goes to disk now.
+    await this.runLoop(true);
     const reply = errorReply('shutting-down', `node ${this.opts.id} is shutting down`);
     for (const p of this.pending.values()) for (const w of p.waiters) this.reply(w.routingId, w.reqId, reply);
     this.pending.clear();
