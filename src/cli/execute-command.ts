@@ -1,6 +1,6 @@
 // Runs one parsed REPL command against the cluster. Shared by the Ink UI and script mode, so
 // both print the same results. Expected failures become {ok:false, error}, never throws.
-import { helpText } from './commands.js';
+import { COMMANDS, helpText } from './commands.js';
 import type { ReplCommand } from './parse-command.js';
 import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type NodeStatus } from './cluster-client.js';
 import { collectLogs } from './collect-logs.js';
@@ -14,6 +14,8 @@ export interface Outcome {
   /** The JSON fields beside cmd/ok/error (see the issue for which command has which). */
   readonly fields: Readonly<Record<string, unknown>>;
   readonly error?: string;
+  /** Extra lines the UI may show under the result (script mode prints only `text`). */
+  readonly detail?: readonly string[];
   /** What the caller must do besides printing. */
   readonly effect?: 'clear' | 'quit';
 }
@@ -149,7 +151,8 @@ export class Executor {
       }
       case 'help': {
         const text = helpText(cmd.topic);
-        return { ok: true, text, fields: { help: text } };
+        const detail = cmd.topic === undefined ? COMMANDS.map((c) => `  ${c.usage.padEnd(20)} ${c.summary}`) : [];
+        return { ok: true, text, fields: { help: text }, detail };
       }
       case 'clear':
         return { ok: true, text: '', fields: {}, effect: 'clear' };

@@ -72,6 +72,9 @@ export async function runUp(o: UpOptions): Promise<number> {
     }
     const { runUi } = await import('./ui/run-ui.js');
     await runUi({ sup, client, executor, cluster: prepared.cluster, dataDir: o.dataDir });
+    process.stdout.write(`stopping ${sup.aliveIds().length} node(s)… `);
+    await sup.stopAll();
+    process.stdout.write(`done; data kept in ${o.dataDir}\n`);
     return 0;
   } finally {
     await client?.close().catch(() => undefined);

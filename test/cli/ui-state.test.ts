@@ -102,6 +102,8 @@ describe('ui reducer', () => {
     expect(s.history).toEqual(['set a 1', 'kill 9']);
     expect(s.results.map((r) => r.ok)).toEqual([true, true, false]);
     expect(s.running).toBeNull();
+    s = reduce(s, { type: 'command-finished', input: 'help', ok: true, text: 'first', detail: ['second', 'third'] });
+    expect(s.results.slice(-3).map((r) => [r.input, r.text])).toEqual([['help', 'first'], ['', 'second'], ['', 'third']]);
     s = reduce(s, { type: 'clear' });
     expect(s.results).toEqual([]);
     expect(s.history).toHaveLength(2);
@@ -120,6 +122,10 @@ describe('computeLayout', () => {
     expect(l.panesPerRow).toBe(5);
     const used = 2 * (5 + l.paneLogLines) + 1 + l.logViewRows + l.resultLines + 2;
     expect(used).toBeLessThan(24);
+  });
+  it('balances pane rows (5+4, not 8+1) on a wide terminal', () => {
+    expect(computeLayout(130, 30, 9).panesPerRow).toBe(5);
+    expect(computeLayout(200, 30, 9).panesPerRow).toBe(9);
   });
   it('uses a wider and taller terminal for more columns and lines', () => {
     const small = computeLayout(80, 24, 5);

@@ -18,7 +18,7 @@ export function Results({ results, lines, width }: ResultsProps): React.JSX.Elem
       ))}
       {shown.map((r) => (
         <Text key={r.id} wrap="truncate">
-          <Text color="gray">› {r.input} → </Text>
+          {r.input === '' ? null : <Text color="gray">› {r.input} → </Text>}
           <Text color={r.ok ? undefined : 'red'} bold={!r.ok && r.text.includes('CONFLICT')}>
             {r.text}
           </Text>

@@ -17,8 +17,10 @@ const PANE_FIXED_LINES = 5;
 export function computeLayout(columns: number, rows: number, nodeCount: number): Layout {
   const width = Math.max(40, columns);
   const height = Math.max(16, rows);
-  const panesPerRow = Math.max(1, Math.min(nodeCount, Math.floor(width / MIN_PANE_WIDTH)));
-  const paneRows = Math.ceil(nodeCount / panesPerRow);
+  const maxPerRow = Math.max(1, Math.min(nodeCount, Math.floor(width / MIN_PANE_WIDTH)));
+  const paneRows = Math.ceil(nodeCount / maxPerRow);
+  // Balanced rows (5+4 rather than 8+1) read better.
+  const panesPerRow = Math.ceil(nodeCount / paneRows);
   const paneWidth = Math.floor(width / panesPerRow);
   const resultLines = height >= 36 ? 6 : height >= 28 ? 4 : 3;
   // Fixed: result lines, hint line, REPL line, log-view title, and one spare line so Ink never

@@ -10,7 +10,7 @@ import type { Supervisor, SupervisorEvent } from '../supervisor.js';
 import { App } from './App.js';
 import { Poller } from './poller.js';
 import { initialState, type UiAction } from './state.js';
-import { createStore, type Store } from './store.js';
+import { createStore, RENDER_INTERVAL_MS, type Store } from './store.js';
 
 export interface RunUiOptions {
   readonly sup: Supervisor;
@@ -56,7 +56,11 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
         store.dispatch({ type: 'clear' });
         return;
       }
-      store.dispatch({ type: 'command-finished', input: line, ok: out.ok, text: out.text });
+      if (out.detail !== undefined && out.detail.length > 0) {
+        store.dispatch({ type: 'command-finished', input: line, ok: out.ok, text: out.detail[0] ?? '', detail: out.detail.slice(1) });
+      } else {
+        store.dispatch({ type: 'command-finished', input: line, ok: out.ok, text: out.text });
+      }
     });
   };
 }
@@ -75,7 +79,10 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   const submit = createCommandRunner(store, o.executor, ids.length, () => resolveQuit());
   const instance = render(<App store={store} onSubmit={submit} onQuit={() => resolveQuit()} />, { exitOnCtrlC: false });
   await Promise.race([quitRequested, instance.waitUntilExit()]);
+  // Let the last throttled frame (the quit line) reach the screen before leaving it.
+  await new Promise((r) => setTimeout(r, RENDER_INTERVAL_MS + 20));
   instance.unmount();
+  process.stdout.write('\n');
   off();
   await poller.stop();
 }

@@ -49,6 +49,7 @@ export interface LogRow {
 
 export interface ResultLine {
   readonly id: number;
+  /** The command line; empty on continuation lines of a multi-line result. */
   readonly input: string;
   readonly ok: boolean;
   readonly text: string;
@@ -80,7 +81,7 @@ export type UiAction =
   | { readonly type: 'status-polled'; readonly statuses: readonly PaneStatus[]; readonly at: number }
   | { readonly type: 'log-polled'; readonly fromSlot: number; readonly toSlot: number; readonly dumps: readonly NodeDump[] }
   | { readonly type: 'command-started'; readonly input: string }
-  | { readonly type: 'command-finished'; readonly input: string; readonly ok: boolean; readonly text: string }
+  | { readonly type: 'command-finished'; readonly input: string; readonly ok: boolean; readonly text: string; readonly detail?: readonly string[] }
   | { readonly type: 'clear' }
   | { readonly type: 'hint'; readonly text: string | null }
   | { readonly type: 'tick'; readonly at: number };
@@ -227,13 +228,14 @@ export function reduce(state: UiState, action: UiAction): UiState {
         running: action.input,
         history: state.history[state.history.length - 1] === action.input ? state.history : pushBounded(state.history, action.input, MAX_HISTORY),
       };
-    case 'command-finished':
-      return {
-        ...state,
-        running: state.running === action.input ? null : state.running,
-        results: pushBounded(state.results, { id: state.nextResultId, input: action.input, ok: action.ok, text: action.text }, MAX_RESULTS),
-        nextResultId: state.nextResultId + 1,
-      };
+    case 'command-finished': {
+      let results = pushBounded(state.results, { id: state.nextResultId, input: action.input, ok: action.ok, text: action.text }, MAX_RESULTS);
+      let nextResultId = state.nextResultId + 1;
+      for (const text of action.detail ?? []) {
+        results = pushBounded(results, { id: nextResultId++, input: '', ok: action.ok, text }, MAX_RESULTS);
+      }
+      return { ...state, running: state.running === action.input ? null : state.running, results, nextResultId };
+    }
     case 'clear':
       return { ...state, results: [] };
     case 'hint':
