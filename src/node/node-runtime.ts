@@ -387,6 +387,8 @@ export class NodeRuntime {
       badFrames: Object.fromEntries(this.badFrames),
       badFramesTotal: this.badFramesTotal,
       sendDrops: this.transport?.sendDrops ?? 0,
+      fsyncs: this.storage.batchesWritten,
+      entriesPersisted: this.storage.entriesWritten,
       kvHash: this.kv.hash(),
       kvSize: this.kv.size,
       uptimeMs: now - this.startedAt,

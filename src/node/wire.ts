@@ -112,6 +112,9 @@ export const statusSchema = z.object({
   badFrames: z.record(z.string(), uint),
   badFramesTotal: uint,
   sendDrops: uint,
+  /** Synced batches written, and entries in them: entries per fsync shows the batching. */
+  fsyncs: uint,
+  entriesPersisted: uint,
   kvHash: z.string(),
   kvSize: uint,
   uptimeMs: uint,
@@ -162,6 +165,7 @@ export type Reply =
       to: number;
       commitIndex: number;
       chosen: readonly ChosenEntry[];
+      /** Every accepted entry (vote) in the range, chosen or not: the UI shows ballots and the uncommitted tail. */
       accepted: readonly AcceptedEntry[];
     }
   | ErrorReply;

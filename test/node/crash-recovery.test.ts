@@ -82,6 +82,9 @@ describe('node processes: leader crashes', () => {
 
     const statuses = await c.waitConverged(admin, c.ids);
     const commitIndex = statuses[0]!.commitIndex;
+    for (const s of statuses) {
+      console.log(`node ${s.id}: ${s.entriesPersisted} entries in ${s.fsyncs} synced batches, ${s.sendDrops} sends dropped`);
+    }
 
     // Linearizable reads through the log.
     await runPool(WRITES, 8, async (i) => {

@@ -1,0 +1,46 @@
+// The codec: what a node sends decodes to the same message; what a stranger sends is refused
+// with a reason, never an exception.
+import { encode } from '@msgpack/msgpack';
+import { describe, expect, it } from 'vitest';
+import type { Message } from '../../src/paxos/types.js';
+import { decodeFrame, encodeFrame, MAX_FRAME_BYTES, peerFrame, requestFrame } from '../../src/node/wire.js';
+
+const accept: Message = {
+  type: 'accept',
+  from: 1,
+  to: 2,
+  ballot: { round: 3, node: 1 },
+  commitIndex: 4,
+  entries: [
+    { slot: 4, value: { kind: 'batch', cmds: [{ op: 'set', key: 'k', value: 'v', clientId: 'c.1', seq: 7 }] } },
+    { slot: 5, value: { kind: 'noop' } },
+  ],
+};
+
+describe('wire codec', () => {
+  it('round-trips peer messages and requests', () => {
+    expect(decodeFrame(encodeFrame(peerFrame(accept)))).toEqual({ ok: true, frame: { v: 1, k: 'peer', m: accept } });
+    const req = requestFrame(9, { op: 'log-dump', from: 0, to: 10 });
+    expect(decodeFrame(encodeFrame(req))).toEqual({ ok: true, frame: req });
+  });
+
+  it.each([
+    ['oversized', Buffer.alloc(MAX_FRAME_BYTES + 1)],
+    ['undecodable', Buffer.from([0xdb, 0xff, 0xff, 0xff, 0xff, 0x61])],
+    ['undecodable', Buffer.alloc(0)],
+    ['invalid', encode([1, 2, 3])],
+    ['bad-version', encode({ v: 2, k: 'peer', m: accept })],
+    ['unknown-kind', encode({ v: 1, k: 'gossip' })],
+    ['invalid', encode({ v: 1, k: 'peer', m: { ...accept, ballot: { round: -1, node: 1 } } })],
+    ['invalid', encode({ v: 1, k: 'peer', m: { ...accept, type: 'commit' } })],
+  ] as const)('refuses a frame as %s', (kind, bytes) => {
+    const d = decodeFrame(bytes);
+    expect(d.ok).toBe(false);
+    if (!d.ok) expect(d.kind).toBe(kind);
+  });
+
+  it('keeps the id of a malformed request so it can be answered', () => {
+    const d = decodeFrame(encode({ v: 1, k: 'req', id: 5, req: { op: 'set', key: '', value: 'x', clientId: 'c', seq: 1 } }));
+    expect(d).toMatchObject({ ok: false, kind: 'invalid', reqId: 5 });
+  });
+});
