@@ -20,10 +20,15 @@ function fit(text: string, width: number): string {
 /** Chosen: plain green; accepted-not-chosen: yellow with `?`; missing: a gray dot; conflict: red, inverse, `!`. */
 function Cell({ cell, width }: { cell: LogCell | undefined; width: number }): React.JSX.Element {
   if (cell === undefined || cell.kind === 'missing') return <Text color="gray">{fit('·', width)}</Text>;
+  // The value comes first; the ballot is added only if the value still shows in full or nearly.
   const withBallot = (mark: string) => {
     const ballot = cell.ballot === '' ? '' : ` ${cell.ballot}`;
     const room = width - 1 - mark.length - ballot.length;
-    return room >= 4 ? fit(`${mark}${cell.label.slice(0, room)}${ballot}`, width - 1) : fit(`${mark}${cell.label}`, width - 1);
+    if (ballot !== '' && room >= Math.min(cell.label.length, 8)) {
+      const label = cell.label.length > room ? cell.label.slice(0, room - 1) + '…' : cell.label;
+      return fit(`${mark}${label}${ballot}`, width - 1);
+    }
+    return fit(`${mark}${cell.label}`, width - 1);
   };
   switch (cell.kind) {
     case 'chosen':
