@@ -75,11 +75,12 @@ export async function wipeDataDir(dataDir: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  const ours = entries.every((e) => e === 'cluster.json' || /^node-\d+$/.test(e) || e.startsWith('cluster.json.tmp-'));
+  const ours = entries.every((e) => e === 'cluster.json' || e === 'supervisor.pid' || /^node-\d+$/.test(e) || e.startsWith('cluster.json.tmp-'));
   if (!ours) {
     throw new CliError('not-a-data-dir', `refusing to wipe ${dataDir}: it holds files paxos-cli did not write; pick another --data-dir`);
   }
-  await fs.rm(dataDir, { recursive: true, force: true });
+  // Keep the directory (and our supervisor.pid in it): only its contents go.
+  await Promise.all(entries.filter((e) => e !== 'supervisor.pid').map((e) => fs.rm(path.join(dataDir, e), { recursive: true, force: true })));
 }
 
 export interface PrepareOptions {

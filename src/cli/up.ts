@@ -5,6 +5,7 @@ import { CliError, prepareCluster } from './cluster-file.js';
 import { openClusterClient } from './cluster-client.js';
 import { Executor } from './execute-command.js';
 import { runScript } from './script-mode.js';
+import { acquireSupervisorLock } from './supervisor-lock.js';
 import { installShutdownHooks, Supervisor } from './supervisor.js';
 
 export interface UpOptions {
@@ -30,9 +31,12 @@ export async function runUp(o: UpOptions): Promise<number> {
     }
   }
   let prepared;
+  let releaseLock: () => void = () => undefined;
   try {
+    releaseLock = acquireSupervisorLock(o.dataDir);
     prepared = await prepareCluster({ dataDir: o.dataDir, size: o.size, basePort: o.basePort, fresh: o.fresh });
   } catch (err) {
+    releaseLock();
     if (err instanceof CliError) {
       process.stderr.write(`paxos-cli: ${err.message}\n`);
       return 1;
@@ -48,6 +52,8 @@ export async function runUp(o: UpOptions): Promise<number> {
     nodeArgs: o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)],
   });
   const removeHooks = installShutdownHooks(sup);
+  // Signal paths end in process.exit(): the lock goes with them.
+  process.on('exit', releaseLock);
   // Nothing the nodes say on stderr may be lost in script mode: it is how a failing test explains itself.
   if (scriptMode) {
     sup.onEvent((e) => {
@@ -80,6 +86,8 @@ export async function runUp(o: UpOptions): Promise<number> {
     await client?.close().catch(() => undefined);
     await sup.stopAll();
     removeHooks();
+    process.off('exit', releaseLock);
+    releaseLock();
     // If a stray handle would keep us alive after every node is gone, leave anyway.
     setTimeout(() => process.exit(), 3000).unref();
   }

@@ -102,6 +102,7 @@ describe('up --json (script mode)', () => {
     const result = await proc;
     expect(result.exitCode).toBe(0);
     expect(await processesUsing(dataDir)).toEqual([]);
+    expect(fs.existsSync(path.join(dataDir, 'supervisor.pid'))).toBe(false);
   });
 
   it('exits non-zero when a command fails, after running the rest; plain lines without --json', async () => {
@@ -152,6 +153,13 @@ describe('no orphans', () => {
       const first = await lines.next();
       expect(JSON.parse(first.value as string)).toMatchObject({ ok: true });
       expect(await processesUsing(dataDir)).toHaveLength(4); // the supervisor and 3 nodes
+      if (signal === 'SIGTERM') {
+        // A second supervisor on the same data dir is refused, and --fresh does not wipe it.
+        const second = await execa(process.execPath, [BIN, 'up', '--fresh', '--data-dir', dataDir], { input: 'leader\n', reject: false });
+        expect(second.exitCode).toBe(1);
+        expect(second.stderr).toMatch(/^paxos-cli: paxos-cli up \(pid \d+\) is already running on /);
+        expect(fs.existsSync(path.join(dataDir, 'node-1'))).toBe(true);
+      }
       proc.kill(signal);
       await proc;
       // SIGTERM: the supervisor stops them; SIGKILL: they notice their parent is gone (--parent-pid).
