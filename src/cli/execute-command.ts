@@ -139,7 +139,12 @@ export class Executor {
         const text = nodes
           .map((n) => (n.alive ? `n${n.id} ${n.role} b${n.ballot} p${n.promised} c${n.commitIndex ?? '?'} a${n.appliedIndex ?? '?'}` : `n${n.id} down`))
           .join(' | ');
-        return { ok: true, text, fields: { nodes } };
+        const detail = nodes.map((n) =>
+          n.alive
+            ? `n${n.id} ${n.role.padEnd(9)} ballot ${n.ballot.padEnd(6)} promised ${n.promised.padEnd(6)} commit ${n.commitIndex ?? '?'} applied ${n.appliedIndex ?? '?'} pid ${n.pid ?? '-'}`
+            : `n${n.id} down`,
+        );
+        return { ok: true, text, fields: { nodes }, detail };
       }
       case 'diff': {
         const { logs, unreadable } = await collectLogs({ client, dataDir: this.deps.dataDir, ids: sup.ids, isAlive: (id) => sup.isAlive(id) });
