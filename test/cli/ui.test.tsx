@@ -185,3 +185,15 @@ describe('Repl bursts', () => {
     await vi.waitFor(() => expect(app.lastFrame()).toContain('paxos> part█'));
   });
 });
+
+describe('multi-line results', () => {
+  it('shows a whole help listing at 80x24 by borrowing log-view rows', async () => {
+    const { app, store } = setup();
+    const lines = Array.from({ length: 8 }, (_, i) => `line ${i}`);
+    store.dispatch({ type: 'command-finished', input: 'help', ok: true, text: lines[0] as string, detail: lines.slice(1) });
+    await vi.waitFor(() => expect(app.lastFrame()).toContain('line 7'));
+    const f = app.lastFrame() ?? '';
+    for (const l of lines) expect(f).toContain(l);
+    expect(f.split('\n').length).toBeLessThan(24);
+  });
+});

@@ -38,6 +38,13 @@ export function App({ store, onSubmit, onQuit, size, renderIntervalMs }: AppProp
   const layout = computeLayout(columns, rows, state.nodes.length);
   const complete = useCallback((line: string) => completeLine(line, state.nodes.length), [state.nodes.length]);
   const onHint = useCallback((text: string | null) => store.dispatch({ type: 'hint', text }), [store]);
+  // A multi-line result (help, status) borrows rows from the log view so it shows whole.
+  let lastBlock = 0;
+  for (let i = state.results.length - 1; i >= 0; i--) {
+    lastBlock++;
+    if (state.results[i]?.input !== '') break;
+  }
+  const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 2));
   const paneRows: (typeof state.nodes)[] = [];
   for (let i = 0; i < state.nodes.length; i += layout.panesPerRow) paneRows.push(state.nodes.slice(i, i + layout.panesPerRow));
   const hint = state.running !== null ? `… ${state.running}` : (state.hint ?? 'Tab completes · ↑/↓ history · help · quit (Ctrl-C)');
@@ -50,8 +57,8 @@ export function App({ store, onSubmit, onQuit, size, renderIntervalMs }: AppProp
           ))}
         </Box>
       ))}
-      <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={layout.logViewRows} />
-      <Results results={state.results} lines={layout.resultLines} width={layout.width} />
+      <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={layout.logViewRows - borrowed} />
+      <Results results={state.results} lines={layout.resultLines + borrowed} width={layout.width} />
       <Text wrap="truncate" color="gray">
         {hint}
       </Text>
