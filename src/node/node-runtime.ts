@@ -7,7 +7,7 @@ import { formatBallot } from '../paxos/ballot.js';
 import { KvStore, type CommandResult } from '../paxos/kv.js';
 import { PaxosNode } from '../paxos/paxos-node.js';
 import { seededRng } from '../paxos/rng.js';
-import type { Ballot, Command, CoreEvent, Message, NodeId } from '../paxos/types.js';
+import type { Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready } from '../paxos/types.js';
 import { findNode, nodeAddress, type Cluster } from './cluster-file.js';
 import type { EventWriter } from './events.js';
 import { chosenPrefix, NodeStorage } from './storage.js';
@@ -150,13 +150,13 @@ export class NodeRuntime {
     try {
       while ((final || !this.stopping) && this.core.hasReady()) {
         const rd = this.core.ready();
+        // Entries whose every vote is already on disk are answered before this Ready's fsync,
+        // which only concerns newer slots: a client waits for one leader fsync, not two.
+        const early = durablyChosenPrefix(rd);
+        this.applyCommitted(rd.committed, 0, early);
         const receipt = await this.storage.persist(rd);
         this.onCoreEvents(rd.events);
-        if (rd.committed.length > 0) {
-          for (const e of rd.committed) this.onResults(this.kv.apply(e));
-          const first = rd.committed[0]!;
-          this.opts.events.chosen(first.slot, this.kv.appliedIndex);
-        }
+        this.applyCommitted(rd.committed, early, rd.committed.length);
         for (const m of rd.messages(receipt)) {
           if (m.to === this.opts.id) this.core.step(m);
           else this.sendPeer(m);
@@ -168,6 +168,12 @@ export class NodeRuntime {
       // A failed fsync or a broken core contract: going on could lose acknowledged data.
       fatal(this.opts.id, err);
     }
+  }
+
+  private applyCommitted(committed: readonly ChosenEntry[], from: number, to: number): void {
+    if (from >= to) return;
+    for (let i = from; i < to; i++) this.onResults(this.kv.apply(committed[i]!));
+    this.opts.events.chosen(committed[from]!.slot, this.kv.appliedIndex);
   }
 
   private sendPeer(m: Message): void {
@@ -420,6 +426,24 @@ export class NodeRuntime {
 function fatal(id: NodeId, err: unknown): never {
   process.stderr.write(`paxos-cli node ${id}: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
+}
+
+/**
+ * How many leading entries of rd.committed were chosen by votes that are durable already: the
+ * entry is not part of this Ready's write (so this node's own vote, if the leader counted it, was
+ * synced by an earlier Ready), and every other vote arrived as an Accepted, which an acceptor
+ * sends only after its own fsync. Such a value is on a quorum's disks and persisting rd does not
+ * change that, so applying it and answering its client may go first (the KV map is in memory).
+ * An entry written by this very Ready (a single-node cluster choosing on its own vote, a value
+ * learned by catch-up) waits for the fsync, as the brief's loop has it.
+ */
+export function durablyChosenPrefix(rd: Ready): number {
+  const pending = new Set<number>();
+  for (const e of rd.write.accepted) pending.add(e.slot);
+  for (const e of rd.write.chosen) pending.add(e.slot);
+  let n = 0;
+  while (n < rd.committed.length && !pending.has(rd.committed[n]!.slot)) n += 1;
+  return n;
 }
 
 function ballotsOf(m: Message): Ballot[] {
