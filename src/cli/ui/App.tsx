@@ -44,7 +44,7 @@ export function App({ store, onSubmit, onQuit, size, renderIntervalMs }: AppProp
     lastBlock++;
     if (state.results[i]?.input !== '') break;
   }
-  const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 2));
+  const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 1));
   const paneRows: (typeof state.nodes)[] = [];
   for (let i = 0; i < state.nodes.length; i += layout.panesPerRow) paneRows.push(state.nodes.slice(i, i + layout.panesPerRow));
   const hint = state.running !== null ? `… ${state.running}` : (state.hint ?? 'Tab completes · ↑/↓ history · help · quit (Ctrl-C)');
