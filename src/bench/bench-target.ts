@@ -14,6 +14,11 @@ export interface BenchTarget {
   set(key: string, value: string): Promise<WriteAck>;
   /** A linearizable read. */
   get(key: string): Promise<string | null>;
+  /**
+   * The value the last write to `key` within position `order` left, when one position can hold
+   * several writes (a paxos slot is a batch of commands); undefined if the target cannot tell.
+   */
+  lastValueAt?(key: string, order: number): Promise<string | null | undefined>;
   /** Extra facts for the report (node count, RSS, data dir size...), gathered after the run. */
   describe(): Promise<Record<string, unknown>>;
   close(): Promise<void>;

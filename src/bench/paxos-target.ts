@@ -113,13 +113,27 @@ export class PaxosTarget implements BenchTarget {
     return (await this.client.get(key)).value;
   }
 
+  async lastValueAt(key: string, slot: number): Promise<string | null | undefined> {
+    const node = this.client.leader ?? this.cluster.nodes[0]!.id;
+    const dump = await this.client.logDump(node, slot, slot + 1);
+    const entry = dump.chosen.find((e) => e.slot === slot);
+    if (entry === undefined || entry.value.kind !== 'batch') return undefined;
+    let last: string | null | undefined;
+    for (const c of entry.value.cmds) {
+      if (c.key !== key) continue;
+      if (c.op === 'set') last = c.value;
+      else if (c.op === 'del') last = null;
+    }
+    return last;
+  }
+
   async describe(): Promise<Record<string, unknown>> {
     const nodes: Record<string, unknown>[] = [];
     for (const n of this.cluster.nodes) {
       try {
         const s = await this.client.status(n.id);
         const rss = n.host === '127.0.0.1' || n.host === 'localhost' ? await rssMiB(s.pid) : null;
-        nodes.push({ id: n.id, role: s.role, commitIndex: s.commitIndex, rssMiB: rss });
+        nodes.push({ id: n.id, pid: s.pid, role: s.role, commitIndex: s.commitIndex, rssMiB: rss });
       } catch {
         nodes.push({ id: n.id, role: 'down' });
       }
