@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Dealer } from 'zeromq';
 import type { AcceptedEntry, ChosenEntry, NodeId } from '../paxos/types.js';
+import type { FaultRules } from '../node/fault-rules.js';
 import {
   decodeFrame,
   encodeFrame,
@@ -223,6 +224,13 @@ export class PaxosClient {
     const r = await this.ask(nodeId, { op: 'status' });
     if (r.op !== 'status') throw unexpected(nodeId, r.op);
     return r.status;
+  }
+
+  /** Fault injection on one node (actions: src/node/fault-rules.ts); returns the rules it now enforces. */
+  async admin(nodeId: NodeId, action: string, args?: unknown): Promise<FaultRules> {
+    const r = await this.ask(nodeId, args === undefined ? { op: 'admin', action } : { op: 'admin', action, args });
+    if (r.op !== 'admin') throw unexpected(nodeId, r.op);
+    return r.faults;
   }
 
   /** Chosen entries of slots in [fromSlot, toSlot) known to the node, plus its accepted entries there. */

@@ -9,6 +9,7 @@ import { PaxosNode } from '../paxos/paxos-node.js';
 import { seededRng } from '../paxos/rng.js';
 import type { Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready } from '../paxos/types.js';
 import { findNode, nodeAddress, type Cluster } from './cluster-file.js';
+import { applyAdminAction, describeFaults, NO_FAULTS } from './fault-rules.js';
 import type { EventWriter } from './events.js';
 import { chosenPrefix, NodeStorage } from './storage.js';
 import { Transport, type Inbound } from './transport.js';
@@ -342,8 +343,20 @@ export class NodeRuntime {
         });
       }
       case 'admin':
-        return this.reply(routingId, reqId, errorReply('unsupported', `admin action '${req.action}' is not supported yet`));
+        return this.onAdmin(routingId, reqId, req.action, req.args);
     }
+  }
+
+  private onAdmin(routingId: Buffer, reqId: number, action: string, args: unknown): void {
+    const t = this.transport;
+    if (t === null) return this.reply(routingId, reqId, errorReply('shutting-down', `node ${this.opts.id} is not serving`));
+    const r = applyAdminAction(t.faultRules, action, args, [...this.clusterIds]);
+    if (!r.ok) return this.reply(routingId, reqId, errorReply('bad-request', r.error.slice(0, 300)));
+    if (action !== 'get-faults') {
+      t.setFaults(r.rules);
+      this.opts.events.log('info', `fault rules: ${describeFaults(r.rules)}`);
+    }
+    this.reply(routingId, reqId, { ok: true, op: 'admin', faults: r.rules });
   }
 
   private onCommand(routingId: Buffer, reqId: number, cmd: Command): void {
@@ -399,6 +412,8 @@ export class NodeRuntime {
       kvSize: this.kv.size,
       uptimeMs: now - this.startedAt,
       pid: process.pid,
+      faults: this.transport?.faultRules ?? NO_FAULTS,
+      faultDrops: this.transport?.faultDrops ?? 0,
     };
   }
 

@@ -5,6 +5,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Dealer, Router } from 'zeromq';
 import type { NodeId } from '../paxos/types.js';
+import { canReach, NO_FAULTS, slowMsOf, type FaultRules } from './fault-rules.js';
 import { MAX_FRAME_BYTES } from './wire.js';
 
 /** Per-socket JS queue in front of ZeroMQ's own HWM: one send in flight, the rest wait here. */
@@ -82,6 +83,11 @@ export interface TransportOptions {
 export class Transport {
   /** Messages dropped on the way out (peer down, queue full, client gone). */
   sendDrops = 0;
+  /** Peer messages dropped by the fault rules (partition), in or out. */
+  faultDrops = 0;
+  private faults: FaultRules = NO_FAULTS;
+  /** Routing id of each peer's DEALER (its node id as text): how inbound peer traffic is recognised. */
+  private readonly peerByRoutingId: ReadonlyMap<string, NodeId>;
   private readonly peerQueues = new Map<NodeId, SendQueue>();
   private readonly dealers: Dealer[] = [];
   private readonly replyQueue: SendQueue;
@@ -96,6 +102,16 @@ export class Transport {
       (msg) => router.send(msg as Buffer[]),
       () => (this.sendDrops += 1),
     );
+    this.peerByRoutingId = new Map(opts.peers.map((p) => [String(p.id), p.id]));
+  }
+
+  get faultRules(): FaultRules {
+    return this.faults;
+  }
+
+  /** Replaces the fault rules; messages already delayed are checked again when they leave. */
+  setFaults(rules: FaultRules): void {
+    this.faults = rules;
   }
 
   static async start(opts: TransportOptions): Promise<Transport> {
@@ -153,12 +169,36 @@ export class Transport {
     let n = 0;
     try {
       for await (const [routingId, ...parts] of this.router) {
-        if (routingId !== undefined) this.opts.onInbound({ routingId, parts });
+        if (routingId !== undefined) this.inbound({ routingId, parts });
         if (++n % YIELD_EVERY === 0) await yieldToLoop();
       }
     } catch (err) {
       if (!this.closed) this.opts.onFatal(err);
     }
+  }
+
+  /** Client traffic is never faulted; peer traffic obeys the partition and this node's delay. */
+  private inbound(msg: Inbound): void {
+    const peer = this.peerByRoutingId.get(msg.routingId.toString('latin1'));
+    if (peer === undefined) return this.opts.onInbound(msg);
+    if (!canReach(this.faults, this.opts.selfId, peer)) {
+      this.faultDrops += 1;
+      return;
+    }
+    const delayMs = slowMsOf(this.faults, this.opts.selfId);
+    if (delayMs === 0) return this.opts.onInbound(msg);
+    setTimeout(() => {
+      if (this.closed) return;
+      if (!canReach(this.faults, this.opts.selfId, peer)) {
+        this.faultDrops += 1;
+        return;
+      }
+      try {
+        this.opts.onInbound(msg);
+      } catch (err) {
+        this.opts.onFatal(err);
+      }
+    }, delayMs);
   }
 
   sendToPeer(to: NodeId, bytes: Uint8Array): void {
@@ -167,7 +207,17 @@ export class Transport {
       this.sendDrops += 1;
       return;
     }
-    q.push(bytes);
+    if (!canReach(this.faults, this.opts.selfId, to)) {
+      this.faultDrops += 1;
+      return;
+    }
+    const delayMs = slowMsOf(this.faults, this.opts.selfId);
+    if (delayMs === 0) return q.push(bytes);
+    setTimeout(() => {
+      if (this.closed) return;
+      if (canReach(this.faults, this.opts.selfId, to)) q.push(bytes);
+      else this.faultDrops += 1;
+    }, delayMs);
   }
 
   reply(routingId: Buffer, bytes: Uint8Array): void {

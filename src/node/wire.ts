@@ -3,6 +3,7 @@
 import { Decoder, encode } from '@msgpack/msgpack';
 import { z } from 'zod';
 import type { AcceptedEntry, ChosenEntry, Command, Message, NodeId, Role } from '../paxos/types.js';
+import { faultRulesSchema, type FaultRules } from './fault-rules.js';
 
 export const WIRE_VERSION = 1;
 /** Checked before decoding: msgpack could otherwise be asked to build something huge. */
@@ -87,7 +88,7 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('get-local'), key }),
   z.object({ op: z.literal('status') }),
   z.object({ op: z.literal('log-dump'), from: uint, to: uint }),
-  // Reserved for fault injection (drop/delay rules); nodes answer 'unsupported' for now.
+  // Fault injection (see fault-rules.ts for the actions and their args).
   z.object({ op: z.literal('admin'), action: z.string().max(64), args: z.unknown().optional() }),
 ]);
 export type ClientRequest = z.infer<typeof requestSchema>;
@@ -119,6 +120,9 @@ export const statusSchema = z.object({
   kvSize: uint,
   uptimeMs: uint,
   pid: uint,
+  /** The fault rules this node enforces, and the peer messages they dropped. */
+  faults: faultRulesSchema.optional(),
+  faultDrops: uint.optional(),
 });
 export type NodeStatus = z.infer<typeof statusSchema>;
 export type _RoleCheck = Assignable<Role, NodeStatus['role']>;
@@ -141,6 +145,7 @@ export const replySchema = z.union([
     appliedIndex: uint,
   }),
   z.object({ ok: z.literal(true), op: z.literal('status'), status: statusSchema }),
+  z.object({ ok: z.literal(true), op: z.literal('admin'), faults: faultRulesSchema }),
   z.object({
     ok: z.literal(true),
     op: z.literal('log-dump'),
@@ -158,6 +163,7 @@ export type Reply =
   | { ok: true; op: 'set' | 'del' | 'get'; slot: number; value: string | null; duplicate: boolean; leader: NodeId }
   | { ok: true; op: 'get-local'; node: NodeId; value: string | null; stale: true; appliedIndex: number }
   | { ok: true; op: 'status'; status: NodeStatus }
+  | { ok: true; op: 'admin'; faults: FaultRules }
   | {
       ok: true;
       op: 'log-dump';

@@ -1,0 +1,97 @@
+// Given 5 real nodes with fault rules pushed to each transport: a minority holding the old
+// leader cannot commit while the majority elects a leader and does; heal reunites them and they
+// converge; `slow` delays a node's peer traffic; every node reports the rules in status.
+import { afterEach, describe, expect, it } from 'vitest';
+import { PaxosClient, PaxosClientError } from '../../src/client/paxos-client.js';
+import { NO_FAULTS, type FaultRules } from '../../src/node/fault-rules.js';
+import type { NodeId } from '../../src/paxos/types.js';
+import { TestCluster, waitFor } from '../node/harness.js';
+
+let cluster: TestCluster | null = null;
+const subClients: PaxosClient[] = [];
+
+afterEach(async () => {
+  for (const c of subClients.splice(0)) await c.close();
+  await cluster?.cleanup();
+  cluster = null;
+});
+
+function clientOf(c: TestCluster, ids: readonly NodeId[], timeoutMs: number): PaxosClient {
+  const client = new PaxosClient({ nodes: c.nodes.filter((n) => ids.includes(n.id)) }, { timeoutMs });
+  subClients.push(client);
+  return client;
+}
+
+async function pushRules(admin: PaxosClient, ids: readonly NodeId[], rules: FaultRules): Promise<void> {
+  await Promise.all(ids.map((id) => admin.admin(id, 'faults', rules)));
+}
+
+describe('fault injection in the transport', () => {
+  it('a partitioned minority cannot commit, the majority can, heal restores', async () => {
+    cluster = await TestCluster.create({ size: 5, requestTimeoutMs: 1500 });
+    const c = cluster;
+    await c.startAll();
+    const admin = c.client({ timeoutMs: 3000 });
+    const leader = await c.waitForLeader(admin);
+    await admin.set('before', 'x');
+
+    const minority = [leader, c.ids.find((id) => id !== leader)!];
+    const majority = c.ids.filter((id) => !minority.includes(id));
+    await pushRules(admin, c.ids, { groups: [minority, majority], slow: [] });
+    for (const id of c.ids) expect((await admin.status(id)).faults).toEqual({ groups: [minority, majority], slow: [] });
+
+    // The majority elects its own leader and commits.
+    const majorityClient = clientOf(c, majority, 8000);
+    const w = await majorityClient.set('during', 'majority');
+    expect(majority).toContain(w.leader);
+
+    // The minority (with the old leader) cannot: its commit index stays put.
+    const minorityClient = clientOf(c, minority, 2500);
+    const frozen = await Promise.all(minority.map((id) => admin.status(id).then((s) => s.commitIndex)));
+    const err = await minorityClient.set('during', 'minority').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PaxosClientError);
+    expect(['no-quorum', 'timeout', 'unreachable']).toContain((err as PaxosClientError).code);
+    const after = await Promise.all(minority.map((id) => admin.status(id).then((s) => s.commitIndex)));
+    expect(after).toEqual(frozen);
+    expect((await admin.status(minority[0]!)).faultDrops).toBeGreaterThan(0);
+
+    // Heal: everyone converges on the majority's writes, and the minority's write never happened.
+    await pushRules(admin, c.ids, NO_FAULTS);
+    const statuses = await c.waitConverged(admin, c.ids, 20_000);
+    expect(statuses.every((s) => s.commitIndex >= w.slot + 1)).toBe(true);
+    expect((await admin.get('during')).value).toBe('majority');
+    for (const id of c.ids) expect((await admin.getLocal(id, 'during')).value).toBe('majority');
+  }, 90_000);
+
+  it('slow delays a node in and out; isolate and heal via shorthands; bad rules are refused', async () => {
+    cluster = await TestCluster.create({ size: 3, requestTimeoutMs: 3000 });
+    const c = cluster;
+    await c.startAll();
+    const admin = c.client({ timeoutMs: 6000 });
+    const leader = await c.waitForLeader(admin);
+    const fast = await admin.set('k', 'fast');
+    expect(fast.latencyMs).toBeLessThan(1000);
+    await Promise.all(c.ids.map((id) => admin.admin(id, 'slow', { node: leader, ms: 200 })));
+    // An accept goes out delayed and its answers come in delayed: at least two delays.
+    const slow = await admin.set('k', 'slow');
+    expect(slow.latencyMs).toBeGreaterThanOrEqual(390);
+
+    const bad = await admin.admin(1, 'partition', { groups: [[1, 2], [2, 3]] }).catch((e: unknown) => e);
+    expect((bad as PaxosClientError).code).toBe('bad-request');
+    expect((bad as PaxosClientError).message).toMatch(/node 2 is in both group 1 and group 2/);
+
+    const isolated = c.ids.find((id) => id !== leader)!;
+    const rules = await Promise.all(c.ids.map((id) => admin.admin(id, 'isolate', { node: isolated })));
+    expect(rules[0]!.groups).toEqual([[isolated], c.ids.filter((id) => id !== isolated)]);
+    expect(rules[0]!.slow).toEqual([{ node: leader, ms: 200 }]);
+    await admin.set('k', 'without-isolated');
+    expect((await admin.status(isolated)).commitIndex).toBeLessThan((await admin.status(leader)).commitIndex);
+
+    await Promise.all(c.ids.map((id) => admin.admin(id, 'heal')));
+    await waitFor('the isolated node to catch up', async () => (await admin.getLocal(isolated, 'k')).value === 'without-isolated', 15_000);
+    expect((await admin.status(isolated)).faults).toEqual(NO_FAULTS);
+  }, 90_000);
+});
