@@ -1,6 +1,7 @@
 // The closed loop: C workers, each with one operation in flight at a time, for a fixed time
 // (or number of operations). Only acknowledged operations are counted and timed; failures are
 // counted by error code and never enter the latency figures.
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchTarget } from './bench-target.js';
 import { LatencyRecorder, type OpSummary } from './latency-recorder.js';
@@ -49,10 +50,15 @@ export function keyName(i: number): string {
   return `bench-${i}`;
 }
 
-/** A value of exactly `size` bytes (ASCII) that is unique per worker and operation when size allows. */
+/**
+ * A value of exactly `size` bytes (ASCII), unique per worker and operation when size allows, and
+ * random after its tag: LevelDB compresses its blocks, and padding would flatter the disk figures.
+ */
 export function makeValue(worker: number, n: number, size: number): string {
   const tag = `w${worker}.${n}.`;
-  return tag.length >= size ? tag.slice(0, size) : tag + 'x'.repeat(size - tag.length);
+  if (tag.length >= size) return tag.slice(0, size);
+  const rest = size - tag.length;
+  return tag + randomBytes(Math.ceil((rest * 3) / 4) + 3).toString('base64url').slice(0, rest);
 }
 
 /** A small deterministic generator per worker: the workload mix must not depend on Math.random state. */
