@@ -4,6 +4,7 @@
 import { PaxosClient } from '../client/paxos-client.js';
 import type { ClusterConfig } from './cluster-file.js';
 import type { AcceptedEntry, ChosenEntry } from '../paxos/types.js';
+import type { FaultRules } from '../node/fault-rules.js';
 
 export interface WriteResult {
   readonly slot: number;
@@ -27,6 +28,10 @@ export interface NodeStatus {
   readonly appliedIndex: number;
   readonly leader: number | null;
   readonly lastSlot: number;
+  /** Digest of the applied state (chaos waits for every node to hold the same one). */
+  readonly kvHash?: string;
+  /** Fault rules the node enforces (older nodes and test doubles: absent). */
+  readonly faults?: FaultRules;
 }
 export interface LogDump {
   readonly chosen: readonly ChosenEntry[];
@@ -40,6 +45,8 @@ export interface ClusterClient {
   getLocal(nodeId: number, key: string): Promise<LocalReadResult>;
   status(nodeId: number): Promise<NodeStatus>;
   logDump(nodeId: number, fromSlot: number, toSlot: number): Promise<LogDump>;
+  /** Fault injection (partition, heal, …); optional so test doubles need not have it. */
+  admin?(nodeId: number, action: string, args?: unknown): Promise<FaultRules>;
   close(): Promise<void>;
 }
 

@@ -88,6 +88,17 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('chaos')
+    .description('fresh cluster under a seeded nemesis (kills, partitions) with a workload; diff + linearizability check (paxos-cli chaos --help)')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      process.exitCode = await runPassThrough('chaos', args);
+    });
+
+  program
     .command('bench')
     .description('measure ops/s and latency of a fresh cluster, a running one or etcd (paxos-cli bench --help)')
     .helpOption(false)
@@ -102,8 +113,12 @@ export function buildProgram(): Command {
 }
 
 /** Subcommands that parse their own options get their arguments untouched. */
-async function runPassThrough(command: 'check' | 'bench', args: string[]): Promise<number> {
+async function runPassThrough(command: 'check' | 'bench' | 'chaos', args: string[]): Promise<number> {
   switch (command) {
+    case 'chaos': {
+      const { runChaosCommand } = await import('../chaos/chaos-command.js');
+      return runChaosCommand(args);
+    }
     case 'bench': {
       const { runBenchCommand } = await import('../bench/bench-command.js');
       return runBenchCommand(args);
@@ -128,7 +143,7 @@ export async function main(argv: string[]): Promise<void> {
     await runNodeCommand(argv.slice(1));
     return;
   }
-  if (argv[0] === 'check' || argv[0] === 'bench') {
+  if (argv[0] === 'check' || argv[0] === 'bench' || argv[0] === 'chaos') {
     process.exitCode = await runPassThrough(argv[0], argv.slice(1));
     return;
   }

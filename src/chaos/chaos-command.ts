@@ -1,0 +1,157 @@
+// `paxos-cli chaos --nodes N`: brings up a fresh cluster of its own (a temp dir, or --data-dir),
+// runs the chaos workload and nemesis against it, prints the report (or one JSON object), stops
+// every node. Exit 0 only if the logs agree, the nodes converged and the history is linearizable.
+import { randomInt } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { HistoryRecorder } from '../check/history.js';
+import { PaxosClient } from '../client/paxos-client.js';
+import { MAX_NODES, prepareCluster } from '../cli/cluster-file.js';
+import { FaultControl } from '../cli/fault-control.js';
+import { installShutdownHooks, Supervisor } from '../cli/supervisor.js';
+import { CHAOS_EXIT, chaosExitCode, chaosJson, formatChaosReport } from './chaos-report.js';
+import { runChaos, type ChaosProgress } from './chaos-run.js';
+
+export interface ChaosCommandOptions {
+  nodes: number;
+  duration: number;
+  clients: number;
+  keys: number;
+  seed?: number;
+  json: boolean;
+  dataDir?: string;
+  history?: string;
+  tickMs?: number;
+  quiet: boolean;
+}
+
+export const CHAOS_DEFAULTS = { durationSec: 30, clients: 5, keys: 8 } as const;
+/** Above the nodes' request timeout (3 s), so a leader's "no quorum" answer arrives first. */
+const CLIENT_TIMEOUT_MS = 4000;
+const LEADER_WAIT_MS = 30_000;
+
+const int = (name: string, min: number, max: number) => (raw: string): number => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
+  return n;
+};
+
+function buildProgram(): Command {
+  return new Command('paxos-cli chaos')
+    .description('Fresh cluster + concurrent sets/gets/deletes while a seeded nemesis SIGKILLs nodes (leader too) and partitions them; then heal, diff, and check linearizability')
+    .option('--nodes <n>', `cluster size, 3 to ${MAX_NODES}`, int('--nodes', 3, MAX_NODES), 5)
+    .option('-d, --duration <s>', 'seconds of workload under faults', int('--duration', 1, 86_400), CHAOS_DEFAULTS.durationSec)
+    .option('-c, --clients <c>', 'concurrent clients, one operation in flight each', int('--clients', 1, 256), CHAOS_DEFAULTS.clients)
+    .option('--keys <k>', 'distinct keys (fewer keys, more contention)', int('--keys', 1, 10_000), CHAOS_DEFAULTS.keys)
+    .option('--seed <n>', 'nemesis and workload seed (default: random, printed)', int('--seed', 0, 2 ** 31 - 1))
+    .option('--json', 'print one JSON object instead of the report', false)
+    .option('--data-dir <dir>', 'data dir of the fresh cluster (wiped first, kept afterwards; default: a temp dir, removed)')
+    .option('--history <file>', 'where to save the operation history (default: a file in the temp dir of the OS)')
+    .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
+    .option('-q, --quiet', 'no progress lines on stderr', false)
+    .helpOption('-h, --help', 'show this help')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+      outputError: (str, write) => write(str.trimEnd() + ' (see paxos-cli chaos --help)\n'),
+    });
+}
+
+/** Parses `paxos-cli chaos` arguments (without "chaos"); returns options or an exit code. */
+export function parseChaosArgs(argv: readonly string[]): ChaosCommandOptions | number {
+  const program = buildProgram();
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' ? 0 : CHAOS_EXIT.usage;
+    }
+    throw err;
+  }
+  return program.opts<ChaosCommandOptions>();
+}
+
+export async function runChaosCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseChaosArgs(argv);
+  if (typeof parsed === 'number') return parsed;
+  const o = parsed;
+  const seed = o.seed ?? randomInt(2 ** 31 - 1);
+  const removeDir = o.dataDir === undefined;
+  const dataDir = o.dataDir !== undefined ? path.resolve(o.dataDir) : await fs.mkdtemp(path.join(os.tmpdir(), 'paxos-chaos-'));
+  const historyPath = path.resolve(o.history ?? path.join(os.tmpdir(), `paxos-chaos-${seed}-${Date.now().toString(36)}.json`));
+  const say = (line: string) => {
+    if (!o.quiet) process.stderr.write(line + '\n');
+  };
+  say(`chaos: seed ${seed} (replay the schedule with --seed ${seed}), ${o.nodes} nodes, ${o.duration} s, ${o.clients} clients, ${o.keys} keys`);
+
+  let sup: Supervisor | null = null;
+  let client: PaxosClient | null = null;
+  let faults: FaultControl | null = null;
+  let removeHooks: () => void = () => undefined;
+  try {
+    const prepared = await prepareCluster({ dataDir, size: o.nodes, basePort: undefined, fresh: true });
+    const s = new Supervisor({
+      cluster: prepared.cluster,
+      clusterFile: prepared.clusterFile,
+      dataDir,
+      nodeArgs: o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)],
+    });
+    sup = s;
+    s.onEvent((e) => {
+      if (e.type === 'stderr') say(`node ${e.id}: ${e.line}`);
+      if (e.type === 'exited' && !e.requested) say(`node ${e.id} exited unexpectedly (code ${e.code ?? '-'}, signal ${e.signal ?? '-'})`);
+    });
+    removeHooks = installShutdownHooks(s, () => {
+      if (removeDir) void fs.rm(dataDir, { recursive: true, force: true });
+    });
+    await s.start();
+    client = new PaxosClient(prepared.cluster, { clientId: `chaos-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS });
+    faults = new FaultControl(s, client);
+    await waitForWrite(client);
+    let lastPrinted = '';
+    const onProgress = (p: ChaosProgress) => {
+      const key = `${p.phase}:${Math.floor(p.elapsedMs / 5000)}`;
+      if (key === lastPrinted) return;
+      lastPrinted = key;
+      say(`chaos: ${p.phase} ${Math.round(p.elapsedMs / 1000)}/${Math.round(p.durationMs / 1000)} s, ${p.ops} ops, ${p.faults} faults; ${p.faultLine}`);
+    };
+    const report = await runChaos(
+      { sup: s, client, faults, dataDir, history: new HistoryRecorder() },
+      { durationMs: o.duration * 1000, clients: o.clients, keys: o.keys, seed, historyPath },
+      onProgress,
+    );
+    process.stdout.write(o.json ? JSON.stringify(chaosJson(report)) + '\n' : formatChaosReport(report).join('\n') + '\n');
+    return chaosExitCode(report);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string') throw err;
+    process.stderr.write(`paxos-cli chaos: ${(err as Error).message}\n`);
+    return CHAOS_EXIT.failed;
+  } finally {
+    faults?.dispose();
+    await client?.close().catch(() => undefined);
+    await sup?.stopAll();
+    removeHooks();
+    if (removeDir) await fs.rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** A write that succeeds proves a leader and a quorum. */
+async function waitForWrite(client: PaxosClient): Promise<void> {
+  const deadline = Date.now() + LEADER_WAIT_MS;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      await client.set('chaos-warmup', 'x');
+      return;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw Object.assign(new Error(`the cluster did not accept a write within ${LEADER_WAIT_MS / 1000} s (${last})`), { code: 'no-leader' });
+}

@@ -1,0 +1,67 @@
+// The chaos report as text lines, as one JSON object, and as an exit code.
+import { formatCheckResult } from '../check/format-check.js';
+import type { ChaosReport } from './chaos-run.js';
+import { FAULT_KINDS } from './nemesis.js';
+
+export const CHAOS_EXIT = { passed: 0, failed: 1, usage: 2, undecided: 3 } as const;
+
+const secs = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+
+export function linearizableText(v: boolean | 'unknown'): string {
+  return v === true ? 'yes' : v === false ? 'NO' : 'unknown (checker time limit reached)';
+}
+
+export function formatChaosReport(r: ChaosReport): string[] {
+  const faultParts = FAULT_KINDS.filter((k) => r.faults[k] > 0).map((k) => `${k} ${r.faults[k]}`);
+  const lines = [
+    `chaos: ${r.nodes} nodes, ${secs(r.durationMs)}, ${r.clients} clients, ${r.keys} keys, seed ${r.seed}`,
+    `operations       ${r.ops}: ok ${r.ok}, failed ${r.failed}, unknown ${r.unknown}`,
+    `faults           ${r.faultsTotal}${faultParts.length > 0 ? ` (${faultParts.join(', ')})` : ''}`,
+    `leader changes   ${r.leaderChanges}`,
+    `without leader   ${secs(r.noLeaderMs)}`,
+    `max unavailable  ${secs(r.maxUnavailableMs)} (longest stretch without a successful operation)`,
+    `converged        ${r.converged ? `yes (${secs(r.convergeMs)} after healing)` : `NO (nodes still differ after ${secs(r.convergeMs)})`}`,
+    `conflicts        ${r.conflicts}${r.conflicts > 0 ? '  <- two nodes chose different values for one slot' : ''}`,
+  ];
+  for (const u of r.unreadable) lines.push(`  node ${u.node} log unreadable: ${u.error}`);
+  lines.push(`linearizable     ${linearizableText(r.linearizable)} (checked in ${secs(r.checkMs)})`);
+  if (r.linearizable !== true) lines.push(...formatCheckResult(r.check).map((l) => `  ${l}`));
+  lines.push(`history          ${r.history}  (re-check: paxos-cli check ${r.history})`);
+  return lines;
+}
+
+export function chaosJson(r: ChaosReport): Record<string, unknown> {
+  return {
+    ok: r.ok,
+    failed: r.failed,
+    unknown: r.unknown,
+    ops: r.ops,
+    faults: r.faults,
+    faultsTotal: r.faultsTotal,
+    leaderChanges: r.leaderChanges,
+    noLeaderMs: r.noLeaderMs,
+    maxUnavailableMs: r.maxUnavailableMs,
+    converged: r.converged,
+    conflicts: r.conflicts,
+    linearizable: r.linearizable,
+    checkMs: r.checkMs,
+    history: r.history,
+    seed: r.seed,
+    nodes: r.nodes,
+    durationMs: r.durationMs,
+    clients: r.clients,
+    keys: r.keys,
+    timeline: r.timeline,
+  };
+}
+
+/** Passed only when nothing diverged, the nodes converged, and the checker said yes. */
+export function chaosExitCode(r: ChaosReport): number {
+  if (r.conflicts > 0 || r.linearizable === false || !r.converged || r.unreadable.length > 0) return CHAOS_EXIT.failed;
+  if (r.linearizable !== true) return CHAOS_EXIT.undecided;
+  return CHAOS_EXIT.passed;
+}
+
+export function chaosPassed(r: ChaosReport): boolean {
+  return chaosExitCode(r) === CHAOS_EXIT.passed;
+}

@@ -1,0 +1,352 @@
+// One chaos run against a supervised cluster: C workers issue sets, gets and deletes (every op
+// recorded in the history, every written value unique) while a seeded nemesis injects one fault
+// at a time (SIGKILL a follower or the leader, partition a minority or the leader's side,
+// isolate the leader), holds it, and repairs it. Then: heal, restart the dead, wait for every
+// node to hold the same state, diff the logs, check the history, report.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkHistory, type CheckResult } from '../check/linearizability.js';
+import { HISTORY_VERSION, writeHistoryFile, type History, type HistoryRecorder, type Operation } from '../check/history.js';
+import { recordOp } from '../check/record-op.js';
+import { collectLogs } from '../cli/collect-logs.js';
+import type { ClusterClient } from '../cli/cluster-client.js';
+import { diffLogs } from '../cli/diff-logs.js';
+import type { FaultControl } from '../cli/fault-control.js';
+import type { Supervisor } from '../cli/supervisor.js';
+import { NO_FAULTS } from '../node/fault-rules.js';
+import { seededRng, type Rng } from '../paxos/rng.js';
+import { FAULT_KINDS, planFault, type FaultKind, type FaultPlan } from './nemesis.js';
+
+export interface ChaosOptions {
+  readonly durationMs: number;
+  readonly clients: number;
+  readonly keys: number;
+  readonly seed: number;
+  /** Where the run's history is saved. */
+  readonly historyPath: string;
+  /** Quiet time between faults, and how long a fault is held (uniform in each range). */
+  readonly calmMs?: readonly [number, number];
+  readonly holdMs?: readonly [number, number];
+  readonly convergeTimeoutMs?: number;
+  readonly checkTimeLimitMs?: number;
+}
+
+export interface ChaosDeps {
+  readonly sup: Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'onEvent' | 'reportedLeader'>;
+  readonly client: ClusterClient;
+  readonly faults: FaultControl;
+  readonly dataDir: string;
+  /** The run records into it (a REPL session's history, so `check` sees chaos too). */
+  readonly history: HistoryRecorder;
+}
+
+export type ChaosPhase = 'running' | 'healing' | 'converging' | 'checking' | 'done';
+
+export interface ChaosProgress {
+  readonly phase: ChaosPhase;
+  readonly elapsedMs: number;
+  readonly durationMs: number;
+  readonly ops: number;
+  readonly faults: number;
+  /** The fault in force (or the last action), one line. */
+  readonly faultLine: string;
+}
+
+export interface ChaosReport {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly durationMs: number;
+  readonly clients: number;
+  readonly keys: number;
+  readonly ops: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly unknown: number;
+  readonly faults: Readonly<Record<FaultKind, number>>;
+  readonly faultsTotal: number;
+  readonly leaderChanges: number;
+  readonly noLeaderMs: number;
+  readonly maxUnavailableMs: number;
+  readonly converged: boolean;
+  readonly convergeMs: number;
+  readonly conflicts: number;
+  readonly unreadable: readonly { node: number; error: string }[];
+  readonly linearizable: boolean | 'unknown';
+  readonly checkMs: number;
+  readonly check: CheckResult;
+  readonly history: string;
+  /** Faults as injected, with their time offset (ms) into the run. */
+  readonly timeline: readonly { atMs: number; text: string }[];
+}
+
+const DEFAULT_CALM_MS: readonly [number, number] = [200, 700];
+const DEFAULT_HOLD_MS: readonly [number, number] = [500, 1500];
+const READY_TIMEOUT_MS = 15_000;
+const LEADER_SAMPLE_MS = 50;
+/** After a failed op a worker pauses, so a cluster without quorum is not hammered in a loop. */
+const ERROR_PAUSE_MS = 25;
+
+export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p: ChaosProgress) => void = () => undefined): Promise<ChaosReport> {
+  const { sup, client, faults } = deps;
+  const ids = sup.ids;
+  const startedAt = Date.now();
+  const endAt = startedAt + o.durationMs;
+  const firstOp = deps.history.size;
+  // Keys of this run only, so the run's slice of a longer history is checkable on its own.
+  const keyPrefix = `chaos-${o.seed}-${startedAt.toString(36)}`;
+  const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const timeline: { atMs: number; text: string }[] = [];
+  let faultLine = 'no fault yet';
+  let phase: ChaosPhase = 'running';
+  const progress = () =>
+    onProgress({
+      phase,
+      elapsedMs: Math.min(o.durationMs, Date.now() - startedAt),
+      durationMs: o.durationMs,
+      ops: deps.history.size - firstOp,
+      faults: timeline.length,
+      faultLine,
+    });
+  const ticker = setInterval(progress, 250);
+  const leaders = new LeaderWatch(deps, ids.length);
+  leaders.start();
+
+  try {
+    progress();
+    const workers = Array.from({ length: o.clients }, (_, i) => worker(deps, i, seededRng(o.seed * 7919 + i + 1), keyPrefix, o.keys, endAt));
+    const rng = seededRng(o.seed);
+    const nemesis = (async () => {
+      while (Date.now() < endAt) {
+        await sleepUntil(Math.min(endAt, Date.now() + between(rng, o.calmMs ?? DEFAULT_CALM_MS)));
+        if (Date.now() >= endAt) break;
+        const plan = planFault(rng, ids, leaders.current);
+        timeline.push({ atMs: Date.now() - startedAt, text: plan.text });
+        counts[plan.kind] += 1;
+        faultLine = plan.text;
+        progress();
+        await inject(deps, plan);
+        await sleepUntil(Math.min(endAt, Date.now() + between(rng, o.holdMs ?? DEFAULT_HOLD_MS)));
+        faultLine = `repairing: ${plan.text}`;
+        await repair(deps, plan);
+        faultLine = `repaired: ${plan.text}`;
+      }
+    })();
+    await Promise.all([...workers, nemesis]);
+
+    phase = 'healing';
+    faultLine = 'healing every partition, restarting dead nodes';
+    progress();
+    await faults.set(NO_FAULTS);
+    for (const id of ids) if (!sup.isAlive(id)) await restartAndWait(deps, id);
+    leaders.stop();
+
+    phase = 'converging';
+    faultLine = 'waiting for every node to hold the same state';
+    progress();
+    const convergeStart = Date.now();
+    const converged = await waitConverged(client, ids, o.convergeTimeoutMs ?? 30_000);
+    const convergeMs = Date.now() - convergeStart;
+    const { logs, unreadable } = await collectLogs({ client, dataDir: deps.dataDir, ids, isAlive: (id) => sup.isAlive(id) });
+    const diff = diffLogs(logs, unreadable);
+
+    phase = 'checking';
+    faultLine = 'checking linearizability';
+    progress();
+    const ops = deps.history.toJSON().ops.slice(firstOp);
+    const history: History = { version: HISTORY_VERSION, startedAt: new Date(startedAt).toISOString(), ops };
+    await writeHistoryFile(o.historyPath, history);
+    const checkStart = performance.now();
+    const check = checkHistory(ops, { timeLimitMs: o.checkTimeLimitMs ?? 120_000 });
+    const checkMs = Math.round(performance.now() - checkStart);
+    phase = 'done';
+    faultLine = 'done';
+    progress();
+    const tally = (outcome: Operation['outcome']) => ops.filter((x) => x.outcome === outcome).length;
+    return {
+      seed: o.seed,
+      nodes: ids.length,
+      durationMs: o.durationMs,
+      clients: o.clients,
+      keys: o.keys,
+      ops: ops.length,
+      ok: tally('ok'),
+      failed: tally('failed'),
+      unknown: tally('unknown'),
+      faults: counts,
+      faultsTotal: timeline.length,
+      leaderChanges: leaders.changes,
+      noLeaderMs: leaders.noLeaderMs,
+      maxUnavailableMs: maxUnavailable(ops),
+      converged,
+      convergeMs,
+      conflicts: diff.conflicts,
+      unreadable: diff.unreadable,
+      linearizable: check.linearizable,
+      checkMs,
+      check,
+      history: o.historyPath,
+      timeline,
+    };
+  } finally {
+    clearInterval(ticker);
+    leaders.stop();
+  }
+}
+
+function between(rng: Rng, [lo, hi]: readonly [number, number]): number {
+  return rng.int(Math.round(lo), Math.round(Math.max(lo, hi)));
+}
+
+async function sleepUntil(at: number): Promise<void> {
+  const ms = at - Date.now();
+  if (ms > 0) await sleep(ms);
+}
+
+async function worker(deps: ChaosDeps, i: number, rng: Rng, keyPrefix: string, keys: number, endAt: number): Promise<void> {
+  const process = `chaos-w${i + 1}`;
+  let n = 0;
+  while (Date.now() < endAt) {
+    const key = `${keyPrefix}-k${rng.int(0, keys - 1)}`;
+    const dice = rng.int(0, 99);
+    try {
+      if (dice < 45) {
+        // Unique per run (worker, counter): a read names the one write it saw.
+        const value = `w${i + 1}-${++n}`;
+        await recordOp(deps.history, process, { op: 'set', key, value }, () => deps.client.set(key, value));
+      } else if (dice < 85) {
+        await recordOp(deps.history, process, { op: 'get', key }, () => deps.client.get(key));
+      } else {
+        await recordOp(deps.history, process, { op: 'del', key }, () => deps.client.del(key));
+      }
+    } catch {
+      await sleep(ERROR_PAUSE_MS);
+    }
+  }
+}
+
+async function inject(deps: ChaosDeps, plan: FaultPlan): Promise<void> {
+  switch (plan.kind) {
+    case 'kill':
+    case 'kill-leader':
+      if (deps.sup.isAlive(plan.node)) await deps.sup.kill(plan.node);
+      return;
+    default:
+      await deps.faults.set({ groups: plan.groups, slow: [] });
+  }
+}
+
+async function repair(deps: ChaosDeps, plan: FaultPlan): Promise<void> {
+  switch (plan.kind) {
+    case 'kill':
+    case 'kill-leader':
+      if (!deps.sup.isAlive(plan.node)) await restartAndWait(deps, plan.node);
+      return;
+    default:
+      await deps.faults.set(NO_FAULTS);
+  }
+}
+
+/** Restarts a dead node and waits (bounded) for its `ready` event. */
+export async function restartAndWait(deps: Pick<ChaosDeps, 'sup'>, id: number, timeoutMs = READY_TIMEOUT_MS): Promise<boolean> {
+  let off: () => void = () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const ready = new Promise<boolean>((resolve) => {
+    off = deps.sup.onEvent((e) => {
+      if (e.id !== id) return;
+      if (e.type === 'node-event' && e.event.event === 'ready') resolve(true);
+      if (e.type === 'exited') resolve(false);
+    });
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    await deps.sup.restart(id);
+    return await ready;
+  } finally {
+    off();
+    clearTimeout(timer);
+  }
+}
+
+/** Every node answers, has applied all it knows chosen, and all hold the same state. */
+async function waitConverged(client: ClusterClient, ids: readonly number[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const s = await Promise.all(ids.map((id) => client.status(id)));
+      const first = s[0]!;
+      const same = s.every(
+        (x) => x.appliedIndex === first.appliedIndex && x.commitIndex === x.appliedIndex && x.kvHash === first.kvHash && x.leader !== null,
+      );
+      if (same) return true;
+    } catch {
+      // a node still starting: ask again
+    }
+    await sleep(200);
+  }
+  return false;
+}
+
+/**
+ * The longest stretch in which no operation completed successfully: from the first invocation
+ * to the first ok, between consecutive oks, and from the last ok to the last invocation.
+ */
+export function maxUnavailable(ops: readonly Operation[]): number {
+  if (ops.length === 0) return 0;
+  const start = Math.min(...ops.map((x) => x.invokeMs));
+  const end = Math.max(...ops.map((x) => x.invokeMs));
+  const oks = ops.filter((x) => x.outcome === 'ok' && x.completeMs !== null).map((x) => x.completeMs!);
+  oks.sort((a, b) => a - b);
+  let prev = start;
+  let worst = 0;
+  for (const t of oks) {
+    worst = Math.max(worst, t - prev);
+    prev = Math.max(prev, t);
+  }
+  worst = Math.max(worst, end - prev);
+  return Math.round(worst);
+}
+
+/**
+ * Samples who leads: the highest-ballot node that says so, unless the partition in force leaves
+ * it without a majority (an isolated old leader does not know it yet, but cannot serve).
+ */
+class LeaderWatch {
+  current: number | null = null;
+  changes = 0;
+  noLeaderMs = 0;
+  private lastSeen: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastAt = 0;
+
+  constructor(
+    private readonly deps: ChaosDeps,
+    private readonly size: number,
+  ) {}
+
+  start(): void {
+    this.lastAt = Date.now();
+    this.sample();
+    this.timer = setInterval(() => this.sample(), LEADER_SAMPLE_MS);
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private sample(): void {
+    const now = Date.now();
+    let leader = this.deps.sup.reportedLeader();
+    const groups = this.deps.faults.rules.groups;
+    if (leader !== null && groups !== null) {
+      const mine = groups.find((g) => g.includes(leader!)) ?? [leader];
+      if (mine.length * 2 <= this.size) leader = null;
+    }
+    if (this.current === null) this.noLeaderMs += now - this.lastAt;
+    this.lastAt = now;
+    this.current = leader;
+    if (leader !== null && leader !== this.lastSeen) {
+      if (this.lastSeen !== null) this.changes += 1;
+      this.lastSeen = leader;
+    }
+  }
+}

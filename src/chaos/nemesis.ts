@@ -1,0 +1,65 @@
+// The nemesis' choices, pure and seeded: which fault next, on which nodes. The run (chaos-run.ts)
+// carries them out; keeping the choice here makes a schedule reproducible from its seed (up to
+// timing) and testable without processes.
+import type { Rng } from '../paxos/rng.js';
+
+export const FAULT_KINDS = ['kill', 'kill-leader', 'partition-minority', 'partition-majority', 'isolate-leader'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export type FaultPlan =
+  | { readonly kind: 'kill' | 'kill-leader'; readonly node: number; readonly text: string }
+  | { readonly kind: 'partition-minority' | 'partition-majority' | 'isolate-leader'; readonly groups: readonly (readonly number[])[]; readonly text: string };
+
+function pick<T>(rng: Rng, items: readonly T[]): T {
+  if (items.length === 0) throw new Error('nemesis: pick from an empty list');
+  return items[rng.int(0, items.length - 1)]!;
+}
+
+function shuffled<T>(rng: Rng, items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const groupsText = (groups: readonly (readonly number[])[]): string => groups.map((g) => g.join(',')).join(' | ');
+
+/**
+ * One fault for a cluster of `ids` whose leader is `leader` (null: none known, so a random node
+ * stands in for it). Partitions always split into a minority and a majority:
+ * - partition-minority: a minority without the leader is cut off (the leader keeps serving);
+ * - partition-majority: the leader lands in the minority (the majority must elect a new one);
+ * - isolate-leader: the leader alone.
+ */
+export function planFault(rng: Rng, ids: readonly number[], leader: number | null): FaultPlan {
+  if (ids.length < 3) throw new Error('nemesis: needs at least 3 nodes');
+  const kind = pick(rng, FAULT_KINDS);
+  const lead = leader !== null && ids.includes(leader) ? leader : pick(rng, ids);
+  const others = ids.filter((id) => id !== lead);
+  const minoritySize = Math.floor((ids.length - 1) / 2);
+  const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
+  switch (kind) {
+    case 'kill': {
+      const node = pick(rng, others);
+      return { kind, node, text: `kill n${node} (SIGKILL, a follower)` };
+    }
+    case 'kill-leader':
+      return { kind, node: lead, text: `kill n${lead} (SIGKILL, the leader)` };
+    case 'partition-minority': {
+      const cut = sorted(shuffled(rng, others).slice(0, minoritySize));
+      const groups = [cut, ids.filter((id) => !cut.includes(id))];
+      return { kind, groups, text: `partition ${groupsText(groups)} (minority cut off, leader n${lead} keeps the majority)` };
+    }
+    case 'partition-majority': {
+      const withLeader = sorted([lead, ...shuffled(rng, others).slice(0, minoritySize - 1)]);
+      const groups = [withLeader, ids.filter((id) => !withLeader.includes(id))];
+      return { kind, groups, text: `partition ${groupsText(groups)} (leader n${lead} in the minority)` };
+    }
+    case 'isolate-leader': {
+      const groups = [[lead], others];
+      return { kind, groups, text: `isolate leader n${lead}` };
+    }
+  }
+}
