@@ -30,6 +30,15 @@ export function formatChaosReport(r: ChaosReport): string[] {
   return lines;
 }
 
+/** One line, for script mode and the REPL's result line. */
+export function chaosSummary(r: ChaosReport): string {
+  return (
+    `chaos seed ${r.seed}: ${r.ops} ops (ok ${r.ok}, failed ${r.failed}, unknown ${r.unknown}), ${r.faultsTotal} faults, ` +
+    `${r.leaderChanges} leader changes, max unavailable ${secs(r.maxUnavailableMs)}, ` +
+    `${r.converged ? 'converged' : 'NOT converged'}, conflicts ${r.conflicts}, linearizable ${linearizableText(r.linearizable)}; history ${r.history}`
+  );
+}
+
 export function chaosJson(r: ChaosReport): Record<string, unknown> {
   return {
     ok: r.ok,

@@ -6,6 +6,12 @@ import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type 
 import { collectLogs } from './collect-logs.js';
 import { diffLogs, formatDiff } from './diff-logs.js';
 import type { Supervisor } from './supervisor.js';
+import { HistoryRecorder } from '../check/history.js';
+import { recordOp } from '../check/record-op.js';
+import type { ChaosProgress } from '../chaos/chaos-run.js';
+import { describeFaults, isFaultFree } from '../node/fault-rules.js';
+import { runFaultCommand } from './execute-fault-command.js';
+import { FaultControl } from './fault-control.js';
 
 export interface Outcome {
   readonly ok: boolean;
@@ -30,6 +36,8 @@ export interface ExecutorDeps {
   readonly retryMs?: number;
   /** How long `restart` waits for the node to say it is ready. */
   readonly restartReadyMs?: number;
+  /** Where set/get/del (and chaos) are recorded; a fresh recorder by default. */
+  readonly history?: HistoryRecorder;
 }
 
 export interface PaneStatus {
@@ -61,9 +69,23 @@ function sleep(ms: number): Promise<void> {
 
 export class Executor {
   private readonly retryMs: number;
+  /** The session's operation history: what `check` checks. */
+  readonly history: HistoryRecorder;
+  /** Partition/slow rules, pushed to every node and again to a restarted one. */
+  readonly faults: FaultControl;
+  private readonly chaosListeners = new Set<(p: ChaosProgress | null) => void>();
 
   constructor(private readonly deps: ExecutorDeps) {
     this.retryMs = deps.retryMs ?? 20_000;
+    this.history = deps.history ?? new HistoryRecorder();
+    const admin = deps.client.admin?.bind(deps.client);
+    this.faults = new FaultControl(deps.sup, admin === undefined ? undefined : { admin });
+  }
+
+  /** Progress of a running chaos command (null when it ends), for the UI. */
+  onChaosProgress(fn: (p: ChaosProgress | null) => void): () => void {
+    this.chaosListeners.add(fn);
+    return () => this.chaosListeners.delete(fn);
   }
 
   /** Retries while the failure says "no leader right now"; anything else fails at once. */
@@ -99,11 +121,11 @@ export class Executor {
     const { sup, client } = this.deps;
     switch (cmd.kind) {
       case 'set': {
-        const r = await this.withRetry(() => client.set(cmd.key, cmd.value));
+        const r = await this.withRetry(() => recordOp(this.history, 'repl', { op: 'set', key: cmd.key, value: cmd.value }, () => client.set(cmd.key, cmd.value)));
         return { ok: true, text: `OK slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs } };
       }
       case 'del': {
-        const r = await this.withRetry(() => client.del(cmd.key));
+        const r = await this.withRetry(() => recordOp(this.history, 'repl', { op: 'del', key: cmd.key }, () => client.del(cmd.key)));
         return { ok: true, text: `deleted ${cmd.key}: slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs } };
       }
       case 'get': {
@@ -114,7 +136,7 @@ export class Executor {
           const shown = r.value === null ? '(nil)' : r.value;
           return { ok: true, text: `${shown}  (node ${id}'s local state at applied index ${r.appliedIndex}; may be stale)`, fields: { value: r.value, node: id, appliedIndex: r.appliedIndex, stale: true } };
         }
-        const r = await this.withRetry(() => client.get(cmd.key));
+        const r = await this.withRetry(() => recordOp(this.history, 'repl', { op: 'get', key: cmd.key }, () => client.get(cmd.key)));
         const shown = r.value === null ? '(nil)' : r.value;
         return { ok: true, text: `${shown}  (slot ${r.slot}, leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { value: r.value } };
       }
@@ -144,6 +166,10 @@ export class Executor {
             ? `n${n.id} ${n.role.padEnd(9)} ballot ${n.ballot.padEnd(6)} promised ${n.promised.padEnd(6)} commit ${n.commitIndex ?? '?'} applied ${n.appliedIndex ?? '?'} pid ${n.pid ?? '-'}`
             : `n${n.id} down`,
         );
+        if (!isFaultFree(this.faults.rules)) {
+          const faults = `faults: ${describeFaults(this.faults.rules)}`;
+          return { ok: true, text: `${text} | ${faults}`, fields: { nodes, faults: this.faults.rules }, detail: [...detail, faults] };
+        }
         return { ok: true, text, fields: { nodes }, detail };
       }
       case 'diff': {
@@ -163,6 +189,22 @@ export class Executor {
         return { ok: true, text: '', fields: {}, effect: 'clear' };
       case 'quit':
         return { ok: true, text: 'stopping every node', fields: {}, effect: 'quit' };
+      case 'partition':
+      case 'heal':
+      case 'isolate':
+      case 'slow':
+      case 'check':
+      case 'chaos':
+        return runFaultCommand(cmd, {
+          sup,
+          client,
+          dataDir: this.deps.dataDir,
+          faults: this.faults,
+          history: this.history,
+          onChaosProgress: (p) => {
+            for (const fn of this.chaosListeners) fn(p);
+          },
+        });
     }
   }
 

@@ -1,5 +1,6 @@
 // The REPL parser: one line in, a typed command or a one-line error out. Pure; table-tested.
 import { findCommand, COMMANDS } from './commands.js';
+import { parseFaultCommand, type FaultCommand } from './parse-fault-command.js';
 
 export type ReplCommand =
   | { readonly kind: 'set'; readonly key: string; readonly value: string }
@@ -12,7 +13,8 @@ export type ReplCommand =
   | { readonly kind: 'leader' }
   | { readonly kind: 'help'; readonly topic?: string }
   | { readonly kind: 'clear' }
-  | { readonly kind: 'quit' };
+  | { readonly kind: 'quit' }
+  | FaultCommand;
 
 export type ParseResult =
   | { readonly ok: true; readonly cmd: ReplCommand }
@@ -141,6 +143,13 @@ export function parseCommand(line: string, nodeCount: number): ParseResult {
     case 'clear':
     case 'quit':
       return tooMany(0) ?? { ok: true, cmd: { kind: spec.name } };
+    case 'partition':
+    case 'heal':
+    case 'isolate':
+    case 'slow':
+    case 'check':
+    case 'chaos':
+      return parseFaultCommand(spec.name, args, nodeCount, usage);
     default:
       throw new Error(`parseCommand: command table has "${spec.name}" but the parser does not`);
   }

@@ -70,7 +70,7 @@ describe('tokenize', () => {
 
 describe('completeLine', () => {
   const table: [string, string, string[]][] = [
-    ['s', 's', ['set', 'status']],
+    ['s', 's', ['set', 'status', 'slow']],
     ['se', 'set ', ['set']],
     ['ki', 'kill ', ['kill']],
     ['kill ', 'kill ', ['1', '2', '3']],

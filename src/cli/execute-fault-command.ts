@@ -1,0 +1,93 @@
+// Runs the fault and verification commands of the REPL (partition, heal, isolate, slow, check,
+// chaos) for the Executor. The rules live in FaultControl; the session history in the recorder.
+import { randomInt } from 'node:crypto';
+import path from 'node:path';
+import type { HistoryRecorder } from '../check/history.js';
+import { formatCheckResult } from '../check/format-check.js';
+import { checkHistory } from '../check/linearizability.js';
+import { chaosExitCode, chaosJson, chaosSummary, formatChaosReport, linearizableText } from '../chaos/chaos-report.js';
+import { CHAOS_DEFAULTS } from '../chaos/chaos-command.js';
+import { runChaos, type ChaosProgress } from '../chaos/chaos-run.js';
+import { describeFaults, isolateGroups, NO_FAULTS, withSlow, type FaultRules } from '../node/fault-rules.js';
+import type { ClusterClient } from './cluster-client.js';
+import type { Outcome, SupervisorLike } from './execute-command.js';
+import type { FaultControl } from './fault-control.js';
+import type { FaultCommand } from './parse-fault-command.js';
+
+export interface FaultCommandDeps {
+  readonly sup: SupervisorLike;
+  readonly client: ClusterClient;
+  readonly dataDir: string;
+  readonly faults: FaultControl;
+  readonly history: HistoryRecorder;
+  readonly onChaosProgress: (p: ChaosProgress | null) => void;
+}
+
+/** A REPL check gets a bounded budget: the UI must answer, and 'unknown' is reported honestly. */
+const REPL_CHECK_LIMIT_MS = 30_000;
+
+export async function runFaultCommand(cmd: FaultCommand, d: FaultCommandDeps): Promise<Outcome> {
+  switch (cmd.kind) {
+    case 'partition':
+      return setRules(d, { groups: cmd.groups, slow: d.faults.rules.slow });
+    case 'isolate':
+      return setRules(d, { groups: isolateGroups(cmd.node, d.sup.ids), slow: d.faults.rules.slow });
+    case 'slow':
+      return setRules(d, withSlow(d.faults.rules, cmd.node, cmd.ms));
+    case 'heal':
+      return setRules(d, NO_FAULTS);
+    case 'check':
+      return check(d);
+    case 'chaos':
+      return chaos(cmd, d);
+  }
+}
+
+async function setRules(d: FaultCommandDeps, rules: FaultRules): Promise<Outcome> {
+  if (!d.faults.supported) return { ok: false, text: 'error: this client cannot inject faults', fields: {}, error: 'this client cannot inject faults' };
+  const r = await d.faults.set(rules);
+  const down = d.sup.ids.filter((id) => !d.sup.isAlive(id));
+  const notes: string[] = [];
+  if (down.length > 0) notes.push(`down: ${down.join(',')} (gets the rules when restarted)`);
+  if (r.failed.length > 0) notes.push(`not applied on ${r.failed.map((f) => `n${f.node} (${f.error})`).join(', ')}; they get the rules when restarted`);
+  const text = `${describeFaults(rules)}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
+  const fields = { faults: rules, applied: r.applied, failed: r.failed };
+  if (r.failed.length > 0) return { ok: false, text: `error: ${text}`, fields, error: text };
+  return { ok: true, text, fields };
+}
+
+async function check(d: FaultCommandDeps): Promise<Outcome> {
+  const history = d.history.toJSON();
+  const file = path.join(d.dataDir, `history-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await d.history.save(file);
+  const result = checkHistory(history.ops, { timeLimitMs: REPL_CHECK_LIMIT_MS });
+  const text = `linearizable ${linearizableText(result.linearizable)}: ${result.ops} ops on ${result.keys} keys, ${Math.round(result.ms)} ms; history ${file}`;
+  const fields = { linearizable: result.linearizable, ops: result.ops, keys: result.keys, ms: Math.round(result.ms), history: file };
+  const detail = [text, ...formatCheckResult(result)];
+  return result.linearizable === true ? { ok: true, text, fields, detail } : { ok: false, text, fields, detail, error: text };
+}
+
+async function chaos(cmd: Extract<FaultCommand, { kind: 'chaos' }>, d: FaultCommandDeps): Promise<Outcome> {
+  const seed = cmd.seed ?? randomInt(2 ** 31 - 1);
+  const historyPath = path.join(d.dataDir, `chaos-${seed}-${Date.now().toString(36)}.json`);
+  try {
+    const report = await runChaos(
+      { sup: d.sup, client: d.client, faults: d.faults, dataDir: d.dataDir, history: d.history },
+      {
+        durationMs: (cmd.durationSec ?? CHAOS_DEFAULTS.durationSec) * 1000,
+        clients: cmd.clients ?? CHAOS_DEFAULTS.clients,
+        keys: cmd.keys ?? CHAOS_DEFAULTS.keys,
+        seed,
+        historyPath,
+      },
+      (p) => d.onChaosProgress(p),
+    );
+    const lines = formatChaosReport(report);
+    const passed = chaosExitCode(report) === 0;
+    const fields = chaosJson(report);
+    const text = cmd.json ? JSON.stringify(fields) : chaosSummary(report);
+    return passed ? { ok: true, text, fields, detail: lines } : { ok: false, text, fields, detail: lines, error: chaosSummary(report) };
+  } finally {
+    d.onChaosProgress(null);
+  }
+}
