@@ -1,6 +1,7 @@
 import React, { useCallback, useEffect, useState } from 'react';
 import { Box, Text, useStdout } from 'ink';
 import { completeLine } from '../complete.js';
+import { FaultBar, faultBarRows } from './FaultBar.js';
 import { computeLayout } from './layout.js';
 import { LogView } from './LogView.js';
 import { NodePane } from './NodePane.js';
@@ -44,7 +45,11 @@ export function App({ store, onSubmit, onQuit, size, renderIntervalMs }: AppProp
     lastBlock++;
     if (state.results[i]?.input !== '') break;
   }
-  const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 1));
+  // The fault/chaos bar, when shown, takes its rows from the log view too.
+  const faults = state.faults ?? null;
+  const chaos = state.chaos ?? null;
+  const barRows = Math.min(faultBarRows(faults, chaos), Math.max(0, layout.logViewRows - 1));
+  const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 1 - barRows));
   const paneRows: (typeof state.nodes)[] = [];
   for (let i = 0; i < state.nodes.length; i += layout.panesPerRow) paneRows.push(state.nodes.slice(i, i + layout.panesPerRow));
   const hint = state.running !== null ? `… ${state.running}` : (state.hint ?? 'Tab completes · ↑/↓ history · help · quit (Ctrl-C)');
@@ -57,8 +62,9 @@ export function App({ store, onSubmit, onQuit, size, renderIntervalMs }: AppProp
           ))}
         </Box>
       ))}
-      <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={layout.logViewRows - borrowed} />
+      <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={layout.logViewRows - borrowed - barRows} />
       <Results results={state.results} lines={layout.resultLines + borrowed} width={layout.width} />
+      <FaultBar faults={faults} chaos={chaos} width={layout.width} />
       <Text wrap="truncate" color="gray">
         {hint}
       </Text>

@@ -2,6 +2,7 @@
 // the executor (one command at a time, in order), quit to a clean stop of every node.
 import React from 'react';
 import { render } from 'ink';
+import { describeFaults, isFaultFree } from '../../node/fault-rules.js';
 import type { ClusterClient } from '../cluster-client.js';
 import type { ClusterConfig } from '../cluster-file.js';
 import type { Executor } from '../execute-command.js';
@@ -73,6 +74,10 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   const off = o.sup.onEvent((e) => store.dispatch(supervisorAction(e, Date.now())));
   const poller = new Poller(store, o.executor, o.client);
   poller.start();
+  const offFaults = o.executor.faults.onChange((rules) =>
+    store.dispatch({ type: 'faults-changed', text: isFaultFree(rules) ? null : describeFaults(rules) }),
+  );
+  const offChaos = o.executor.onChaosProgress((chaos) => store.dispatch({ type: 'chaos-progress', chaos }));
 
   let resolveQuit: () => void = () => undefined;
   const quitRequested = new Promise<void>((r) => (resolveQuit = r));
@@ -84,5 +89,7 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   instance.unmount();
   process.stdout.write('\n');
   off();
+  offFaults();
+  offChaos();
   await poller.stop();
 }

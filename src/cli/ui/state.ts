@@ -65,6 +65,19 @@ export interface UiState {
   /** The command being run, shown while it runs. */
   readonly running: string | null;
   readonly hint: string | null;
+  /** The fault rules in force, one line ("partition 1,2 | 3,4,5"); absent or null: none. */
+  readonly faults?: string | null;
+  /** A chaos run in progress; absent or null: none. */
+  readonly chaos?: ChaosView | null;
+}
+
+export interface ChaosView {
+  readonly phase: string;
+  readonly elapsedMs: number;
+  readonly durationMs: number;
+  readonly ops: number;
+  readonly faults: number;
+  readonly faultLine: string;
 }
 
 export interface NodeDump {
@@ -84,7 +97,9 @@ export type UiAction =
   | { readonly type: 'command-finished'; readonly input: string; readonly ok: boolean; readonly text: string; readonly detail?: readonly string[] }
   | { readonly type: 'clear' }
   | { readonly type: 'hint'; readonly text: string | null }
-  | { readonly type: 'tick'; readonly at: number };
+  | { readonly type: 'tick'; readonly at: number }
+  | { readonly type: 'faults-changed'; readonly text: string | null }
+  | { readonly type: 'chaos-progress'; readonly chaos: ChaosView | null };
 
 export function initialState(nodeIds: readonly number[], now = 0): UiState {
   return {
@@ -242,6 +257,10 @@ export function reduce(state: UiState, action: UiAction): UiState {
       return { ...state, hint: action.text };
     case 'tick':
       return { ...state, now: action.at };
+    case 'faults-changed':
+      return { ...state, faults: action.text };
+    case 'chaos-progress':
+      return { ...state, chaos: action.chaos };
   }
 }
 
