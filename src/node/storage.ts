@@ -5,7 +5,7 @@
 // Values are msgpack. Every Ready is one atomic batch, with sync:true when it holds a promise or
 // votes: the fsync that lets the Promise/Accepted it vouches for leave the node, shared by every
 // entry of that Ready (see needsSync for the writes that need none).
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, encode } from '@msgpack/msgpack';
 import type { AbstractSublevel } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
 import { assert } from '../paxos/assert.js';
@@ -87,12 +87,10 @@ export class NodeStorage {
   async load(): Promise<DurableState> {
     const promisedRaw = await this.meta.get('promised');
     const commitRaw = await this.meta.get('commitIndex');
-    const promised = promisedRaw === undefined ? ZERO_BALLOT : (decode(promisedRaw) as Ballot);
-    const commitIndex = commitRaw === undefined ? 0 : (decode(commitRaw) as number);
-    const accepted: AcceptedEntry[] = [];
-    for await (const [, value] of this.acc.iterator()) accepted.push(decode(value) as AcceptedEntry);
-    const chosen: ChosenEntry[] = [];
-    for await (const [, value] of this.chosen.iterator()) chosen.push(decode(value) as ChosenEntry);
+    const promised = promisedRaw === undefined ? ZERO_BALLOT : (decoder.decode(promisedRaw) as Ballot);
+    const commitIndex = commitRaw === undefined ? 0 : (decoder.decode(commitRaw) as number);
+    const accepted = await readAll<AcceptedEntry>(this.acc);
+    const chosen = await readAll<ChosenEntry>(this.chosen);
     // Our own writes; a mismatch means the DB was damaged or written by something else.
     if (!Number.isSafeInteger(commitIndex) || commitIndex < 0) {
       throw new StorageError('corrupt', `corrupt commit index in data dir: ${String(commitIndex)}`);
@@ -119,6 +117,27 @@ export class NodeStorage {
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+/** One decoder for every read: msgpack's decode() would build a new one per entry. */
+const decoder = new Decoder();
+/** Values fetched per native call on restart: one await per page, not per entry. */
+const LOAD_PAGE = 1024;
+
+/** Every value of a sublevel, in key order, decoded. */
+async function readAll<T>(sub: Sub): Promise<T[]> {
+  const out: T[] = [];
+  const it = sub.values();
+  try {
+    for (;;) {
+      const page = await it.nextv(LOAD_PAGE);
+      if (page.length === 0) break;
+      for (const v of page) out.push(decoder.decode(v) as T);
+    }
+  } finally {
+    await it.close();
+  }
+  return out;
 }
 
 /** The value chosen for each slot below commitIndex, as the brief's replay rule defines it. */
