@@ -22,6 +22,7 @@ export interface BenchOptions {
   endpoints?: string;
   clients: number;
   duration?: number;
+  warmup: number;
   ops?: number;
   valueSize: number;
   readRatio: number;
@@ -55,6 +56,7 @@ function buildProgram(): Command {
     .option('--endpoints <urls>', 'etcd client URLs, comma-separated (with --target etcd), e.g. http://127.0.0.1:2379')
     .option('-c, --clients <c>', 'concurrent clients, each with one operation in flight', int('--clients', 1, 4096), 16)
     .option('-d, --duration <s>', 'seconds to run (default 10, or until --ops are done)', num('--duration', 0.1, 86_400))
+    .option('--warmup <s>', 'seconds of the same load before measuring, on other keys (JIT, connections, caches)', num('--warmup', 0, 3600), 2)
     .option('--ops <n>', 'stop after this many operations (the duration still caps the run)', int('--ops', 1, 1e9))
     .option('--value-size <bytes>', 'bytes per written value', int('--value-size', 1, 64 * 1024), 100)
     .option('--read-ratio <r>', 'fraction of operations that are linearizable gets, 0 to 1', num('--read-ratio', 0, 1), 0)
@@ -127,6 +129,11 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
         ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
         onNodeError: (line) => process.stderr.write(`${line}\n`),
       });
+    }
+    if (o.warmup > 0) {
+      say(`bench: warming up for ${o.warmup} s`);
+      const warm = { clients: o.clients, durationSec: o.warmup, valueSize: o.valueSize, readRatio: o.readRatio, keys: o.keys };
+      await runWorkload(target, { ...warm, trackWrites: false, keyPrefix: 'warmup' });
     }
     const progress = o.quiet ? null : progressPrinter(process.stderr, `bench ${target.name} c=${o.clients}`);
     const result = await runWorkload(

@@ -16,6 +16,8 @@ export interface WorkloadOptions {
   readonly keys: number;
   /** Keep the last acknowledged write of every key (for --verify). */
   readonly trackWrites: boolean;
+  /** Key names are `${keyPrefix}-${i}` (default "bench"); the warm-up uses its own keys. */
+  readonly keyPrefix?: string;
 }
 
 export interface Progress {
@@ -46,8 +48,8 @@ export interface WorkloadResult {
 const ERROR_PAUSE_MS = 20;
 const PROGRESS_EVERY_MS = 250;
 
-export function keyName(i: number): string {
-  return `bench-${i}`;
+export function keyName(i: number, prefix = 'bench'): string {
+  return `${prefix}-${i}`;
 }
 
 /**
@@ -95,7 +97,7 @@ export async function runWorkload(
     while (more()) {
       started += 1;
       n += 1;
-      const key = keyName(Math.floor(rand() * o.keys));
+      const key = keyName(Math.floor(rand() * o.keys), o.keyPrefix);
       const isGet = o.readRatio > 0 && rand() < o.readRatio;
       const began = performance.now();
       try {
