@@ -76,6 +76,11 @@ export async function runUp(o: UpOptions): Promise<number> {
       lines.close();
       return result.failed === 0 ? 0 : 1;
     }
+    // We only get here with a terminal on both ends. Ink reads CI when it is first imported and,
+    // if set, draws nothing until exit: a person at a terminal inside a CI job (or our tmux test)
+    // must still see the live screen.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
     const { runUi } = await import('./ui/run-ui.js');
     await runUi({ sup, client, executor, cluster: prepared.cluster, dataDir: o.dataDir });
     process.stdout.write(`stopping ${sup.aliveIds().length} node(s)… `);
