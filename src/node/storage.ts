@@ -5,7 +5,7 @@
 // Values are msgpack. Every Ready is one atomic batch, with sync:true when it holds a promise or
 // votes: the fsync that lets the Promise/Accepted it vouches for leave the node, shared by every
 // entry of that Ready (see needsSync for the writes that need none).
-import { Decoder, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import type { AbstractSublevel } from 'abstract-level';
 import { ClassicLevel } from 'classic-level';
 import { assert } from '../paxos/assert.js';
@@ -119,8 +119,10 @@ export class NodeStorage {
   }
 }
 
-/** One decoder for every read: msgpack's decode() would build a new one per entry. */
+/** One decoder and one encoder for all entries: msgpack's decode()/encode() build one per call. */
 const decoder = new Decoder();
+const encoder = new Encoder();
+const encode = (v: unknown): Uint8Array => encoder.encode(v);
 /** Values fetched per native call on restart: one await per page, not per entry. */
 const LOAD_PAGE = 1024;
 

@@ -1,6 +1,6 @@
 // The wire format between nodes and between clients and nodes: one msgpack frame per message,
 // versioned, and validated by zod the moment it arrives. Nothing past this module sees bytes.
-import { Decoder, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
 import type { AcceptedEntry, ChosenEntry, Command, Message, NodeId, Role } from '../paxos/types.js';
 import { faultRulesSchema, type FaultRules } from './fault-rules.js';
@@ -239,8 +239,11 @@ export function decodeFrame(bytes: Uint8Array): Decoded {
   return { ok: true, frame: parsed.data };
 }
 
+/** One encoder for every frame: msgpack's encode() builds a new one (and a new buffer) per call. */
+const encoder = new Encoder();
+
 export function encodeFrame(frame: Frame): Uint8Array {
-  return encode(frame);
+  return encoder.encode(frame);
 }
 
 export const peerFrame = (m: Message): Frame => ({ v: WIRE_VERSION, k: 'peer', m });
