@@ -49,7 +49,16 @@ for (const [id, us] of counts) {
   const name = `${f.functionName || '(anon)'} ${f.url.replace(/^.*node_modules\//, 'nm/').replace(/^.*\/dist\//, 'dist/')}:${f.lineNumber + 1}`;
   self.set(name, (self.get(name) ?? 0) + us);
 }
-const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
+const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
+// Self time by component, so "where does the time go" has a one-line answer.
+const groups = new Map();
+for (const [name, us] of self) {
+  const g = name.startsWith('(') ? name.split(' ')[0] : /nm\/zod/.test(name) ? 'zod' : /nm\/@msgpack/.test(name) ? 'msgpack'
+    : /nm\/(classic-level|abstract-level)/.test(name) ? 'leveldb' : /nm\/zeromq/.test(name) ? 'zeromq' : /dist\/paxos/.test(name) ? 'core'
+    : /dist\/node\/transport/.test(name) ? 'zeromq-send' : /dist\//.test(name) ? 'runtime' : 'node-internal';
+  groups.set(g, (groups.get(g) ?? 0) + us);
+}
+console.log([...groups].filter(([g]) => g !== '(idle)').sort((a, b) => b[1] - a[1]).map(([g, us]) => `${g} ${(us / 1e3).toFixed(0)}ms`).join(', '));
 const idle = (self.get('(idle) :0') ?? 0);
 console.log(`total ${(total / 1e6).toFixed(2)} s, busy ${((total - idle) / 1e6).toFixed(2)} s`);
 for (const [n, us] of top) console.log(`${(us / 1e3).toFixed(0).padStart(7)} ms  ${(100 * us / total).toFixed(1).padStart(5)}%  ${n}`);

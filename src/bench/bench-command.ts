@@ -135,6 +135,8 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
       const warm = { clients: o.clients, durationSec: o.warmup, valueSize: o.valueSize, readRatio: o.readRatio, keys: o.keys };
       await runWorkload(target, { ...warm, trackWrites: false, keyPrefix: 'warmup' });
     }
+    const serverCpuBefore = (await target.serverCpuSeconds?.()) ?? null;
+    const clientCpuBefore = process.cpuUsage();
     const progress = o.quiet ? null : progressPrinter(process.stderr, `bench ${target.name} c=${o.clients}`);
     const result = await runWorkload(
       target,
@@ -150,6 +152,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
       progress?.update,
     );
     progress?.done();
+    const cpu = cpuReport(serverCpuBefore, (await target.serverCpuSeconds?.()) ?? null, process.cpuUsage(clientCpuBefore), result.set.ops + result.get.ops);
     const report: BenchReport = {
       target: target.name,
       clients: o.clients,
@@ -160,6 +163,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
       set: result.set,
       get: result.get,
       errors: result.errors,
+      cpu,
       ...(await target.describe()),
     };
     const extra: Record<string, unknown> = {};
@@ -190,4 +194,19 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
   } finally {
     await target?.close().catch(() => undefined);
   }
+}
+
+/**
+ * CPU actually consumed during the measured run (from /proc, so it is immune to how busy the
+ * machine was): per server process, in total, and per operation; plus the load generator's own.
+ */
+function cpuReport(before: (number | null)[] | null, after: (number | null)[] | null, client: NodeJS.CpuUsage, ops: number) {
+  const clientSec = (client.user + client.system) / 1e6;
+  const perOp = (sec: number) => (ops > 0 ? Math.round((sec * 1e6) / ops) : 0);
+  const base = { clientSec: Math.round(clientSec * 100) / 100, clientUsPerOp: perOp(clientSec) };
+  if (before === null || after === null || before.length !== after.length) return base;
+  const servers = after.map((a, i) => (a === null || before[i] == null ? null : Math.round((a - before[i]!) * 100) / 100));
+  if (servers.some((s) => s === null)) return { ...base, serverSec: servers };
+  const total = servers.reduce<number>((sum, s) => sum + s!, 0);
+  return { ...base, serverSec: servers, serverTotalSec: Math.round(total * 100) / 100, serverUsPerOp: perOp(total) };
 }

@@ -19,6 +19,8 @@ export interface BenchTarget {
    * several writes (a paxos slot is a batch of commands); undefined if the target cannot tell.
    */
   lastValueAt?(key: string, order: number): Promise<string | null | undefined>;
+  /** CPU seconds used so far by each server process on this machine (null entries if unknown). */
+  serverCpuSeconds?(): Promise<(number | null)[]>;
   /** Extra facts for the report (node count, RSS, data dir size...), gathered after the run. */
   describe(): Promise<Record<string, unknown>>;
   close(): Promise<void>;

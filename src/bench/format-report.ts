@@ -29,6 +29,8 @@ export function formatTable(r: BenchReport): string {
     line(head),
     ...rows.map(line),
   ];
+  const cpu = r.cpu as { serverUsPerOp?: number; clientUsPerOp?: number } | undefined;
+  if (cpu?.serverUsPerOp !== undefined) out.push(`cpu per op: servers ${cpu.serverUsPerOp} us (all processes together), load generator ${cpu.clientUsPerOp ?? '-'} us`);
   const errs = Object.entries(r.errors);
   if (errs.length > 0) out.push(`errors (not counted above): ${errs.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   return out.join('\n') + '\n';

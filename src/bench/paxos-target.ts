@@ -10,7 +10,7 @@ import { PaxosClient } from '../client/paxos-client.js';
 import { nodeDataPath, prepareCluster, readClusterFile, type ClusterConfig } from '../cli/cluster-file.js';
 import { installShutdownHooks, Supervisor } from '../cli/supervisor.js';
 import { BenchError, type BenchTarget, type WriteAck } from './bench-target.js';
-import { dirBytes, rssMiB } from './process-stats.js';
+import { cpuSeconds, dirBytes, rssMiB } from './process-stats.js';
 
 export interface OwnClusterOptions {
   readonly nodes: number;
@@ -125,6 +125,18 @@ export class PaxosTarget implements BenchTarget {
       else if (c.op === 'del') last = null;
     }
     return last;
+  }
+
+  async serverCpuSeconds(): Promise<(number | null)[]> {
+    return Promise.all(
+      this.cluster.nodes.map(async (n) => {
+        try {
+          return await cpuSeconds((await this.client.status(n.id)).pid);
+        } catch {
+          return null;
+        }
+      }),
+    );
   }
 
   async describe(): Promise<Record<string, unknown>> {

@@ -29,3 +29,17 @@ export async function dirBytes(dir: string): Promise<number> {
   }
   return total;
 }
+
+/** User + system CPU seconds a local process has used so far, or null. */
+export async function cpuSeconds(pid: number): Promise<number | null> {
+  try {
+    const text = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    // USER_HZ is 100 on every Linux build Node runs on.
+    return Number.isFinite(ticks) ? ticks / 100 : null;
+  } catch {
+    return null;
+  }
+}
