@@ -54,6 +54,7 @@ export const messageSchema = z.discriminatedUnion('type', [
     fromSlot: uint,
     accepted: z.array(acceptedEntrySchema).max(MAX_ITEMS),
     commitIndex: uint,
+    chosen: z.array(chosenEntrySchema).max(MAX_ITEMS),
   }),
   z.object({ ...envelope, type: z.literal('nack'), ballot: ballotSchema, promised: ballotSchema }),
   z.object({

@@ -110,6 +110,7 @@ export class PaxosNode {
   private nextSlot = 0;
   private readonly lastHeard = new Map<NodeId, number>();
   private leaderSinceTick = 0;
+  private commitProgressTick = 0;
 
   // Timers, in ticks.
   private now = 0;
@@ -263,7 +264,7 @@ export class PaxosNode {
         this.onPrepare(msg.from, msg.ballot, msg.fromSlot);
         return;
       case 'promise':
-        this.onPromise(msg.from, msg.ballot, msg.accepted, msg.commitIndex);
+        this.onPromise(msg.from, msg.ballot, msg.accepted, msg.commitIndex, msg.chosen);
         return;
       case 'nack':
         this.onNack(msg.ballot, msg.promised);
@@ -383,9 +384,13 @@ export class PaxosNode {
     ballot: Ballot,
     accepted: readonly AcceptedEntry[],
     commitIndex: number,
+    chosen: readonly ChosenEntry[],
   ): void {
     this.observe(ballot);
     if (this.roleNow !== 'candidate' || !ballotEquals(ballot, this.myBallot)) return;
+    // Learned here, the new leader does not depend on one peer staying up to serve a catch-up.
+    for (const e of chosen) this.learnChosen(e.slot, e.value);
+    this.advanceCommit();
     this.promises.set(from, { accepted, commitIndex });
     if (this.promises.size >= this.quorum) this.becomeLeader();
   }
@@ -416,6 +421,7 @@ export class PaxosNode {
     this.proposals.clear();
     this.lastHeard.clear();
     this.leaderSinceTick = this.now;
+    this.commitProgressTick = this.now;
     this.heartbeatElapsed = 0;
     this.pushEvent({ type: 'leader-seen', leader: this.id, ballot: this.myBallot });
 
@@ -526,8 +532,14 @@ export class PaxosNode {
         const t = this.lastHeard.get(p);
         if (t !== undefined && this.now - t <= window) heard += 1;
       }
-      if (heard < this.quorum) this.stepDown(null);
+      if (heard < this.quorum) {
+        this.stepDown(null);
+        return;
+      }
     }
+    // Stuck below a chosen prefix no live peer will serve (the peer that knew it is gone):
+    // a new phase 1 makes the live quorum report what it accepted there, and it is re-proposed.
+    if (this.commit < this.leaderCommitSeen && this.now - this.commitProgressTick > window) this.stepDown(null);
   }
 
   private retransmit(): void {
@@ -613,6 +625,7 @@ export class PaxosNode {
       fromSlot,
       accepted: this.acceptedFrom(fromSlot),
       commitIndex: this.commit,
+      chosen: this.chosenRange(fromSlot, Math.min(this.commit, fromSlot + this.maxEntriesPerMessage)),
     });
   }
 
@@ -678,9 +691,18 @@ export class PaxosNode {
       assert(valuesEqual(known, value), `SAFETY: two values chosen for slot ${slot}`);
       return;
     }
+    const a = this.accepted.get(slot);
+    if (this.roleNow === 'leader') {
+      const mine = a !== undefined && ballotEquals(a.ballot, this.myBallot);
+      if (slot >= this.nextSlot || (mine && !valuesEqual(a.value, value))) {
+        // A higher ballot chose this slot: we are a stale leader. Going on would advertise a
+        // commit index over a slot whose value in our ballot is not the chosen one, and our
+        // followers would take that value as chosen. Step down before anything is sent.
+        this.stepDown(null);
+      }
+    }
     this.chosen.set(slot, value);
     this.highestSlot = Math.max(this.highestSlot, slot);
-    const a = this.accepted.get(slot);
     // Recovery rebuilds chosen values from accepted ones; record those it could not.
     if (a === undefined || !valuesEqual(a.value, value)) this.write.chosen.set(slot, { slot, value });
   }
@@ -688,7 +710,10 @@ export class PaxosNode {
   private advanceCommit(): void {
     const before = this.commit;
     while (this.chosen.has(this.commit)) this.commit += 1;
-    if (this.commit !== before) this.write.commitIndex = this.commit;
+    if (this.commit !== before) {
+      this.write.commitIndex = this.commit;
+      this.commitProgressTick = this.now;
+    }
     if (this.commit > this.leaderCommitSeen) this.leaderCommitSeen = this.commit;
   }
 

@@ -43,8 +43,10 @@ export type Message =
       readonly fromSlot: number;
       /** Accepted entries at or after max(fromSlot, commitIndex): below its commitIndex all are chosen. */
       readonly accepted: readonly AcceptedEntry[];
-      /** The acceptor's chosen prefix; the new leader catches up below it instead of re-proposing. */
+      /** The acceptor's chosen prefix; the new leader learns below it instead of re-proposing. */
       readonly commitIndex: number;
+      /** Chosen values from fromSlot up to commitIndex (a page at most): the leader learns them here. */
+      readonly chosen: readonly ChosenEntry[];
     })
   | (Envelope & { readonly type: 'nack'; readonly ballot: Ballot; readonly promised: Ballot })
   | (Envelope & {

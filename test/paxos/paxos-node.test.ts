@@ -78,7 +78,7 @@ describe('proposer rules', () => {
     const prepares = only(tickUntilCandidate(n), 'prepare');
     const ballot = prepares[0]?.ballot ?? b(0, 0);
     n.step({
-      type: 'promise', from: 2, to: 1, ballot, fromSlot: 0, commitIndex: 0,
+      type: 'promise', from: 2, to: 1, ballot, fromSlot: 0, commitIndex: 0, chosen: [],
       accepted: [
         { slot: 0, ballot: b(0, 2), value: set('a', 'old') },
         { slot: 2, ballot: b(0, 3), value: set('c', '3') },
@@ -100,8 +100,8 @@ describe('proposer rules', () => {
   it('prefers the higher ballot when two promises report one slot', () => {
     const n = makeNode(1, 5);
     const ballot = only(tickUntilCandidate(n), 'prepare')[0]?.ballot ?? b(0, 0);
-    n.step({ type: 'promise', from: 2, to: 1, ballot, fromSlot: 0, commitIndex: 0, accepted: [{ slot: 0, ballot: b(0, 4), value: set('x', 'low') }] });
-    n.step({ type: 'promise', from: 3, to: 1, ballot, fromSlot: 0, commitIndex: 0, accepted: [{ slot: 0, ballot: b(0, 5), value: set('x', 'high') }] });
+    n.step({ type: 'promise', from: 2, to: 1, ballot, fromSlot: 0, commitIndex: 0, chosen: [], accepted: [{ slot: 0, ballot: b(0, 4), value: set('x', 'low') }] });
+    n.step({ type: 'promise', from: 3, to: 1, ballot, fromSlot: 0, commitIndex: 0, chosen: [], accepted: [{ slot: 0, ballot: b(0, 5), value: set('x', 'high') }] });
     expect(n.role).toBe('leader');
     const proposed = only(drain(n).messages, 'accept').flatMap((m) => m.entries);
     expect(proposed.filter((e) => e.slot === 0).map((e) => e.value)).toContainEqual(set('x', 'high'));
@@ -111,7 +111,7 @@ describe('proposer rules', () => {
   it('batches commands that arrive together into one slot, and chooses it on a quorum', () => {
     const n = makeNode(1, 3);
     const ballot = only(tickUntilCandidate(n), 'prepare')[0]?.ballot ?? b(0, 0);
-    n.step({ type: 'promise', from: 2, to: 1, ballot, fromSlot: 0, commitIndex: 0, accepted: [] });
+    n.step({ type: 'promise', from: 2, to: 1, ballot, fromSlot: 0, commitIndex: 0, chosen: [], accepted: [] });
     drain(n);
     expect(n.propose({ op: 'set', key: 'a', value: '1', clientId: 'x', seq: 1 })).toBe(true);
     expect(n.propose({ op: 'set', key: 'b', value: '2', clientId: 'y', seq: 1 })).toBe(true);

@@ -159,6 +159,11 @@ export class Simulation {
   private readonly crashPerTick: number;
   private readonly partitionPerTick: number;
   private readonly crashMidReady: number;
+  /** A few messages held for up to 60 ticks: stale Accepts, Promises and catch-up answers. */
+  private readonly longDelayRate: number;
+  /** Up to f nodes that stay down for good once faults stop: liveness must not need them. */
+  private readonly downForGood: number;
+  private readonly gone = new Set<NodeId>();
 
   private unit = 0;
   private tickNo = 0;
@@ -193,6 +198,8 @@ export class Simulation {
     this.crashPerTick = r.int(0, 20) / 1000;
     this.partitionPerTick = r.int(0, 20) / 1000;
     this.crashMidReady = r.int(0, 10) / 1000;
+    this.longDelayRate = r.int(0, 3) / 100;
+    this.downForGood = r.int(0, 2) === 0 ? r.int(1, this.size - this.quorum) : 0;
     this.traceLimit = options.traceLines ?? 300;
     this.stats = {
       nodes: this.size,
@@ -296,7 +303,8 @@ export class Simulation {
     const copies = this.chance(this.dupRate) ? 2 : 1;
     if (copies === 2) this.stats.duplicated += 1;
     for (let i = 0; i < copies; i++) {
-      const at = this.unit + this.rng.int(1, this.maxDelayUnits);
+      const long = this.chance(this.longDelayRate);
+      const at = this.unit + this.rng.int(1, long ? 60 * UNITS_PER_TICK : this.maxDelayUnits);
       const list = this.inflight.get(at);
       if (list) list.push(m);
       else this.inflight.set(at, [m]);
@@ -422,7 +430,7 @@ export class Simulation {
   private converged(): boolean {
     if (this.clients.some((c) => c.pending !== null)) return false;
     const live = this.nodes.filter((n) => n.core !== null);
-    if (live.length !== this.size) return false;
+    if (live.length !== this.size - this.gone.size) return false;
     const leaders = live.filter((n) => n.core?.role === 'leader');
     if (leaders.length !== 1) return false;
     const commit = leaders[0]?.core?.commitIndex ?? -1;
@@ -430,7 +438,7 @@ export class Simulation {
   }
 
   private finalChecks(): void {
-    const hashes = new Set(this.nodes.map((n) => n.kv.hash()));
+    const hashes = new Set(this.nodes.filter((n) => n.core !== null).map((n) => n.kv.hash()));
     if (hashes.size !== 1) throw new SimViolation(`SAFETY: converged nodes hold different states`);
     for (const list of this.ackedBySlot.values()) for (const a of list) for (const n of this.nodes) this.checkAppliedOnce(n, a);
   }
@@ -481,6 +489,7 @@ export class Simulation {
 
   private restartDue(): void {
     for (const n of this.nodes) {
+      if (this.gone.has(n.id)) continue;
       if (n.core === null && (n.downUntilTick <= this.tickNo || !this.faultsOn)) {
         this.boot(n);
         this.stats.restarts += 1;
@@ -514,7 +523,14 @@ export class Simulation {
     this.dropRate = 0;
     this.dupRate = 0;
     this.group = new Map();
-    this.trace('--- faults stop: healing, restarting, no more drops ---');
+    const ids = this.nodes.map((n) => n.id);
+    this.shuffle(ids);
+    for (const id of ids.slice(0, this.downForGood)) {
+      this.gone.add(id);
+      const n = this.node(id);
+      if (n.core !== null) this.crash(n, 'down for good');
+    }
+    this.trace(`--- faults stop: healing, restarting all but [${[...this.gone].join(',')}], no more drops ---`);
   }
 
   // ---- clients -----------------------------------------------------------------------------
