@@ -39,9 +39,9 @@ export interface LogDump {
 }
 
 export interface ClusterClient {
-  set(key: string, value: string): Promise<WriteResult>;
-  get(key: string): Promise<ReadResult>;
-  del(key: string): Promise<WriteResult>;
+  set(key: string, value: string, call?: { timeoutMs?: number }): Promise<WriteResult>;
+  get(key: string, call?: { timeoutMs?: number }): Promise<ReadResult>;
+  del(key: string, call?: { timeoutMs?: number }): Promise<WriteResult>;
   getLocal(nodeId: number, key: string): Promise<LocalReadResult>;
   status(nodeId: number): Promise<NodeStatus>;
   logDump(nodeId: number, fromSlot: number, toSlot: number): Promise<LogDump>;

@@ -121,11 +121,14 @@ export class Executor {
     const { sup, client } = this.deps;
     switch (cmd.kind) {
       case 'set': {
-        const r = await this.withRetry(() => recordOp(this.history, 'repl', { op: 'set', key: cmd.key, value: cmd.value }, () => client.set(cmd.key, cmd.value)));
+        // Writes are not re-issued: a fresh seq could apply one `set` twice. The client retries
+        // the same (clientId, seq) across leaders for as long as the REPL waits.
+        const call = { timeoutMs: this.retryMs };
+        const r = await recordOp(this.history, 'repl', { op: 'set', key: cmd.key, value: cmd.value }, () => client.set(cmd.key, cmd.value, call));
         return { ok: true, text: `OK slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs } };
       }
       case 'del': {
-        const r = await this.withRetry(() => recordOp(this.history, 'repl', { op: 'del', key: cmd.key }, () => client.del(cmd.key)));
+        const r = await recordOp(this.history, 'repl', { op: 'del', key: cmd.key }, () => client.del(cmd.key, { timeoutMs: this.retryMs }));
         return { ok: true, text: `deleted ${cmd.key}: slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs } };
       }
       case 'get': {

@@ -169,6 +169,11 @@ class NodeLink {
   }
 }
 
+export interface CallOptions {
+  /** How long this call may retry (same seq) before it gives up; default: the client's timeoutMs. */
+  readonly timeoutMs?: number;
+}
+
 interface Session {
   readonly clientId: string;
   seq: number;
@@ -187,7 +192,9 @@ export class PaxosClient {
 
   constructor(cluster: { readonly nodes: readonly ClientClusterNode[] }, opts: ClientOptions = {}) {
     if (cluster.nodes.length === 0) throw new PaxosClientError('bad-request', 'the cluster has no nodes');
-    this.clientId = opts.clientId ?? `c${randomBytes(6).toString('hex')}`;
+    // Random even when a prefix is given: the cluster remembers every session's last seq forever,
+    // so a new process reusing an id (a recycled pid) would have its writes taken for retries.
+    this.clientId = `${opts.clientId ?? 'c'}-${randomBytes(6).toString('hex')}`;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.nodeIds = cluster.nodes.map((n) => n.id);
     for (const n of cluster.nodes) this.links.set(n.id, new NodeLink(n.id, `tcp://${n.host}:${n.port}`));
@@ -198,19 +205,19 @@ export class PaxosClient {
     return this.leaderHint;
   }
 
-  async set(key: string, value: string): Promise<WriteResult> {
-    const r = await this.command({ op: 'set', key, value });
+  async set(key: string, value: string, call: CallOptions = {}): Promise<WriteResult> {
+    const r = await this.command({ op: 'set', key, value }, call);
     return { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs, duplicate: r.duplicate };
   }
 
-  async del(key: string): Promise<WriteResult> {
-    const r = await this.command({ op: 'del', key });
+  async del(key: string, call: CallOptions = {}): Promise<WriteResult> {
+    const r = await this.command({ op: 'del', key }, call);
     return { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs, duplicate: r.duplicate };
   }
 
   /** Linearizable: the read is a command in the log, answered when its slot is applied. */
-  get(key: string): Promise<ReadResult> {
-    return this.command({ op: 'get', key });
+  get(key: string, call: CallOptions = {}): Promise<ReadResult> {
+    return this.command({ op: 'get', key }, call);
   }
 
   /** One node's applied state, possibly stale. No retries on other nodes. */
@@ -263,9 +270,11 @@ export class PaxosClient {
 
   private async command(
     op: { op: 'set'; key: string; value: string } | { op: 'del'; key: string } | { op: 'get'; key: string },
+    call: CallOptions,
   ): Promise<ReadResult> {
     const started = performance.now();
-    const deadline = Date.now() + this.timeoutMs;
+    const timeoutMs = call.timeoutMs ?? this.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     const session = this.takeSession();
     session.seq += 1;
     const req: ClientRequest = { ...op, clientId: session.clientId, seq: session.seq };
@@ -316,19 +325,25 @@ export class PaxosClient {
           }
           continue;
         }
-        // no-quorum comes from a leader that waited its full request timeout: retrying won't help.
+        // no-quorum: the leader waited its request timeout. The command may still be chosen, so
+        // a caller with time left retries the very same (clientId, seq): applied once at most.
+        if (reply.code === 'no-quorum' && deadline - Date.now() > 0) {
+          sawNoLeader = true;
+          await this.backoff(failures, deadline);
+          continue;
+        }
         throw fromReply(reply);
       }
     } finally {
       this.releaseSession(session);
     }
     if (sawNoLeader) {
-      throw new PaxosClientError('no-quorum', `no quorum: no leader could be found within ${this.timeoutMs} ms`);
+      throw new PaxosClientError('no-quorum', `no quorum: no leader could be found within ${timeoutMs} ms`);
     }
     if (sawUnreachable > 0 && !sawTimeout) {
-      throw new PaxosClientError('unreachable', `no node answered within ${this.timeoutMs} ms`);
+      throw new PaxosClientError('unreachable', `no node answered within ${timeoutMs} ms`);
     }
-    throw new PaxosClientError('timeout', `no answer within ${this.timeoutMs} ms`);
+    throw new PaxosClientError('timeout', `no answer within ${timeoutMs} ms`);
   }
 
   /** One request to one node, no retries; error replies become PaxosClientErrors. */
