@@ -45,15 +45,16 @@ export function isEmptyWrite(w: DurableWrite): boolean {
 }
 
 /**
- * Only a promise or a vote is vouched for by a message (Promise, Accepted), so only those need
- * the fsync before the Ready's messages leave. A commit index or a value learned by catch-up is
- * a fact a quorum already holds durably: written without sync, it can only be lost together
- * with everything after it in LevelDB's append-only log (a later synced batch flushes it), and
- * a node that lost it restarts with a shorter prefix and catches up again. This saves the
- * leader an fsync per commit (a whole third of the fsyncs on a write's path at one client).
+ * A promise or a vote is vouched for by a message (Promise, Accepted), so it needs the fsync
+ * before the Ready's messages leave. A value learned by catch-up is synced too: LevelDB may lose
+ * an unsynced batch of an older log file while a later synced batch survives (a memtable switch
+ * closes the old log without syncing it), and recovery must never find a commit index above a
+ * value it lacks. Only a batch that merely moves the commit index goes unsynced: losing it
+ * leaves a shorter prefix, which the node catches up again. That saves the leader an fsync per
+ * commit (a third of the fsyncs on a write's path at one client).
  */
 export function needsSync(w: DurableWrite): boolean {
-  return w.promised !== undefined || w.accepted.length > 0;
+  return w.promised !== undefined || w.accepted.length > 0 || w.chosen.length > 0;
 }
 
 export class NodeStorage {
