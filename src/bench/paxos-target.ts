@@ -2,6 +2,7 @@
 // CLI's supervisor in a temp data dir, stopped and removed afterwards) or a running cluster
 // named by a cluster file. Writes are counted when the leader answers, which it does only
 // after the slot was chosen (a quorum persisted it) and applied.
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,9 +58,16 @@ export class PaxosTarget implements BenchTarget {
       if (e.type === 'stderr') o.onNodeError(`node ${e.id}: ${e.line}`);
       if (e.type === 'exited' && !e.requested) o.onNodeError(`node ${e.id} exited unexpectedly (code ${e.code ?? '-'}, signal ${e.signal ?? '-'})`);
     });
-    const removeHooks = installShutdownHooks(sup, () => {
-      if (removeDir) void fs.rm(dataDir, { recursive: true, force: true });
-    });
+    // On Ctrl-C the hooks stop the nodes, then exit: the temp dir goes last, synchronously.
+    const removeOnExit = (): void => {
+      if (removeDir) rmSync(dataDir, { recursive: true, force: true });
+    };
+    process.on('exit', removeOnExit);
+    const removeSupervisorHooks = installShutdownHooks(sup);
+    const removeHooks = (): void => {
+      removeSupervisorHooks();
+      process.off('exit', removeOnExit);
+    };
     await sup.start();
     const client = new PaxosClient(prepared.cluster, { clientId: `bench-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS });
     const target = new PaxosTarget(prepared.cluster, client, { sup, dataDir, removeDir, removeHooks });
