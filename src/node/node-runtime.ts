@@ -155,6 +155,8 @@ export class NodeRuntime {
         // which only concerns newer slots: a client waits for one leader fsync, not two.
         const early = durablyChosenPrefix(rd);
         this.applyCommitted(rd.committed, 0, early);
+        // Accepts and heartbeats vouch for nothing on our disk: the followers' fsyncs overlap ours.
+        for (const m of rd.unpersistedMessages) this.sendPeer(m);
         const receipt = await this.storage.persist(rd);
         this.onCoreEvents(rd.events);
         this.applyCommitted(rd.committed, early, rd.committed.length);

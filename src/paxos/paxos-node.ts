@@ -124,6 +124,10 @@ export class PaxosNode {
   // Output buffers, drained by ready().
   private write: PendingWrite = emptyWrite();
   private outbox: Message[] = [];
+  private earlyOutbox: Message[] = [];
+  /** The leader's own votes, counted only once the Ready that writes them is persisted. */
+  private selfVotes: { ballot: Ballot; slots: number[] }[] = [];
+  private outstandingSelfVotes: { ballot: Ballot; slots: number[] }[] = [];
   private events: CoreEvent[] = [];
   private readyCount = 0;
   private outstanding: number | null = null;
@@ -294,6 +298,7 @@ export class PaxosNode {
   hasReady(): boolean {
     return (
       this.outbox.length > 0 ||
+      this.earlyOutbox.length > 0 ||
       this.events.length > 0 ||
       this.emitted < this.commit ||
       this.write.promised !== undefined ||
@@ -323,16 +328,21 @@ export class PaxosNode {
     }
     this.emitted = this.commit;
     const messages = this.outbox;
+    const unpersistedMessages = this.earlyOutbox;
     const events = this.events;
     this.write = emptyWrite();
     this.outbox = [];
+    this.earlyOutbox = [];
     this.events = [];
+    this.outstandingSelfVotes = this.selfVotes;
+    this.selfVotes = [];
     this.outstanding = id;
     return {
       id,
       write,
       committed,
       events,
+      unpersistedMessages,
       messages(receipt: PersistReceipt): readonly Message[] {
         assert(receipt.readyId === id, `receipt for ready ${receipt.readyId} used on ready ${id}`);
         return messages;
@@ -343,6 +353,10 @@ export class PaxosNode {
   advance(rd: Ready): void {
     assert(this.outstanding === rd.id, `advance(${rd.id}) but the outstanding ready is ${this.outstanding}`);
     this.outstanding = null;
+    // rd's write is on disk now, and with it the leader's votes it held: count them.
+    const votes = this.outstandingSelfVotes;
+    this.outstandingSelfVotes = [];
+    for (const v of votes) this.onAccepted(this.id, v.ballot, v.slots);
   }
 
   // ---- proposer: election ------------------------------------------------------------------
@@ -484,7 +498,10 @@ export class PaxosNode {
     }
   }
 
-  /** The leader is an acceptor too; its acceptance is persisted in the same Ready as its Accepts. */
+  /**
+   * The leader is an acceptor too: its acceptance is written in the same Ready whose Accepts
+   * may leave before the write, and counted toward a quorum only in advance(), once on disk.
+   */
   private acceptLocally(entries: readonly ChosenEntry[]): void {
     assert(compareBallots(this.promisedBallot, this.myBallot) <= 0, 'a leader never promised above its ballot');
     if (compareBallots(this.myBallot, this.promisedBallot) > 0) this.promise(this.myBallot);
@@ -492,11 +509,7 @@ export class PaxosNode {
       const ok = this.recordAccepted(e.slot, this.myBallot, e.value);
       assert(ok, `leader proposes slot ${e.slot} against its own chosen value`);
     }
-    this.onAccepted(
-      this.id,
-      this.myBallot,
-      entries.map((e) => e.slot),
-    );
+    this.selfVotes.push({ ballot: this.myBallot, slots: entries.map((e) => e.slot) });
   }
 
   private onAccepted(from: NodeId, ballot: Ballot, slots: readonly number[]): void {
@@ -756,7 +769,9 @@ export class PaxosNode {
 
   private send(msg: Message): void {
     assert(msg.to !== this.id, 'a node never sends to itself');
-    this.outbox.push(msg);
+    // Promise, Accepted and Prepare (which stands on our own promise) vouch for what we wrote.
+    const vouches = msg.type === 'promise' || msg.type === 'accepted' || msg.type === 'prepare' || msg.type === 'nack';
+    (vouches ? this.outbox : this.earlyOutbox).push(msg);
   }
 
   private pushEvent(e: CoreEvent): void {

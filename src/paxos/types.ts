@@ -114,7 +114,12 @@ export interface Ready {
   /** Newly chosen entries, contiguous and in slot order: apply them to the state machine. */
   readonly committed: readonly ChosenEntry[];
   readonly events: readonly CoreEvent[];
-  /** The messages may be taken only with the receipt of this Ready's write. */
+  /**
+   * Messages that vouch for nothing on this node's disk (Accept, heartbeat, catch-up): they may
+   * leave before or while the write is persisted, so the leader's fsync overlaps its followers'.
+   */
+  readonly unpersistedMessages: readonly Message[];
+  /** Every other message may be taken only with the receipt of this Ready's write. */
   messages(receipt: PersistReceipt): readonly Message[];
 }
 

@@ -17,7 +17,7 @@ export function makeNode(id: number, size: number, extra: Partial<PaxosConfig> =
 /** Drain one Ready as a runtime would: "persist", then take the messages, then advance. */
 export function drain(node: PaxosNode): { ready: Ready; messages: Message[] } {
   const ready = node.ready();
-  const messages = [...ready.messages(persistReceipt(ready.id))];
+  const messages = [...ready.unpersistedMessages, ...ready.messages(persistReceipt(ready.id))];
   node.advance(ready);
   return { ready, messages };
 }

@@ -137,6 +137,36 @@ describe('proposer rules', () => {
   });
 });
 
+describe('what may leave before the write is on disk', () => {
+  it('sends Accepts before the leader persists, but counts its own vote only after advance()', () => {
+    const n = makeNode(1, 3);
+    const ballot = only(tickUntilCandidate(n), 'prepare')[0]?.ballot ?? b(0, 0);
+    n.step({ type: 'promise', from: 2, to: 1, ballot, fromSlot: 0, commitIndex: 0, chosen: [], accepted: [] });
+    drain(n);
+    n.propose({ op: 'set', key: 'a', value: '1', clientId: 'x', seq: 1 });
+    const rd = n.ready();
+    const [accept] = only(rd.unpersistedMessages, 'accept');
+    const slot = accept?.entries[0]?.slot ?? -1;
+    expect(rd.write.accepted.map((e) => e.slot)).toEqual([slot]);
+    // A follower's Accepted arrives while our own write is still in flight: one vote is no quorum.
+    n.step({ type: 'accepted', from: 2, to: 1, ballot, slots: [slot] });
+    expect(n.commitIndex).toBe(slot);
+    rd.messages(persistReceipt(rd.id));
+    n.advance(rd);
+    expect(n.commitIndex).toBe(slot + 1);
+  });
+
+  it('holds Promises and Accepteds back until the write is persisted', () => {
+    const n = makeNode(1, 3);
+    n.step({ type: 'prepare', from: 2, to: 1, ballot: b(1, 2), fromSlot: 0 });
+    n.step({ type: 'accept', from: 2, to: 1, ballot: b(1, 2), entries: [{ slot: 0, value: set('a', '1') }], commitIndex: 0 });
+    const rd = n.ready();
+    expect(rd.unpersistedMessages).toEqual([]);
+    expect(rd.messages(persistReceipt(rd.id)).map((m) => m.type).sort()).toEqual(['accepted', 'promise']);
+    n.advance(rd);
+  });
+});
+
 describe('learning and catch-up', () => {
   it('learns slots accepted in the leader ballot from its commit index', () => {
     const n = makeNode(2, 3);

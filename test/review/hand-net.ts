@@ -32,7 +32,7 @@ export class HandNet {
     while (n.hasReady()) {
       const rd = n.ready();
       this.applied.get(id)!.push(...rd.committed);
-      this.inflight.push(...rd.messages(persistReceipt(rd.id)));
+      this.inflight.push(...rd.unpersistedMessages, ...rd.messages(persistReceipt(rd.id)));
       n.advance(rd);
     }
   }

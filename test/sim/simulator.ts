@@ -317,6 +317,8 @@ export class Simulation {
       if (rounds > 1000) throw new SimViolation(`node ${n.id}: ready() never settles`);
       const core = n.core;
       const rd = core.ready();
+      // Like the runtime: these leave while the write is still being persisted.
+      for (const m of rd.unpersistedMessages) this.send(m);
       if (this.faultsOn && this.chance(this.crashMidReady)) {
         this.crash(n, 'before persisting a ready');
         return;
