@@ -1,8 +1,9 @@
 // `paxos-cli bench`: a closed-loop load generator against a paxos-cli cluster (its own fresh
 // one by default, or a running one) or an etcd cluster, with the same loop and the same
 // latency accounting for both. Prints a table, or one JSON object with --json.
+import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
 import path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { BenchError, type BenchTarget } from './bench-target.js';
 import { EtcdTarget } from './etcd-target.js';
 import { formatTable, type BenchReport } from './format-report.js';
@@ -48,7 +49,8 @@ const num = (name: string, min: number, max: number) => (raw: string): number =>
 };
 
 function buildProgram(): Command {
-  return new Command('paxos-cli bench')
+  return asSubcommand(
+    new Command('paxos-cli bench')
     .description('Closed-loop load: C clients, each with one operation in flight, for S seconds; prints ops/s and latency percentiles per operation')
     .addOption(new Option('--target <system>', 'what to measure').choices(['paxos', 'etcd']).default('paxos'))
     .option('--nodes <n>', 'size of the fresh paxos cluster the bench starts (ignored with --cluster)', int('--nodes', 1, 9), 5)
@@ -66,27 +68,16 @@ function buildProgram(): Command {
     .option('--measure-restart', 'afterwards, SIGKILL a follower and time its restart back to serving (own cluster only)', false)
     .option('--data-dir <dir>', 'data dir of the fresh cluster (kept afterwards; default: a temp dir, removed)')
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
-    .option('-q, --quiet', 'no progress output', false)
-    .helpOption('-h, --help', 'show this help')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({
-      writeErr: (s) => process.stderr.write(s),
-      writeOut: (s) => process.stdout.write(s),
-      outputError: (str, write) => write(str.trimEnd() + ' (see paxos-cli bench --help)\n'),
-    });
+    .option('-q, --quiet', 'no progress output', false),
+    'bench',
+  );
 }
 
 /** Parses `paxos-cli bench` arguments (without "bench"); returns options or an exit code. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | number {
-  const program = buildProgram();
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    throw err;
-  }
-  const o = program.opts<BenchOptions>();
+  const parsed = parseSubcommand<BenchOptions>(buildProgram(), argv);
+  if (typeof parsed === 'number') return parsed;
+  const o = parsed;
   const usage = (msg: string): number => {
     process.stderr.write(`paxos-cli bench: ${msg} (see paxos-cli bench --help)\n`);
     return EXIT_USAGE;

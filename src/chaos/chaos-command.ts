@@ -1,11 +1,12 @@
 // `paxos-cli chaos --nodes N`: brings up a fresh cluster of its own (a temp dir, or --data-dir),
 // runs the chaos workload and nemesis against it, prints the report (or one JSON object), stops
 // every node. Exit 0 only if the logs agree, the nodes converged and the history is linearizable.
+import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { HistoryRecorder } from '../check/history.js';
 import { PaxosClient } from '../client/paxos-client.js';
 import { MAX_NODES, prepareCluster } from '../cli/cluster-file.js';
@@ -39,7 +40,8 @@ const int = (name: string, min: number, max: number) => (raw: string): number =>
 };
 
 function buildProgram(): Command {
-  return new Command('paxos-cli chaos')
+  return asSubcommand(
+    new Command('paxos-cli chaos')
     .description('Fresh cluster + concurrent sets/gets/deletes while a seeded nemesis SIGKILLs nodes (leader too) and partitions them; then heal, diff, and check linearizability')
     .option('--nodes <n>', `cluster size, 3 to ${MAX_NODES}`, int('--nodes', 3, MAX_NODES), 5)
     .option('-d, --duration <s>', 'seconds of workload under faults', int('--duration', 1, 86_400), CHAOS_DEFAULTS.durationSec)
@@ -50,29 +52,14 @@ function buildProgram(): Command {
     .option('--data-dir <dir>', 'data dir of the fresh cluster (wiped first, kept afterwards; default: a temp dir, removed)')
     .option('--history <file>', 'where to save the operation history (default: a file in the temp dir of the OS)')
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
-    .option('-q, --quiet', 'no progress lines on stderr', false)
-    .helpOption('-h, --help', 'show this help')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({
-      writeErr: (s) => process.stderr.write(s),
-      writeOut: (s) => process.stdout.write(s),
-      outputError: (str, write) => write(str.trimEnd() + ' (see paxos-cli chaos --help)\n'),
-    });
+    .option('-q, --quiet', 'no progress lines on stderr', false),
+    'chaos',
+  );
 }
 
 /** Parses `paxos-cli chaos` arguments (without "chaos"); returns options or an exit code. */
 export function parseChaosArgs(argv: readonly string[]): ChaosCommandOptions | number {
-  const program = buildProgram();
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' ? 0 : CHAOS_EXIT.usage;
-    }
-    throw err;
-  }
-  return program.opts<ChaosCommandOptions>();
+  return parseSubcommand<ChaosCommandOptions>(buildProgram(), argv);
 }
 
 export async function runChaosCommand(argv: readonly string[]): Promise<number> {

@@ -1,5 +1,6 @@
 // `paxos-cli node ...`: parse options, run one node until a signal (or the parent's death).
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
+import { Command, InvalidArgumentError } from 'commander';
 import { ClusterFileError, findNode, loadClusterFile } from './cluster-file.js';
 import { EventWriter } from './events.js';
 import { NodeRuntime } from './node-runtime.js';
@@ -30,7 +31,8 @@ const intOption =
   };
 
 function buildProgram(): Command {
-  return new Command('paxos-cli node')
+  return asSubcommand(
+    new Command('paxos-cli node')
     .description('Run one node of a Multi-Paxos key-value cluster. Prints NDJSON events on stdout.')
     .requiredOption('--id <n>', 'this node\'s id: one of the ids in the cluster file', intOption('--id', 1, 1_000_000))
     .requiredOption(
@@ -45,29 +47,14 @@ function buildProgram(): Command {
       intOption('--request-timeout-ms', 1, 600_000),
       3000,
     )
-    .option('--parent-pid <pid>', 'exit when this process (the supervisor) is gone', intOption('--parent-pid', 1, 2 ** 31))
-    .helpOption('-h, --help', 'show this help')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({
-      writeErr: (s) => process.stderr.write(s),
-      writeOut: (s) => process.stdout.write(s),
-    });
+    .option('--parent-pid <pid>', 'exit when this process (the supervisor) is gone', intOption('--parent-pid', 1, 2 ** 31)),
+    'node',
+  );
 }
 
 /** Parses `paxos-cli node` arguments (without the leading "node"). Returns options or an exit code. */
 export function parseNodeArgs(args: readonly string[]): NodeCommandOptions | number {
-  const program = buildProgram();
-  try {
-    program.parse([...args], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // Commander has already printed its one-line message (or the help).
-      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-    }
-    throw err;
-  }
-  return program.opts<NodeCommandOptions>();
+  return parseSubcommand<NodeCommandOptions>(buildProgram(), args);
 }
 
 /** Runs `paxos-cli node`; resolves with the process exit code once the node has stopped. */

@@ -1,0 +1,30 @@
+import { Command, CommanderError } from 'commander';
+
+export const EXIT_USAGE = 2;
+
+/** What every subcommand shares: its own --help, no stray arguments, errors as one line. */
+export function asSubcommand(program: Command, name: string): Command {
+  return program
+    .helpOption('-h, --help', 'show this help')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+      outputError: (str, write) => write(str.trimEnd() + ` (see paxos-cli ${name} --help)\n`),
+    });
+}
+
+/**
+ * Parses a subcommand's arguments (without its name): its options, or the exit code once
+ * commander has printed the help (0) or a one-line error (2).
+ */
+export function parseSubcommand<T extends object>(program: Command, argv: readonly string[]): T | number {
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    throw err;
+  }
+  return program.opts<T>();
+}
