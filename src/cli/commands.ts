@@ -32,6 +32,26 @@ export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);
 }
 
+/**
+ * The command list packed into lines of at most `width` characters: short enough to show
+ * whole on an 80x24 screen; `help COMMAND` gives the one-line explanation of each.
+ */
+export function helpLines(width = 76): string[] {
+  const names = COMMANDS.map((c) => (c.usage.length > 24 ? `${c.name} [options]` : c.usage));
+  const lines: string[] = [];
+  let line = '';
+  for (const n of names) {
+    if (line !== '' && line.length + 3 + n.length > width) {
+      lines.push(line);
+      line = '';
+    }
+    line = line === '' ? `  ${n}` : `${line} · ${n}`;
+  }
+  if (line !== '') lines.push(line);
+  lines.push('  help COMMAND explains one; Tab completes, ↑/↓ recall');
+  return lines;
+}
+
 export function helpText(topic?: string): string {
   if (topic !== undefined) {
     const spec = findCommand(topic);

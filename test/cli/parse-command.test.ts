@@ -89,3 +89,13 @@ describe('completeLine', () => {
     expect(c.candidates).toEqual(candidates);
   });
 });
+
+describe('help listing', () => {
+  it('names every command in a few lines that fit an 80-column screen', async () => {
+    const { COMMANDS, helpLines } = await import('../../src/cli/commands.js');
+    const lines = helpLines();
+    expect(lines.length).toBeLessThanOrEqual(5);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(78);
+    for (const c of COMMANDS) expect(lines.join(' ')).toContain(c.name);
+  });
+});
