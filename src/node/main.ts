@@ -3,7 +3,7 @@ import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { ClusterFileError, findNode, loadClusterFile } from './cluster-file.js';
 import { EventWriter } from './events.js';
-import { NodeRuntime } from './node-runtime.js';
+import { DEFAULT_SNAPSHOT_EVERY, NodeRuntime } from './node-runtime.js';
 import { StorageError } from './storage.js';
 import { TransportError } from './transport.js';
 
@@ -17,6 +17,7 @@ export interface NodeCommandOptions {
   dataDir: string;
   tickMs: number;
   requestTimeoutMs: number;
+  snapshotEvery: number;
   parentPid?: number;
 }
 
@@ -46,6 +47,12 @@ function buildProgram(): Command {
       'how long a client command may wait to be chosen before it fails with "no quorum"',
       intOption('--request-timeout-ms', 1, 600_000),
       3000,
+    )
+    .option(
+      '--snapshot-every <slots>',
+      'snapshot the key-value state and drop the log below it every this many applied slots (bounds memory and restart time)',
+      intOption('--snapshot-every', 1, 1_000_000_000),
+      DEFAULT_SNAPSHOT_EVERY,
     )
     .option('--parent-pid <pid>', 'exit when this process (the supervisor) is gone', intOption('--parent-pid', 1, 2 ** 31)),
     'node',
@@ -88,6 +95,7 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
       dataDir: opts.dataDir,
       tickMs: opts.tickMs,
       requestTimeoutMs: opts.requestTimeoutMs,
+      snapshotEvery: opts.snapshotEvery,
       events,
     });
   } catch (err) {

@@ -4,14 +4,14 @@
 // the next Ready (so many commands share one fsync).
 import { randomInt } from 'node:crypto';
 import { formatBallot } from '../paxos/ballot.js';
-import { KvStore, type CommandResult } from '../paxos/kv.js';
+import { KvSnapshotError, KvStore, type CommandResult } from '../paxos/kv.js';
 import { PaxosNode } from '../paxos/paxos-node.js';
 import { seededRng } from '../paxos/rng.js';
 import type { Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready } from '../paxos/types.js';
 import { findNode, nodeAddress, type Cluster } from './cluster-file.js';
 import { applyAdminAction, describeFaults, NO_FAULTS } from './fault-rules.js';
 import type { EventWriter } from './events.js';
-import { chosenPrefix, NodeStorage } from './storage.js';
+import { chosenPrefix, NodeStorage, StorageError } from './storage.js';
 import { Transport, type Inbound } from './transport.js';
 import {
   decodeFrame,
@@ -33,7 +33,11 @@ export interface NodeOptions {
   readonly tickMs: number;
   readonly requestTimeoutMs: number;
   readonly events: EventWriter;
+  /** Snapshot the KV and compact the log every this many applied slots (default 10,000). */
+  readonly snapshotEvery?: number;
 }
+
+export const DEFAULT_SNAPSHOT_EVERY = 10_000;
 
 /** Bounds on client work held by the node (TigerStyle: a limit on everything). */
 const MAX_PENDING_COMMANDS = 10_000;
@@ -76,7 +80,7 @@ export class NodeRuntime {
     private readonly opts: NodeOptions,
     private readonly storage: NodeStorage,
     private readonly core: PaxosNode,
-    private readonly kv: KvStore,
+    private kv: KvStore,
   ) {
     this.clusterIds = new Set(opts.cluster.nodes.map((n) => n.id));
   }
@@ -92,7 +96,15 @@ export class NodeRuntime {
     try {
       const restored = await storage.load();
       // Replay the chosen prefix before the core exists, so its first Ready starts after it.
-      const kv = new KvStore();
+      let kv = new KvStore();
+      if (restored.snapshot !== undefined) {
+        try {
+          kv = KvStore.fromSnapshot(restored.snapshot.blob);
+        } catch (err) {
+          if (err instanceof KvSnapshotError) throw new StorageError('corrupt', `data dir ${opts.dataDir}: ${err.message}`);
+          throw err;
+        }
+      }
       const prefix = chosenPrefix(restored);
       for (const e of prefix) kv.apply(e);
       const core = new PaxosNode({
@@ -104,6 +116,7 @@ export class NodeRuntime {
         appliedIndex: kv.appliedIndex,
       });
       replayed = prefix.length;
+      if (restored.snapshot !== undefined) opts.events.log('info', `restored snapshot at slot ${restored.snapshot.index}`);
       runtime = new NodeRuntime(opts, storage, core, kv);
     } catch (err) {
       await storage.close();
@@ -153,12 +166,14 @@ export class NodeRuntime {
         const rd = this.core.ready();
         // Entries whose every vote is already on disk are answered before this Ready's fsync,
         // which only concerns newer slots: a client waits for one leader fsync, not two.
-        const early = durablyChosenPrefix(rd);
+        // After a snapshot install nothing goes first: the KV is replaced once it is on disk.
+        const early = rd.installSnapshot === undefined ? durablyChosenPrefix(rd) : 0;
         this.applyCommitted(rd.committed, 0, early);
         // Accepts and heartbeats vouch for nothing on our disk: the followers' fsyncs overlap ours.
         for (const m of rd.unpersistedMessages) this.sendPeer(m);
         const receipt = await this.storage.persist(rd);
         this.onCoreEvents(rd.events);
+        if (rd.installSnapshot !== undefined) this.installSnapshot(rd.installSnapshot.index, rd.installSnapshot.blob);
         this.applyCommitted(rd.committed, early, rd.committed.length);
         for (const m of rd.messages(receipt)) {
           if (m.to === this.opts.id) this.core.step(m);
@@ -166,11 +181,31 @@ export class NodeRuntime {
         }
         this.core.advance(rd);
         if (this.pending.size > 0) this.failOrphanedCommands();
+        this.maybeCompact();
       }
     } catch (err) {
       // A failed fsync or a broken core contract: going on could lose acknowledged data.
       fatal(this.opts.id, err);
     }
+  }
+
+  /** Bounds memory and restart time: the next Ready persists the snapshot and drops the log below it. */
+  private maybeCompact(): void {
+    const every = this.opts.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
+    const applied = this.kv.appliedIndex;
+    if (applied - this.core.snapshotIndex < every) return;
+    const began = performance.now();
+    const blob = this.kv.snapshot();
+    this.core.compact(applied, blob);
+    const ms = (performance.now() - began).toFixed(1);
+    this.opts.events.log('info', `snapshot at slot ${applied}: ${blob.byteLength} bytes in ${ms} ms`);
+  }
+
+  private installSnapshot(index: number, blob: Uint8Array): void {
+    // Checked in onPeerMessage before the core saw it, so a failure here is a broken contract.
+    this.kv = KvStore.fromSnapshot(blob);
+    if (this.kv.appliedIndex !== index) throw new Error(`snapshot at ${index} holds applied index ${this.kv.appliedIndex}`);
+    this.opts.events.log('info', `installed a snapshot at slot ${index} (${blob.byteLength} bytes)`);
   }
 
   private applyCommitted(committed: readonly ChosenEntry[], from: number, to: number): void {
@@ -299,6 +334,16 @@ export class NodeRuntime {
     // A proposer's own messages carry its own ballot.
     if ((m.type === 'prepare' || m.type === 'accept' || m.type === 'heartbeat') && m.ballot.node !== m.from) {
       return this.bad('forged', sender, `${m.type} from n${m.from} carries ballot ${formatBallot(m.ballot)}`);
+    }
+    if (m.type === 'snapshot') {
+      // The core takes it as opaque: prove it is a KV state at its index before it is persisted.
+      try {
+        const applied = KvStore.fromSnapshot(m.state).appliedIndex;
+        if (applied !== m.snapshotIndex) return this.bad('invalid', sender, `snapshot at ${m.snapshotIndex} holds applied index ${applied}`);
+      } catch (err) {
+        if (err instanceof KvSnapshotError) return this.bad('invalid', sender, err.message);
+        throw err;
+      }
     }
     this.lastHeard.set(m.from, Date.now());
     this.core.step(m);
@@ -476,6 +521,7 @@ function ballotsOf(m: Message): Ballot[] {
       return [m.ballot, m.promised];
     case 'catchup-req':
     case 'catchup-resp':
+    case 'snapshot':
       return [];
   }
 }

@@ -2,6 +2,7 @@
 //   meta!promised -> Ballot, meta!commitIndex -> number
 //   acc!<slot>    -> AcceptedEntry   (this acceptor's vote, overwritten by a later ballot)
 //   chosen!<slot> -> ChosenEntry     (values learned by catch-up, with no matching vote here)
+//   meta!snap     -> Snapshot        (the KV state below snap.index; the log below it is deleted)
 // Values are msgpack. Every Ready is one atomic batch, with sync:true when it holds a promise or
 // votes: the fsync that lets the Promise/Accepted it vouches for leave the node, shared by every
 // entry of that Ready (see needsSync for the writes that need none).
@@ -19,6 +20,7 @@ import {
   type DurableWrite,
   type PersistReceipt,
   type Ready,
+  type Snapshot,
 } from '../paxos/types.js';
 
 const SLOT_DIGITS = 16;
@@ -41,7 +43,9 @@ type Db = ClassicLevel<string, Uint8Array>;
 type Sub = AbstractSublevel<Db, string | Buffer | Uint8Array, string, Uint8Array>;
 
 export function isEmptyWrite(w: DurableWrite): boolean {
-  return w.promised === undefined && w.commitIndex === undefined && w.accepted.length === 0 && w.chosen.length === 0;
+  return (
+    w.promised === undefined && w.commitIndex === undefined && w.accepted.length === 0 && w.chosen.length === 0 && w.snapshot === undefined
+  );
 }
 
 /**
@@ -54,7 +58,8 @@ export function isEmptyWrite(w: DurableWrite): boolean {
  * commit (a third of the fsyncs on a write's path at one client).
  */
 export function needsSync(w: DurableWrite): boolean {
-  return w.promised !== undefined || w.accepted.length > 0 || w.chosen.length > 0;
+  // A snapshot is synced before the log below it is deleted, or a crash could lose both.
+  return w.promised !== undefined || w.accepted.length > 0 || w.chosen.length > 0 || w.snapshot !== undefined;
 }
 
 export class NodeStorage {
@@ -88,15 +93,22 @@ export class NodeStorage {
   async load(): Promise<DurableState> {
     const promisedRaw = await this.meta.get('promised');
     const commitRaw = await this.meta.get('commitIndex');
+    const snapRaw = await this.meta.get('snap');
     const promised = promisedRaw === undefined ? ZERO_BALLOT : (decoder.decode(promisedRaw) as Ballot);
     const commitIndex = commitRaw === undefined ? 0 : (decoder.decode(commitRaw) as number);
-    const accepted = await readAll<AcceptedEntry>(this.acc);
-    const chosen = await readAll<ChosenEntry>(this.chosen);
+    const snapshot = snapRaw === undefined ? undefined : (decoder.decode(snapRaw) as Snapshot);
+    if (snapshot !== undefined && (!Number.isSafeInteger(snapshot.index) || !(snapshot.blob instanceof Uint8Array))) {
+      throw new StorageError('corrupt', 'corrupt snapshot in data dir');
+    }
+    // Entries below the snapshot are left only by a crash between its write and their deletion.
+    const from = slotKey(snapshot?.index ?? 0);
+    const accepted = await readAll<AcceptedEntry>(this.acc, from);
+    const chosen = await readAll<ChosenEntry>(this.chosen, from);
     // Our own writes; a mismatch means the DB was damaged or written by something else.
     if (!Number.isSafeInteger(commitIndex) || commitIndex < 0) {
       throw new StorageError('corrupt', `corrupt commit index in data dir: ${String(commitIndex)}`);
     }
-    return { promised, accepted, chosen, commitIndex };
+    return { promised, accepted, chosen, commitIndex, ...(snapshot !== undefined ? { snapshot } : {}) };
   }
 
   /** Writes rd.write as one atomic batch (synced when needsSync) and hands back the receipt its messages need. */
@@ -108,10 +120,17 @@ export class NodeStorage {
     if (w.commitIndex !== undefined) batch.put('commitIndex', encode(w.commitIndex), { sublevel: this.meta });
     for (const e of w.accepted) batch.put(slotKey(e.slot), encode(e), { sublevel: this.acc });
     for (const e of w.chosen) batch.put(slotKey(e.slot), encode(e), { sublevel: this.chosen });
+    if (w.snapshot !== undefined) batch.put('snap', encode(w.snapshot), { sublevel: this.meta });
     const sync = needsSync(w);
     await batch.write({ sync });
     if (sync) this.batchesWritten += 1;
     this.entriesWritten += w.accepted.length + w.chosen.length;
+    if (w.snapshot !== undefined) {
+      // After the synced snapshot: a crash in between leaves entries that load() skips.
+      const below = slotKey(w.snapshot.index);
+      await this.acc.clear({ lt: below });
+      await this.chosen.clear({ lt: below });
+    }
     return persistReceipt(rd.id);
   }
 
@@ -128,9 +147,9 @@ const encode = (v: unknown): Uint8Array => encoder.encode(v);
 const LOAD_PAGE = 1024;
 
 /** Every value of a sublevel, in key order, decoded. */
-async function readAll<T>(sub: Sub): Promise<T[]> {
+async function readAll<T>(sub: Sub, fromKey: string): Promise<T[]> {
   const out: T[] = [];
-  const it = sub.values();
+  const it = sub.values({ gte: fromKey });
   try {
     for (;;) {
       const page = await it.nextv(LOAD_PAGE);
@@ -143,14 +162,15 @@ async function readAll<T>(sub: Sub): Promise<T[]> {
   return out;
 }
 
-/** The value chosen for each slot below commitIndex, as the brief's replay rule defines it. */
+/** The value chosen for each slot from the snapshot up to commitIndex, as the brief's replay rule defines it. */
 export function chosenPrefix(state: DurableState): ChosenEntry[] {
+  const base = state.snapshot?.index ?? 0;
   const chosen = new Map<number, ChosenEntry>();
   for (const e of state.chosen) chosen.set(e.slot, e);
   const accepted = new Map<number, AcceptedEntry>();
   for (const e of state.accepted) accepted.set(e.slot, e);
   const out: ChosenEntry[] = [];
-  for (let slot = 0; slot < state.commitIndex; slot++) {
+  for (let slot = base; slot < state.commitIndex; slot++) {
     const c = chosen.get(slot);
     const a = accepted.get(slot);
     const value = c?.value ?? a?.value;

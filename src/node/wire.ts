@@ -73,6 +73,9 @@ export const messageSchema = z.discriminatedUnion('type', [
     entries: z.array(chosenEntrySchema).max(MAX_ITEMS),
     commitIndex: uint,
   }),
+  // A KV snapshot travels in one frame: one larger than MAX_FRAME_BYTES is not sent (the sender
+  // logs it) and a node that far behind cannot catch up until the state shrinks.
+  z.object({ ...envelope, type: z.literal('snapshot'), snapshotIndex: uint, state: z.instanceof(Uint8Array) }),
 ]);
 
 // Compile-time proof that what the schemas accept is what the core expects.

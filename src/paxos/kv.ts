@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { decode, encode } from '@msgpack/msgpack';
 import { assert } from './assert.js';
 import type { ChosenEntry, Command } from './types.js';
 
@@ -11,6 +12,10 @@ export interface CommandResult {
   readonly value: string | null;
   /** True when this (clientId, seq) had been applied before: it did nothing this time. */
   readonly duplicate: boolean;
+}
+
+export class KvSnapshotError extends Error {
+  readonly code = 'corrupt-snapshot';
 }
 
 interface Session {
@@ -27,6 +32,46 @@ export class KvStore {
   private readonly data = new Map<string, string>();
   private readonly sessions = new Map<string, Session>();
   private appliedCount = 0;
+
+  /** The whole state (map, client sessions for exactly-once, applied index) as msgpack. */
+  snapshot(): Uint8Array {
+    const sessions: [string, number, string | null][] = [];
+    for (const [id, s] of this.sessions) sessions.push([id, s.seq, s.value]);
+    return encode({ v: 1, appliedIndex: this.appliedCount, data: [...this.data], sessions });
+  }
+
+  /** The inverse of snapshot(). Throws KvSnapshotError on bytes it did not produce. */
+  static fromSnapshot(bytes: Uint8Array): KvStore {
+    let raw: unknown;
+    try {
+      raw = decode(bytes);
+    } catch (err) {
+      throw new KvSnapshotError(`undecodable snapshot: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const r = raw as { v?: unknown; appliedIndex?: unknown; data?: unknown; sessions?: unknown };
+    if (typeof r !== 'object' || r === null || r.v !== 1 || !Number.isSafeInteger(r.appliedIndex) || (r.appliedIndex as number) < 0) {
+      throw new KvSnapshotError('snapshot header is not version 1 with an applied index');
+    }
+    if (!Array.isArray(r.data) || !Array.isArray(r.sessions)) throw new KvSnapshotError('snapshot lacks data or sessions');
+    const kv = new KvStore();
+    kv.appliedCount = r.appliedIndex as number;
+    for (const e of r.data as unknown[]) {
+      if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'string') throw new KvSnapshotError('bad snapshot entry');
+      kv.data.set(e[0], e[1]);
+    }
+    for (const e of r.sessions as unknown[]) {
+      if (!Array.isArray(e) || typeof e[0] !== 'string' || !Number.isSafeInteger(e[1]) || (typeof e[2] !== 'string' && e[2] !== null)) {
+        throw new KvSnapshotError('bad snapshot session');
+      }
+      kv.sessions.set(e[0], { seq: e[1] as number, value: e[2] as string | null });
+    }
+    return kv;
+  }
+
+  /** The last seq applied for a client (exactly-once bookkeeping), or null if none. */
+  lastSeq(clientId: string): number | null {
+    return this.sessions.get(clientId)?.seq ?? null;
+  }
 
   /** The next slot to apply; equal to the number of slots applied. */
   get appliedIndex(): number {

@@ -16,6 +16,7 @@ import {
   type PersistReceipt,
   type Ready,
   type Role,
+  type Snapshot,
   type Value,
 } from './types.js';
 import { NOOP, valuesEqual } from './value.js';
@@ -57,12 +58,13 @@ interface PendingWrite {
   accepted: Map<number, AcceptedEntry>;
   chosen: Map<number, ChosenEntry>;
   commitIndex: number | undefined;
+  snapshot: Snapshot | undefined;
 }
 
 const MAX_EVENTS_BUFFERED = 256;
 
 function emptyWrite(): PendingWrite {
-  return { promised: undefined, accepted: new Map(), chosen: new Map(), commitIndex: undefined };
+  return { promised: undefined, accepted: new Map(), chosen: new Map(), commitIndex: undefined, snapshot: undefined };
 }
 
 /**
@@ -97,6 +99,12 @@ export class PaxosNode {
   private commit = 0;
   private emitted: number;
   private highestSlot = -1;
+  // Compaction: the state machine below snap.index is this blob; the log below it is dropped.
+  private snap: Snapshot | null = null;
+  private snapIndex = 0;
+  /** A snapshot from a peer the runtime has yet to install (handed out by the next Ready). */
+  private pendingInstall: Snapshot | null = null;
+  private readonly snapshotSentTick = new Map<NodeId, number>();
 
   // Proposer state (volatile).
   private roleNow: Role = 'follower';
@@ -159,27 +167,39 @@ export class PaxosNode {
     this.highestSeen = this.promisedBallot;
     if (restored) this.restore(restored);
     this.emitted = cfg.appliedIndex ?? 0;
+    assert(this.emitted >= this.snapIndex, `appliedIndex ${this.emitted} is below the restored snapshot ${this.snapIndex}: load it first`);
     assert(this.emitted <= this.commit, `appliedIndex ${this.emitted} is beyond the chosen prefix ${this.commit}`);
     this.electionTimeout = this.randomElectionTimeout();
   }
 
   private restore(state: DurableState): void {
+    const base = state.snapshot?.index ?? 0;
+    if (state.snapshot !== undefined) {
+      this.snap = state.snapshot;
+      this.snapIndex = base;
+      this.highestSlot = base - 1;
+    }
     for (const e of state.accepted) {
+      // Left over when a crash came between the snapshot's write and the log's deletion.
+      if (e.slot < base) continue;
       assert(compareBallots(e.ballot, this.promisedBallot) <= 0, `restored slot ${e.slot} accepted above the promise`);
       this.accepted.set(e.slot, e);
       this.highestSlot = Math.max(this.highestSlot, e.slot);
     }
     for (const e of state.chosen) {
+      if (e.slot < base) continue;
       this.chosen.set(e.slot, e.value);
       this.highestSlot = Math.max(this.highestSlot, e.slot);
     }
-    for (let s = 0; s < state.commitIndex; s++) {
+    // An unsynced commit-index write may be lost while the synced snapshot survives.
+    const commitIndex = Math.max(state.commitIndex, base);
+    for (let s = base; s < commitIndex; s++) {
       if (this.chosen.has(s)) continue;
       const a = this.accepted.get(s);
       assert(a !== undefined, `restored chosen prefix ${state.commitIndex} lacks slot ${s}`);
       this.chosen.set(s, a.value);
     }
-    this.commit = state.commitIndex;
+    this.commit = commitIndex;
     this.advanceCommit();
   }
 
@@ -209,6 +229,32 @@ export class PaxosNode {
   }
   get inflightSlots(): number {
     return this.proposals.size;
+  }
+  /** The first slot not covered by the latest snapshot (0 when there is none). */
+  get snapshotIndex(): number {
+    return this.snapIndex;
+  }
+
+  /**
+   * The caller has applied every slot below `index` and `blob` is its state machine there: the
+   * log below it is dropped (the next Ready's write carries the snapshot, after which storage
+   * deletes that range). A peer that needs a slot below it gets the snapshot instead.
+   */
+  compact(index: number, blob: Uint8Array): void {
+    assert(Number.isSafeInteger(index) && index <= this.commit, `compact(${index}) beyond the chosen prefix ${this.commit}`);
+    assert(index <= this.emitted, `compact(${index}) beyond what was handed out to apply (${this.emitted})`);
+    if (index <= this.snapIndex) return;
+    this.snap = { index, blob };
+    this.dropBelow(index);
+    this.write.snapshot = this.snap;
+  }
+
+  private dropBelow(index: number): void {
+    this.snapIndex = index;
+    for (const s of this.accepted.keys()) if (s < index) this.accepted.delete(s);
+    for (const s of this.chosen.keys()) if (s < index) this.chosen.delete(s);
+    for (const s of this.proposals.keys()) if (s < index) this.proposals.delete(s);
+    this.highestSlot = Math.max(this.highestSlot, index - 1);
   }
 
   chosenRange(fromSlot: number, toSlot: number): ChosenEntry[] {
@@ -290,6 +336,9 @@ export class PaxosNode {
       case 'catchup-resp':
         this.onCatchupResponse(msg.from, msg.entries, msg.commitIndex);
         return;
+      case 'snapshot':
+        this.onSnapshot(msg.from, msg.snapshotIndex, msg.state);
+        return;
     }
   }
 
@@ -305,6 +354,8 @@ export class PaxosNode {
       this.write.accepted.size > 0 ||
       this.write.chosen.size > 0 ||
       this.write.commitIndex !== undefined ||
+      this.write.snapshot !== undefined ||
+      this.pendingInstall !== null ||
       (this.roleNow === 'leader' && this.queue.length > 0 && this.proposals.size < this.maxInflightSlots)
     );
   }
@@ -319,7 +370,10 @@ export class PaxosNode {
       accepted: [...w.accepted.values()],
       chosen: [...w.chosen.values()],
       ...(w.commitIndex !== undefined ? { commitIndex: w.commitIndex } : {}),
+      ...(w.snapshot !== undefined ? { snapshot: w.snapshot } : {}),
     };
+    const install = this.pendingInstall;
+    this.pendingInstall = null;
     const committed: ChosenEntry[] = [];
     for (let s = this.emitted; s < this.commit; s++) {
       const v = this.chosen.get(s);
@@ -340,6 +394,7 @@ export class PaxosNode {
     return {
       id,
       write,
+      ...(install !== null ? { installSnapshot: install } : {}),
       committed,
       events,
       unpersistedMessages,
@@ -604,6 +659,8 @@ export class PaxosNode {
    * our accepted entry equal to the chosen value, which recovery relies on.
    */
   private recordAccepted(slot: number, ballot: Ballot, value: Value): boolean {
+    // Below the snapshot the slot is chosen but its value is gone: never vote there again.
+    if (slot < this.snapIndex) return false;
     const known = this.chosen.get(slot);
     if (known !== undefined && !valuesEqual(known, value)) return false;
     const entry: AcceptedEntry = { slot, ballot, value };
@@ -652,6 +709,8 @@ export class PaxosNode {
     this.followLeader(from, ballot);
     const slots = entries.filter((e) => this.recordAccepted(e.slot, ballot, e.value)).map((e) => e.slot);
     this.send({ type: 'accepted', from: this.id, to: from, ballot, slots });
+    // A leader behind our snapshot waits for votes we can no longer give: hand it the snapshot.
+    if (commitIndex < this.snapIndex && entries.some((e) => e.slot < this.snapIndex)) this.sendSnapshot(from, true);
     this.learnCommitIndex(from, ballot, commitIndex);
   }
 
@@ -699,6 +758,7 @@ export class PaxosNode {
   }
 
   private learnChosen(slot: number, value: Value): void {
+    if (slot < this.snapIndex) return;
     const known = this.chosen.get(slot);
     if (known !== undefined) {
       assert(valuesEqual(known, value), `SAFETY: two values chosen for slot ${slot}`);
@@ -741,6 +801,10 @@ export class PaxosNode {
   }
 
   private onCatchupRequest(from: NodeId, fromSlot: number, toSlot: number): void {
+    if (fromSlot < this.snapIndex) {
+      this.sendSnapshot(from, false);
+      return;
+    }
     const end = Math.min(toSlot, fromSlot + this.maxEntriesPerMessage);
     const entries = this.chosenRange(fromSlot, end);
     this.send({ type: 'catchup-resp', from: this.id, to: from, entries, commitIndex: this.commit });
@@ -759,6 +823,46 @@ export class PaxosNode {
       this.maybeCatchup();
     }
     // No progress: this peer cannot help; the tick timeout moves on to another one.
+  }
+
+  private sendSnapshot(to: NodeId, rateLimited: boolean): void {
+    if (this.snap === null) return;
+    const last = this.snapshotSentTick.get(to);
+    if (rateLimited && last !== undefined && this.now - last < this.catchupTicks) return;
+    this.snapshotSentTick.set(to, this.now);
+    this.send({ type: 'snapshot', from: this.id, to, snapshotIndex: this.snap.index, state: this.snap.blob });
+  }
+
+  /**
+   * A peer's state machine below `index`, which is past our chosen prefix: it replaces ours
+   * (the runtime installs it from the next Ready) and the log below it is dropped.
+   */
+  private onSnapshot(from: NodeId, index: number, blob: Uint8Array): void {
+    if (index > this.commit) {
+      if (this.roleNow === 'leader') {
+        // Our ballot's values below index can no longer be checked against the chosen ones
+        // (learnChosen's stale-leader test): if we proposed any there, stop leading.
+        let proposedBelow = this.nextSlot < index;
+        for (const a of this.accepted.values()) {
+          if (a.slot >= this.commit && a.slot < index && ballotEquals(a.ballot, this.myBallot)) proposedBelow = true;
+        }
+        if (proposedBelow) this.stepDown(null);
+      }
+      this.snap = { index, blob };
+      this.dropBelow(index);
+      this.pendingInstall = this.snap;
+      this.write.snapshot = this.snap;
+      this.commit = index;
+      this.emitted = index;
+      this.advanceCommit();
+      this.write.commitIndex = this.commit;
+      this.commitProgressTick = this.now;
+      if (this.catchup?.peer === from) {
+        this.catchup = null;
+        this.catchupPeerHint = from;
+      }
+      this.maybeCatchup();
+    }
   }
 
   // ---- helpers -----------------------------------------------------------------------------

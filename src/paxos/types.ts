@@ -63,7 +63,15 @@ export type Message =
       readonly type: 'catchup-resp';
       readonly entries: readonly ChosenEntry[];
       readonly commitIndex: number;
-    });
+    })
+  /** The state machine below snapshotIndex, for a peer whose catch-up starts below the sender's log. */
+  | (Envelope & { readonly type: 'snapshot'; readonly snapshotIndex: number; readonly state: Uint8Array });
+
+/** The state machine's state covering slots [0, index): opaque to the core. */
+export interface Snapshot {
+  readonly index: number;
+  readonly blob: Uint8Array;
+}
 
 export type MessageType = Message['type'];
 
@@ -77,6 +85,11 @@ export interface DurableWrite {
   readonly chosen: readonly ChosenEntry[];
   /** New chosen-prefix length, when it grew. */
   readonly commitIndex?: number;
+  /**
+   * A new snapshot (made by compact() or received from a peer): persist it with this write,
+   * then the log below snapshot.index may be deleted.
+   */
+  readonly snapshot?: Snapshot;
 }
 
 /** What survives a crash: handed back to a restarted node. */
@@ -85,6 +98,8 @@ export interface DurableState {
   readonly accepted: readonly AcceptedEntry[];
   readonly chosen: readonly ChosenEntry[];
   readonly commitIndex: number;
+  /** The latest snapshot; entries below its index, if any are left, are ignored. */
+  readonly snapshot?: Snapshot;
 }
 
 export type Role = 'follower' | 'candidate' | 'leader';
@@ -111,6 +126,11 @@ export interface Ready {
   readonly id: number;
   /** Persist this (one atomic, synced batch) first. */
   readonly write: DurableWrite;
+  /**
+   * A snapshot received from a peer: replace the state machine with it (after persisting the
+   * write, which holds it too) before applying `committed`, which then starts at its index.
+   */
+  readonly installSnapshot?: Snapshot;
   /** Newly chosen entries, contiguous and in slot order: apply them to the state machine. */
   readonly committed: readonly ChosenEntry[];
   readonly events: readonly CoreEvent[];

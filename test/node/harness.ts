@@ -71,6 +71,8 @@ export interface ClusterOptions {
   readonly size: number;
   readonly tickMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Passed as --snapshot-every when set; the node's default otherwise. */
+  readonly snapshotEvery?: number;
 }
 
 export class TestCluster {
@@ -88,7 +90,7 @@ export class TestCluster {
     if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js')) || !existsSync(path.join(ROOT, 'dist', 'node', 'main.js'))) {
       throw new Error('dist/ is not built: run `npm run build` first (npm test does)');
     }
-    const opts = { tickMs: 20, requestTimeoutMs: 2000, ...options };
+    const opts = { tickMs: 20, requestTimeoutMs: 2000, snapshotEvery: 0, ...options };
     const dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-node-test-'));
     const ports = await freePorts(opts.size);
     const nodes = ports.map((port, i) => ({ id: i + 1, host: '127.0.0.1', port }));
@@ -131,6 +133,7 @@ export class TestCluster {
       String(this.opts.requestTimeoutMs),
       '--parent-pid',
       String(process.pid),
+      ...(this.opts.snapshotEvery > 0 ? ['--snapshot-every', String(this.opts.snapshotEvery)] : []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let resolveExit!: () => void;

@@ -44,3 +44,23 @@ describe('KvStore', () => {
     expect(a.hash()).not.toBe(b.hash());
   });
 });
+
+describe('KvStore snapshots', () => {
+  it('round-trips the map, the applied index and the client sessions (exactly-once)', () => {
+    const kv = new KvStore();
+    kv.apply(batch(0, { op: 'set', key: 'a', value: '1', clientId: 'w', seq: 1 }, { op: 'set', key: 'b', value: '2', clientId: 'w', seq: 2 }));
+    kv.apply(batch(1, { op: 'get', key: 'a', clientId: 'r', seq: 5 }, { op: 'del', key: 'b', clientId: 'w', seq: 3 }));
+    const copy = KvStore.fromSnapshot(kv.snapshot());
+    expect(copy.appliedIndex).toBe(2);
+    expect(copy.hash()).toBe(kv.hash());
+    expect(copy.lastSeq('w')).toBe(3);
+    // A retry landing after the snapshot is a duplicate with the first result.
+    const [again] = copy.apply(batch(2, { op: 'get', key: 'a', clientId: 'r', seq: 5 }));
+    expect(again).toMatchObject({ duplicate: true, value: '1' });
+  });
+
+  it('rejects bytes it did not write', () => {
+    expect(() => KvStore.fromSnapshot(new Uint8Array([1, 2, 3]))).toThrow(/snapshot/);
+    expect(() => KvStore.fromSnapshot(new Uint8Array([0xc1]))).toThrow(/snapshot/);
+  });
+});

@@ -18,6 +18,7 @@ import {
   type DurableWrite,
   type Message,
   type NodeId,
+  type Snapshot,
 } from '../../src/paxos/types.js';
 import { describeValue, valueKey } from '../../src/paxos/value.js';
 
@@ -48,6 +49,8 @@ export interface SimStats {
   slotsChosen: number;
   commandsAcked: number;
   faults: number;
+  compactions: number;
+  snapshotsInstalled: number;
 }
 
 export interface SimResult {
@@ -69,12 +72,20 @@ class SimDisk {
   readonly accepted = new Map<number, AcceptedEntry>();
   readonly chosen = new Map<number, ChosenEntry>();
   commitIndex = 0;
+  snapshot: Snapshot | undefined;
 
   persist(w: DurableWrite): void {
     if (w.promised) this.promised = w.promised;
     for (const e of w.accepted) this.accepted.set(e.slot, e);
     for (const e of w.chosen) this.chosen.set(e.slot, e);
     if (w.commitIndex !== undefined) this.commitIndex = w.commitIndex;
+    if (w.snapshot !== undefined) {
+      // Like storage: the snapshot is written first, then the log below it is deleted.
+      const index = w.snapshot.index;
+      this.snapshot = w.snapshot;
+      for (const slot of this.accepted.keys()) if (slot < index) this.accepted.delete(slot);
+      for (const slot of this.chosen.keys()) if (slot < index) this.chosen.delete(slot);
+    }
   }
 
   state(): DurableState {
@@ -83,6 +94,7 @@ class SimDisk {
       accepted: [...this.accepted.values()],
       chosen: [...this.chosen.values()],
       commitIndex: this.commitIndex,
+      ...(this.snapshot !== undefined ? { snapshot: this.snapshot } : {}),
     };
   }
 }
@@ -95,6 +107,8 @@ interface SimNode {
   /** (clientId:seq) → times applied (not as a duplicate) by this incarnation's state machine. */
   applied: Map<string, number>;
   downUntilTick: number;
+  /** Compacts when this many slots were applied since its last snapshot (10-40, per node). */
+  snapshotEvery: number;
 }
 
 interface Pending {
@@ -138,6 +152,8 @@ function describeMessage(m: Message): string {
       return `catchup-req [${m.fromSlot},${m.toSlot})`;
     case 'catchup-resp':
       return `catchup-resp n=${m.entries.length} ci=${m.commitIndex}`;
+    case 'snapshot':
+      return `snapshot index=${m.snapshotIndex} bytes=${m.state.byteLength}`;
   }
 }
 
@@ -177,6 +193,11 @@ export class Simulation {
   private readonly learned = new Map<number, string>();
   private readonly ackedBySlot = new Map<number, Acked[]>();
   private readonly hashAt = new Map<number, string>();
+  /**
+   * Provenance of each snapshot blob: the applied counts of the state machine it was taken from,
+   * so a node that restores or installs it inherits exactly what its state has applied.
+   */
+  private readonly snapshotApplied = new WeakMap<Uint8Array, ReadonlyMap<string, number>>();
   private lastLeader: NodeId | null = null;
 
   private readonly traceRing: string[] = [];
@@ -214,6 +235,8 @@ export class Simulation {
       slotsChosen: 0,
       commandsAcked: 0,
       faults: 0,
+      compactions: 0,
+      snapshotsInstalled: 0,
     };
     this.nodes = [];
     for (let id = 1; id <= this.size; id++) {
@@ -224,6 +247,7 @@ export class Simulation {
         kv: new KvStore(),
         applied: new Map(),
         downUntilTick: 0,
+        snapshotEvery: r.int(10, 40),
       };
       this.nodes.push(node);
       this.boot(node);
@@ -325,12 +349,47 @@ export class Simulation {
       }
       n.disk.persist(rd.write);
       this.recordVotes(n.id, rd.write.accepted);
+      if (rd.installSnapshot !== undefined) {
+        this.install(n, rd.installSnapshot, 'installed');
+        this.stats.snapshotsInstalled += 1;
+      }
       for (const e of rd.committed) this.apply(n, e);
       for (const ev of rd.events) {
         if (ev.type === 'role') this.trace(`n${n.id} becomes ${ev.role} b=${formatBallot(ev.ballot)}`);
       }
       for (const m of rd.messages(persistReceipt(rd.id))) this.send(m);
       core.advance(rd);
+      if (n.kv.appliedIndex - core.snapshotIndex >= n.snapshotEvery) {
+        const blob = n.kv.snapshot();
+        this.snapshotApplied.set(blob, new Map(n.applied));
+        core.compact(n.kv.appliedIndex, blob);
+        this.stats.compactions += 1;
+        this.trace(`n${n.id} compacts to ${n.kv.appliedIndex}`);
+      }
+    }
+  }
+
+  /** The node's state machine becomes the snapshot's: the same checks as applying up to it. */
+  private install(n: SimNode, snap: Snapshot, how: string): void {
+    const applied = this.snapshotApplied.get(snap.blob);
+    if (applied === undefined) throw new SimViolation(`node ${n.id}: snapshot at ${snap.index} of unknown origin`);
+    n.kv = KvStore.fromSnapshot(snap.blob);
+    n.applied = new Map(applied);
+    if (n.kv.appliedIndex !== snap.index) throw new SimViolation(`node ${n.id}: snapshot at ${snap.index} holds applied index ${n.kv.appliedIndex}`);
+    this.trace(`n${n.id} ${how} snapshot at ${snap.index}`);
+    const h = n.kv.hash();
+    const seen = this.hashAt.get(snap.index);
+    if (seen !== undefined && seen !== h) throw new SimViolation(`SAFETY: node ${n.id} snapshot state differs at applied index ${snap.index}`);
+    for (const list of this.ackedBySlot.values()) {
+      for (const a of list) {
+        if (a.slot >= snap.index) continue;
+        this.checkAppliedOnce(n, a);
+        // The session table itself must remember it, or a retry would be applied again.
+        const [client, seq] = a.id.split(':');
+        if ((n.kv.lastSeq(client ?? '') ?? -1) < Number(seq)) {
+          throw new SimViolation(`EXACTLY-ONCE: node ${n.id} snapshot at ${snap.index} forgot acknowledged ${a.id}`);
+        }
+      }
     }
   }
 
@@ -504,11 +563,13 @@ export class Simulation {
   private boot(n: SimNode): void {
     n.kv = new KvStore();
     n.applied = new Map();
+    if (n.disk.snapshot !== undefined) this.install(n, n.disk.snapshot, 'restores');
     n.core = new PaxosNode({
       id: n.id,
       nodes: Array.from({ length: this.size }, (_, i) => i + 1),
       rng: seededRng(this.rng.int(0, 2 ** 31 - 1)),
       restored: n.disk.state(),
+      appliedIndex: n.kv.appliedIndex,
       electionTicksMin: 10,
       electionTicksMax: 20,
       heartbeatTicks: 2,

@@ -1,0 +1,123 @@
+// Log compaction in the core: compact() drops the log below a snapshot, a peer that asks for a
+// slot below it gets the snapshot, a node behind installs it, and a restart resumes from it.
+import { describe, expect, it } from 'vitest';
+import { KvStore } from '../../src/paxos/kv.js';
+import type { PaxosNode } from '../../src/paxos/paxos-node.js';
+import type { Ballot, ChosenEntry, Message, Value } from '../../src/paxos/types.js';
+import { drain, makeNode } from './harness.js';
+
+const b = (round: number, node: number): Ballot => ({ round, node });
+const set = (key: string, value: string, seq: number): Value => ({ kind: 'batch', cmds: [{ op: 'set', key, value, clientId: 'c', seq }] });
+
+function only<T extends Message['type']>(msgs: readonly Message[], type: T): Extract<Message, { type: T }>[] {
+  return msgs.filter((m): m is Extract<Message, { type: T }> => m.type === type);
+}
+
+/** Node 1 of 3 follows leader 2 and learns slots [0, count) chosen; its KV applies them. */
+function followerWithLog(count: number): { n: PaxosNode; kv: KvStore } {
+  const n = makeNode(1, 3);
+  const kv = new KvStore();
+  const entries: ChosenEntry[] = Array.from({ length: count }, (_, i) => ({ slot: i, value: set(`k${i}`, `v${i}`, i + 1) }));
+  n.step({ type: 'accept', from: 2, to: 1, ballot: b(1, 2), entries, commitIndex: 0 });
+  drain(n);
+  n.step({ type: 'heartbeat', from: 2, to: 1, ballot: b(1, 2), commitIndex: count });
+  const { ready } = drain(n);
+  for (const e of ready.committed) kv.apply(e);
+  return { n, kv };
+}
+
+describe('log compaction', () => {
+  it('compact() drops the log below the snapshot and persists it with the next write', () => {
+    const { n, kv } = followerWithLog(10);
+    expect(n.commitIndex).toBe(10);
+    const blob = kv.snapshot();
+    n.compact(6, blob);
+    expect(n.snapshotIndex).toBe(6);
+    expect(n.chosenRange(0, 10).map((e) => e.slot)).toEqual([6, 7, 8, 9]);
+    expect(n.acceptedRange(0, 10).map((e) => e.slot)).toEqual([6, 7, 8, 9]);
+    expect(n.hasReady()).toBe(true);
+    const { ready } = drain(n);
+    expect(ready.write.snapshot).toEqual({ index: 6, blob });
+    // An older or equal index is a no-op; one past what was applied is a programmer error.
+    n.compact(4, blob);
+    expect(n.snapshotIndex).toBe(6);
+    expect(() => n.compact(11, blob)).toThrow(/beyond/);
+  });
+
+  it('answers a catch-up below its snapshot with the snapshot, and above it with entries', () => {
+    const { n, kv } = followerWithLog(10);
+    const blob = kv.snapshot();
+    n.compact(10, blob);
+    drain(n);
+    n.step({ type: 'catchup-req', from: 3, to: 1, fromSlot: 2, toSlot: 10 });
+    const [snap] = only(drain(n).messages, 'snapshot');
+    expect(snap).toMatchObject({ to: 3, snapshotIndex: 10, state: blob });
+  });
+
+  it('declines votes below its snapshot and hands a leader that is behind the snapshot', () => {
+    const { n, kv } = followerWithLog(10);
+    n.compact(10, kv.snapshot());
+    drain(n);
+    n.step({ type: 'accept', from: 3, to: 1, ballot: b(5, 3), entries: [{ slot: 3, value: set('x', 'y', 99) }], commitIndex: 2 });
+    const { ready, messages } = drain(n);
+    expect(ready.write.accepted).toEqual([]);
+    expect(only(messages, 'accepted')[0]?.slots).toEqual([]);
+    expect(only(messages, 'snapshot')[0]?.snapshotIndex).toBe(10);
+  });
+
+  it('a node behind installs a snapshot and its committed entries continue after it', () => {
+    const { n: source } = followerWithLog(12);
+    source.compact(8, (() => {
+      const k = new KvStore();
+      for (const e of source.chosenRange(0, 8)) k.apply(e);
+      return k.snapshot();
+    })());
+    // A fresh node 3 learns the leader's commit index, asks node 1, and gets the snapshot.
+    const n = makeNode(3, 3);
+    n.step({ type: 'accept', from: 2, to: 3, ballot: b(1, 2), entries: [{ slot: 8, value: set('k8', 'v8', 9) }], commitIndex: 12 });
+    const [req] = only(drain(n).messages, 'catchup-req');
+    expect(req?.fromSlot).toBe(0);
+    source.step({ ...req!, to: 1 });
+    const [snap] = only(drain(source).messages, 'snapshot');
+    expect(snap?.snapshotIndex).toBe(8);
+    // Node 3 asked the leader (2): let the answer come from there, as if 2 held this snapshot.
+    n.step({ ...snap!, from: 2, to: 3 });
+    const { ready, messages } = drain(n);
+    expect(ready.installSnapshot?.index).toBe(8);
+    expect(ready.write.snapshot?.index).toBe(8);
+    // Slot 8 was accepted in the leader's ballot, which chose up to 12: it follows the snapshot.
+    expect(ready.committed.map((e) => e.slot)).toEqual([8]);
+    expect(n.commitIndex).toBe(9);
+    const installed = KvStore.fromSnapshot(ready.installSnapshot!.blob);
+    expect(installed.appliedIndex).toBe(8);
+    installed.apply(ready.committed[0]!);
+    expect(installed.get('k8')).toBe('v8');
+    // It goes on pulling what is above the snapshot.
+    expect(only(messages, 'catchup-req')[0]?.fromSlot).toBe(9);
+    // A stale snapshot (at or below the chosen prefix) changes nothing.
+    n.step({ ...snap!, to: 3 });
+    expect(drain(n).ready.installSnapshot).toBeUndefined();
+  });
+
+  it('restarts from a snapshot plus the log above it', () => {
+    const { n, kv } = followerWithLog(10);
+    const blob = kv.snapshot();
+    const restored = {
+      promised: n.promised,
+      accepted: n.acceptedRange(0, 10),
+      chosen: [],
+      commitIndex: 10,
+      snapshot: { index: 6, blob },
+    };
+    const fromSnap = KvStore.fromSnapshot(blob);
+    const r = makeNode(1, 3, { restored, appliedIndex: fromSnap.appliedIndex });
+    expect(r.commitIndex).toBe(10);
+    expect(r.snapshotIndex).toBe(6);
+    expect(r.chosenRange(0, 10).map((e) => e.slot)).toEqual([6, 7, 8, 9]);
+    // Caller must load the snapshot first: applying from 0 is refused.
+    expect(() => makeNode(1, 3, { restored, appliedIndex: 0 })).toThrow(/snapshot/);
+    // A lost unsynced commit index below the snapshot is lifted to it.
+    const low = makeNode(1, 3, { restored: { ...restored, accepted: [], commitIndex: 2 }, appliedIndex: 6 });
+    expect(low.commitIndex).toBe(6);
+  });
+});
