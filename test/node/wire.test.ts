@@ -39,6 +39,14 @@ describe('wire codec', () => {
     if (!d.ok) expect(d.kind).toBe(kind);
   });
 
+  it('round-trips a snapshot message with its bytes, and rejects one whose state is not bytes', () => {
+    const snap = { type: 'snapshot' as const, from: 1, to: 2, snapshotIndex: 40, state: new Uint8Array([9, 8, 7]) };
+    const d = decodeFrame(encodeFrame(peerFrame(snap)));
+    expect(d.ok && d.frame.k === 'peer' && d.frame.m).toEqual(snap);
+    const bad = decodeFrame(encode({ v: 1, k: 'peer', m: { ...snap, state: 'text' } }));
+    expect(bad).toMatchObject({ ok: false, kind: 'invalid' });
+  });
+
   it('keeps the id of a malformed request so it can be answered', () => {
     const d = decodeFrame(encode({ v: 1, k: 'req', id: 5, req: { op: 'set', key: '', value: 'x', clientId: 'c', seq: 1 } }));
     expect(d).toMatchObject({ ok: false, kind: 'invalid', reqId: 5 });
