@@ -107,7 +107,7 @@ interface SimNode {
   /** (clientId:seq) → times applied (not as a duplicate) by this incarnation's state machine. */
   applied: Map<string, number>;
   downUntilTick: number;
-  /** Compacts when this many slots were applied since its last snapshot (10-40, per node). */
+  /** Compacts when this many slots were applied since its last snapshot (5-25, per node). */
   snapshotEvery: number;
 }
 
@@ -247,7 +247,7 @@ export class Simulation {
         kv: new KvStore(),
         applied: new Map(),
         downUntilTick: 0,
-        snapshotEvery: r.int(10, 40),
+        snapshotEvery: r.int(5, 25),
       };
       this.nodes.push(node);
       this.boot(node);
