@@ -36,6 +36,9 @@ export interface NodeStatus {
 export interface LogDump {
   readonly chosen: readonly ChosenEntry[];
   readonly accepted: readonly AcceptedEntry[];
+  /** Slots below this are compacted into `snapshot` (sent when the range starts below it). */
+  readonly snapshotIndex?: number;
+  readonly snapshot?: Uint8Array;
 }
 
 export interface ClusterClient {

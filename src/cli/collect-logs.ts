@@ -2,41 +2,38 @@
 // by opening their LevelDB directly (nobody else holds its lock while the node is down).
 import fs from 'node:fs/promises';
 import { chosenPrefix, NodeStorage } from '../node/storage.js';
-import type { ChosenEntry } from '../paxos/types.js';
+import type { ChosenEntry, Snapshot } from '../paxos/types.js';
 import { nodeDataPath } from './cluster-file.js';
 import type { ClusterClient } from './cluster-client.js';
 import type { NodeLog } from './diff-logs.js';
 
-/** Logs are read in pages so one reply stays small. */
-const PAGE_SLOTS = 500;
 /** A bound on the whole read, far above what an interactive session produces. */
 const MAX_SLOTS = 1_000_000;
 
-export async function readLogFromDisk(dataDir: string, id: number): Promise<ChosenEntry[]> {
+export async function readLogFromDisk(dataDir: string, id: number): Promise<{ chosen: ChosenEntry[]; snapshot?: Snapshot }> {
   const dir = nodeDataPath(dataDir, id);
   try {
     await fs.access(dir);
   } catch {
-    return []; // never started: an empty log
+    return { chosen: [] }; // never started: an empty log
   }
   const storage = await NodeStorage.open(dir);
   try {
-    return chosenPrefix(await storage.load());
+    const state = await storage.load();
+    return { chosen: chosenPrefix(state), ...(state.snapshot !== undefined ? { snapshot: state.snapshot } : {}) };
   } finally {
     await storage.close();
   }
 }
 
-export async function readLogLive(client: ClusterClient, id: number): Promise<ChosenEntry[]> {
+export async function readLogLive(client: ClusterClient, id: number): Promise<{ chosen: ChosenEntry[]; snapshot?: Snapshot }> {
   const status = await client.status(id);
   // Chosen slots may sit above a hole (not yet learned), so read up to the highest slot known.
   const end = Math.min(MAX_SLOTS, Math.max(status.commitIndex, status.lastSlot + 1));
-  const out: ChosenEntry[] = [];
-  for (let from = 0; from < end; from += PAGE_SLOTS) {
-    const page = await client.logDump(id, from, Math.min(end, from + PAGE_SLOTS));
-    out.push(...page.chosen);
-  }
-  return out;
+  // The client pages through the log (a page a request) and skips what is compacted.
+  const dump = await client.logDump(id, 0, end);
+  const snapshot = dump.snapshot !== undefined ? { index: dump.snapshotIndex ?? 0, blob: dump.snapshot } : undefined;
+  return { chosen: [...dump.chosen], ...(snapshot !== undefined ? { snapshot } : {}) };
 }
 
 export interface CollectDeps {
@@ -52,8 +49,8 @@ export async function collectLogs(deps: CollectDeps): Promise<{ logs: NodeLog[];
   await Promise.all(
     deps.ids.map(async (id) => {
       try {
-        if (deps.isAlive(id)) logs.push({ node: id, source: 'live', chosen: await readLogLive(deps.client, id) });
-        else logs.push({ node: id, source: 'disk', chosen: await readLogFromDisk(deps.dataDir, id) });
+        if (deps.isAlive(id)) logs.push({ node: id, source: 'live', ...(await readLogLive(deps.client, id)) });
+        else logs.push({ node: id, source: 'disk', ...(await readLogFromDisk(deps.dataDir, id)) });
       } catch (err) {
         unreadable.push({ node: id, error: err instanceof Error ? err.message : String(err) });
       }

@@ -1,13 +1,15 @@
 // `diff`: every node's chosen log compared slot by slot. Pure; the logs are gathered elsewhere.
 import { KvStore } from '../paxos/kv.js';
 import { valueKey } from '../paxos/value.js';
-import type { ChosenEntry } from '../paxos/types.js';
+import type { ChosenEntry, Snapshot } from '../paxos/types.js';
 
 export interface NodeLog {
   readonly node: number;
   /** Where the log came from: the running node's API, or its DB opened read-only. */
   readonly source: 'live' | 'disk';
   readonly chosen: readonly ChosenEntry[];
+  /** The node's KV snapshot: slots below its index are compacted, covered rather than missing. */
+  readonly snapshot?: Snapshot;
 }
 
 export interface DiffReport {
@@ -47,14 +49,20 @@ export function diffLogs(logs: readonly NodeLog[], unreadable: readonly { node: 
   }
   conflictSlots.sort((a, b) => a - b);
 
+  const base = (log: NodeLog): number => log.snapshot?.index ?? 0;
+  const holds = (log: NodeLog, slot: number): boolean => slot < base(log) || (perNode.get(log.node)?.has(slot) ?? false);
+  // Compacted slots agree by construction of the snapshot; the state hashes below check that.
   let identicalPrefix = 0;
   if (logs.length > 0) {
     while (true) {
       const cell = bySlot.get(identicalPrefix);
-      if (cell === undefined || cell.size !== logs.length || new Set(cell.values()).size !== 1) break;
+      if (!logs.every((l) => holds(l, identicalPrefix))) break;
+      if (cell !== undefined && new Set(cell.values()).size !== 1) break;
       identicalPrefix++;
     }
   }
+  const maxSnapshot = Math.max(0, ...logs.map(base));
+  const maxSlot = Math.max(maxSnapshot - 1, ...bySlot.keys());
 
   const lagging: { node: number; missing: number }[] = [];
   const stateHashes: Record<string, string> = {};
@@ -62,10 +70,12 @@ export function diffLogs(logs: readonly NodeLog[], unreadable: readonly { node: 
   for (const log of logs) {
     const mine = perNode.get(log.node) as Map<number, ChosenEntry>;
     let missing = 0;
-    for (const slot of bySlot.keys()) if (!mine.has(slot)) missing++;
+    for (let slot = base(log); slot <= maxSlot; slot++) {
+      if (!mine.has(slot) && (slot < maxSnapshot || bySlot.has(slot))) missing++;
+    }
     if (missing > 0) lagging.push({ node: log.node, missing });
-    const kv = new KvStore();
-    for (let slot = 0; ; slot++) {
+    const kv = log.snapshot !== undefined ? KvStore.fromSnapshot(log.snapshot.blob) : new KvStore();
+    for (let slot = kv.appliedIndex; ; slot++) {
       const e = mine.get(slot);
       if (e === undefined) break;
       kv.apply(e);

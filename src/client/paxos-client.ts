@@ -81,6 +81,9 @@ export interface LogDump {
   readonly commitIndex: number;
   readonly chosen: readonly ChosenEntry[];
   readonly accepted: readonly AcceptedEntry[];
+  /** Slots below this are compacted; `snapshot` (its KV state) is there when the range started below it. */
+  readonly snapshotIndex: number;
+  readonly snapshot?: Uint8Array;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -245,6 +248,8 @@ export class PaxosClient {
     const chosen: ChosenEntry[] = [];
     const accepted: AcceptedEntry[] = [];
     let commitIndex = 0;
+    let snapshotIndex = 0;
+    let snapshot: Uint8Array | undefined;
     let cursor = Math.max(0, Math.floor(fromSlot));
     const end = Math.min(toSlot, Number.MAX_SAFE_INTEGER);
     // The node answers at most a page per request and never past its last slot.
@@ -254,10 +259,14 @@ export class PaxosClient {
       chosen.push(...r.chosen);
       accepted.push(...r.accepted);
       commitIndex = r.commitIndex;
-      if (r.to <= cursor) break;
-      cursor = r.to;
+      snapshotIndex = r.snapshotIndex;
+      if (r.snapshot !== undefined) snapshot ??= r.snapshot;
+      // Below the snapshot there is no log to page through.
+      const next = Math.max(r.to, r.snapshotIndex);
+      if (next <= cursor) break;
+      cursor = next;
     }
-    return { commitIndex, chosen, accepted };
+    return { commitIndex, chosen, accepted, snapshotIndex, ...(snapshot !== undefined ? { snapshot } : {}) };
   }
 
   async close(): Promise<void> {

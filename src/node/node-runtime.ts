@@ -387,6 +387,8 @@ export class NodeRuntime {
           commitIndex: this.core.commitIndex,
           chosen: this.core.chosenRange(from, to),
           accepted: this.core.acceptedRange(from, to),
+          snapshotIndex: this.core.snapshotIndex,
+          ...(from < this.core.snapshotIndex && this.core.latestSnapshot !== null ? { snapshot: this.core.latestSnapshot.blob } : {}),
         });
       }
       case 'admin':

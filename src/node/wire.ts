@@ -158,6 +158,8 @@ export const replySchema = z.union([
     commitIndex: uint,
     chosen: z.array(chosenEntrySchema).max(MAX_ITEMS),
     accepted: z.array(acceptedEntrySchema).max(MAX_ITEMS),
+    snapshotIndex: uint,
+    snapshot: z.instanceof(Uint8Array).optional(),
   }),
   z.object({ ok: z.literal(false), code: z.enum(ERROR_CODES), message: z.string(), leader: nodeId.nullable() }),
 ]);
@@ -177,6 +179,9 @@ export type Reply =
       chosen: readonly ChosenEntry[];
       /** Every accepted entry (vote) in the range, chosen or not: the UI shows ballots and the uncommitted tail. */
       accepted: readonly AcceptedEntry[];
+      /** Slots below this are compacted into a KV snapshot, sent along when the range starts below it. */
+      snapshotIndex: number;
+      snapshot?: Uint8Array;
     }
   | ErrorReply;
 export type _ReplyCheck = Assignable<Reply, z.infer<typeof replySchema>>;

@@ -230,6 +230,11 @@ export class PaxosNode {
   get inflightSlots(): number {
     return this.proposals.size;
   }
+  /** The latest snapshot (its state machine blob), for a log dump that starts below it. */
+  get latestSnapshot(): Snapshot | null {
+    return this.snap;
+  }
+
   /** The first slot not covered by the latest snapshot (0 when there is none). */
   get snapshotIndex(): number {
     return this.snapIndex;

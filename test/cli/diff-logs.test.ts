@@ -51,3 +51,23 @@ describe('diffLogs', () => {
     expect(formatDiff(r)).toContain('unreadable n2 (locked)');
   });
 });
+
+describe('diffLogs with compacted logs', () => {
+  it('counts slots under a snapshot as held, and hashes snapshot + log', async () => {
+    const { KvStore } = await import('../../src/paxos/kv.js');
+    const kv = new KvStore();
+    kv.apply({ slot: 0, value: a });
+    kv.apply({ slot: 1, value: b });
+    const snapshot = { index: 2, blob: kv.snapshot() };
+    const compacted: NodeLog = { node: 1, source: 'live', chosen: [{ slot: 2, value: c }], snapshot };
+    const full = log(2, [a, b, c]);
+    const behind = log(3, [a]);
+    const r = diffLogs([compacted, full, behind]);
+    expect(r.conflicts).toBe(0);
+    expect(r.stateHashes['1']).toBe(r.stateHashes['2']);
+    expect(r.applied).toMatchObject({ 1: 3, 2: 3 });
+    expect(r.lagging).toEqual([{ node: 3, missing: 2 }]);
+    expect(r.identicalPrefix).toBe(1);
+    expect(diffLogs([compacted, full]).identicalPrefix).toBe(3);
+  });
+});

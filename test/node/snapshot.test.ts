@@ -4,6 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeId } from '../../src/paxos/types.js';
 import { runPool, TestCluster, type NodeProc } from './harness.js';
+import { collectLogs } from '../../src/cli/collect-logs.js';
+import { diffLogs } from '../../src/cli/diff-logs.js';
 
 let cluster: TestCluster | null = null;
 
@@ -42,6 +44,13 @@ describe('node processes: log compaction', () => {
     expect(logged(c.procs.get(follower), 'installed a snapshot'), c.stderrDump()).toBe(true);
     for (const s of converged) expect(s.kvHash, `node ${s.id}`).toBe(converged[0]!.kvHash);
     expect(converged[0]!.kvSize).toBe(300);
+    // diff reads compacted logs as snapshot + tail: no conflict, no lag, one state hash.
+    const { logs } = await collectLogs({ client, dataDir: '/nonexistent', ids: c.ids, isAlive: () => true });
+    expect(logs.some((l) => l.snapshot !== undefined)).toBe(true);
+    const d = diffLogs(logs);
+    expect(d.conflicts).toBe(0);
+    expect(d.lagging).toEqual([]);
+    expect(new Set(Object.values(d.stateHashes))).toEqual(new Set([converged[0]!.kvHash]));
 
     await Promise.all(c.ids.map((id) => c.kill(id, 'SIGTERM')));
     const restarts = await Promise.all(c.ids.map((id) => c.start(id)));
