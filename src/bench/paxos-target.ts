@@ -35,13 +35,21 @@ export interface RestartResult {
   readonly spawnToServingMs: number;
 }
 
+/** What a bench that started its own cluster must stop and clean up. */
+interface OwnedCluster {
+  readonly sup: Supervisor;
+  readonly dataDir: string;
+  readonly removeDir: boolean;
+  readonly removeHooks: () => void;
+}
+
 export class PaxosTarget implements BenchTarget {
   readonly name = 'paxos';
 
   private constructor(
     private readonly cluster: ClusterConfig,
     private readonly client: PaxosClient,
-    private readonly own: { sup: Supervisor; dataDir: string; removeDir: boolean; removeHooks: () => void } | null,
+    private readonly own: OwnedCluster | null,
   ) {}
 
   static async ownCluster(o: OwnClusterOptions): Promise<PaxosTarget> {
@@ -69,15 +77,7 @@ export class PaxosTarget implements BenchTarget {
       process.off('exit', removeOnExit);
     };
     await sup.start();
-    const client = new PaxosClient(prepared.cluster, { clientId: `bench-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS });
-    const target = new PaxosTarget(prepared.cluster, client, { sup, dataDir, removeDir, removeHooks });
-    try {
-      await target.waitForLeader();
-    } catch (err) {
-      await target.close();
-      throw err;
-    }
-    return target;
+    return PaxosTarget.connect(prepared.cluster, { sup, dataDir, removeDir, removeHooks });
   }
 
   static async running(clusterFile: string): Promise<PaxosTarget> {
@@ -85,8 +85,13 @@ export class PaxosTarget implements BenchTarget {
       throw new BenchError('no-cluster', err.message);
     });
     if (cluster === null) throw new BenchError('no-cluster', `cluster file ${clusterFile} does not exist; start one with \`paxos-cli up\` or leave out --cluster`);
-    const client = new PaxosClient(cluster, { clientId: `bench-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS });
-    const target = new PaxosTarget(cluster, client, null);
+    return PaxosTarget.connect(cluster, null);
+  }
+
+  /** A client on the cluster, returned once a leader answers; closes everything if none does. */
+  private static async connect(cluster: ClusterConfig, owned: OwnedCluster | null): Promise<PaxosTarget> {
+    const client = new PaxosClient(cluster, { clientId: 'bench', timeoutMs: CLIENT_TIMEOUT_MS });
+    const target = new PaxosTarget(cluster, client, owned);
     try {
       await target.waitForLeader();
     } catch (err) {
