@@ -245,18 +245,16 @@ export function installShutdownHooks(sup: Supervisor, beforeExit?: () => void): 
     shutdown(1);
   };
   const onExit = () => sup.killAllNow();
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
-  process.on('SIGHUP', onSighup);
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
-  process.on('exit', onExit);
+  const hooks: [string, (arg?: unknown) => void][] = [
+    ['SIGINT', onSigint],
+    ['SIGTERM', onSigterm],
+    ['SIGHUP', onSighup],
+    ['uncaughtException', onCrash],
+    ['unhandledRejection', onCrash],
+    ['exit', onExit],
+  ];
+  for (const [event, fn] of hooks) process.on(event as NodeJS.Signals, fn);
   return () => {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
-    process.off('SIGHUP', onSighup);
-    process.off('uncaughtException', onCrash);
-    process.off('unhandledRejection', onCrash);
-    process.off('exit', onExit);
+    for (const [event, fn] of hooks) process.off(event as NodeJS.Signals, fn);
   };
 }
