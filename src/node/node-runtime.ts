@@ -175,10 +175,8 @@ export class NodeRuntime {
         this.onCoreEvents(rd.events);
         if (rd.installSnapshot !== undefined) this.installSnapshot(rd.installSnapshot.index, rd.installSnapshot.blob);
         this.applyCommitted(rd.committed, early, rd.committed.length);
-        for (const m of rd.messages(receipt)) {
-          if (m.to === this.opts.id) this.core.step(m);
-          else this.sendPeer(m);
-        }
+        // The core never addresses itself (it asserts so): every message is for a peer.
+        for (const m of rd.messages(receipt)) this.sendPeer(m);
         this.core.advance(rd);
         if (this.pending.size > 0) this.failOrphanedCommands();
         this.maybeCompact();
