@@ -76,44 +76,31 @@ export function buildProgram(): Command {
       await runNodeCommand(args);
     });
 
-  program
-    .command('check')
-    .description('check an operation history (JSON) for linearizability: paxos-cli check HISTORY.json [--json]')
-    .helpOption(false)
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .argument('[args...]')
-    .action(async (args: string[]) => {
-      process.exitCode = await runPassThrough('check', args);
-    });
-
-  program
-    .command('chaos')
-    .description('fresh cluster under a seeded nemesis (kills, partitions) with a workload; diff + linearizability check (paxos-cli chaos --help)')
-    .helpOption(false)
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .argument('[args...]')
-    .action(async (args: string[]) => {
-      process.exitCode = await runPassThrough('chaos', args);
-    });
-
-  program
-    .command('bench')
-    .description('measure ops/s and latency of a fresh cluster, a running one or etcd (paxos-cli bench --help)')
-    .helpOption(false)
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .argument('[args...]')
-    .action(async (args: string[]) => {
-      process.exitCode = await runPassThrough('bench', args);
-    });
+  // Subcommands that parse their own options (and print their own --help) get their arguments untouched.
+  const passThrough: [PassThrough, string][] = [
+    ['check', 'check an operation history (JSON) for linearizability: paxos-cli check HISTORY.json [--json]'],
+    ['chaos', 'fresh cluster under a seeded nemesis (kills, partitions) with a workload; diff + linearizability check (paxos-cli chaos --help)'],
+    ['bench', 'measure ops/s and latency of a fresh cluster, a running one or etcd (paxos-cli bench --help)'],
+  ];
+  for (const [name, description] of passThrough) {
+    program
+      .command(name)
+      .description(description)
+      .helpOption(false)
+      .allowUnknownOption(true)
+      .allowExcessArguments(true)
+      .argument('[args...]')
+      .action(async (args: string[]) => {
+        process.exitCode = await runPassThrough(name, args);
+      });
+  }
 
   return program;
 }
 
-/** Subcommands that parse their own options get their arguments untouched. */
-async function runPassThrough(command: 'check' | 'bench' | 'chaos', args: string[]): Promise<number> {
+type PassThrough = 'check' | 'bench' | 'chaos';
+
+async function runPassThrough(command: PassThrough, args: string[]): Promise<number> {
   switch (command) {
     case 'chaos': {
       const { runChaosCommand } = await import('../chaos/chaos-command.js');
