@@ -113,8 +113,8 @@ export class HistoryError extends Error {
   }
 }
 
-function formatIssue(issue: z.ZodIssue): string {
-  const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
   return path === '' ? issue.message : `${path}: ${issue.message}`;
 }
 
