@@ -13,8 +13,11 @@ import type { FaultRules } from '../node/fault-rules.js';
 import {
   decodeFrame,
   encodeFrame,
-  requestFrame,
+  requestsFrame,
+  MAX_BATCH_ITEMS,
   type ClientRequest,
+  type Reply as WireReply,
+  type RequestItem,
   type ErrorReply,
   type NodeStatus,
   type Reply,
@@ -104,6 +107,9 @@ class NodeLink {
   private readonly createdAt = Date.now();
   readonly inFlight = new Map<number, InFlight>();
   private readonly onConnect = new Set<() => void>();
+  /** Requests made in this event-loop turn: they leave together as one frame. */
+  private outbox: RequestItem[] = [];
+  private pumping = false;
 
   constructor(readonly id: NodeId, address: string) {
     this.dealer = new Dealer({
@@ -134,14 +140,48 @@ class NodeLink {
       for await (const [bytes] of this.dealer) {
         if (bytes === undefined) continue;
         const d = decodeFrame(bytes);
-        if (!d.ok || d.frame.k !== 'res') continue;
-        const f = this.inFlight.get(d.frame.id);
-        if (f === undefined) continue; // an answer to an attempt we gave up on
-        this.inFlight.delete(d.frame.id);
-        f.resolve(d.frame.res);
+        if (!d.ok) continue;
+        if (d.frame.k === 'res') this.settle(d.frame.id, d.frame.res);
+        else if (d.frame.k === 'ress') for (const r of d.frame.ress) this.settle(r.id, r.res);
       }
     } catch {
       // closed
+    }
+  }
+
+  private settle(id: number, res: WireReply): void {
+    const f = this.inFlight.get(id);
+    if (f === undefined) return; // an answer to an attempt we gave up on
+    this.inFlight.delete(id);
+    f.resolve(res);
+  }
+
+  /** Queues a request; the pump sends what piled up once per event-loop turn. */
+  send(item: RequestItem): void {
+    this.outbox.push(item);
+    if (this.pumping) return;
+    this.pumping = true;
+    setImmediate(() => void this.pump());
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.outbox.length > 0) {
+        const items = this.outbox.splice(0, batchLength(this.outbox));
+        try {
+          // One send at a time: a ZeroMQ socket refuses a second while one is in progress.
+          await this.dealer.send(encodeFrame(requestsFrame(items)));
+        } catch {
+          const err = new PaxosClientError('unreachable', `node ${this.id} is not reachable`);
+          for (const it of items) {
+            const f = this.inFlight.get(it.id);
+            this.inFlight.delete(it.id);
+            f?.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.pumping = false;
     }
   }
 
@@ -391,11 +431,7 @@ export class PaxosClient {
           reject(e);
         },
       });
-      link.dealer.send(encodeFrame(requestFrame(id, req))).catch(() => {
-        const f = link.inFlight.get(id);
-        link.inFlight.delete(id);
-        f?.reject(new PaxosClientError('unreachable', `node ${nodeId} is not reachable`));
-      });
+      link.send({ id, req });
     });
   }
 
@@ -422,6 +458,20 @@ export class PaxosClient {
   private releaseSession(s: Session): void {
     this.idleSessions.push(s);
   }
+}
+
+/** Requests per frame: bounded in count and in bytes (keys and values are UTF-8, up to 3 bytes a char). */
+const MAX_BATCH_BYTES = 1024 * 1024;
+function batchLength(items: readonly RequestItem[]): number {
+  let bytes = 0;
+  let n = 0;
+  while (n < items.length && n < MAX_BATCH_ITEMS) {
+    const r = items[n]!.req;
+    bytes += 64 + 3 * (('key' in r ? r.key.length : 0) + ('value' in r ? r.value.length : 0));
+    if (n > 0 && bytes > MAX_BATCH_BYTES) break;
+    n += 1;
+  }
+  return n;
 }
 
 function fromReply(r: ErrorReply): PaxosClientError {

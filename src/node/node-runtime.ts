@@ -12,13 +12,13 @@ import { findNode, nodeAddress, type Cluster } from './cluster-file.js';
 import { applyAdminAction, describeFaults, NO_FAULTS } from './fault-rules.js';
 import type { EventWriter } from './events.js';
 import { chosenPrefix, NodeStorage, StorageError } from './storage.js';
+import { ReplyBatcher } from './reply-batcher.js';
 import { Transport, type Inbound } from './transport.js';
 import {
   decodeFrame,
   encodeFrame,
   errorReply,
   peerFrame,
-  replyFrame,
   MAX_FRAME_BYTES,
   type BadFrameKind,
   type ClientRequest,
@@ -71,6 +71,8 @@ export class NodeRuntime {
   private ticker: NodeJS.Timeout | null = null;
   private stopping = false;
   private transport: Transport | null = null;
+  private readonly replies = new ReplyBatcher((routingId, bytes) => this.transport?.reply(routingId, bytes));
+  private replyFlushScheduled = false;
   private readonly clusterIds: ReadonlySet<NodeId>;
   private resolveDone!: () => void;
   /** Resolves once the node has stopped and closed its sockets and DB. */
@@ -209,6 +211,7 @@ export class NodeRuntime {
   private applyCommitted(committed: readonly ChosenEntry[], from: number, to: number): void {
     if (from >= to) return;
     for (let i = from; i < to; i++) this.onResults(this.kv.apply(committed[i]!));
+    this.replies.flush();
     this.opts.events.chosen(committed[from]!.slot, this.kv.appliedIndex);
   }
 
@@ -312,9 +315,23 @@ export class NodeRuntime {
       return this.bad(decoded.kind, sender, decoded.detail);
     }
     const frame = decoded.frame;
-    if (frame.k === 'peer') return this.onPeerMessage(sender, frame.m);
-    if (frame.k === 'req') return this.onRequest(routingId, frame.id, frame.req);
-    return this.bad('unexpected', sender, 'a reply frame sent to a node');
+    switch (frame.k) {
+      case 'peer':
+        return this.onPeerMessage(sender, frame.m);
+      case 'req':
+        return this.onRequest(routingId, frame.id, frame.req);
+      case 'reqs':
+        for (const r of decoded.invalid ?? []) {
+          this.reply(routingId, r.id, errorReply('bad-request', `bad request: ${r.detail}`.slice(0, 300)));
+          this.bad('invalid', sender, r.detail);
+        }
+        for (const r of frame.reqs) this.onRequest(routingId, r.id, r.req);
+        // A follower's redirects for the whole frame leave as one.
+        return this.replies.flush();
+      case 'res':
+      case 'ress':
+        return this.bad('unexpected', sender, 'a reply frame sent to a node');
+    }
   }
 
   private onPeerMessage(sender: string, m: Message): void {
@@ -429,8 +446,15 @@ export class NodeRuntime {
     this.schedule();
   }
 
+  /** Batched per client; sent at the latest at the end of this event-loop turn. */
   private reply(routingId: Buffer, reqId: number, res: Reply): void {
-    this.transport?.reply(routingId, encodeFrame(replyFrame(reqId, res)));
+    this.replies.add(routingId, reqId, res);
+    if (this.replyFlushScheduled || !this.replies.pending) return;
+    this.replyFlushScheduled = true;
+    setImmediate(() => {
+      this.replyFlushScheduled = false;
+      this.replies.flush();
+    });
   }
 
   status(): NodeStatus {
@@ -475,6 +499,7 @@ export class NodeRuntime {
     const reply = errorReply('shutting-down', `node ${this.opts.id} is shutting down`);
     for (const p of this.pending.values()) for (const w of p.waiters) this.reply(w.routingId, w.reqId, reply);
     this.pending.clear();
+    this.replies.flush();
     this.opts.events.flushChosen();
     this.opts.events.emit({ event: 'stopping', reason });
     await this.transport?.close();

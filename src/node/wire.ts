@@ -190,16 +190,45 @@ export type _AcceptedCheck = Assignable<AcceptedEntry, z.infer<typeof acceptedEn
 
 // ---- frames ----
 
+/**
+ * Requests and replies also travel in batches ('reqs', 'ress'): a client with many operations in
+ * flight sends one frame per event-loop turn, and the leader answers a whole chosen batch with
+ * one frame per client, instead of one ZeroMQ message (and wakeup) per operation.
+ */
+export const MAX_BATCH_ITEMS = 1024;
+
 const frameSchema = z.discriminatedUnion('k', [
   z.object({ v: z.literal(WIRE_VERSION), k: z.literal('peer'), m: messageSchema }),
   z.object({ v: z.literal(WIRE_VERSION), k: z.literal('req'), id: uint, req: requestSchema }),
   z.object({ v: z.literal(WIRE_VERSION), k: z.literal('res'), id: uint, res: replySchema }),
+  z.object({
+    v: z.literal(WIRE_VERSION),
+    k: z.literal('ress'),
+    ress: z.array(z.object({ id: uint, res: replySchema })).min(1).max(MAX_BATCH_ITEMS),
+  }),
 ]);
+/** A 'reqs' frame's shell: each request in it is checked on its own, so one bad item spoils only itself. */
+const requestsShellSchema = z.object({
+  v: z.literal(WIRE_VERSION),
+  k: z.literal('reqs'),
+  reqs: z.array(z.object({ id: uint, req: z.unknown() })).min(1).max(MAX_BATCH_ITEMS),
+});
+
+export interface RequestItem {
+  readonly id: number;
+  readonly req: ClientRequest;
+}
+export interface ReplyItem {
+  readonly id: number;
+  readonly res: Reply;
+}
 export type Frame =
   | { v: typeof WIRE_VERSION; k: 'peer'; m: Message }
   | { v: typeof WIRE_VERSION; k: 'req'; id: number; req: ClientRequest }
-  | { v: typeof WIRE_VERSION; k: 'res'; id: number; res: Reply };
-export type _FrameCheck = Assignable<Frame, z.infer<typeof frameSchema>>;
+  | { v: typeof WIRE_VERSION; k: 'res'; id: number; res: Reply }
+  | { v: typeof WIRE_VERSION; k: 'reqs'; reqs: readonly RequestItem[] }
+  | { v: typeof WIRE_VERSION; k: 'ress'; ress: readonly ReplyItem[] };
+export type _FrameCheck = Assignable<Exclude<Frame, { k: 'reqs' }>, z.infer<typeof frameSchema>>;
 
 /** Why a frame was refused; these are the keys of the bad-frame counters in status. */
 export type BadFrameKind =
@@ -215,7 +244,8 @@ export type BadFrameKind =
   | 'unexpected';
 
 export type Decoded =
-  | { ok: true; frame: Frame }
+  /** invalid: the requests of a 'reqs' frame that failed their check (each to be answered bad-request). */
+  | { ok: true; frame: Frame; invalid?: readonly { id: number; detail: string }[] }
   /** reqId: set when a client request was recognisable enough to be answered with bad-request. */
   | { ok: false; kind: BadFrameKind; detail: string; reqId?: number };
 
@@ -234,18 +264,37 @@ export function decodeFrame(bytes: Uint8Array): Decoded {
   }
   const head = raw as { v?: unknown; k?: unknown; id?: unknown };
   if (head.v !== WIRE_VERSION) return { ok: false, kind: 'bad-version', detail: `version ${String(head.v)}` };
-  if (head.k !== 'peer' && head.k !== 'req' && head.k !== 'res') {
+  if (head.k !== 'peer' && head.k !== 'req' && head.k !== 'res' && head.k !== 'reqs' && head.k !== 'ress') {
     return { ok: false, kind: 'unknown-kind', detail: `kind ${String(head.k)}` };
   }
+  if (head.k === 'reqs') return decodeRequests(raw);
   const parsed = frameSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? `${issue.path.join('.')}: ${issue.message}` : 'schema mismatch';
+    const where = describeIssue(parsed.error.issues);
     const id = head.id;
     const answerable = head.k === 'req' && typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
     return answerable ? { ok: false, kind: 'invalid', detail: where, reqId: id } : { ok: false, kind: 'invalid', detail: where };
   }
   return { ok: true, frame: parsed.data };
+}
+
+function decodeRequests(raw: unknown): Decoded {
+  const shell = requestsShellSchema.safeParse(raw);
+  if (!shell.success) return { ok: false, kind: 'invalid', detail: describeIssue(shell.error.issues) };
+  const reqs: RequestItem[] = [];
+  const invalid: { id: number; detail: string }[] = [];
+  for (const item of shell.data.reqs) {
+    const r = requestSchema.safeParse(item.req);
+    if (r.success) reqs.push({ id: item.id, req: r.data });
+    else invalid.push({ id: item.id, detail: describeIssue(r.error.issues) });
+  }
+  const frame: Frame = { v: WIRE_VERSION, k: 'reqs', reqs };
+  return invalid.length === 0 ? { ok: true, frame } : { ok: true, frame, invalid };
+}
+
+function describeIssue(issues: readonly z.core.$ZodIssue[]): string {
+  const issue = issues[0];
+  return issue ? `${issue.path.join('.')}: ${issue.message}` : 'schema mismatch';
 }
 
 /** One encoder for every frame: msgpack's encode() builds a new one (and a new buffer) per call. */
@@ -258,6 +307,11 @@ export function encodeFrame(frame: Frame): Uint8Array {
 export const peerFrame = (m: Message): Frame => ({ v: WIRE_VERSION, k: 'peer', m });
 export const requestFrame = (id: number, req: ClientRequest): Frame => ({ v: WIRE_VERSION, k: 'req', id, req });
 export const replyFrame = (id: number, res: Reply): Frame => ({ v: WIRE_VERSION, k: 'res', id, res });
+/** One request or reply goes in its plain frame; more in one batch frame. */
+export const requestsFrame = (reqs: readonly RequestItem[]): Frame =>
+  reqs.length === 1 ? requestFrame(reqs[0]!.id, reqs[0]!.req) : { v: WIRE_VERSION, k: 'reqs', reqs };
+export const repliesFrame = (ress: readonly ReplyItem[]): Frame =>
+  ress.length === 1 ? replyFrame(ress[0]!.id, ress[0]!.res) : { v: WIRE_VERSION, k: 'ress', ress };
 
 export function errorReply(code: NodeErrorCode, message: string, leader: NodeId | null = null): ErrorReply {
   return { ok: false, code, message, leader };

@@ -35,7 +35,8 @@ describe('node processes: log compaction', () => {
     await c.kill(follower, 'SIGKILL');
     await runPool(200, 2, (i) => write(50 + i));
     const leaderStatus = await client.status(leader);
-    expect(leaderStatus.commitIndex).toBeGreaterThan(150);
+    // Two writers at a time may share a slot (the client sends what is pending as one frame).
+    expect(leaderStatus.commitIndex).toBeGreaterThan(100);
     expect(logged(c.procs.get(leader), 'snapshot at slot')).toBe(true);
 
     await c.start(follower);

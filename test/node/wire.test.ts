@@ -3,7 +3,7 @@
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/paxos/types.js';
-import { decodeFrame, encodeFrame, MAX_FRAME_BYTES, peerFrame, requestFrame } from '../../src/node/wire.js';
+import { decodeFrame, encodeFrame, MAX_BATCH_ITEMS, MAX_FRAME_BYTES, peerFrame, repliesFrame, requestFrame, requestsFrame } from '../../src/node/wire.js';
 
 const accept: Message = {
   type: 'accept',
@@ -50,5 +50,31 @@ describe('wire codec', () => {
   it('keeps the id of a malformed request so it can be answered', () => {
     const d = decodeFrame(encode({ v: 1, k: 'req', id: 5, req: { op: 'set', key: '', value: 'x', clientId: 'c', seq: 1 } }));
     expect(d).toMatchObject({ ok: false, kind: 'invalid', reqId: 5 });
+  });
+
+  it('sends one request or reply in its plain frame and more in a batch frame', () => {
+    const one = { id: 1, req: { op: 'get' as const, key: 'k', clientId: 'c.1', seq: 1 } };
+    expect(requestsFrame([one])).toEqual(requestFrame(1, one.req));
+    const two = [one, { id: 2, req: { op: 'set' as const, key: 'k', value: 'v', clientId: 'c.2', seq: 1 } }];
+    expect(decodeFrame(encodeFrame(requestsFrame(two)))).toEqual({ ok: true, frame: { v: 1, k: 'reqs', reqs: two } });
+    const ok = { ok: true as const, op: 'set' as const, slot: 3, value: null, duplicate: false, leader: 1 };
+    const replies = [{ id: 1, res: ok }, { id: 2, res: { ...ok, op: 'get' as const, value: 'v' } }];
+    expect(repliesFrame([replies[0]!])).toMatchObject({ k: 'res', id: 1 });
+    expect(decodeFrame(encodeFrame(repliesFrame(replies)))).toEqual({ ok: true, frame: { v: 1, k: 'ress', ress: replies } });
+  });
+
+  it('checks each request of a batch on its own: a bad one is named by id, the rest are served', () => {
+    const good = { id: 7, req: { op: 'get', key: 'k', clientId: 'c.1', seq: 1 } };
+    const bad = { id: 8, req: { op: 'set', key: '', value: 'x', clientId: 'c.2', seq: 1 } };
+    const d = decodeFrame(encode({ v: 1, k: 'reqs', reqs: [good, bad] }));
+    expect(d).toMatchObject({ ok: true, frame: { k: 'reqs', reqs: [good] }, invalid: [{ id: 8 }] });
+  });
+
+  it.each([
+    ['empty', []],
+    ['too many', Array.from({ length: MAX_BATCH_ITEMS + 1 }, (_, i) => ({ id: i, req: { op: 'status' } }))],
+    ['an item without id', [{ req: { op: 'status' } }]],
+  ])('refuses a request batch that is %s', (_name, reqs) => {
+    expect(decodeFrame(encode({ v: 1, k: 'reqs', reqs }))).toMatchObject({ ok: false, kind: 'invalid' });
   });
 });
