@@ -16,9 +16,9 @@ import { ReplyBatcher } from './reply-batcher.js';
 import { Transport, type Inbound } from './transport.js';
 import {
   decodeFrame,
-  encodeFrame,
   errorReply,
-  peerFrame,
+  encodePeerFrame,
+  readdressPeerFrame,
   MAX_FRAME_BYTES,
   type BadFrameKind,
   type ClientRequest,
@@ -172,13 +172,13 @@ export class NodeRuntime {
         const early = rd.installSnapshot === undefined ? durablyChosenPrefix(rd) : 0;
         this.applyCommitted(rd.committed, 0, early);
         // Accepts and heartbeats vouch for nothing on our disk: the followers' fsyncs overlap ours.
-        for (const m of rd.unpersistedMessages) this.sendPeer(m);
+        this.sendPeers(rd.unpersistedMessages);
         const receipt = await this.storage.persist(rd);
         this.onCoreEvents(rd.events);
         if (rd.installSnapshot !== undefined) this.installSnapshot(rd.installSnapshot.index, rd.installSnapshot.blob);
         this.applyCommitted(rd.committed, early, rd.committed.length);
         // The core never addresses itself (it asserts so): every message is for a peer.
-        for (const m of rd.messages(receipt)) this.sendPeer(m);
+        this.sendPeers(rd.messages(receipt));
         this.core.advance(rd);
         if (this.pending.size > 0) this.failOrphanedCommands();
         this.maybeCompact();
@@ -215,8 +215,17 @@ export class NodeRuntime {
     this.opts.events.chosen(committed[from]!.slot, this.kv.appliedIndex);
   }
 
-  private sendPeer(m: Message): void {
-    const bytes = encodeFrame(peerFrame(m));
+  /** An Accept that repeats the previous one for another peer reuses its bytes. */
+  private sendPeers(msgs: readonly Message[]): void {
+    let last: { m: Message; bytes: Uint8Array } | null = null;
+    for (const m of msgs) {
+      const bytes: Uint8Array = last !== null && sameAccept(last.m, m) ? readdressPeerFrame(last.bytes, last.m.to, m.to) : encodePeerFrame(m);
+      last = { m, bytes };
+      this.sendPeer(m, bytes);
+    }
+  }
+
+  private sendPeer(m: Message, bytes: Uint8Array): void {
     if (bytes.byteLength > MAX_FRAME_BYTES) {
       this.opts.events.log('warn', `dropped a ${m.type} to n${m.to}: ${bytes.byteLength} bytes exceeds the frame limit`);
       return;
@@ -531,6 +540,15 @@ export function durablyChosenPrefix(rd: Ready): number {
   let n = 0;
   while (n < rd.committed.length && !pending.has(rd.committed[n]!.slot)) n += 1;
   return n;
+}
+
+/** b is a for another peer: the core sends one batch to every peer as slices of the same entries. */
+function sameAccept(a: Message, b: Message): boolean {
+  if (a.type !== 'accept' || b.type !== 'accept') return false;
+  if (a.ballot.round !== b.ballot.round || a.ballot.node !== b.ballot.node || a.commitIndex !== b.commitIndex) return false;
+  if (a.entries.length !== b.entries.length) return false;
+  for (let i = 0; i < a.entries.length; i++) if (a.entries[i] !== b.entries[i]) return false;
+  return true;
 }
 
 function ballotsOf(m: Message): Ballot[] {

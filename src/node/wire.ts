@@ -305,6 +305,29 @@ export function encodeFrame(frame: Frame): Uint8Array {
 }
 
 export const peerFrame = (m: Message): Frame => ({ v: WIRE_VERSION, k: 'peer', m });
+
+/**
+ * A peer frame with `to` as its very last field: the same message for another peer then differs
+ * only in those last bytes, so the leader encodes a batch of Accepts once, not once per peer.
+ */
+export function encodePeerFrame(m: Message): Uint8Array {
+  const { to, ...rest } = m;
+  return encoder.encode({ v: WIRE_VERSION, k: 'peer', m: { ...rest, to } });
+}
+
+/** encodePeerFrame(m) turned into encodePeerFrame({ ...m, to }), given m.to as `from`. */
+export function readdressPeerFrame(bytes: Uint8Array, from: NodeId, to: NodeId): Uint8Array {
+  const oldTail = encoder.encode(from);
+  const newTail = encoder.encode(to);
+  const head = bytes.byteLength - oldTail.byteLength;
+  for (let i = 0; i < oldTail.byteLength; i++) {
+    if (bytes[head + i] !== oldTail[i]) throw new Error(`readdressPeerFrame: frame does not end with recipient ${from}`);
+  }
+  const out = new Uint8Array(head + newTail.byteLength);
+  out.set(bytes.subarray(0, head));
+  out.set(newTail, head);
+  return out;
+}
 export const requestFrame = (id: number, req: ClientRequest): Frame => ({ v: WIRE_VERSION, k: 'req', id, req });
 export const replyFrame = (id: number, res: Reply): Frame => ({ v: WIRE_VERSION, k: 'res', id, res });
 /** One request or reply goes in its plain frame; more in one batch frame. */

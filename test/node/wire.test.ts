@@ -3,7 +3,7 @@
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/paxos/types.js';
-import { decodeFrame, encodeFrame, MAX_BATCH_ITEMS, MAX_FRAME_BYTES, peerFrame, repliesFrame, requestFrame, requestsFrame } from '../../src/node/wire.js';
+import { decodeFrame, encodeFrame, encodePeerFrame, readdressPeerFrame, MAX_BATCH_ITEMS, MAX_FRAME_BYTES, peerFrame, repliesFrame, requestFrame, requestsFrame } from '../../src/node/wire.js';
 
 const accept: Message = {
   type: 'accept',
@@ -76,5 +76,17 @@ describe('wire codec', () => {
     ['an item without id', [{ req: { op: 'status' } }]],
   ])('refuses a request batch that is %s', (_name, reqs) => {
     expect(decodeFrame(encode({ v: 1, k: 'reqs', reqs }))).toMatchObject({ ok: false, kind: 'invalid' });
+  });
+
+  it('readdresses an encoded peer frame to any recipient, across every integer width', () => {
+    const ids = [1, 2, 127, 128, 255, 256, 65_535, 65_536, 1_000_000];
+    for (const from of ids) {
+      const bytes = encodePeerFrame({ ...accept, to: from });
+      expect(decodeFrame(bytes)).toEqual({ ok: true, frame: { v: 1, k: 'peer', m: { ...accept, to: from } } });
+      for (const to of ids) {
+        expect(Buffer.from(readdressPeerFrame(bytes, from, to))).toEqual(Buffer.from(encodePeerFrame({ ...accept, to })));
+      }
+    }
+    expect(() => readdressPeerFrame(encodePeerFrame({ ...accept, to: 3 }), 4, 5)).toThrow(/recipient 4/);
   });
 });
