@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { KvStore } from '../../src/paxos/kv.js';
 import type { PaxosNode } from '../../src/paxos/paxos-node.js';
 import type { Ballot, ChosenEntry, Message, Value } from '../../src/paxos/types.js';
-import { drain, makeNode } from './harness.js';
+import { drain, makeNode, tickUntilCandidate } from './harness.js';
 
 const b = (round: number, node: number): Ballot => ({ round, node });
 const set = (key: string, value: string, seq: number): Value => ({ kind: 'batch', cmds: [{ op: 'set', key, value, clientId: 'c', seq }] });
@@ -119,5 +119,37 @@ describe('log compaction', () => {
     // A lost unsynced commit index below the snapshot is lifted to it.
     const low = makeNode(1, 3, { restored: { ...restored, accepted: [], commitIndex: 2 }, appliedIndex: 6 });
     expect(low.commitIndex).toBe(6);
+  });
+
+  // A leader cut off while a higher ballot chose and compacted slots it had proposed in: the
+  // snapshot replaces its state, and it stops leading instead of claiming those slots.
+  it('a leader that installs a snapshot over slots it proposed steps down and keeps the snapshot state', () => {
+    const n = makeNode(1, 3);
+    const ballot = only(tickUntilCandidate(n), 'prepare')[0]!.ballot;
+    n.step({ type: 'promise', from: 2, to: 1, ballot, fromSlot: 0, commitIndex: 0, chosen: [], accepted: [] });
+    drain(n);
+    expect(n.role).toBe('leader');
+    n.propose({ op: 'set', key: 'mine', value: 'lost', clientId: 'x', seq: 1 });
+    const proposed = only(drain(n).messages, 'accept').flatMap((m) => m.entries.map((e) => e.slot));
+    expect(proposed).toEqual([0, 0]);
+
+    // Meanwhile nodes 2 and 3 chose slots 0..4 in a higher ballot and compacted them.
+    const other = new KvStore();
+    for (let i = 0; i < 5; i++) other.apply({ slot: i, value: set(`k${i}`, `v${i}`, i + 1) });
+    n.step({ type: 'snapshot', from: 3, to: 1, snapshotIndex: 5, state: other.snapshot() });
+    const { ready } = drain(n);
+    expect(n.role).not.toBe('leader');
+    expect(ready.installSnapshot?.index).toBe(5);
+    expect(ready.write.snapshot?.index).toBe(5);
+    expect(n.commitIndex).toBe(5);
+    expect(n.snapshotIndex).toBe(5);
+    // Its own proposal for slot 0 is not reported as chosen: the snapshot's slot 0 is.
+    expect(ready.committed).toEqual([]);
+    expect(n.chosenRange(0, 5)).toEqual([]);
+    expect(KvStore.fromSnapshot(ready.installSnapshot!.blob).get('mine')).toBeNull();
+    // A vote for its old proposal arriving late changes nothing.
+    n.step({ type: 'accepted', from: 2, to: 1, ballot, slots: [0] });
+    expect(drain(n).ready.committed).toEqual([]);
+    expect(n.commitIndex).toBe(5);
   });
 });
