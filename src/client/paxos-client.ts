@@ -6,7 +6,7 @@
 // under one clientId, so each concurrent operation borrows its own sub-session
 // (`<clientId>.<n>`) from a small pool: one PaxosClient may be used by many callers at once.
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Dealer } from 'zeromq';
 import type { AcceptedEntry, ChosenEntry, NodeId } from '../paxos/types.js';
 import type { FaultRules } from '../node/fault-rules.js';
@@ -156,12 +156,15 @@ class NodeLink {
     f.resolve(res);
   }
 
-  /** Queues a request; the pump sends what piled up once per event-loop turn. */
+  /**
+   * The first request of a burst leaves at once (one client waits for nothing); those made while
+   * it is being sent pile up and leave together, one frame per event-loop turn.
+   */
   send(item: RequestItem): void {
     this.outbox.push(item);
     if (this.pumping) return;
     this.pumping = true;
-    setImmediate(() => void this.pump());
+    void this.pump();
   }
 
   private async pump(): Promise<void> {
@@ -179,6 +182,7 @@ class NodeLink {
             f?.reject(err);
           }
         }
+        await nextTurn();
       }
     } finally {
       this.pumping = false;
