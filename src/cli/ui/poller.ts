@@ -13,6 +13,8 @@ export class Poller {
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  private polling = false;
+  private again = false;
 
   constructor(
     private readonly store: Store,
@@ -22,15 +24,33 @@ export class Poller {
   ) {}
 
   start(): void {
-    const loop = () => {
-      if (this.stopped) return;
-      this.running = this.pollOnce()
-        .catch(() => undefined)
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.intervalMs);
-        });
-    };
-    loop();
+    this.loop();
+  }
+
+  /** Polls at once (or right after the poll under way) instead of waiting for the interval. */
+  pollSoon(): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.loop();
+  }
+
+  private loop(): void {
+    if (this.stopped) return;
+    this.timer = null;
+    this.polling = true;
+    this.running = this.pollOnce()
+      .catch(() => undefined)
+      .finally(() => {
+        this.polling = false;
+        if (this.stopped) return;
+        const wait = this.again ? 0 : this.intervalMs;
+        this.again = false;
+        this.timer = setTimeout(() => this.loop(), wait);
+      });
   }
 
   async stop(): Promise<void> {

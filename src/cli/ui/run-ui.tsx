@@ -35,7 +35,7 @@ export function supervisorAction(e: SupervisorEvent, at: number): UiAction {
 }
 
 /** Runs REPL lines one after another; returns when `quit` runs. */
-export function createCommandRunner(store: Store, executor: Executor, nodeCount: number, onQuit: () => void) {
+export function createCommandRunner(store: Store, executor: Executor, nodeCount: number, onQuit: () => void, onRan: () => void = () => undefined) {
   let chain: Promise<void> = Promise.resolve();
   return (line: string): void => {
     chain = chain.then(async () => {
@@ -52,6 +52,8 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
         return;
       }
       const out = await executor.run(parsed.cmd);
+      // What the command changed shows in the log view now, not at the next poll.
+      onRan();
       if (out.effect === 'clear') {
         store.dispatch({ type: 'command-finished', input: line, ok: true, text: '' });
         store.dispatch({ type: 'clear' });
@@ -81,7 +83,7 @@ export async function runUi(o: RunUiOptions): Promise<void> {
 
   let resolveQuit: () => void = () => undefined;
   const quitRequested = new Promise<void>((r) => (resolveQuit = r));
-  const submit = createCommandRunner(store, o.executor, ids.length, () => resolveQuit());
+  const submit = createCommandRunner(store, o.executor, ids.length, () => resolveQuit(), () => poller.pollSoon());
   const instance = render(<App store={store} onSubmit={submit} onQuit={() => resolveQuit()} />, { exitOnCtrlC: false });
   await Promise.race([quitRequested, instance.waitUntilExit()]);
   // Let the last throttled frame (the quit line) reach the screen before leaving it.
