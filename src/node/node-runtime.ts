@@ -20,6 +20,7 @@ import {
   encodePeerFrame,
   readdressPeerFrame,
   MAX_FRAME_BYTES,
+  SNAPSHOT_CHUNK_BYTES,
   type BadFrameKind,
   type ClientRequest,
   type NodeStatus,
@@ -116,6 +117,8 @@ export class NodeRuntime {
         rng: seededRng(randomInt(2 ** 31)),
         restored,
         appliedIndex: kv.appliedIndex,
+        maxSnapshotChunkBytes: SNAPSHOT_CHUNK_BYTES,
+        validateSnapshot: (index, blob) => validSnapshot(opts.events, index, blob),
       });
       replayed = prefix.length;
       if (restored.snapshot !== undefined) opts.events.log('info', `restored snapshot at slot ${restored.snapshot.index}`);
@@ -359,15 +362,9 @@ export class NodeRuntime {
     if ((m.type === 'prepare' || m.type === 'accept' || m.type === 'heartbeat') && m.ballot.node !== m.from) {
       return this.bad('forged', sender, `${m.type} from n${m.from} carries ballot ${formatBallot(m.ballot)}`);
     }
-    if (m.type === 'snapshot') {
-      // The core takes it as opaque: prove it is a KV state at its index before it is persisted.
-      try {
-        const applied = KvStore.fromSnapshot(m.state).appliedIndex;
-        if (applied !== m.snapshotIndex) return this.bad('invalid', sender, `snapshot at ${m.snapshotIndex} holds applied index ${applied}`);
-      } catch (err) {
-        if (err instanceof KvSnapshotError) return this.bad('invalid', sender, err.message);
-        throw err;
-      }
+    // The gathered snapshot is checked by validSnapshot() before the core keeps it.
+    if (m.type === 'snapshot' && m.offset + m.chunk.byteLength > m.total) {
+      return this.bad('invalid', sender, `snapshot chunk [${m.offset}, +${m.chunk.byteLength}) past its total ${m.total}`);
     }
     this.lastHeard.set(m.from, Date.now());
     this.core.step(m);
@@ -516,6 +513,19 @@ export class NodeRuntime {
     this.resolveDone();
     return this.done;
   }
+}
+
+/** The core treats a peer's snapshot as opaque: prove it is a KV state at its index before it is persisted. */
+function validSnapshot(events: EventWriter, index: number, blob: Uint8Array): boolean {
+  try {
+    const applied = KvStore.fromSnapshot(blob).appliedIndex;
+    if (applied === index) return true;
+    events.log('warn', `refused a snapshot at slot ${index}: it holds applied index ${applied}`);
+  } catch (err) {
+    if (!(err instanceof KvSnapshotError)) throw err;
+    events.log('warn', `refused a snapshot at slot ${index}: ${err.message}`);
+  }
+  return false;
 }
 
 /** Programmer errors and disk failures end the process: a restart recovers from the DB. */

@@ -10,6 +10,10 @@ export const WIRE_VERSION = 1;
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 export const MAX_KEY_BYTES = 1024;
 export const MAX_VALUE_BYTES = 64 * 1024;
+/** Snapshots (and log dumps of them) move in chunks of this size, well below the frame limit. */
+export const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
+/** A peer may not make a node gather a snapshot larger than this. */
+export const MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024;
 /** Bounds every array on the wire (entries per message, commands per batch). */
 const MAX_ITEMS = 100_000;
 
@@ -73,9 +77,15 @@ export const messageSchema = z.discriminatedUnion('type', [
     entries: z.array(chosenEntrySchema).max(MAX_ITEMS),
     commitIndex: uint,
   }),
-  // A KV snapshot travels in one frame: one larger than MAX_FRAME_BYTES is not sent (the sender
-  // logs it) and a node that far behind cannot catch up until the state shrinks.
-  z.object({ ...envelope, type: z.literal('snapshot'), snapshotIndex: uint, state: z.instanceof(Uint8Array) }),
+  // A KV snapshot travels in chunks of at most SNAPSHOT_CHUNK_BYTES, so its size has no frame limit.
+  z.object({
+    ...envelope,
+    type: z.literal('snapshot'),
+    snapshotIndex: uint,
+    offset: uint,
+    total: uint.max(MAX_SNAPSHOT_BYTES),
+    chunk: z.instanceof(Uint8Array).refine((c) => c.byteLength <= SNAPSHOT_CHUNK_BYTES, 'snapshot chunk too large'),
+  }),
 ]);
 
 // Compile-time proof that what the schemas accept is what the core expects.

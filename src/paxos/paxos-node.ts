@@ -44,7 +44,24 @@ export interface PaxosConfig {
   readonly maxBatchCommands?: number;
   readonly maxQueuedCommands?: number;
   readonly maxEntriesPerMessage?: number;
+  /** A snapshot is sent in chunks of at most this many bytes (default 1 MiB). */
+  readonly maxSnapshotChunkBytes?: number;
+  /**
+   * Checks a snapshot received from a peer once all its chunks are in (the core treats it as
+   * opaque bytes): a snapshot that fails is dropped, never persisted. Default: accept.
+   */
+  readonly validateSnapshot?: (index: number, blob: Uint8Array) => boolean;
   readonly acceptor?: AcceptorPolicy;
+}
+
+/** Chunks of one peer's snapshot, gathered until they cover it. */
+interface SnapshotAssembly {
+  readonly from: NodeId;
+  readonly index: number;
+  readonly total: number;
+  readonly chunks: Map<number, Uint8Array>;
+  bytes: number;
+  lastTick: number;
 }
 
 interface Proposal {
@@ -105,6 +122,9 @@ export class PaxosNode {
   /** A snapshot from a peer the runtime has yet to install (handed out by the next Ready). */
   private pendingInstall: Snapshot | null = null;
   private readonly snapshotSentTick = new Map<NodeId, number>();
+  private assembly: SnapshotAssembly | null = null;
+  private readonly maxSnapshotChunkBytes: number;
+  private readonly validateSnapshot: (index: number, blob: Uint8Array) => boolean;
 
   // Proposer state (volatile).
   private roleNow: Role = 'follower';
@@ -159,6 +179,9 @@ export class PaxosNode {
     this.maxBatchCommands = cfg.maxBatchCommands ?? 256;
     this.maxQueuedCommands = cfg.maxQueuedCommands ?? 10_000;
     this.maxEntriesPerMessage = cfg.maxEntriesPerMessage ?? 512;
+    this.maxSnapshotChunkBytes = cfg.maxSnapshotChunkBytes ?? 1024 * 1024;
+    this.validateSnapshot = cfg.validateSnapshot ?? (() => true);
+    assert(this.maxSnapshotChunkBytes >= 1, 'maxSnapshotChunkBytes >= 1');
     assert(this.electionTicksMin > this.heartbeatTicks, 'election timeout must exceed the heartbeat interval');
     assert(this.electionTicksMax >= this.electionTicksMin, 'electionTicksMax >= electionTicksMin');
 
@@ -342,7 +365,7 @@ export class PaxosNode {
         this.onCatchupResponse(msg.from, msg.entries, msg.commitIndex);
         return;
       case 'snapshot':
-        this.onSnapshot(msg.from, msg.snapshotIndex, msg.state);
+        this.onSnapshotChunk(msg.from, msg.snapshotIndex, msg.offset, msg.total, msg.chunk);
         return;
     }
   }
@@ -835,7 +858,41 @@ export class PaxosNode {
     const last = this.snapshotSentTick.get(to);
     if (rateLimited && last !== undefined && this.now - last < this.catchupTicks) return;
     this.snapshotSentTick.set(to, this.now);
-    this.send({ type: 'snapshot', from: this.id, to, snapshotIndex: this.snap.index, state: this.snap.blob });
+    const { index, blob } = this.snap;
+    const total = blob.byteLength;
+    // An empty state still goes as one (empty) chunk.
+    for (let offset = 0; offset === 0 || offset < total; offset += this.maxSnapshotChunkBytes) {
+      const chunk = blob.subarray(offset, Math.min(total, offset + this.maxSnapshotChunkBytes));
+      this.send({ type: 'snapshot', from: this.id, to, snapshotIndex: index, offset, total, chunk });
+    }
+  }
+
+  /**
+   * Gathers a peer's snapshot chunk by chunk, in any order, duplicates ignored. A transfer from
+   * another peer or of a newer snapshot replaces one that is older or has gone quiet; lost
+   * chunks come again when the catch-up that asked for them times out and asks again.
+   */
+  private onSnapshotChunk(from: NodeId, index: number, offset: number, total: number, chunk: Uint8Array): void {
+    if (index <= this.commit) return;
+    if (offset < 0 || offset + chunk.byteLength > total || (chunk.byteLength === 0 && total > 0)) return;
+    let a = this.assembly;
+    if (a === null || a.from !== from || a.index !== index || a.total !== total) {
+      const quiet = a === null || this.now - a.lastTick >= this.catchupTicks;
+      if (a !== null && !quiet && index <= a.index) return;
+      a = { from, index, total, chunks: new Map(), bytes: 0, lastTick: this.now };
+      this.assembly = a;
+    }
+    if (a.chunks.has(offset)) return;
+    a.chunks.set(offset, chunk);
+    a.bytes += chunk.byteLength;
+    a.lastTick = this.now;
+    // A transfer under way is progress: the catch-up that asked for it must not ask again.
+    if (this.catchup?.peer === from) this.catchup.sentTick = this.now;
+    if (a.bytes < total) return;
+    this.assembly = null;
+    const blob = joinChunks(a);
+    if (blob === null || !this.validateSnapshot(index, blob)) return;
+    this.onSnapshot(from, index, blob);
   }
 
   /**
@@ -886,4 +943,17 @@ export class PaxosNode {
   private pushEvent(e: CoreEvent): void {
     if (this.events.length < MAX_EVENTS_BUFFERED) this.events.push(e);
   }
+}
+
+/** The chunks in offset order, if they tile [0, total) exactly; null if they overlap or leave a gap. */
+function joinChunks(a: SnapshotAssembly): Uint8Array | null {
+  const out = new Uint8Array(a.total);
+  let at = 0;
+  for (const offset of [...a.chunks.keys()].sort((x, y) => x - y)) {
+    if (offset !== at) return null;
+    const c = a.chunks.get(offset)!;
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return at === a.total ? out : null;
 }

@@ -64,8 +64,18 @@ export type Message =
       readonly entries: readonly ChosenEntry[];
       readonly commitIndex: number;
     })
-  /** The state machine below snapshotIndex, for a peer whose catch-up starts below the sender's log. */
-  | (Envelope & { readonly type: 'snapshot'; readonly snapshotIndex: number; readonly state: Uint8Array });
+  /**
+   * One chunk of the state machine below snapshotIndex (bytes [offset, offset + chunk.length) of
+   * `total`), for a peer whose catch-up starts below the sender's log. A snapshot of any size
+   * travels as chunks no larger than the sender's maxSnapshotChunkBytes.
+   */
+  | (Envelope & {
+      readonly type: 'snapshot';
+      readonly snapshotIndex: number;
+      readonly offset: number;
+      readonly total: number;
+      readonly chunk: Uint8Array;
+    });
 
 /** The state machine's state covering slots [0, index): opaque to the core. */
 export interface Snapshot {

@@ -3,7 +3,7 @@
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/paxos/types.js';
-import { decodeFrame, encodeFrame, encodePeerFrame, readdressPeerFrame, MAX_BATCH_ITEMS, MAX_FRAME_BYTES, peerFrame, repliesFrame, requestFrame, requestsFrame } from '../../src/node/wire.js';
+import { decodeFrame, encodeFrame, encodePeerFrame, readdressPeerFrame, SNAPSHOT_CHUNK_BYTES, MAX_BATCH_ITEMS, MAX_FRAME_BYTES, peerFrame, repliesFrame, requestFrame, requestsFrame } from '../../src/node/wire.js';
 
 const accept: Message = {
   type: 'accept',
@@ -40,11 +40,13 @@ describe('wire codec', () => {
   });
 
   it('round-trips a snapshot message with its bytes, and rejects one whose state is not bytes', () => {
-    const snap = { type: 'snapshot' as const, from: 1, to: 2, snapshotIndex: 40, state: new Uint8Array([9, 8, 7]) };
+    const snap = { type: 'snapshot' as const, from: 1, to: 2, snapshotIndex: 40, offset: 3, total: 6, chunk: new Uint8Array([9, 8, 7]) };
     const d = decodeFrame(encodeFrame(peerFrame(snap)));
     expect(d.ok && d.frame.k === 'peer' && d.frame.m).toEqual(snap);
-    const bad = decodeFrame(encode({ v: 1, k: 'peer', m: { ...snap, state: 'text' } }));
+    const bad = decodeFrame(encode({ v: 1, k: 'peer', m: { ...snap, chunk: 'text' } }));
     expect(bad).toMatchObject({ ok: false, kind: 'invalid' });
+    const huge = decodeFrame(encode({ v: 1, k: 'peer', m: { ...snap, chunk: new Uint8Array(SNAPSHOT_CHUNK_BYTES + 1) } }));
+    expect(huge).toMatchObject({ ok: false, kind: 'invalid' });
   });
 
   it('keeps the id of a malformed request so it can be answered', () => {

@@ -51,7 +51,7 @@ describe('log compaction', () => {
     drain(n);
     n.step({ type: 'catchup-req', from: 3, to: 1, fromSlot: 2, toSlot: 10 });
     const [snap] = only(drain(n).messages, 'snapshot');
-    expect(snap).toMatchObject({ to: 3, snapshotIndex: 10, state: blob });
+    expect(snap).toMatchObject({ to: 3, snapshotIndex: 10, offset: 0, total: blob.byteLength, chunk: blob });
   });
 
   it('declines votes below its snapshot and hands a leader that is behind the snapshot', () => {
@@ -136,7 +136,8 @@ describe('log compaction', () => {
     // Meanwhile nodes 2 and 3 chose slots 0..4 in a higher ballot and compacted them.
     const other = new KvStore();
     for (let i = 0; i < 5; i++) other.apply({ slot: i, value: set(`k${i}`, `v${i}`, i + 1) });
-    n.step({ type: 'snapshot', from: 3, to: 1, snapshotIndex: 5, state: other.snapshot() });
+    const state = other.snapshot();
+    n.step({ type: 'snapshot', from: 3, to: 1, snapshotIndex: 5, offset: 0, total: state.byteLength, chunk: state });
     const { ready } = drain(n);
     expect(n.role).not.toBe('leader');
     expect(ready.installSnapshot?.index).toBe(5);
@@ -151,5 +152,81 @@ describe('log compaction', () => {
     n.step({ type: 'accepted', from: 2, to: 1, ballot, slots: [0] });
     expect(drain(n).ready.committed).toEqual([]);
     expect(n.commitIndex).toBe(5);
+  });
+
+  describe('snapshot transfer in chunks', () => {
+    function chunksFrom(node: PaxosNode, to: number): Extract<Message, { type: 'snapshot' }>[] {
+      node.step({ type: 'catchup-req', from: to, to: node.id, fromSlot: 0, toSlot: 12 });
+      return only(drain(node).messages, 'snapshot');
+    }
+
+    it('splits a snapshot into chunks and installs it once every chunk is in, in any order, duplicates ignored', () => {
+      const { n: source, kv } = followerWithLog(12);
+      const state = kv.snapshot();
+      const chunked = makeNode(1, 3, { maxSnapshotChunkBytes: 16 });
+      // Give the chunking node the same log and snapshot as source.
+      chunked.step({ type: 'accept', from: 2, to: 1, ballot: b(1, 2), entries: source.chosenRange(0, 12), commitIndex: 12 });
+      drain(chunked);
+      chunked.compact(12, state);
+      drain(chunked);
+      const chunks = chunksFrom(chunked, 3);
+      expect(chunks.length).toBe(Math.ceil(state.byteLength / 16));
+      expect(chunks.every((c) => c.total === state.byteLength && c.chunk.byteLength <= 16)).toBe(true);
+
+      const n = makeNode(3, 3);
+      const shuffled = [...chunks].reverse();
+      for (const [i, c] of shuffled.entries()) {
+        n.step(c);
+        if (i === 0) n.step(c); // a duplicate
+        const { ready } = drain(n);
+        if (i < shuffled.length - 1) expect(ready.installSnapshot, `after chunk ${i}`).toBeUndefined();
+        else {
+          expect(ready.installSnapshot?.index).toBe(12);
+          expect(Buffer.from(ready.installSnapshot!.blob)).toEqual(Buffer.from(state));
+        }
+      }
+      expect(n.commitIndex).toBe(12);
+    });
+
+    it('drops a gathered snapshot that fails validation, and one whose chunks do not tile it', () => {
+      const { kv } = followerWithLog(12);
+      const state = kv.snapshot();
+      const refused: number[] = [];
+      const n = makeNode(3, 3, { validateSnapshot: (index) => (refused.push(index), false) });
+      n.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state });
+      expect(drain(n).ready.installSnapshot).toBeUndefined();
+      expect(refused).toEqual([12]);
+      expect(n.commitIndex).toBe(0);
+
+      // Overlapping chunks that add up to the total but leave a gap.
+      const m = makeNode(3, 3);
+      const half = Math.floor(state.byteLength / 2);
+      m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state.subarray(0, half + 1) });
+      m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: half, total: state.byteLength, chunk: state.subarray(half, state.byteLength - 1) });
+      expect(drain(m).ready.installSnapshot).toBeUndefined();
+      // A chunk past the end is ignored.
+      m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: state.byteLength, total: state.byteLength, chunk: state.subarray(0, 1) });
+      expect(drain(m).ready.installSnapshot).toBeUndefined();
+      // A complete, valid transfer afterwards installs.
+      m.step({ type: 'snapshot', from: 2, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state });
+      expect(drain(m).ready.installSnapshot?.index).toBe(12);
+    });
+
+    it('lets a transfer from another peer replace one that went quiet', () => {
+      const { kv } = followerWithLog(12);
+      const state = kv.snapshot();
+      const n = makeNode(3, 3, { catchupTicks: 3 });
+      const part = (from: number, offset: number, len: number) =>
+        n.step({ type: 'snapshot', from, to: 3, snapshotIndex: 12, offset, total: state.byteLength, chunk: state.subarray(offset, offset + len) });
+      part(1, 0, 10);
+      // Node 2's transfer of the same snapshot is ignored while node 1's is live...
+      part(2, 10, state.byteLength - 10);
+      expect(drain(n).ready.installSnapshot).toBeUndefined();
+      // ...and taken over once node 1 has been quiet for catchupTicks.
+      for (let i = 0; i < 3; i++) n.tick();
+      part(2, 0, 10);
+      part(2, 10, state.byteLength - 10);
+      expect(drain(n).ready.installSnapshot?.index).toBe(12);
+    });
   });
 });

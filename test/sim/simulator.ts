@@ -111,6 +111,10 @@ interface SimNode {
   snapshotEvery: number;
 }
 
+const blobKey = (blob: Uint8Array): string => Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('base64');
+/** Tiny snapshot chunks (8-256 bytes), so every transfer is split, lost, duplicated and reordered in parts. Derived, not drawn, to keep each seed's schedule. */
+const chunkBytesOf = (n: SimNode): number => 8 << ((n.snapshotEvery + n.id) % 6);
+
 interface Pending {
   readonly cmd: Command;
   target: NodeId | null;
@@ -153,7 +157,7 @@ function describeMessage(m: Message): string {
     case 'catchup-resp':
       return `catchup-resp n=${m.entries.length} ci=${m.commitIndex}`;
     case 'snapshot':
-      return `snapshot index=${m.snapshotIndex} bytes=${m.state.byteLength}`;
+      return `snapshot index=${m.snapshotIndex} bytes=[${m.offset},+${m.chunk.byteLength}) of ${m.total}`;
   }
 }
 
@@ -197,7 +201,7 @@ export class Simulation {
    * Provenance of each snapshot blob: the applied counts of the state machine it was taken from,
    * so a node that restores or installs it inherits exactly what its state has applied.
    */
-  private readonly snapshotApplied = new WeakMap<Uint8Array, ReadonlyMap<string, number>>();
+  private readonly snapshotApplied = new Map<string, ReadonlyMap<string, number>>();
   private lastLeader: NodeId | null = null;
 
   private readonly traceRing: string[] = [];
@@ -361,7 +365,7 @@ export class Simulation {
       core.advance(rd);
       if (n.kv.appliedIndex - core.snapshotIndex >= n.snapshotEvery) {
         const blob = n.kv.snapshot();
-        this.snapshotApplied.set(blob, new Map(n.applied));
+        this.snapshotApplied.set(blobKey(blob), new Map(n.applied));
         core.compact(n.kv.appliedIndex, blob);
         this.stats.compactions += 1;
         this.trace(`n${n.id} compacts to ${n.kv.appliedIndex}`);
@@ -371,7 +375,8 @@ export class Simulation {
 
   /** The node's state machine becomes the snapshot's: the same checks as applying up to it. */
   private install(n: SimNode, snap: Snapshot, how: string): void {
-    const applied = this.snapshotApplied.get(snap.blob);
+    // By content: a snapshot sent in chunks arrives as new bytes.
+    const applied = this.snapshotApplied.get(blobKey(snap.blob));
     if (applied === undefined) throw new SimViolation(`node ${n.id}: snapshot at ${snap.index} of unknown origin`);
     n.kv = KvStore.fromSnapshot(snap.blob);
     n.applied = new Map(applied);
@@ -578,6 +583,7 @@ export class Simulation {
       maxBatchCommands: 4,
       // Small pages, so catch-up and retransmission paging run in every schedule.
       maxEntriesPerMessage: 8,
+      maxSnapshotChunkBytes: chunkBytesOf(n),
       ...(this.options.acceptor ? { acceptor: this.options.acceptor } : {}),
     });
   }
