@@ -90,6 +90,7 @@ export interface LogDump {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const LOG_DUMP_ATTEMPTS = 3;
 /** How long a first request waits for a fresh connection to a node before calling it unreachable. */
 const CONNECT_GRACE_MS = 500;
 /** How long a question to one named node waits for its link to come back (e.g. it just restarted). */
@@ -289,11 +290,23 @@ export class PaxosClient {
 
   /** Chosen entries of slots in [fromSlot, toSlot) known to the node, plus its accepted entries there. */
   async logDump(nodeId: NodeId, fromSlot: number, toSlot: number): Promise<LogDump> {
+    // A compaction between two pages changes the snapshot under us: start again (bounded).
+    for (let attempt = 1; ; attempt++) {
+      const dump = await this.logDumpOnce(nodeId, fromSlot, toSlot);
+      if (dump !== null) return dump;
+      if (attempt === LOG_DUMP_ATTEMPTS) {
+        throw new PaxosClientError('timeout', `node ${nodeId} compacted its log ${attempt} times while it was being read; try again`);
+      }
+    }
+  }
+
+  private async logDumpOnce(nodeId: NodeId, fromSlot: number, toSlot: number): Promise<LogDump | null> {
     const chosen: ChosenEntry[] = [];
     const accepted: AcceptedEntry[] = [];
     let commitIndex = 0;
     let snapshotIndex = 0;
-    let snapshot: Uint8Array | undefined;
+    let first = true;
+    let snap: { index: number; total: number; parts: Uint8Array[]; bytes: number } | null = null;
     let cursor = Math.max(0, Math.floor(fromSlot));
     const end = Math.min(toSlot, Number.MAX_SAFE_INTEGER);
     // The node answers at most a page per request and never past its last slot.
@@ -303,13 +316,26 @@ export class PaxosClient {
       chosen.push(...r.chosen);
       accepted.push(...r.accepted);
       commitIndex = r.commitIndex;
+      if (!first && r.snapshotIndex !== snapshotIndex) return null;
+      first = false;
       snapshotIndex = r.snapshotIndex;
-      if (r.snapshot !== undefined) snapshot ??= r.snapshot;
+      if (r.snapshot !== undefined && snap === null) {
+        snap = { index: r.snapshotIndex, total: r.snapshotBytes ?? r.snapshot.byteLength, parts: [r.snapshot], bytes: r.snapshot.byteLength };
+      }
       // Below the snapshot there is no log to page through.
       const next = Math.max(r.to, r.snapshotIndex);
       if (next <= cursor) break;
       cursor = next;
     }
+    // The rest of a snapshot larger than one chunk, a chunk per request.
+    while (snap !== null && snap.bytes < snap.total) {
+      const r = await this.ask(nodeId, { op: 'log-dump', from: 0, to: 0, snapshotOffset: snap.bytes });
+      if (r.op !== 'log-dump') throw unexpected(nodeId, r.op);
+      if (r.snapshotIndex !== snap.index || r.snapshot === undefined || r.snapshotOffset !== snap.bytes || r.snapshot.byteLength === 0) return null;
+      snap.parts.push(r.snapshot);
+      snap.bytes += r.snapshot.byteLength;
+    }
+    const snapshot = snap === null ? undefined : snap.parts.length === 1 ? snap.parts[0]! : Buffer.concat(snap.parts);
     return { commitIndex, chosen, accepted, snapshotIndex, ...(snapshot !== undefined ? { snapshot } : {}) };
   }
 

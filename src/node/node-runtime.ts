@@ -7,7 +7,7 @@ import { formatBallot } from '../paxos/ballot.js';
 import { KvSnapshotError, KvStore, type CommandResult } from '../paxos/kv.js';
 import { PaxosNode } from '../paxos/paxos-node.js';
 import { seededRng } from '../paxos/rng.js';
-import type { Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready } from '../paxos/types.js';
+import type { Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready, Snapshot } from '../paxos/types.js';
 import { findNode, nodeAddress, type Cluster } from './cluster-file.js';
 import { applyAdminAction, describeFaults, NO_FAULTS } from './fault-rules.js';
 import type { EventWriter } from './events.js';
@@ -409,7 +409,7 @@ export class NodeRuntime {
           chosen: this.core.chosenRange(from, to),
           accepted: this.core.acceptedRange(from, to),
           snapshotIndex: this.core.snapshotIndex,
-          ...(from < this.core.snapshotIndex && this.core.latestSnapshot !== null ? { snapshot: this.core.latestSnapshot.blob } : {}),
+          ...(from < this.core.snapshotIndex ? snapshotChunk(this.core.latestSnapshot, req.snapshotOffset ?? 0) : {}),
         });
       }
       case 'admin':
@@ -513,6 +513,13 @@ export class NodeRuntime {
     this.resolveDone();
     return this.done;
   }
+}
+
+/** One chunk of the snapshot for a log dump: any size of state pages through the frame limit. */
+function snapshotChunk(snap: Snapshot | null, offset: number): { snapshot?: Uint8Array; snapshotOffset?: number; snapshotBytes?: number } {
+  if (snap === null) return {};
+  const at = Math.min(offset, snap.blob.byteLength);
+  return { snapshot: snap.blob.subarray(at, at + SNAPSHOT_CHUNK_BYTES), snapshotOffset: at, snapshotBytes: snap.blob.byteLength };
 }
 
 /** The core treats a peer's snapshot as opaque: prove it is a KV state at its index before it is persisted. */

@@ -101,7 +101,8 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('get'), key, clientId, seq: uint }),
   z.object({ op: z.literal('get-local'), key }),
   z.object({ op: z.literal('status') }),
-  z.object({ op: z.literal('log-dump'), from: uint, to: uint }),
+  // snapshotOffset: which chunk of the node's snapshot to send along (when from is below it).
+  z.object({ op: z.literal('log-dump'), from: uint, to: uint, snapshotOffset: uint.optional() }),
   // Fault injection (see fault-rules.ts for the actions and their args).
   z.object({ op: z.literal('admin'), action: z.string().max(64), args: z.unknown().optional() }),
 ]);
@@ -170,6 +171,8 @@ export const replySchema = z.union([
     accepted: z.array(acceptedEntrySchema).max(MAX_ITEMS),
     snapshotIndex: uint,
     snapshot: z.instanceof(Uint8Array).optional(),
+    snapshotOffset: uint.optional(),
+    snapshotBytes: uint.optional(),
   }),
   z.object({ ok: z.literal(false), code: z.enum(ERROR_CODES), message: z.string(), leader: nodeId.nullable() }),
 ]);
@@ -191,7 +194,10 @@ export type Reply =
       accepted: readonly AcceptedEntry[];
       /** Slots below this are compacted into a KV snapshot, sent along when the range starts below it. */
       snapshotIndex: number;
+      /** Bytes [snapshotOffset, +snapshot.length) of the snapshot's snapshotBytes (one chunk at most). */
       snapshot?: Uint8Array;
+      snapshotOffset?: number;
+      snapshotBytes?: number;
     }
   | ErrorReply;
 export type _ReplyCheck = Assignable<Reply, z.infer<typeof replySchema>>;

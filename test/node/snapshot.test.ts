@@ -66,4 +66,35 @@ describe('node processes: log compaction', () => {
     await c.waitForLeader(client);
     for (const [key, value] of expected) expect((await client.get(key)).value, key).toBe(value);
   }, 120_000);
+
+  // A state larger than a frame (4 MiB) still reaches a far-behind follower, in chunks, and a
+  // diff still reads it from a live node, a chunk per request.
+  it('catches up a follower through a snapshot larger than the frame limit, and diffs it', async () => {
+    cluster = await TestCluster.create({ size: 3, snapshotEvery: 40 });
+    const c = cluster;
+    await c.startAll();
+    const client = c.client();
+    const leader = await c.waitForLeader(client);
+    const follower: NodeId = c.ids.find((id) => id !== leader)!;
+    await client.set('first', '1');
+    await c.kill(follower, 'SIGKILL');
+    // 100 keys of 60,000 characters: a KV state of about 6 MB.
+    const big = (i: number): string => String(i % 10).repeat(60_000);
+    await runPool(100, 4, (i) => client.set(`big${i}`, big(i)).then(() => undefined));
+    await runPool(60, 4, (i) => client.set(`small${i}`, `s${i}`).then(() => undefined));
+    expect(logged(c.procs.get(leader), 'snapshot at slot')).toBe(true);
+
+    await c.start(follower);
+    const converged = await c.waitConverged(client, c.ids, 60_000);
+    expect(logged(c.procs.get(follower), 'installed a snapshot'), c.stderrDump()).toBe(true);
+    for (const s of converged) expect(s.kvHash, `node ${s.id}`).toBe(converged[0]!.kvHash);
+    expect((await client.getLocal(follower, 'big42')).value).toBe(big(42));
+
+    const dump = await client.logDump(leader, 0, 10);
+    expect(dump.snapshot?.byteLength ?? 0).toBeGreaterThan(4 * 1024 * 1024);
+    const { logs } = await collectLogs({ client, dataDir: '/nonexistent', ids: c.ids, isAlive: () => true });
+    const d = diffLogs(logs);
+    expect(d.conflicts).toBe(0);
+    expect(new Set(Object.values(d.stateHashes))).toEqual(new Set([converged[0]!.kvHash]));
+  }, 120_000);
 });
