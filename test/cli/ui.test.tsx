@@ -22,6 +22,9 @@ const UP = '\u001B[A';
 const DOWN = '\u001B[B';
 const TAB = '\t';
 const BACKSPACE = '\u007F';
+const LEFT = '\u001B[D';
+const RIGHT = '\u001B[C';
+const ctrl = (ch: string): string => String.fromCharCode(ch.charCodeAt(0) - 96);
 
 /** Ink reads input asynchronously: give it a turn between keystrokes. */
 async function type(stdin: { write(s: string): void }, ...keys: string[]): Promise<void> {
@@ -140,6 +143,20 @@ describe('App (REPL, panes, log view together)', () => {
     await vi.waitFor(() => expect(app.lastFrame()).toContain('paxos> █'));
     await type(app.stdin, 'get x', BACKSPACE, 'y', ENTER);
     await vi.waitFor(() => expect(submitted).toContain('get y'));
+  });
+
+  it('edits the line where the cursor is: arrows, Home/End as Ctrl-A/E, Ctrl-K/U/W, Backspace', async () => {
+    const { app, submitted } = setup();
+    await type(app.stdin, 'set a 1', LEFT, LEFT, 'b');
+    await vi.waitFor(() => expect(app.lastFrame()).toContain('paxos> set ab 1'));
+    await type(app.stdin, ctrl('a'), 'x', RIGHT, BACKSPACE);
+    await vi.waitFor(() => expect(app.lastFrame()).toContain('paxos> xet ab 1'));
+    await type(app.stdin, ctrl('e'), ' 2', ctrl('w'));
+    await vi.waitFor(() => expect(app.lastFrame()).toContain('paxos> xet ab 1 █'));
+    await type(app.stdin, ctrl('a'), RIGHT, ctrl('k'));
+    await vi.waitFor(() => expect(app.lastFrame()).toContain('paxos> x█'));
+    await type(app.stdin, BACKSPACE, 'get b', LEFT, LEFT, ctrl('u'), 'del', ENTER);
+    await vi.waitFor(() => expect(submitted).toEqual(['del b']));
   });
 
   it('completes commands and node ids with Tab, and lists candidates when ambiguous', async () => {

@@ -52,7 +52,7 @@ export function App({ store, onSubmit, onQuit, size, renderIntervalMs }: AppProp
   const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 1 - barRows));
   const paneRows: (typeof state.nodes)[] = [];
   for (let i = 0; i < state.nodes.length; i += layout.panesPerRow) paneRows.push(state.nodes.slice(i, i + layout.panesPerRow));
-  const hint = state.running !== null ? `… ${state.running}` : (state.hint ?? 'Tab completes · ↑/↓ history · help · quit (Ctrl-C)');
+  const hint = state.running !== null ? `… ${state.running}` : (state.hint ?? 'Tab completes · ↑/↓ history · ←/→ edit · help · quit (Ctrl-C)');
   return (
     <Box flexDirection="column" width={layout.width}>
       {paneRows.map((row, i) => (

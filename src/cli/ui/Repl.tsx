@@ -19,15 +19,19 @@ const MAX_HISTORY = 500;
 export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isActive = true }: ReplProps): React.JSX.Element {
   // Keys can arrive faster than React re-renders, so the handler works on refs, and the state
   // copy of the line only drives rendering.
-  const [value, setShown] = useState('');
+  const [{ value, cursor }, setShown] = useState({ value: '', cursor: 0 });
   const valueRef = useRef('');
+  /** Where typing goes: 0..value.length (readline keys move it). */
+  const cursorRef = useRef(0);
   const histIdxRef = useRef<number | null>(null);
   const draftRef = useRef('');
   // History is kept here, appended on Enter, so an arrow key right after Enter already sees it.
   const historyRef = useRef<string[]>([...history]);
-  const setValue = (next: string | ((v: string) => string)) => {
-    valueRef.current = typeof next === 'function' ? next(valueRef.current) : next;
-    setShown(valueRef.current);
+  /** A new line, with the cursor at its end unless told otherwise. */
+  const setValue = (next: string, at = next.length) => {
+    valueRef.current = next;
+    cursorRef.current = Math.max(0, Math.min(at, next.length));
+    setShown({ value: valueRef.current, cursor: cursorRef.current });
   };
   const setHistIdx = (i: number | null) => {
     histIdxRef.current = i;
@@ -39,6 +43,7 @@ export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isAct
   useInput(
     (input, key) => {
       const value = valueRef.current;
+      const cur = cursorRef.current;
       const histIdx = histIdxRef.current;
       const draft = draftRef.current;
       const history = historyRef.current;
@@ -47,7 +52,9 @@ export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isAct
         return;
       }
       if (key.ctrl && input === 'd') {
+        // As in readline: quit on an empty line, otherwise delete the character under the cursor.
         if (value === '') onQuit();
+        else setValue(value.slice(0, cur) + value.slice(cur + 1), cur);
         return;
       }
       const submit = (raw: string) => {
@@ -94,28 +101,37 @@ export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isAct
       }
       // Terminals disagree on whether Backspace is \b or DEL; Ink reports the latter as delete.
       if (key.backspace || key.delete) {
-        setValue((v) => v.slice(0, -1));
+        if (cur > 0) setValue(value.slice(0, cur - 1) + value.slice(cur), cur - 1);
         return;
       }
-      if (key.ctrl && input === 'u') {
-        setValue('');
-        return;
+      if (key.leftArrow || (key.ctrl && input === 'b')) return setValue(value, cur - 1);
+      if (key.rightArrow || (key.ctrl && input === 'f')) return setValue(value, cur + 1);
+      if (key.ctrl && input === 'a') return setValue(value, 0);
+      if (key.ctrl && input === 'e') return setValue(value, value.length);
+      if (key.ctrl && input === 'k') return setValue(value.slice(0, cur), cur);
+      if (key.ctrl && input === 'u') return setValue(value.slice(cur), 0);
+      if (key.ctrl && input === 'w') {
+        const start = value.slice(0, cur).replace(/\S*\s*$/, '').length;
+        return setValue(value.slice(0, start) + value.slice(cur), start);
       }
       if (key.escape) {
         setValue('');
         onHint(null);
         return;
       }
-      if (key.ctrl || key.meta || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown) return;
+      if (key.ctrl || key.meta || key.pageUp || key.pageDown) return;
       if (input !== '') {
         // Pasted text (or keys sent in one burst, as tmux send-keys does) arrives as one chunk:
         // every line break in it submits the line so far.
         const printable = (t: string) => [...t].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
         const parts = input.split(/\r\n|\r|\n/);
         parts.forEach((part, i) => {
-          const line = (valueRef.current + printable(part)).slice(0, MAX_INPUT);
+          const v = valueRef.current;
+          const at = cursorRef.current;
+          const text = printable(part).slice(0, Math.max(0, MAX_INPUT - v.length));
+          const line = v.slice(0, at) + text + v.slice(at);
           if (i < parts.length - 1) submit(line);
-          else setValue(line);
+          else setValue(line, at + text.length);
         });
       }
     },
@@ -123,16 +139,21 @@ export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isAct
   );
 
   const prompt = 'paxos> ';
+  // The line scrolls sideways to keep the cursor (one cell, past the end at most) in view.
   const room = Math.max(1, width - prompt.length - 1);
-  const shown = value.length > room ? value.slice(value.length - room) : value;
+  const start = value.length + 1 > room ? Math.min(Math.max(0, cursor - room + 1), value.length + 1 - room) : 0;
+  const shown = value.slice(start, start + room);
+  const at = cursor - start;
+  const under = shown[at];
   return (
     <Box width={width}>
       <Text>
         <Text color="cyan" bold>
           {prompt}
         </Text>
-        {shown}
-        <Text color="gray">█</Text>
+        {shown.slice(0, at)}
+        {under === undefined ? <Text color="gray">█</Text> : <Text inverse>{under}</Text>}
+        {shown.slice(at + 1)}
       </Text>
     </Box>
   );
