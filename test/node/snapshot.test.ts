@@ -80,8 +80,10 @@ describe('node processes: log compaction', () => {
     await c.kill(follower, 'SIGKILL');
     // 100 keys of 60,000 characters: a KV state of about 6 MB.
     const big = (i: number): string => String(i % 10).repeat(60_000);
-    await runPool(100, 4, (i) => client.set(`big${i}`, big(i)).then(() => undefined));
-    await runPool(60, 4, (i) => client.set(`small${i}`, `s${i}`).then(() => undefined));
+    // One write per slot, and 70 more after the big ones, so the last snapshot (every 40 slots)
+    // holds every big key.
+    await runPool(100, 1, (i) => client.set(`big${i}`, big(i)).then(() => undefined));
+    await runPool(70, 1, (i) => client.set(`small${i}`, `s${i}`).then(() => undefined));
     expect(logged(c.procs.get(leader), 'snapshot at slot')).toBe(true);
 
     await c.start(follower);
