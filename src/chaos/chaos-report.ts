@@ -14,7 +14,7 @@ export function linearizableText(v: boolean | 'unknown'): string {
 export function formatChaosReport(r: ChaosReport): string[] {
   const faultParts = FAULT_KINDS.filter((k) => r.faults[k] > 0).map((k) => `${k} ${r.faults[k]}`);
   const lines = [
-    `chaos: ${r.nodes} nodes, ${secs(r.durationMs)}, ${r.clients} clients, ${r.keys} keys, seed ${r.seed}`,
+    `chaos: ${r.nodes} nodes, ${secs(r.durationMs)}${r.stopped ? ' (stopped early)' : ''}, ${r.clients} clients, ${r.keys} keys, seed ${r.seed}`,
     `operations       ${r.ops}: ok ${r.ok}, failed ${r.failed}, unknown ${r.unknown}`,
     `faults           ${r.faultsTotal}${faultParts.length > 0 ? ` (${faultParts.join(', ')})` : ''}`,
     `leader changes   ${r.leaderChanges}`,
@@ -33,7 +33,7 @@ export function formatChaosReport(r: ChaosReport): string[] {
 /** One line, for script mode and the REPL's result line. */
 export function chaosSummary(r: ChaosReport): string {
   return (
-    `chaos seed ${r.seed}: ${r.ops} ops (ok ${r.ok}, failed ${r.failed}, unknown ${r.unknown}), ${r.faultsTotal} faults, ` +
+    `chaos seed ${r.seed}${r.stopped ? ` (stopped after ${secs(r.durationMs)})` : ''}: ${r.ops} ops (ok ${r.ok}, failed ${r.failed}, unknown ${r.unknown}), ${r.faultsTotal} faults, ` +
     `${r.leaderChanges} leader changes, max unavailable ${secs(r.maxUnavailableMs)}, ` +
     `${r.converged ? 'converged' : 'NOT converged'}, conflicts ${r.conflicts}, linearizable ${linearizableText(r.linearizable)}; history ${r.history}`
   );
@@ -58,6 +58,7 @@ export function chaosJson(r: ChaosReport): Record<string, unknown> {
     seed: r.seed,
     nodes: r.nodes,
     durationMs: r.durationMs,
+    stopped: r.stopped,
     clients: r.clients,
     keys: r.keys,
     timeline: r.timeline,

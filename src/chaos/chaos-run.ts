@@ -28,6 +28,8 @@ export interface ChaosOptions {
   readonly holdMs?: readonly [number, number];
   readonly convergeTimeoutMs?: number;
   readonly checkTimeLimitMs?: number;
+  /** Aborting ends the fault phase early; the run still heals, converges, checks and reports. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ChaosDeps {
@@ -54,7 +56,9 @@ export interface ChaosProgress {
 export interface ChaosReport {
   readonly seed: number;
   readonly nodes: number;
+  /** How long faults ran: the requested duration, or less when the run was stopped. */
   readonly durationMs: number;
+  readonly stopped: boolean;
   readonly clients: number;
   readonly keys: number;
   readonly ops: number;
@@ -89,7 +93,20 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
   const { sup, client, faults } = deps;
   const ids = sup.ids;
   const startedAt = Date.now();
-  const endAt = startedAt + o.durationMs;
+  let endAt = startedAt + o.durationMs;
+  let stopped = false;
+  let wake: () => void = () => undefined;
+  const woken = new Promise<void>((r) => (wake = r));
+  const onAbort = (): void => {
+    stopped = true;
+    endAt = Math.min(endAt, Date.now());
+    wake();
+  };
+  if (o.signal?.aborted === true) onAbort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const running = (): boolean => Date.now() < endAt;
+  /** Sleeps until `at` or until the run is stopped. */
+  const pause = (at: number): Promise<void> => Promise.race([sleepUntil(at), woken]);
   const firstOp = deps.history.size;
   // Keys of this run only, so the run's slice of a longer history is checkable on its own.
   const keyPrefix = `chaos-${o.seed}-${startedAt.toString(36)}`;
@@ -100,8 +117,8 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
   const progress = () =>
     onProgress({
       phase,
-      elapsedMs: Math.min(o.durationMs, Date.now() - startedAt),
-      durationMs: o.durationMs,
+      elapsedMs: Math.min(endAt, Date.now()) - startedAt,
+      durationMs: endAt - startedAt,
       ops: deps.history.size - firstOp,
       faults: timeline.length,
       faultLine,
@@ -112,19 +129,19 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
 
   try {
     progress();
-    const workers = Array.from({ length: o.clients }, (_, i) => worker(deps, i, seededRng(o.seed * 7919 + i + 1), keyPrefix, o.keys, endAt));
+    const workers = Array.from({ length: o.clients }, (_, i) => worker(deps, i, seededRng(o.seed * 7919 + i + 1), keyPrefix, o.keys, running));
     const rng = seededRng(o.seed);
     const nemesis = (async () => {
-      while (Date.now() < endAt) {
-        await sleepUntil(Math.min(endAt, Date.now() + between(rng, o.calmMs ?? DEFAULT_CALM_MS)));
-        if (Date.now() >= endAt) break;
+      while (running()) {
+        await pause(Math.min(endAt, Date.now() + between(rng, o.calmMs ?? DEFAULT_CALM_MS)));
+        if (!running()) break;
         const plan = planFault(rng, ids, leaders.current);
         timeline.push({ atMs: Date.now() - startedAt, text: plan.text });
         counts[plan.kind] += 1;
         faultLine = plan.text;
         progress();
         await inject(deps, plan);
-        await sleepUntil(Math.min(endAt, Date.now() + between(rng, o.holdMs ?? DEFAULT_HOLD_MS)));
+        await pause(Math.min(endAt, Date.now() + between(rng, o.holdMs ?? DEFAULT_HOLD_MS)));
         faultLine = `repairing: ${plan.text}`;
         await repair(deps, plan);
         faultLine = `repaired: ${plan.text}`;
@@ -164,7 +181,8 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
     return {
       seed: o.seed,
       nodes: ids.length,
-      durationMs: o.durationMs,
+      durationMs: endAt - startedAt,
+      stopped,
       clients: o.clients,
       keys: o.keys,
       ops: ops.length,
@@ -189,6 +207,7 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
   } finally {
     clearInterval(ticker);
     leaders.stop();
+    o.signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -201,10 +220,10 @@ async function sleepUntil(at: number): Promise<void> {
   if (ms > 0) await sleep(ms);
 }
 
-async function worker(deps: ChaosDeps, i: number, rng: Rng, keyPrefix: string, keys: number, endAt: number): Promise<void> {
+async function worker(deps: ChaosDeps, i: number, rng: Rng, keyPrefix: string, keys: number, running: () => boolean): Promise<void> {
   const process = `chaos-w${i + 1}`;
   let n = 0;
-  while (Date.now() < endAt) {
+  while (running()) {
     const key = `${keyPrefix}-k${rng.int(0, keys - 1)}`;
     const dice = rng.int(0, 99);
     try {

@@ -21,7 +21,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'heal', usage: 'heal', summary: 'remove every partition and delay', nodeArgs: [] },
   { name: 'isolate', usage: 'isolate N', summary: 'cut node N off from all the others', nodeArgs: [0] },
   { name: 'slow', usage: 'slow N MS', summary: "delay node N's peer messages, in and out, by MS (0 removes)", nodeArgs: [0] },
-  { name: 'chaos', usage: 'chaos [--duration S] [--clients C] [--keys K] [--seed N] [--json]', summary: 'workload + random kills/partitions, then heal, diff and check', nodeArgs: [] },
+  { name: 'chaos', usage: 'chaos [--duration S] [--clients C] [--keys K] [--seed N] [--json]', summary: 'workload + random kills/partitions, then heal, diff and check (Esc stops early)', nodeArgs: [] },
   { name: 'check', usage: 'check', summary: "check this session's operation history for linearizability", nodeArgs: [] },
   { name: 'help', usage: 'help [COMMAND]', summary: 'list commands, or explain one', nodeArgs: [] },
   { name: 'clear', usage: 'clear', summary: 'clear the result lines', nodeArgs: [] },

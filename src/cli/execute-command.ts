@@ -74,12 +74,24 @@ export class Executor {
   /** Partition/slow rules, pushed to every node and again to a restarted one. */
   readonly faults: FaultControl;
   private readonly chaosListeners = new Set<(p: ChaosProgress | null) => void>();
+  /** Set while a chaos command runs: aborting it stops the faults early. */
+  private chaosStop: AbortController | null = null;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.retryMs = deps.retryMs ?? 20_000;
     this.history = deps.history ?? new HistoryRecorder();
     const admin = deps.client.admin?.bind(deps.client);
     this.faults = new FaultControl(deps.sup, admin === undefined ? undefined : { admin });
+  }
+
+  /**
+   * Stops a running chaos command's faults now (it still heals, converges, checks and reports).
+   * False when no chaos command is running.
+   */
+  stopChaos(): boolean {
+    if (this.chaosStop === null || this.chaosStop.signal.aborted) return false;
+    this.chaosStop.abort();
+    return true;
   }
 
   /** Progress of a running chaos command (null when it ends), for the UI. */
@@ -197,17 +209,25 @@ export class Executor {
       case 'isolate':
       case 'slow':
       case 'check':
-      case 'chaos':
-        return runFaultCommand(cmd, {
-          sup,
-          client,
-          dataDir: this.deps.dataDir,
-          faults: this.faults,
-          history: this.history,
-          onChaosProgress: (p) => {
-            for (const fn of this.chaosListeners) fn(p);
-          },
-        });
+      case 'chaos': {
+        const stop = cmd.kind === 'chaos' ? new AbortController() : null;
+        this.chaosStop = stop;
+        try {
+          return await runFaultCommand(cmd, {
+            sup,
+            client,
+            dataDir: this.deps.dataDir,
+            faults: this.faults,
+            history: this.history,
+            onChaosProgress: (p) => {
+              for (const fn of this.chaosListeners) fn(p);
+            },
+            ...(stop !== null ? { signal: stop.signal } : {}),
+          });
+        } finally {
+          if (this.chaosStop === stop) this.chaosStop = null;
+        }
+      }
     }
   }
 

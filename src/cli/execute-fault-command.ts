@@ -21,6 +21,8 @@ export interface FaultCommandDeps {
   readonly faults: FaultControl;
   readonly history: HistoryRecorder;
   readonly onChaosProgress: (p: ChaosProgress | null) => void;
+  /** Stops a chaos command's faults early. */
+  readonly signal?: AbortSignal;
 }
 
 /** A REPL check gets a bounded budget: the UI must answer, and 'unknown' is reported honestly. */
@@ -79,6 +81,7 @@ async function chaos(cmd: Extract<FaultCommand, { kind: 'chaos' }>, d: FaultComm
         keys: cmd.keys ?? CHAOS_DEFAULTS.keys,
         seed,
         historyPath,
+        ...(d.signal !== undefined ? { signal: d.signal } : {}),
       },
       (p) => d.onChaosProgress(p),
     );

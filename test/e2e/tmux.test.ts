@@ -94,6 +94,17 @@ describe.skipIf(!hasTmux)('paxos-cli up 5 in tmux', () => {
       await waitForScreen('cleared results', (t) => !t.includes('diff →'));
     }
 
+    // A long chaos run stopped with Esc: it heals, checks and reports what ran.
+    type('clear');
+    await waitForScreen('cleared results', (t) => !t.includes('diff →'));
+    type('chaos --duration 120 --seed 7');
+    await waitForScreen('chaos under way', (t) => /chaos \d+s left/.test(t) && t.includes('Esc stops the faults early'));
+    await new Promise((r) => setTimeout(r, 1500));
+    tmux('send-keys', '-t', SESSION, 'Escape');
+    s = await waitForScreen('the stopped chaos report', (t) => /chaos: 5 nodes, [\d.]+ m?s \(stopped early\)/.test(t) && /linearizable +\w/.test(t), 60_000);
+    expect(s).toMatch(/conflicts +0\n/);
+    expect(s).toMatch(/linearizable +yes/);
+
     type('quit');
     await waitForScreen('the UI to exit', (t) => t.includes('PAXOS-EXITED 0'));
     expect(nodeProcesses()).toEqual([]);

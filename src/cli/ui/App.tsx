@@ -13,6 +13,8 @@ export interface AppProps {
   readonly store: Store;
   readonly onSubmit: (line: string) => void;
   readonly onQuit: () => void;
+  /** Esc while a command runs: stop it if it can be stopped (chaos); true if it was. */
+  readonly onCancel?: () => boolean;
   /** For tests: a fixed size instead of the terminal's. */
   readonly size?: { columns: number; rows: number };
   readonly renderIntervalMs?: number;
@@ -33,7 +35,7 @@ function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: 
   return fixed ?? size;
 }
 
-export function App({ store, onSubmit, onQuit, size, renderIntervalMs }: AppProps): React.JSX.Element {
+export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs }: AppProps): React.JSX.Element {
   const state = useThrottledState(store, renderIntervalMs);
   const { columns, rows } = useTerminalSize(size);
   const layout = computeLayout(columns, rows, state.nodes.length);
@@ -52,7 +54,8 @@ export function App({ store, onSubmit, onQuit, size, renderIntervalMs }: AppProp
   const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 1 - barRows));
   const paneRows: (typeof state.nodes)[] = [];
   for (let i = 0; i < state.nodes.length; i += layout.panesPerRow) paneRows.push(state.nodes.slice(i, i + layout.panesPerRow));
-  const hint = state.running !== null ? `… ${state.running}` : (state.hint ?? 'Tab completes · ↑/↓ history · ←/→ edit · help · quit (Ctrl-C)');
+  const stoppable = state.running !== null && /^chaos\b/.test(state.running) && onCancel !== undefined;
+  const hint = state.running !== null ? `… ${state.running}${stoppable ? '  (Esc stops the faults early)' : ''}` : (state.hint ?? 'Tab completes · ↑/↓ history · ←/→ edit · help · quit (Ctrl-C)');
   return (
     <Box flexDirection="column" width={layout.width}>
       {paneRows.map((row, i) => (
@@ -68,7 +71,12 @@ export function App({ store, onSubmit, onQuit, size, renderIntervalMs }: AppProp
       <Text wrap="truncate" color="gray">
         {hint}
       </Text>
-      <Repl history={state.history} onSubmit={onSubmit} onQuit={onQuit} complete={complete} onHint={onHint} width={layout.width} />
+      <Repl
+        history={state.history}
+        onSubmit={onSubmit}
+        onQuit={onQuit}
+        {...(onCancel !== undefined ? { onCancel } : {})}
+        complete={complete} onHint={onHint} width={layout.width} />
     </Box>
   );
 }

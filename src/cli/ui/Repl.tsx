@@ -7,6 +7,8 @@ export interface ReplProps {
   readonly history: readonly string[];
   readonly onSubmit: (line: string) => void;
   readonly onQuit: () => void;
+  /** Esc: stop what is running (a chaos command); true if something was stopped. */
+  readonly onCancel?: () => boolean;
   readonly complete: (line: string) => Completion;
   readonly onHint: (text: string | null) => void;
   readonly width: number;
@@ -16,7 +18,7 @@ export interface ReplProps {
 const MAX_INPUT = 4096;
 const MAX_HISTORY = 500;
 
-export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isActive = true }: ReplProps): React.JSX.Element {
+export function Repl({ history, onSubmit, onQuit, onCancel, complete, onHint, width, isActive = true }: ReplProps): React.JSX.Element {
   // Keys can arrive faster than React re-renders, so the handler works on refs, and the state
   // copy of the line only drives rendering.
   const [{ value, cursor }, setShown] = useState({ value: '', cursor: 0 });
@@ -115,6 +117,7 @@ export function Repl({ history, onSubmit, onQuit, complete, onHint, width, isAct
         return setValue(value.slice(0, start) + value.slice(cur), start);
       }
       if (key.escape) {
+        if (onCancel?.() === true) return;
         setValue('');
         onHint(null);
         return;

@@ -84,7 +84,9 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   let resolveQuit: () => void = () => undefined;
   const quitRequested = new Promise<void>((r) => (resolveQuit = r));
   const submit = createCommandRunner(store, o.executor, ids.length, () => resolveQuit(), () => poller.pollSoon());
-  const instance = render(<App store={store} onSubmit={submit} onQuit={() => resolveQuit()} />, { exitOnCtrlC: false });
+  const instance = render(<App store={store} onSubmit={submit} onQuit={() => resolveQuit()} onCancel={() => o.executor.stopChaos()} />, {
+    exitOnCtrlC: false,
+  });
   await Promise.race([quitRequested, instance.waitUntilExit()]);
   // Let the last throttled frame (the quit line) reach the screen before leaving it.
   await new Promise((r) => setTimeout(r, RENDER_INTERVAL_MS + 20));
