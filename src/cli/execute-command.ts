@@ -67,6 +67,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** How long `diff` lets live followers catch up with the commit index (a heartbeat is 100 ms). */
+const DIFF_SETTLE_MS = 150;
+const DIFF_SETTLE_TRIES = 3;
+
 export class Executor {
   private readonly retryMs: number;
   /** The session's operation history: what `check` checks. */
@@ -188,8 +192,17 @@ export class Executor {
         return { ok: true, text, fields: { nodes }, detail };
       }
       case 'diff': {
-        const { logs, unreadable } = await collectLogs({ client, dataDir: this.deps.dataDir, ids: sup.ids, isAlive: (id) => sup.isAlive(id) });
-        const r = diffLogs(logs, unreadable);
+        const collect = async () => {
+          const { logs, unreadable } = await collectLogs({ client, dataDir: this.deps.dataDir, ids: sup.ids, isAlive: (id) => sup.isAlive(id) });
+          return { r: diffLogs(logs, unreadable), unreadable };
+        };
+        let { r, unreadable } = await collect();
+        // A live follower learns the newest commit index with the leader's next heartbeat: give
+        // it that long before reporting it as lagging (a diff right after a set would otherwise).
+        for (let i = 0; i < DIFF_SETTLE_TRIES && r.conflicts === 0 && r.lagging.some((l) => sup.isAlive(l.node)); i++) {
+          await sleep(DIFF_SETTLE_MS);
+          ({ r, unreadable } = await collect());
+        }
         const fields = { conflicts: r.conflicts, lagging: r.lagging, identicalPrefix: r.identicalPrefix, stateHashes: r.stateHashes };
         if (r.conflicts > 0) return { ...failure(formatDiff(r), fields), text: formatDiff(r) };
         if (unreadable.length > 0) return failure(formatDiff(r), fields);

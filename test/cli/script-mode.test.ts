@@ -55,6 +55,8 @@ describe('up --json (script mode)', () => {
     expect(set).toMatchObject({ ok: true, slot: expect.any(Number), leader: expect.any(Number), latencyMs: expect.any(Number) });
     expect(await send('get a')).toEqual({ cmd: 'get a', ok: true, value: '1' });
     expect(await send('get nothing')).toEqual({ cmd: 'get nothing', ok: true, value: null });
+    // Right after a write, diff waits out a heartbeat: followers learning the commit index is not lag.
+    expect(await send('diff')).toMatchObject({ ok: true, conflicts: 0, lagging: [] });
 
     const leaderReply = await send('leader');
     expect(Object.keys(leaderReply).sort()).toEqual(['cmd', 'leader', 'ok']);
