@@ -54,6 +54,9 @@ export interface PaxosConfig {
   readonly acceptor?: AcceptorPolicy;
 }
 
+/** A snapshot transfer with no chunk for this many catch-up periods is dropped. */
+const ASSEMBLY_IDLE_CATCHUPS = 10;
+
 /** Chunks of one peer's snapshot, gathered until they cover it. */
 interface SnapshotAssembly {
   readonly from: NodeId;
@@ -122,7 +125,8 @@ export class PaxosNode {
   /** A snapshot from a peer the runtime has yet to install (handed out by the next Ready). */
   private pendingInstall: Snapshot | null = null;
   private readonly snapshotSentTick = new Map<NodeId, number>();
-  private assembly: SnapshotAssembly | null = null;
+  /** One per sender: a transfer cut short goes on where it stopped when that peer sends again. */
+  private readonly assemblies = new Map<NodeId, SnapshotAssembly>();
   private readonly maxSnapshotChunkBytes: number;
   private readonly validateSnapshot: (index: number, blob: Uint8Array) => boolean;
 
@@ -315,6 +319,7 @@ export class PaxosNode {
       this.electionElapsed += 1;
       if (this.electionElapsed >= this.electionTimeout) this.startElection();
     }
+    if (this.assemblies.size > 0) this.dropStaleAssemblies();
     if (this.catchup !== null && this.now - this.catchup.sentTick >= this.catchupTicks) {
       // The peer did not answer in time: ask another one.
       const others = this.peers.filter((p) => p !== this.catchup?.peer);
@@ -868,31 +873,37 @@ export class PaxosNode {
   }
 
   /**
-   * Gathers a peer's snapshot chunk by chunk, in any order, duplicates ignored. A transfer from
-   * another peer or of a newer snapshot replaces one that is older or has gone quiet; lost
-   * chunks come again when the catch-up that asked for them times out and asks again.
+   * Gathers a peer's snapshot chunk by chunk, in any order, duplicates ignored. Chunks are kept
+   * per sender (two peers' encodings of one state need not match byte for byte), so a transfer
+   * that lost chunks is completed by that peer's next one; a catch-up that timed out asks again.
    */
   private onSnapshotChunk(from: NodeId, index: number, offset: number, total: number, chunk: Uint8Array): void {
     if (index <= this.commit) return;
     if (offset < 0 || offset + chunk.byteLength > total || (chunk.byteLength === 0 && total > 0)) return;
-    let a = this.assembly;
-    if (a === null || a.from !== from || a.index !== index || a.total !== total) {
-      const quiet = a === null || this.now - a.lastTick >= this.catchupTicks;
-      if (a !== null && !quiet && index <= a.index) return;
+    let a = this.assemblies.get(from);
+    if (a !== undefined && (index < a.index || (index === a.index && total !== a.total))) return;
+    if (a === undefined || index > a.index) {
       a = { from, index, total, chunks: new Map(), bytes: 0, lastTick: this.now };
-      this.assembly = a;
+      this.assemblies.set(from, a);
     }
-    if (a.chunks.has(offset)) return;
-    a.chunks.set(offset, chunk);
-    a.bytes += chunk.byteLength;
     a.lastTick = this.now;
     // A transfer under way is progress: the catch-up that asked for it must not ask again.
     if (this.catchup?.peer === from) this.catchup.sentTick = this.now;
+    if (a.chunks.has(offset)) return;
+    a.chunks.set(offset, chunk);
+    a.bytes += chunk.byteLength;
     if (a.bytes < total) return;
-    this.assembly = null;
+    this.assemblies.delete(from);
     const blob = joinChunks(a);
     if (blob === null || !this.validateSnapshot(index, blob)) return;
     this.onSnapshot(from, index, blob);
+  }
+
+  /** Frees transfers made useless by what was learned since, or abandoned by their sender. */
+  private dropStaleAssemblies(): void {
+    for (const [from, a] of this.assemblies) {
+      if (a.index <= this.commit || this.now - a.lastTick > ASSEMBLY_IDLE_CATCHUPS * this.catchupTicks) this.assemblies.delete(from);
+    }
   }
 
   /**
