@@ -334,7 +334,7 @@ export class NodeRuntime {
         return this.onRequest(routingId, frame.id, frame.req);
       case 'reqs':
         for (const r of decoded.invalid ?? []) {
-          this.reply(routingId, r.id, errorReply('bad-request', `bad request: ${r.detail}`.slice(0, 300)));
+          if (r.id !== null) this.reply(routingId, r.id, errorReply('bad-request', `bad request: ${r.detail}`.slice(0, 300)));
           this.bad('invalid', sender, r.detail);
         }
         for (const r of frame.reqs) this.onRequest(routingId, r.id, r.req);

@@ -227,8 +227,9 @@ const frameSchema = z.discriminatedUnion('k', [
 const requestsShellSchema = z.object({
   v: z.literal(WIRE_VERSION),
   k: z.literal('reqs'),
-  reqs: z.array(z.object({ id: uint, req: z.unknown() })).min(1).max(MAX_BATCH_ITEMS),
+  reqs: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS),
 });
+const requestItemSchema = z.object({ id: uint, req: z.unknown() });
 
 export interface RequestItem {
   readonly id: number;
@@ -260,8 +261,11 @@ export type BadFrameKind =
   | 'unexpected';
 
 export type Decoded =
-  /** invalid: the requests of a 'reqs' frame that failed their check (each to be answered bad-request). */
-  | { ok: true; frame: Frame; invalid?: readonly { id: number; detail: string }[] }
+  /**
+   * invalid: the requests of a 'reqs' frame that failed their check, each answered bad-request
+   * (id null: not even its id could be read, so it cannot be answered).
+   */
+  | { ok: true; frame: Frame; invalid?: readonly { id: number | null; detail: string }[] }
   /** reqId: set when a client request was recognisable enough to be answered with bad-request. */
   | { ok: false; kind: BadFrameKind; detail: string; reqId?: number };
 
@@ -298,11 +302,16 @@ function decodeRequests(raw: unknown): Decoded {
   const shell = requestsShellSchema.safeParse(raw);
   if (!shell.success) return { ok: false, kind: 'invalid', detail: describeIssue(shell.error.issues) };
   const reqs: RequestItem[] = [];
-  const invalid: { id: number; detail: string }[] = [];
-  for (const item of shell.data.reqs) {
-    const r = requestSchema.safeParse(item.req);
-    if (r.success) reqs.push({ id: item.id, req: r.data });
-    else invalid.push({ id: item.id, detail: describeIssue(r.error.issues) });
+  const invalid: { id: number | null; detail: string }[] = [];
+  for (const raw of shell.data.reqs) {
+    const item = requestItemSchema.safeParse(raw);
+    if (!item.success) {
+      invalid.push({ id: null, detail: `request item: ${describeIssue(item.error.issues)}` });
+      continue;
+    }
+    const r = requestSchema.safeParse(item.data.req);
+    if (r.success) reqs.push({ id: item.data.id, req: r.data });
+    else invalid.push({ id: item.data.id, detail: describeIssue(r.error.issues) });
   }
   const frame: Frame = { v: WIRE_VERSION, k: 'reqs', reqs };
   return invalid.length === 0 ? { ok: true, frame } : { ok: true, frame, invalid };

@@ -19,7 +19,7 @@ import {
   type Snapshot,
   type Value,
 } from './types.js';
-import { NOOP, valuesEqual } from './value.js';
+import { commandBytesBound, NOOP, valueBytesBound, valuesEqual } from './value.js';
 
 export interface PaxosConfig {
   readonly id: NodeId;
@@ -42,6 +42,15 @@ export interface PaxosConfig {
   /** Slots proposed but not yet chosen, at most: the pipeline window. */
   readonly maxInflightSlots?: number;
   readonly maxBatchCommands?: number;
+  /**
+   * Byte bounds (upper bounds of the encoded size, see valueBytesBound) that keep every message
+   * below the transport's frame limit whatever the commands hold: a slot's batch, the entries of
+   * one Accept / catch-up answer / Promise page, and the leader's uncommitted proposals (which
+   * bound what a Promise must report). Each admits at least one item, so progress never stops.
+   */
+  readonly maxBatchBytes?: number;
+  readonly maxMessageBytes?: number;
+  readonly maxInflightBytes?: number;
   readonly maxQueuedCommands?: number;
   readonly maxEntriesPerMessage?: number;
   /** A snapshot is sent in chunks of at most this many bytes (default 1 MiB). */
@@ -69,6 +78,8 @@ interface SnapshotAssembly {
 
 interface Proposal {
   readonly value: Value;
+  /** valueBytesBound(value), kept so the in-flight byte budget costs nothing to check. */
+  readonly bytes: number;
   readonly acks: Set<NodeId>;
   sentTick: number;
 }
@@ -108,6 +119,11 @@ export class PaxosNode {
   private readonly catchupTicks: number;
   private readonly maxInflightSlots: number;
   private readonly maxBatchCommands: number;
+  private readonly maxBatchBytes: number;
+  private readonly maxMessageBytes: number;
+  private readonly maxInflightBytes: number;
+  /** Sum of the proposals' bytes: what the byte window counts. */
+  private inflightBytes = 0;
   private readonly maxQueuedCommands: number;
   private readonly maxEntriesPerMessage: number;
 
@@ -181,6 +197,9 @@ export class PaxosNode {
     this.catchupTicks = cfg.catchupTicks ?? 6;
     this.maxInflightSlots = cfg.maxInflightSlots ?? 256;
     this.maxBatchCommands = cfg.maxBatchCommands ?? 256;
+    this.maxBatchBytes = cfg.maxBatchBytes ?? 1024 * 1024;
+    this.maxMessageBytes = cfg.maxMessageBytes ?? 2 * 1024 * 1024;
+    this.maxInflightBytes = cfg.maxInflightBytes ?? 3 * 1024 * 1024;
     this.maxQueuedCommands = cfg.maxQueuedCommands ?? 10_000;
     this.maxEntriesPerMessage = cfg.maxEntriesPerMessage ?? 512;
     this.maxSnapshotChunkBytes = cfg.maxSnapshotChunkBytes ?? 1024 * 1024;
@@ -285,7 +304,7 @@ export class PaxosNode {
     this.snapIndex = index;
     for (const s of this.accepted.keys()) if (s < index) this.accepted.delete(s);
     for (const s of this.chosen.keys()) if (s < index) this.chosen.delete(s);
-    for (const s of this.proposals.keys()) if (s < index) this.proposals.delete(s);
+    for (const s of this.proposals.keys()) if (s < index) this.removeProposal(s);
     this.highestSlot = Math.max(this.highestSlot, index - 1);
   }
 
@@ -389,7 +408,7 @@ export class PaxosNode {
       this.write.commitIndex !== undefined ||
       this.write.snapshot !== undefined ||
       this.pendingInstall !== null ||
-      (this.roleNow === 'leader' && this.queue.length > 0 && this.proposals.size < this.maxInflightSlots)
+      (this.roleNow === 'leader' && this.queue.length > 0 && this.windowHasRoom(this.proposals.size, this.inflightBytes))
     );
   }
 
@@ -463,7 +482,7 @@ export class PaxosNode {
     const round = Math.max(this.highestSeen.round, this.promisedBallot.round) + 1;
     this.myBallot = { round, node: this.id };
     assert(compareBallots(this.myBallot, this.promisedBallot) > 0, 'a new ballot exceeds every promise');
-    this.proposals.clear();
+    this.clearProposals();
     this.queue = [];
     this.promises.clear();
     this.leaderId = null;
@@ -520,7 +539,7 @@ export class PaxosNode {
     this.setRole('leader');
     this.leaderId = this.id;
     this.promises.clear();
-    this.proposals.clear();
+    this.clearProposals();
     this.lastHeard.clear();
     this.leaderSinceTick = this.now;
     this.commitProgressTick = this.now;
@@ -552,11 +571,39 @@ export class PaxosNode {
       return;
     }
     const entries: ChosenEntry[] = [];
-    while (this.queue.length > 0 && this.proposals.size + entries.length < this.maxInflightSlots) {
-      const cmds = this.queue.splice(0, this.maxBatchCommands);
+    let inflight = this.inflightBytes;
+    while (this.queue.length > 0 && this.windowHasRoom(this.proposals.size + entries.length, inflight)) {
+      let n = 0;
+      let bytes = 16;
+      while (n < this.queue.length && n < this.maxBatchCommands) {
+        const b = commandBytesBound(this.queue[n]!);
+        if (n > 0 && bytes + b > this.maxBatchBytes) break;
+        bytes += b;
+        n += 1;
+      }
+      const cmds = this.queue.splice(0, n);
       entries.push({ slot: this.nextSlot++, value: { kind: 'batch', cmds } });
+      inflight += bytes;
     }
     this.proposeEntries(entries);
+  }
+
+  /** The pipeline window, by slots and by bytes; it always has room for one slot, however large. */
+  private windowHasRoom(slots: number, bytes: number): boolean {
+    return slots < this.maxInflightSlots && (slots === 0 || bytes < this.maxInflightBytes);
+  }
+
+  private removeProposal(slot: number): void {
+    const p = this.proposals.get(slot);
+    if (p === undefined) return;
+    this.proposals.delete(slot);
+    this.inflightBytes -= p.bytes;
+    assert(this.inflightBytes >= 0, `in-flight bytes went negative at slot ${slot}`);
+  }
+
+  private clearProposals(): void {
+    this.proposals.clear();
+    this.inflightBytes = 0;
   }
 
   private proposeEntries(entries: readonly ChosenEntry[]): void {
@@ -566,7 +613,9 @@ export class PaxosNode {
       // One value per slot per ballot: the heart of Paxos' phase 2.
       assert(!this.proposals.has(e.slot), `slot ${e.slot} proposed twice in ballot ${this.myBallot.round}`);
       assert(!this.chosen.has(e.slot), `slot ${e.slot} is already chosen`);
-      this.proposals.set(e.slot, { value: e.value, acks: new Set(), sentTick: this.now });
+      const bytes = valueBytesBound(e.value);
+      this.proposals.set(e.slot, { value: e.value, bytes, acks: new Set(), sentTick: this.now });
+      this.inflightBytes += bytes;
       this.highestSlot = Math.max(this.highestSlot, e.slot);
     }
     this.acceptLocally(entries);
@@ -574,16 +623,29 @@ export class PaxosNode {
   }
 
   private sendAccepts(to: NodeId, entries: readonly ChosenEntry[]): void {
-    for (let i = 0; i < entries.length; i += this.maxEntriesPerMessage) {
-      this.send({
-        type: 'accept',
-        from: this.id,
-        to,
-        ballot: this.myBallot,
-        entries: entries.slice(i, i + this.maxEntriesPerMessage),
-        commitIndex: this.commit,
-      });
+    for (let i = 0; i < entries.length; ) {
+      const n = this.pageLength(entries, i);
+      this.send({ type: 'accept', from: this.id, to, ballot: this.myBallot, entries: entries.slice(i, i + n), commitIndex: this.commit });
+      i += n;
     }
+  }
+
+  /** How many entries from `start` fit one message: maxEntriesPerMessage and maxMessageBytes, at least one. */
+  private pageLength(entries: readonly { readonly value: Value }[], start: number): number {
+    let n = 0;
+    let bytes = 0;
+    while (start + n < entries.length && n < this.maxEntriesPerMessage) {
+      bytes += valueBytesBound(entries[start + n]!.value) + 16;
+      if (n > 0 && bytes > this.maxMessageBytes) break;
+      n += 1;
+    }
+    return n;
+  }
+
+  /** Chosen entries of [fromSlot, toSlot), cut to one message's worth. */
+  private chosenPage(fromSlot: number, toSlot: number): ChosenEntry[] {
+    const entries = this.chosenRange(fromSlot, Math.min(toSlot, fromSlot + this.maxEntriesPerMessage));
+    return entries.slice(0, this.pageLength(entries, 0));
   }
 
   /**
@@ -608,7 +670,7 @@ export class PaxosNode {
       if (p === undefined) continue;
       p.acks.add(from);
       if (p.acks.size >= this.quorum) {
-        this.proposals.delete(s);
+        this.removeProposal(s);
         this.learnChosen(s, p.value);
       }
     }
@@ -652,13 +714,14 @@ export class PaxosNode {
     stale.sort((a, b) => a[0] - b[0]);
     for (const p of this.peers) {
       const missing = stale.filter(([, prop]) => !prop.acks.has(p)).map(([slot, prop]) => ({ slot, value: prop.value }));
-      this.sendAccepts(p, missing.slice(0, this.maxEntriesPerMessage));
+      // One message's worth per peer per retransmit tick.
+      this.sendAccepts(p, missing.slice(0, this.pageLength(missing, 0)));
     }
     for (const [, prop] of stale) prop.sentTick = this.now;
   }
 
   private stepDown(leader: NodeId | null): void {
-    this.proposals.clear();
+    this.clearProposals();
     this.queue = [];
     this.promises.clear();
     this.leaderId = leader;
@@ -728,7 +791,7 @@ export class PaxosNode {
       fromSlot,
       accepted: this.acceptedFrom(fromSlot),
       commitIndex: this.commit,
-      chosen: this.chosenRange(fromSlot, Math.min(this.commit, fromSlot + this.maxEntriesPerMessage)),
+      chosen: this.chosenPage(fromSlot, this.commit),
     });
   }
 
@@ -838,8 +901,7 @@ export class PaxosNode {
       this.sendSnapshot(from, false);
       return;
     }
-    const end = Math.min(toSlot, fromSlot + this.maxEntriesPerMessage);
-    const entries = this.chosenRange(fromSlot, end);
+    const entries = this.chosenPage(fromSlot, toSlot);
     this.send({ type: 'catchup-resp', from: this.id, to: from, entries, commitIndex: this.commit });
   }
 

@@ -25,3 +25,18 @@ export function describeValue(v: Value): string {
   const head = first.op === 'set' ? `set ${first.key}=${first.value}` : `${first.op} ${first.key}`;
   return v.cmds.length > 1 ? `${head} +${v.cmds.length - 1}` : head;
 }
+
+/**
+ * An upper bound of a command's encoded size: msgpack spends at most 3 bytes of UTF-8 per UTF-16
+ * unit, plus field names and headers. Bounds batches and messages without encoding them.
+ */
+export function commandBytesBound(c: Command): number {
+  return 48 + 3 * (c.key.length + c.clientId.length + (c.op === 'set' ? c.value.length : 0));
+}
+
+export function valueBytesBound(v: Value): number {
+  if (v.kind === 'noop') return 16;
+  let n = 16;
+  for (const c of v.cmds) n += commandBytesBound(c);
+  return n;
+}

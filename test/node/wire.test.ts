@@ -75,9 +75,13 @@ describe('wire codec', () => {
   it.each([
     ['empty', []],
     ['too many', Array.from({ length: MAX_BATCH_ITEMS + 1 }, (_, i) => ({ id: i, req: { op: 'status' } }))],
-    ['an item without id', [{ req: { op: 'status' } }]],
   ])('refuses a request batch that is %s', (_name, reqs) => {
     expect(decodeFrame(encode({ v: 1, k: 'reqs', reqs }))).toMatchObject({ ok: false, kind: 'invalid' });
+  });
+
+  it('reports an item without a readable id as invalid and unanswerable, and keeps the rest', () => {
+    const d = decodeFrame(encode({ v: 1, k: 'reqs', reqs: [{ req: { op: 'status' } }, { id: 4, req: { op: 'status' } }] }));
+    expect(d).toMatchObject({ ok: true, frame: { reqs: [{ id: 4 }] }, invalid: [{ id: null }] });
   });
 
   it('readdresses an encoded peer frame to any recipient, across every integer width', () => {

@@ -223,4 +223,33 @@ describe('restart', () => {
   it('refuses a restored state whose chosen prefix has holes', () => {
     expect(() => makeNode(1, 3, { restored: { promised: b(1, 1), accepted: [], chosen: [], commitIndex: 1 } })).toThrow(/lacks slot 0/);
   });
+
+  it('bounds batches, Accepts and the window by bytes, and always lets one slot through', () => {
+    const n = makeNode(1, 3, { maxBatchBytes: 2000, maxMessageBytes: 5000, maxInflightBytes: 9000 });
+    const ballot = only(tickUntilCandidate(n), 'prepare')[0]!.ballot;
+    n.step({ type: 'promise', from: 2, to: 1, ballot, fromSlot: 0, commitIndex: 0, chosen: [], accepted: [] });
+    drain(n);
+    // Each command is 48 + 3 * (1 + 500 + 1) = 1554 bytes by valueBytesBound: one per slot.
+    for (let i = 0; i < 20; i++) n.propose({ op: 'set', key: 'k', value: 'v'.repeat(500), clientId: 'c', seq: i + 1 });
+    const accepts = only(drain(n).messages, 'accept').filter((m) => m.to === 2);
+    const slots = accepts.flatMap((m) => m.entries);
+    expect(slots.every((e) => e.value.kind === 'batch' && e.value.cmds.length === 1)).toBe(true);
+    // The window stops once 9000 bytes are in flight: 6 slots of ~1570 bytes.
+    expect(slots).toHaveLength(6);
+    expect(Math.max(...accepts.map((m) => m.entries.length))).toBeLessThanOrEqual(3);
+    // Choosing them opens the window for the rest.
+    n.step({ type: 'accepted', from: 2, to: 1, ballot, slots: slots.map((e) => e.slot) });
+    const next = only(drain(n).messages, 'accept').filter((m) => m.to === 2).flatMap((m) => m.entries);
+    expect(next.length).toBeGreaterThan(0);
+
+    // A single command larger than every budget still gets a slot of its own.
+    const big = makeNode(1, 3, { maxBatchBytes: 100, maxMessageBytes: 100, maxInflightBytes: 100 });
+    const b2 = only(tickUntilCandidate(big), 'prepare')[0]!.ballot;
+    big.step({ type: 'promise', from: 2, to: 1, ballot: b2, fromSlot: 0, commitIndex: 0, chosen: [], accepted: [] });
+    drain(big);
+    big.propose({ op: 'set', key: 'k', value: 'x'.repeat(1000), clientId: 'c', seq: 1 });
+    big.propose({ op: 'set', key: 'k', value: 'y'.repeat(1000), clientId: 'c', seq: 2 });
+    const sent = only(drain(big).messages, 'accept').filter((m) => m.to === 2).flatMap((m) => m.entries);
+    expect(sent).toHaveLength(1);
+  });
 });
