@@ -47,7 +47,7 @@ export interface ClusterClient {
   del(key: string, call?: { timeoutMs?: number }): Promise<WriteResult>;
   getLocal(nodeId: number, key: string): Promise<LocalReadResult>;
   status(nodeId: number): Promise<NodeStatus>;
-  logDump(nodeId: number, fromSlot: number, toSlot: number): Promise<LogDump>;
+  logDump(nodeId: number, fromSlot: number, toSlot: number, opts?: { withSnapshot?: boolean }): Promise<LogDump>;
   /** Fault injection (partition, heal, …); optional so test doubles need not have it. */
   admin?(nodeId: number, action: string, args?: unknown): Promise<FaultRules>;
   close(): Promise<void>;

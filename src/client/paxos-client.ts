@@ -288,11 +288,14 @@ export class PaxosClient {
     return r.faults;
   }
 
-  /** Chosen entries of slots in [fromSlot, toSlot) known to the node, plus its accepted entries there. */
-  async logDump(nodeId: NodeId, fromSlot: number, toSlot: number): Promise<LogDump> {
+  /**
+   * Chosen entries of slots in [fromSlot, toSlot) known to the node, plus its accepted entries
+   * there, and its snapshot when the range starts below it (unless `withSnapshot` is false).
+   */
+  async logDump(nodeId: NodeId, fromSlot: number, toSlot: number, opts: { withSnapshot?: boolean } = {}): Promise<LogDump> {
     // A compaction between two pages changes the snapshot under us: start again (bounded).
     for (let attempt = 1; ; attempt++) {
-      const dump = await this.logDumpOnce(nodeId, fromSlot, toSlot);
+      const dump = await this.logDumpOnce(nodeId, fromSlot, toSlot, opts.withSnapshot ?? true);
       if (dump !== null) return dump;
       if (attempt === LOG_DUMP_ATTEMPTS) {
         throw new PaxosClientError('timeout', `node ${nodeId} compacted its log ${attempt} times while it was being read; try again`);
@@ -300,7 +303,7 @@ export class PaxosClient {
     }
   }
 
-  private async logDumpOnce(nodeId: NodeId, fromSlot: number, toSlot: number): Promise<LogDump | null> {
+  private async logDumpOnce(nodeId: NodeId, fromSlot: number, toSlot: number, withSnapshot: boolean): Promise<LogDump | null> {
     const chosen: ChosenEntry[] = [];
     const accepted: AcceptedEntry[] = [];
     let commitIndex = 0;
@@ -311,7 +314,7 @@ export class PaxosClient {
     const end = Math.min(toSlot, Number.MAX_SAFE_INTEGER);
     // The node answers at most a page per request and never past its last slot.
     while (cursor < end) {
-      const r = await this.ask(nodeId, { op: 'log-dump', from: cursor, to: end });
+      const r = await this.ask(nodeId, { op: 'log-dump', from: cursor, to: end, ...(withSnapshot ? {} : { withSnapshot }) });
       if (r.op !== 'log-dump') throw unexpected(nodeId, r.op);
       chosen.push(...r.chosen);
       accepted.push(...r.accepted);

@@ -7,7 +7,8 @@ import { formatBallot } from '../paxos/ballot.js';
 import { KvSnapshotError, KvStore, type CommandResult } from '../paxos/kv.js';
 import { PaxosNode } from '../paxos/paxos-node.js';
 import { seededRng } from '../paxos/rng.js';
-import type { Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready, Snapshot } from '../paxos/types.js';
+import type { AcceptedEntry, Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready, Snapshot } from '../paxos/types.js';
+import { valueBytesBound } from '../paxos/value.js';
 import { findNode, nodeAddress, type Cluster } from './cluster-file.js';
 import { applyAdminAction, describeFaults, NO_FAULTS } from './fault-rules.js';
 import type { EventWriter } from './events.js';
@@ -399,17 +400,18 @@ export class NodeRuntime {
       case 'log-dump': {
         const from = req.from;
         // A page at most, and never past the last slot known, so a client can page to "the end".
-        const to = Math.max(from, Math.min(req.to, from + MAX_LOG_DUMP_SLOTS, this.core.lastSlot + 1));
+        const last = Math.max(from, Math.min(req.to, from + MAX_LOG_DUMP_SLOTS, this.core.lastSlot + 1));
+        const page = logDumpPage(this.core.chosenRange(from, last), this.core.acceptedRange(from, last), from, last);
         return this.reply(routingId, reqId, {
           ok: true,
           op: 'log-dump',
           from,
-          to,
+          to: page.to,
           commitIndex: this.core.commitIndex,
-          chosen: this.core.chosenRange(from, to),
-          accepted: this.core.acceptedRange(from, to),
+          chosen: page.chosen,
+          accepted: page.accepted,
           snapshotIndex: this.core.snapshotIndex,
-          ...(from < this.core.snapshotIndex ? snapshotChunk(this.core.latestSnapshot, req.snapshotOffset ?? 0) : {}),
+          ...(from < this.core.snapshotIndex && req.withSnapshot !== false ? snapshotChunk(this.core.latestSnapshot, req.snapshotOffset ?? 0) : {}),
         });
       }
       case 'admin':
@@ -513,6 +515,25 @@ export class NodeRuntime {
     this.resolveDone();
     return this.done;
   }
+}
+
+/** Values a log-dump page may carry, by valueBytesBound: with a snapshot chunk, well below the frame limit. */
+const LOG_DUMP_PAGE_BYTES = 2 * 1024 * 1024;
+
+/** The slots of [from, last) whose chosen and accepted values fit one page (at least one slot). */
+export function logDumpPage(chosen: ChosenEntry[], accepted: AcceptedEntry[], from: number, last: number): { to: number; chosen: ChosenEntry[]; accepted: AcceptedEntry[] } {
+  const perSlot = new Map<number, number>();
+  for (const e of chosen) perSlot.set(e.slot, (perSlot.get(e.slot) ?? 0) + valueBytesBound(e.value));
+  for (const e of accepted) perSlot.set(e.slot, (perSlot.get(e.slot) ?? 0) + valueBytesBound(e.value));
+  let bytes = 0;
+  let to = from;
+  while (to < last) {
+    bytes += perSlot.get(to) ?? 0;
+    if (to > from && bytes > LOG_DUMP_PAGE_BYTES) break;
+    to += 1;
+  }
+  if (to === last) return { to, chosen, accepted };
+  return { to, chosen: chosen.filter((e) => e.slot < to), accepted: accepted.filter((e) => e.slot < to) };
 }
 
 /** One chunk of the snapshot for a log dump: any size of state pages through the frame limit. */

@@ -101,8 +101,9 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('get'), key, clientId, seq: uint }),
   z.object({ op: z.literal('get-local'), key }),
   z.object({ op: z.literal('status') }),
-  // snapshotOffset: which chunk of the node's snapshot to send along (when from is below it).
-  z.object({ op: z.literal('log-dump'), from: uint, to: uint, snapshotOffset: uint.optional() }),
+  // snapshotOffset: which chunk of the node's snapshot to send along (when from is below it);
+  // withSnapshot false: none (the UI's log view only wants the slots).
+  z.object({ op: z.literal('log-dump'), from: uint, to: uint, snapshotOffset: uint.optional(), withSnapshot: z.boolean().optional() }),
   // Fault injection (see fault-rules.ts for the actions and their args).
   z.object({ op: z.literal('admin'), action: z.string().max(64), args: z.unknown().optional() }),
 ]);

@@ -806,7 +806,7 @@ export class PaxosNode {
     const slots = entries.filter((e) => this.recordAccepted(e.slot, ballot, e.value)).map((e) => e.slot);
     this.send({ type: 'accepted', from: this.id, to: from, ballot, slots });
     // A leader behind our snapshot waits for votes we can no longer give: hand it the snapshot.
-    if (commitIndex < this.snapIndex && entries.some((e) => e.slot < this.snapIndex)) this.sendSnapshot(from, true);
+    if (commitIndex < this.snapIndex && entries.some((e) => e.slot < this.snapIndex)) this.sendSnapshot(from, this.catchupTicks);
     this.learnCommitIndex(from, ballot, commitIndex);
   }
 
@@ -898,7 +898,8 @@ export class PaxosNode {
 
   private onCatchupRequest(from: NodeId, fromSlot: number, toSlot: number): void {
     if (fromSlot < this.snapIndex) {
-      this.sendSnapshot(from, false);
+      // Asked for: sent again only after half a catch-up period, so re-asks cannot pile up copies.
+      this.sendSnapshot(from, Math.floor(this.catchupTicks / 2));
       return;
     }
     const entries = this.chosenPage(fromSlot, toSlot);
@@ -920,10 +921,11 @@ export class PaxosNode {
     // No progress: this peer cannot help; the tick timeout moves on to another one.
   }
 
-  private sendSnapshot(to: NodeId, rateLimited: boolean): void {
+  /** Sends the snapshot to `to` unless it was sent there less than minTicksBetween ago. */
+  private sendSnapshot(to: NodeId, minTicksBetween: number): void {
     if (this.snap === null) return;
     const last = this.snapshotSentTick.get(to);
-    if (rateLimited && last !== undefined && this.now - last < this.catchupTicks) return;
+    if (last !== undefined && this.now - last < minTicksBetween) return;
     this.snapshotSentTick.set(to, this.now);
     const { index, blob } = this.snap;
     const total = blob.byteLength;

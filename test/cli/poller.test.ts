@@ -60,4 +60,19 @@ describe('UI poller', () => {
     expect(f.polls).toHaveLength(2);
     expect(f.overlaps()).toBe(0);
   });
+
+  it('asks for the log window without any snapshot (a compacted node would send its whole state)', async () => {
+    const calls: unknown[][] = [];
+    const executor = { statusAll: async () => [{ id: 1, alive: true, commitIndex: 500, lastSlot: 499 }] } as unknown as Executor;
+    const client = {
+      logDump: async (...args: unknown[]) => {
+        calls.push(args);
+        return { commitIndex: 500, chosen: [], accepted: [], snapshotIndex: 450 };
+      },
+    } as unknown as ClusterClient;
+    const store = { getState: () => ({}), dispatch: () => undefined, subscribe: () => () => undefined } as unknown as Store;
+    const p = new Poller(store, executor, client, 60_000);
+    await p.pollOnce();
+    expect(calls).toEqual([[1, 440, 500, { withSnapshot: false }]]);
+  });
 });

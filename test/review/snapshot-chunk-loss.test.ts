@@ -42,7 +42,8 @@ function run(peer2Alive: boolean): { installed: boolean; transfers: number } {
       if (m.type === 'snapshot' && rng.int(0, 99) < 20) continue; // lost
       nodes.get(m.to)!.step(m);
     }
-    nodes.get(3)!.tick();
+    // Every node's clock runs: senders rate-limit snapshot resends by their own ticks.
+    for (const [id, n] of nodes) if (alive(id)) n.tick();
   }
   return { installed, transfers };
 }

@@ -71,7 +71,8 @@ export class Poller {
     await Promise.all(
       live.map(async (s) => {
         try {
-          const d = await this.client.logDump(s.id, fromSlot, toSlot);
+          // The log view shows slots only: never pull a compacted node's whole snapshot each poll.
+          const d = await this.client.logDump(s.id, fromSlot, toSlot, { withSnapshot: false });
           dumps.push({ node: s.id, chosen: d.chosen, accepted: d.accepted });
         } catch {
           // Unreachable this round: its column keeps what it showed last.
