@@ -21,6 +21,7 @@ import {
   encodePeerFrame,
   readdressPeerFrame,
   MAX_FRAME_BYTES,
+  MAX_SNAPSHOT_BYTES,
   SNAPSHOT_CHUNK_BYTES,
   type BadFrameKind,
   type ClientRequest,
@@ -203,6 +204,9 @@ export class NodeRuntime {
     this.core.compact(applied, blob);
     const ms = (performance.now() - began).toFixed(1);
     this.opts.events.log('info', `snapshot at slot ${applied}: ${blob.byteLength} bytes in ${ms} ms`);
+    if (blob.byteLength > MAX_SNAPSHOT_BYTES) {
+      this.opts.events.log('warn', `the state is ${blob.byteLength} bytes, over the ${MAX_SNAPSHOT_BYTES}-byte limit peers accept: a node that falls behind this snapshot cannot catch up`);
+    }
   }
 
   private installSnapshot(index: number, blob: Uint8Array): void {
