@@ -171,23 +171,43 @@ class NodeLink {
   private async pump(): Promise<void> {
     try {
       while (this.outbox.length > 0) {
-        const items = this.outbox.splice(0, batchLength(this.outbox));
+        const { items, bytes } = this.encode(this.outbox.splice(0, batchLength(this.outbox)));
         try {
           // One send at a time: a ZeroMQ socket refuses a second while one is in progress.
-          await this.dealer.send(encodeFrame(requestsFrame(items)));
+          if (bytes !== null) await this.dealer.send(bytes);
         } catch {
           const err = new PaxosClientError('unreachable', `node ${this.id} is not reachable`);
-          for (const it of items) {
-            const f = this.inFlight.get(it.id);
-            this.inFlight.delete(it.id);
-            f?.reject(err);
-          }
+          for (const it of items) this.fail(it.id, err);
         }
         await nextTurn();
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** One frame for the items; one that cannot be encoded (admin args msgpack cannot hold, say) fails alone. */
+  private encode(items: RequestItem[]): { items: RequestItem[]; bytes: Uint8Array | null } {
+    try {
+      return { items, bytes: encodeFrame(requestsFrame(items)) };
+    } catch {
+      const ok = items.filter((it) => {
+        try {
+          encodeFrame(requestsFrame([it]));
+          return true;
+        } catch (err) {
+          this.fail(it.id, new PaxosClientError('bad-request', `request cannot be encoded: ${err instanceof Error ? err.message : String(err)}`));
+          return false;
+        }
+      });
+      return { items: ok, bytes: ok.length > 0 ? encodeFrame(requestsFrame(ok)) : null };
+    }
+  }
+
+  private fail(id: number, err: PaxosClientError): void {
+    const f = this.inFlight.get(id);
+    this.inFlight.delete(id);
+    f?.reject(err);
   }
 
   /**
