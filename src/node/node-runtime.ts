@@ -46,6 +46,8 @@ export const DEFAULT_SNAPSHOT_EVERY = 10_000;
 const MAX_PENDING_COMMANDS = 10_000;
 const MAX_LOG_DUMP_SLOTS = 1000;
 const BAD_FRAME_SUMMARY_MS = 1000;
+/** How often a commit index that moved on its own is written (the loop runs at least every tick). */
+const COMMIT_FLUSH_MS = 200;
 
 interface Pending {
   /** The ballot this node led with when it proposed: a new term may have dropped the command. */
@@ -70,6 +72,7 @@ export class NodeRuntime {
   private badFramesReported = 0;
   private lastBadFrameSummaryAt = 0;
   private loopScheduled = false;
+  private commitFlushedAt = 0;
   private loopRunning: Promise<void> | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private stopping = false;
@@ -169,7 +172,14 @@ export class NodeRuntime {
   /** final: the shutdown drain, which still persists what the core has produced. */
   private async runLoop(final = false): Promise<void> {
     try {
-      while ((final || !this.stopping) && this.core.hasReady()) {
+      while (final || !this.stopping) {
+        if (!this.core.hasReady()) {
+          // A commit index that moved without other writes goes to disk now and then, not per slot.
+          if (!this.storage.hasDeferredCommit || (!final && Date.now() - this.commitFlushedAt < COMMIT_FLUSH_MS)) break;
+          this.commitFlushedAt = Date.now();
+          await this.storage.flushCommit();
+          continue;
+        }
         const rd = this.core.ready();
         // Entries whose every vote is already on disk are answered before this Ready's fsync,
         // which only concerns newer slots: a client waits for one leader fsync, not two.

@@ -50,6 +50,32 @@ describe('node storage', () => {
     ]);
   });
 
+  it('defers a write that only moves the commit index to the next batch or flushCommit()', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-storage-'));
+    const reopen = async (): Promise<number> => {
+      await s.close();
+      s = await NodeStorage.open(dir!);
+      return (await s.load()).commitIndex;
+    };
+    let s = await NodeStorage.open(dir);
+    const vote = (slot: number) => ({ slot, ballot: { round: 1, node: 1 }, value: batch(`k${slot}`) });
+    await s.persist(ready(1, { accepted: [vote(0), vote(1), vote(2)], chosen: [] }));
+    await s.persist(ready(2, { accepted: [], chosen: [], commitIndex: 1 }));
+    expect(s.hasDeferredCommit).toBe(true);
+    // Not written on its own: a crash here loses it, and the node replays a shorter prefix.
+    expect(await reopen()).toBe(0);
+    await s.persist(ready(3, { accepted: [], chosen: [], commitIndex: 2 }));
+    // Carried by the next batch that writes anything else.
+    await s.persist(ready(4, { accepted: [vote(3)], chosen: [] }));
+    expect(s.hasDeferredCommit).toBe(false);
+    expect(await reopen()).toBe(2);
+    await s.persist(ready(5, { accepted: [], chosen: [], commitIndex: 3 }));
+    await s.flushCommit();
+    expect(s.hasDeferredCommit).toBe(false);
+    expect(await reopen()).toBe(3);
+    await s.close();
+  });
+
   it('refuses a second process on the same data dir with a clear error', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-storage-'));
     const s = await NodeStorage.open(dir);
