@@ -48,7 +48,7 @@ export function helpLines(width = 76): string[] {
     line = line === '' ? `  ${n}` : `${line} · ${n}`;
   }
   if (line !== '') lines.push(line);
-  lines.push('  help COMMAND explains one; Tab completes, ↑/↓ recall');
+  lines.push('  help CMD explains one; Tab completes, ↑/↓ recall, ←/→ edit, Esc stops chaos');
   return lines;
 }
 
