@@ -83,6 +83,20 @@ describe('ui reducer', () => {
     expect(s.logRows[2]?.cells[1]).toEqual({ kind: 'accepted', label: 'set b=2', ballot: '3.1' });
   });
 
+  it('marks slots below a node\'s snapshot as compacted, not missing', () => {
+    const s = reduce(started, {
+      type: 'log-polled', fromSlot: 8, toSlot: 12,
+      dumps: [
+        { node: 1, chosen: [{ slot: 10, value: setA }, { slot: 11, value: setB }], accepted: [], snapshotIndex: 10 },
+        { node: 2, chosen: [8, 9, 10, 11].map((slot) => ({ slot, value: slot === 11 ? setB : setA })), accepted: [], snapshotIndex: 0 },
+        { node: 3, chosen: [], accepted: [] },
+      ],
+    });
+    expect(s.logRows.map((r) => r.cells[1]?.kind)).toEqual(['compacted', 'compacted', 'chosen', 'chosen']);
+    expect(s.logRows[0]?.cells[2]?.kind).toBe('chosen');
+    expect(s.logRows[0]?.cells[3]?.kind).toBe('missing');
+  });
+
   it('keeps a dead node column as it was last seen', () => {
     const dump = { node: 3, chosen: [{ slot: 0, value: setA }], accepted: [] };
     let s = reduce(started, { type: 'log-polled', fromSlot: 0, toSlot: 1, dumps: [dump] });

@@ -17,9 +17,13 @@ function fit(text: string, width: number): string {
   return t.padEnd(width);
 }
 
-/** Chosen: plain green; accepted-not-chosen: yellow with `?`; missing: a gray dot; conflict: red, inverse, `!`. */
+/**
+ * Chosen: plain green; accepted-not-chosen: yellow with `?`; missing: a gray dot; compacted into
+ * the node's snapshot: gray `≡snapshot`; conflict: red, inverse, `!`.
+ */
 function Cell({ cell, width }: { cell: LogCell | undefined; width: number }): React.JSX.Element {
   if (cell === undefined || cell.kind === 'missing') return <Text color="gray">{fit('·', width)}</Text>;
+  if (cell.kind === 'compacted') return <Text color="gray">{fit('≡snapshot', width)}</Text>;
   // The value comes first; the ballot is added only if the value still shows in full or nearly.
   const withBallot = (mark: string) => {
     const ballot = cell.ballot === '' ? '' : ` ${cell.ballot}`;

@@ -73,7 +73,7 @@ export class Poller {
         try {
           // The log view shows slots only: never pull a compacted node's whole snapshot each poll.
           const d = await this.client.logDump(s.id, fromSlot, toSlot, { withSnapshot: false });
-          dumps.push({ node: s.id, chosen: d.chosen, accepted: d.accepted });
+          dumps.push({ node: s.id, chosen: d.chosen, accepted: d.accepted, snapshotIndex: d.snapshotIndex });
         } catch {
           // Unreachable this round: its column keeps what it showed last.
         }

@@ -33,7 +33,8 @@ export interface NodeView {
   readonly catchingUp: boolean;
 }
 
-export type CellKind = 'chosen' | 'accepted' | 'missing' | 'conflict';
+/** compacted: below the node's snapshot, so chosen but folded into its state (no log entry left). */
+export type CellKind = 'chosen' | 'accepted' | 'missing' | 'conflict' | 'compacted';
 
 export interface LogCell {
   readonly kind: CellKind;
@@ -84,6 +85,8 @@ export interface NodeDump {
   readonly node: number;
   readonly chosen: readonly ChosenEntry[];
   readonly accepted: readonly AcceptedEntry[];
+  /** Slots below it are in the node's snapshot. */
+  readonly snapshotIndex?: number;
 }
 
 export type UiAction =
@@ -274,6 +277,7 @@ function mergeLogRows(state: UiState, a: Extract<UiAction, { type: 'log-polled' 
   const rows: LogRow[] = [];
   const perNode = a.dumps.map((d) => ({
     node: d.node,
+    snapshotIndex: d.snapshotIndex ?? 0,
     chosen: new Map(d.chosen.map((e) => [e.slot, e])),
     accepted: new Map(d.accepted.map((e) => [e.slot, e])),
   }));
@@ -295,6 +299,8 @@ function mergeLogRows(state: UiState, a: Extract<UiAction, { type: 'log-polled' 
         keys[d.node] = valueKey(c.value);
       } else if (acc !== undefined) {
         cells[d.node] = { kind: 'accepted', label: describeValue(acc.value), ballot };
+      } else if (slot < d.snapshotIndex) {
+        cells[d.node] = { kind: 'compacted', label: 'snapshot', ballot: '' };
       } else {
         cells[d.node] = { kind: 'missing', label: '', ballot: '' };
       }
