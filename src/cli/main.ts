@@ -45,13 +45,18 @@ export function buildProgram(): Command {
     .option('--script <file>', 'run the commands in FILE without the UI, then stop')
     .option('--json', 'in script mode, print one JSON object per command', false)
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(intInRange('--tick-ms', 1, 1000)).hideHelp())
+    .addOption(
+      new Option('--snapshot-every <slots>', 'each node snapshots its state and drops the log below it every this many slots (default 10000)').argParser(
+        intInRange('--snapshot-every', 1, 1_000_000_000),
+      ),
+    )
     .addHelpText(
       'after',
       '\nWithout a terminal on stdin/stdout, or with --script, commands are read one per line\n' +
         'and each prints one result line; the exit code is 0 only if all succeeded.\n' +
         'Commands: set K V, get K [--local N], del K, kill N, restart N, diff, status, leader, help, quit',
     )
-    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number }) => {
+    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number; snapshotEvery?: number }) => {
       const { runUp } = await import('./up.js');
       const up: UpOptions = {
         size: n,
@@ -61,6 +66,7 @@ export function buildProgram(): Command {
         script: opts.script,
         json: opts.json,
         tickMs: opts.tickMs,
+        snapshotEvery: opts.snapshotEvery,
       };
       process.exitCode = await runUp(up);
     });

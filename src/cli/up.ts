@@ -16,6 +16,8 @@ export interface UpOptions {
   readonly script: string | undefined;
   readonly json: boolean;
   readonly tickMs: number | undefined;
+  /** Passed to every node (`paxos-cli node --snapshot-every`); the node's default when undefined. */
+  readonly snapshotEvery?: number | undefined;
 }
 
 const LEADER_WAIT_MS = 30_000;
@@ -49,7 +51,10 @@ export async function runUp(o: UpOptions): Promise<number> {
     cluster: prepared.cluster,
     clusterFile: prepared.clusterFile,
     dataDir: o.dataDir,
-    nodeArgs: o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)],
+    nodeArgs: [
+      ...(o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)]),
+      ...(o.snapshotEvery === undefined ? [] : ['--snapshot-every', String(o.snapshotEvery)]),
+    ],
   });
   const removeHooks = installShutdownHooks(sup);
   // Signal paths end in process.exit(): the lock goes with them.

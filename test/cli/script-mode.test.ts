@@ -6,6 +6,7 @@ import readline from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isPortFree } from '../../src/cli/free-ports.js';
+import { NodeStorage } from '../../src/node/storage.js';
 
 const BIN = path.resolve('bin/paxos-cli.js');
 const started: ResultPromise[] = [];
@@ -134,6 +135,24 @@ describe('up --json (script mode)', () => {
     expect(get).toEqual({ cmd: 'get keep', ok: true, value: 'me' });
     expect(status?.nodes).toHaveLength(3);
     expect(again.exitCode).toBe(0);
+  });
+
+  it('passes --snapshot-every to the nodes, so even a node that was down holds a snapshot', async () => {
+    const dataDir = tempDir();
+    const writes = Array.from({ length: 12 }, (_, i) => `set k${i} v${i}`);
+    const script = ['kill 3', ...writes, 'restart 3', 'get k11 --local 3', 'diff', ''].join('\n');
+    const r = await execa(process.execPath, [BIN, 'up', '3', '--json', '--snapshot-every', '5', '--data-dir', dataDir], { input: script, reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = r.stdout.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(out.at(-1)).toMatchObject({ cmd: 'diff', ok: true, conflicts: 0 });
+    const state = await NodeStorage.open(path.join(dataDir, 'node-3')).then(async (s) => {
+      try {
+        return await s.load();
+      } finally {
+        await s.close();
+      }
+    });
+    expect(state.snapshot?.index ?? 0).toBeGreaterThanOrEqual(5);
   });
 
   it('refuses bad arguments with one line and exit code 2', async () => {
