@@ -72,8 +72,11 @@ describe('fault injection in the transport', () => {
     await c.startAll();
     const admin = c.client({ timeoutMs: 6000 });
     const leader = await c.waitForLeader(admin);
-    const fast = await admin.set('k', 'fast');
-    expect(fast.latencyMs).toBeLessThan(1000);
+    // Without the rule a write is fast (the best of three, so a loaded machine's one slow write
+    // does not count), with it no write can be.
+    let fastest = Infinity;
+    for (let i = 0; i < 3; i++) fastest = Math.min(fastest, (await admin.set('k', 'fast')).latencyMs);
+    expect(fastest).toBeLessThan(390);
     await Promise.all(c.ids.map((id) => admin.admin(id, 'slow', { node: leader, ms: 200 })));
     // An accept goes out delayed and its answers come in delayed: at least two delays.
     const slow = await admin.set('k', 'slow');
