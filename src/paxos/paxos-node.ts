@@ -19,7 +19,7 @@ import {
   type Snapshot,
   type Value,
 } from './types.js';
-import { commandBytesBound, NOOP, valueBytesBound, valuesEqual } from './value.js';
+import { BATCH_OVERHEAD_BYTES, commandBytesBound, ENTRY_OVERHEAD_BYTES, NOOP, valueBytesBound, valuesEqual } from './value.js';
 
 export interface PaxosConfig {
   readonly id: NodeId;
@@ -574,7 +574,7 @@ export class PaxosNode {
     let inflight = this.inflightBytes;
     while (this.queue.length > 0 && this.windowHasRoom(this.proposals.size + entries.length, inflight)) {
       let n = 0;
-      let bytes = 16;
+      let bytes = BATCH_OVERHEAD_BYTES;
       while (n < this.queue.length && n < this.maxBatchCommands) {
         const b = commandBytesBound(this.queue[n]!);
         if (n > 0 && bytes + b > this.maxBatchBytes) break;
@@ -635,7 +635,7 @@ export class PaxosNode {
     let n = 0;
     let bytes = 0;
     while (start + n < entries.length && n < this.maxEntriesPerMessage) {
-      bytes += valueBytesBound(entries[start + n]!.value) + 16;
+      bytes += valueBytesBound(entries[start + n]!.value) + ENTRY_OVERHEAD_BYTES;
       if (n > 0 && bytes > this.maxMessageBytes) break;
       n += 1;
     }

@@ -27,16 +27,24 @@ export function describeValue(v: Value): string {
 }
 
 /**
- * An upper bound of a command's encoded size: msgpack spends at most 3 bytes of UTF-8 per UTF-16
- * unit, plus field names and headers. Bounds batches and messages without encoding them.
+ * An upper bound of a command's msgpack size, to bound batches and messages without encoding
+ * them: UTF-8 takes at most 3 bytes per UTF-16 unit, and the rest (map header, the five field
+ * names, three string headers of up to 5 bytes, a 9-byte seq) is under 64 bytes.
  */
 export function commandBytesBound(c: Command): number {
-  return 48 + 3 * (c.key.length + c.clientId.length + (c.op === 'set' ? c.value.length : 0));
+  return 64 + 3 * (c.key.length + c.clientId.length + (c.op === 'set' ? c.value.length : 0));
 }
 
+/** A batch adds a map, two field names and an array header to its commands: under 32 bytes. */
+export const BATCH_OVERHEAD_BYTES = 32;
+
+/** An upper bound of a value's msgpack size (see commandBytesBound). */
 export function valueBytesBound(v: Value): number {
-  if (v.kind === 'noop') return 16;
-  let n = 16;
+  if (v.kind === 'noop') return BATCH_OVERHEAD_BYTES;
+  let n = BATCH_OVERHEAD_BYTES;
   for (const c of v.cmds) n += commandBytesBound(c);
   return n;
 }
+
+/** What an entry adds around its value in a message: slot, ballot, field names (under 64 bytes). */
+export const ENTRY_OVERHEAD_BYTES = 64;

@@ -229,12 +229,12 @@ describe('restart', () => {
     const ballot = only(tickUntilCandidate(n), 'prepare')[0]!.ballot;
     n.step({ type: 'promise', from: 2, to: 1, ballot, fromSlot: 0, commitIndex: 0, chosen: [], accepted: [] });
     drain(n);
-    // Each command is 48 + 3 * (1 + 500 + 1) = 1554 bytes by valueBytesBound: one per slot.
+    // Each command is 64 + 3 * (1 + 500 + 1) = 1570 bytes by commandBytesBound: one per slot.
     for (let i = 0; i < 20; i++) n.propose({ op: 'set', key: 'k', value: 'v'.repeat(500), clientId: 'c', seq: i + 1 });
     const accepts = only(drain(n).messages, 'accept').filter((m) => m.to === 2);
     const slots = accepts.flatMap((m) => m.entries);
     expect(slots.every((e) => e.value.kind === 'batch' && e.value.cmds.length === 1)).toBe(true);
-    // The window stops once 9000 bytes are in flight: 6 slots of ~1570 bytes.
+    // The window stops once 9000 bytes are in flight: 6 slots of 1602 bytes.
     expect(slots).toHaveLength(6);
     expect(Math.max(...accepts.map((m) => m.entries.length))).toBeLessThanOrEqual(3);
     // Choosing them opens the window for the rest.

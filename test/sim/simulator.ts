@@ -584,11 +584,11 @@ export class Simulation {
       // Small pages, so catch-up and retransmission paging run in every schedule.
       maxEntriesPerMessage: 8,
       maxSnapshotChunkBytes: chunkBytesOf(n),
-      // Small byte budgets (a sim command is about 70 bytes by valueBytesBound), so batches,
+      // Small byte budgets (a sim command is about 85 bytes by commandBytesBound), so batches,
       // messages and the window are cut by bytes as well as by count.
-      maxBatchBytes: 120 + 40 * (n.snapshotEvery % 4),
-      maxMessageBytes: 300 + 100 * (n.id % 3),
-      maxInflightBytes: 600 + 200 * (n.snapshotEvery % 5),
+      maxBatchBytes: 150 + 50 * (n.snapshotEvery % 4),
+      maxMessageBytes: 350 + 120 * (n.id % 3),
+      maxInflightBytes: 700 + 250 * (n.snapshotEvery % 5),
       ...(this.options.acceptor ? { acceptor: this.options.acceptor } : {}),
     });
   }
