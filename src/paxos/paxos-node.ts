@@ -51,6 +51,11 @@ export interface PaxosConfig {
   readonly maxBatchBytes?: number;
   readonly maxMessageBytes?: number;
   readonly maxInflightBytes?: number;
+  /**
+   * A Promise carries every accepted entry above the commit index (at most the window plus the
+   * batch that crossed it) and, in the room left under this, a page of chosen values.
+   */
+  readonly maxPromiseBytes?: number;
   readonly maxQueuedCommands?: number;
   readonly maxEntriesPerMessage?: number;
   /** A snapshot is sent in chunks of at most this many bytes (default 1 MiB). */
@@ -122,6 +127,7 @@ export class PaxosNode {
   private readonly maxBatchBytes: number;
   private readonly maxMessageBytes: number;
   private readonly maxInflightBytes: number;
+  private readonly maxPromiseBytes: number;
   /** Sum of the proposals' bytes: what the byte window counts. */
   private inflightBytes = 0;
   private readonly maxQueuedCommands: number;
@@ -199,7 +205,10 @@ export class PaxosNode {
     this.maxBatchCommands = cfg.maxBatchCommands ?? 256;
     this.maxBatchBytes = cfg.maxBatchBytes ?? 1024 * 1024;
     this.maxMessageBytes = cfg.maxMessageBytes ?? 2 * 1024 * 1024;
-    this.maxInflightBytes = cfg.maxInflightBytes ?? 3 * 1024 * 1024;
+    this.maxInflightBytes = cfg.maxInflightBytes ?? 2 * 1024 * 1024;
+    this.maxPromiseBytes = cfg.maxPromiseBytes ?? 3.5 * 1024 * 1024;
+    // What a Promise must carry in full, the window plus the batch that crossed it, fits its budget.
+    assert(this.maxInflightBytes + this.maxBatchBytes <= this.maxPromiseBytes, 'maxInflightBytes + maxBatchBytes must fit maxPromiseBytes');
     this.maxQueuedCommands = cfg.maxQueuedCommands ?? 10_000;
     this.maxEntriesPerMessage = cfg.maxEntriesPerMessage ?? 512;
     this.maxSnapshotChunkBytes = cfg.maxSnapshotChunkBytes ?? 1024 * 1024;
@@ -630,22 +639,25 @@ export class PaxosNode {
     }
   }
 
-  /** How many entries from `start` fit one message: maxEntriesPerMessage and maxMessageBytes, at least one. */
-  private pageLength(entries: readonly { readonly value: Value }[], start: number): number {
+  /**
+   * How many entries from `start` fit one message: maxEntriesPerMessage and `maxBytes`; at least
+   * one unless `mayBeEmpty`.
+   */
+  private pageLength(entries: readonly { readonly value: Value }[], start: number, maxBytes = this.maxMessageBytes, mayBeEmpty = false): number {
     let n = 0;
     let bytes = 0;
     while (start + n < entries.length && n < this.maxEntriesPerMessage) {
       bytes += valueBytesBound(entries[start + n]!.value) + ENTRY_OVERHEAD_BYTES;
-      if (n > 0 && bytes > this.maxMessageBytes) break;
+      if ((n > 0 || mayBeEmpty) && bytes > maxBytes) break;
       n += 1;
     }
     return n;
   }
 
-  /** Chosen entries of [fromSlot, toSlot), cut to one message's worth. */
-  private chosenPage(fromSlot: number, toSlot: number): ChosenEntry[] {
+  /** Chosen entries of [fromSlot, toSlot), cut to `maxBytes` (one message's worth by default). */
+  private chosenPage(fromSlot: number, toSlot: number, maxBytes = this.maxMessageBytes, atLeastOne = true): ChosenEntry[] {
     const entries = this.chosenRange(fromSlot, Math.min(toSlot, fromSlot + this.maxEntriesPerMessage));
-    return entries.slice(0, this.pageLength(entries, 0));
+    return entries.slice(0, this.pageLength(entries, 0, maxBytes, !atLeastOne));
   }
 
   /**
@@ -781,6 +793,7 @@ export class PaxosNode {
     }
     if (this.roleNow !== 'follower' && compareBallots(ballot, this.myBallot) > 0) this.stepDown(null);
     if (compareBallots(ballot, this.promisedBallot) > 0) this.promise(ballot);
+    const accepted = this.acceptedFrom(fromSlot);
     // Granting a promise is a sign of a live election: give it time before starting our own.
     this.electionElapsed = 0;
     this.send({
@@ -789,9 +802,10 @@ export class PaxosNode {
       to: from,
       ballot,
       fromSlot,
-      accepted: this.acceptedFrom(fromSlot),
+      accepted,
       commitIndex: this.commit,
-      chosen: this.chosenPage(fromSlot, this.commit),
+      // The accepted entries must all go (safety); the chosen page only gets the room they leave.
+      chosen: this.chosenPage(fromSlot, this.commit, this.maxPromiseBytes - bytesOf(accepted), false),
     });
   }
 
@@ -1031,4 +1045,11 @@ function joinChunks(a: SnapshotAssembly): Uint8Array | null {
     at += c.byteLength;
   }
   return at === a.total ? out : null;
+}
+
+/** What a list of entries weighs by valueBytesBound, entry overhead included. */
+function bytesOf(entries: readonly { readonly value: Value }[]): number {
+  let n = 0;
+  for (const e of entries) n += valueBytesBound(e.value) + ENTRY_OVERHEAD_BYTES;
+  return n;
 }

@@ -589,6 +589,8 @@ export class Simulation {
       maxBatchBytes: 150 + 50 * (n.snapshotEvery % 4),
       maxMessageBytes: 350 + 120 * (n.id % 3),
       maxInflightBytes: 700 + 250 * (n.snapshotEvery % 5),
+      // Just room for the window and a batch: a Promise's chosen page is often cut short or empty.
+      maxPromiseBytes: 700 + 250 * (n.snapshotEvery % 5) + 150 + 50 * (n.snapshotEvery % 4) + 200 * (n.id % 2),
       ...(this.options.acceptor ? { acceptor: this.options.acceptor } : {}),
     });
   }
