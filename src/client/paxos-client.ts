@@ -10,6 +10,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import { Dealer } from 'zeromq';
 import type { AcceptedEntry, ChosenEntry, NodeId } from '../paxos/types.js';
 import type { FaultRules } from '../node/fault-rules.js';
+import { commandBytesBound } from '../paxos/value.js';
 import {
   decodeFrame,
   encodeFrame,
@@ -513,14 +514,15 @@ export class PaxosClient {
   }
 }
 
-/** Requests per frame: bounded in count and in bytes (keys and values are UTF-8, up to 3 bytes a char). */
+/** Requests per frame: bounded in count and in bytes. */
 const MAX_BATCH_BYTES = 1024 * 1024;
 function batchLength(items: readonly RequestItem[]): number {
   let bytes = 0;
   let n = 0;
   while (n < items.length && n < MAX_BATCH_ITEMS) {
     const r = items[n]!.req;
-    bytes += 64 + 3 * (('key' in r ? r.key.length : 0) + ('value' in r ? r.value.length : 0));
+    // Commands by the core's own bound; status, admin and log-dump requests are small.
+    bytes += r.op === 'set' || r.op === 'del' || r.op === 'get' ? commandBytesBound(r) : 256;
     if (n > 0 && bytes > MAX_BATCH_BYTES) break;
     n += 1;
   }

@@ -8,7 +8,7 @@ import { KvSnapshotError, KvStore, type CommandResult } from '../paxos/kv.js';
 import { PaxosNode } from '../paxos/paxos-node.js';
 import { seededRng } from '../paxos/rng.js';
 import type { AcceptedEntry, Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready, Snapshot } from '../paxos/types.js';
-import { valueBytesBound } from '../paxos/value.js';
+import { entryBytesBound } from '../paxos/value.js';
 import { findNode, nodeAddress, type Cluster } from './cluster-file.js';
 import { applyAdminAction, describeFaults, NO_FAULTS } from './fault-rules.js';
 import type { EventWriter } from './events.js';
@@ -531,14 +531,13 @@ export class NodeRuntime {
   }
 }
 
-/** Values a log-dump page may carry, by valueBytesBound: with a snapshot chunk, well below the frame limit. */
+/** Entries a log-dump page may carry, by entryBytesBound: with a snapshot chunk, well below the frame limit. */
 const LOG_DUMP_PAGE_BYTES = 2 * 1024 * 1024;
 
 /** The slots of [from, last) whose chosen and accepted values fit one page (at least one slot). */
 export function logDumpPage(chosen: ChosenEntry[], accepted: AcceptedEntry[], from: number, last: number): { to: number; chosen: ChosenEntry[]; accepted: AcceptedEntry[] } {
   const perSlot = new Map<number, number>();
-  for (const e of chosen) perSlot.set(e.slot, (perSlot.get(e.slot) ?? 0) + valueBytesBound(e.value));
-  for (const e of accepted) perSlot.set(e.slot, (perSlot.get(e.slot) ?? 0) + valueBytesBound(e.value));
+  for (const e of [...chosen, ...accepted]) perSlot.set(e.slot, (perSlot.get(e.slot) ?? 0) + entryBytesBound(e));
   let bytes = 0;
   let to = from;
   while (to < last) {

@@ -44,7 +44,7 @@ type Sub = AbstractSublevel<Db, string | Buffer | Uint8Array, string, Uint8Array
 
 /** Only the commit index moved: worth no write of its own (the leader would make one per slot). */
 function isCommitOnly(w: DurableWrite): w is DurableWrite & { commitIndex: number } {
-  return w.commitIndex !== undefined && w.promised === undefined && w.accepted.length === 0 && w.chosen.length === 0 && w.snapshot === undefined;
+  return w.commitIndex !== undefined && !needsSync(w);
 }
 
 export function isEmptyWrite(w: DurableWrite): boolean {

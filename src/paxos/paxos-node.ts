@@ -19,7 +19,7 @@ import {
   type Snapshot,
   type Value,
 } from './types.js';
-import { BATCH_OVERHEAD_BYTES, commandBytesBound, ENTRY_OVERHEAD_BYTES, NOOP, valueBytesBound, valuesEqual } from './value.js';
+import { BATCH_OVERHEAD_BYTES, commandBytesBound, entryBytesBound, NOOP, valueBytesBound, valuesEqual } from './value.js';
 
 export interface PaxosConfig {
   readonly id: NodeId;
@@ -647,7 +647,7 @@ export class PaxosNode {
     let n = 0;
     let bytes = 0;
     while (start + n < entries.length && n < this.maxEntriesPerMessage) {
-      bytes += valueBytesBound(entries[start + n]!.value) + ENTRY_OVERHEAD_BYTES;
+      bytes += entryBytesBound(entries[start + n]!);
       if ((n > 0 || mayBeEmpty) && bytes > maxBytes) break;
       n += 1;
     }
@@ -805,7 +805,7 @@ export class PaxosNode {
       accepted,
       commitIndex: this.commit,
       // The accepted entries must all go (safety); the chosen page only gets the room they leave.
-      chosen: this.chosenPage(fromSlot, this.commit, this.maxPromiseBytes - bytesOf(accepted), false),
+      chosen: this.chosenPage(fromSlot, this.commit, this.maxPromiseBytes - accepted.reduce((n, e) => n + entryBytesBound(e), 0), false),
     });
   }
 
@@ -1045,11 +1045,4 @@ function joinChunks(a: SnapshotAssembly): Uint8Array | null {
     at += c.byteLength;
   }
   return at === a.total ? out : null;
-}
-
-/** What a list of entries weighs by valueBytesBound, entry overhead included. */
-function bytesOf(entries: readonly { readonly value: Value }[]): number {
-  let n = 0;
-  for (const e of entries) n += valueBytesBound(e.value) + ENTRY_OVERHEAD_BYTES;
-  return n;
 }

@@ -48,3 +48,8 @@ export function valueBytesBound(v: Value): number {
 
 /** What an entry adds around its value in a message: slot, ballot, field names (under 64 bytes). */
 export const ENTRY_OVERHEAD_BYTES = 64;
+
+/** An upper bound of a log entry's msgpack size (slot, maybe a ballot, and its value). */
+export function entryBytesBound(e: { readonly value: Value }): number {
+  return valueBytesBound(e.value) + ENTRY_OVERHEAD_BYTES;
+}

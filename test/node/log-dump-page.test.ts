@@ -1,9 +1,9 @@
-// A log-dump page carries at most ~2 MiB of values (by valueBytesBound) and always one slot,
+// A log-dump page carries at most ~2 MiB of entries (by entryBytesBound) and always one slot,
 // so a dump of a log of large values pages through the frame limit instead of exceeding it.
 import { describe, expect, it } from 'vitest';
 import { logDumpPage } from '../../src/node/node-runtime.js';
 import type { AcceptedEntry, ChosenEntry, Value } from '../../src/paxos/types.js';
-import { valueBytesBound } from '../../src/paxos/value.js';
+import { entryBytesBound } from '../../src/paxos/value.js';
 
 const big = (seq: number): Value => ({ kind: 'batch', cmds: [{ op: 'set', key: 'k', value: 'x'.repeat(200_000), clientId: 'c', seq }] });
 
@@ -11,7 +11,7 @@ describe('log-dump pages', () => {
   it('cuts a range of large values into pages under the byte budget, at least one slot each', () => {
     const chosen: ChosenEntry[] = Array.from({ length: 10 }, (_, slot) => ({ slot, value: big(slot + 1) }));
     const accepted: AcceptedEntry[] = chosen.map((e) => ({ ...e, ballot: { round: 1, node: 1 } }));
-    const perSlot = 2 * valueBytesBound(big(1));
+    const perSlot = 2 * entryBytesBound({ value: big(1) });
     expect(perSlot).toBeGreaterThan(1_000_000);
     const page = logDumpPage(chosen, accepted, 0, 10);
     expect(page.to).toBe(Math.floor((2 * 1024 * 1024) / perSlot));
