@@ -593,13 +593,10 @@ export function durablyChosenPrefix(rd: Ready): number {
   return n;
 }
 
-/** b is a for another peer: the core sends one batch to every peer as slices of the same entries. */
+/** b is a for another peer: the core sends each page of a batch to every peer as the same array. */
 function sameAccept(a: Message, b: Message): boolean {
   if (a.type !== 'accept' || b.type !== 'accept') return false;
-  if (a.ballot.round !== b.ballot.round || a.ballot.node !== b.ballot.node || a.commitIndex !== b.commitIndex) return false;
-  if (a.entries.length !== b.entries.length) return false;
-  for (let i = 0; i < a.entries.length; i++) if (a.entries[i] !== b.entries[i]) return false;
-  return true;
+  return a.entries === b.entries && a.commitIndex === b.commitIndex && a.ballot.round === b.ballot.round && a.ballot.node === b.ballot.node;
 }
 
 function ballotsOf(m: Message): Ballot[] {

@@ -628,13 +628,15 @@ export class PaxosNode {
       this.highestSlot = Math.max(this.highestSlot, e.slot);
     }
     this.acceptLocally(entries);
-    for (const p of this.peers) this.sendAccepts(p, entries);
+    this.sendAccepts(this.peers, entries);
   }
 
-  private sendAccepts(to: NodeId, entries: readonly ChosenEntry[]): void {
+  /** Pages are cut once and shared by every peer (the runtime then encodes each page once). */
+  private sendAccepts(peers: readonly NodeId[], entries: readonly ChosenEntry[]): void {
     for (let i = 0; i < entries.length; ) {
       const n = this.pageLength(entries, i);
-      this.send({ type: 'accept', from: this.id, to, ballot: this.myBallot, entries: entries.slice(i, i + n), commitIndex: this.commit });
+      const page = entries.slice(i, i + n);
+      for (const to of peers) this.send({ type: 'accept', from: this.id, to, ballot: this.myBallot, entries: page, commitIndex: this.commit });
       i += n;
     }
   }
@@ -727,7 +729,7 @@ export class PaxosNode {
     for (const p of this.peers) {
       const missing = stale.filter(([, prop]) => !prop.acks.has(p)).map(([slot, prop]) => ({ slot, value: prop.value }));
       // One message's worth per peer per retransmit tick.
-      this.sendAccepts(p, missing.slice(0, this.pageLength(missing, 0)));
+      this.sendAccepts([p], missing.slice(0, this.pageLength(missing, 0)));
     }
     for (const [, prop] of stale) prop.sentTick = this.now;
   }
