@@ -68,6 +68,9 @@ export interface PaxosConfig {
   readonly acceptor?: AcceptorPolicy;
 }
 
+/** Election timeouts grow at most 2^3 = 8-fold after elections that elected nobody. */
+const MAX_ELECTION_BACKOFF = 3;
+
 /** A snapshot transfer with no chunk for this many catch-up periods is dropped. */
 const ASSEMBLY_IDLE_CATCHUPS = 10;
 
@@ -170,6 +173,12 @@ export class PaxosNode {
   private now = 0;
   private electionElapsed = 0;
   private electionTimeout: number;
+  /**
+   * Elections this node started in a row without electing anyone: each doubles its timeout (up
+   * to 8x), so a candidate whose quorum is further than a timeout away (a slow peer) still gets
+   * its Promises back before it gives up and starts over.
+   */
+  private failedElections = 0;
   private heartbeatElapsed = 0;
   private leaderCommitSeen = 0;
   private catchup: { peer: NodeId; sentTick: number } | null = null;
@@ -478,7 +487,8 @@ export class PaxosNode {
   // ---- proposer: election ------------------------------------------------------------------
 
   private randomElectionTimeout(): number {
-    return this.rng.int(this.electionTicksMin, this.electionTicksMax);
+    const scale = 2 ** this.failedElections;
+    return this.rng.int(this.electionTicksMin * scale, this.electionTicksMax * scale);
   }
 
   private setRole(role: Role): void {
@@ -488,6 +498,7 @@ export class PaxosNode {
   }
 
   private startElection(): void {
+    if (this.roleNow === 'candidate') this.failedElections = Math.min(MAX_ELECTION_BACKOFF, this.failedElections + 1);
     const round = Math.max(this.highestSeen.round, this.promisedBallot.round) + 1;
     this.myBallot = { round, node: this.id };
     assert(compareBallots(this.myBallot, this.promisedBallot) > 0, 'a new ballot exceeds every promise');
@@ -528,6 +539,7 @@ export class PaxosNode {
   private becomeLeader(): void {
     assert(this.roleNow === 'candidate', 'only a candidate becomes leader');
     assert(this.promises.size >= this.quorum, 'leader needs a quorum of promises');
+    this.failedElections = 0;
     // Below the highest reported chosen prefix every slot is chosen: learn it, never re-propose.
     let reportedCommit = 0;
     let catchupFrom: NodeId = this.id;
@@ -842,6 +854,7 @@ export class PaxosNode {
     if (this.roleNow !== 'follower' && compareBallots(ballot, this.myBallot) > 0) this.stepDown(from);
     if (this.roleNow === 'follower') {
       this.electionElapsed = 0;
+      this.failedElections = 0;
       if (this.leaderId !== from) {
         this.leaderId = from;
         this.pushEvent({ type: 'leader-seen', leader: from, ballot });

@@ -67,7 +67,10 @@ describe('fault injection in the transport', () => {
   }, 90_000);
 
   it('slow delays a node in and out; isolate and heal via shorthands; bad rules are refused', async () => {
-    cluster = await TestCluster.create({ size: 3, requestTimeoutMs: 3000 });
+    // The default 50 ms tick, not the harness's fast 20 ms one: with 200 ms each way to the slowed
+    // node, an election after a hiccup under load would otherwise need the timeout backoff (the
+    // next test) and more than this test's 6 s client deadline.
+    cluster = await TestCluster.create({ size: 3, requestTimeoutMs: 3000, tickMs: 50 });
     const c = cluster;
     await c.startAll();
     const admin = c.client({ timeoutMs: 6000 });
@@ -96,5 +99,26 @@ describe('fault injection in the transport', () => {
     await Promise.all(c.ids.map((id) => admin.admin(id, 'heal')));
     await waitFor('the isolated node to catch up', async () => (await admin.getLocal(isolated, 'k')).value === 'without-isolated', 15_000);
     expect((await admin.status(isolated)).faults).toEqual(NO_FAULTS);
+  }, 90_000);
+
+  // A majority of a slowed node (200 ms each way) and one follower, at the harness's 20 ms tick:
+  // an election round trip (400 ms) is longer than the election timeout (200-400 ms). Candidates
+  // used to give up before the slowed node's Promise came back, for ever; timeouts now double
+  // after each election that elected nobody.
+  it('a majority that includes a slow node still elects a leader after losing one', async () => {
+    cluster = await TestCluster.create({ size: 3, requestTimeoutMs: 3000 });
+    const c = cluster;
+    await c.startAll();
+    const admin = c.client({ timeoutMs: 10_000 });
+    const leader = await c.waitForLeader(admin);
+    const [isolated, other] = c.ids.filter((id) => id !== leader) as [NodeId, NodeId];
+    await Promise.all(c.ids.map((id) => admin.admin(id, 'slow', { node: leader, ms: 200 })));
+    // Cut everyone off for a moment so the leader is lost, then leave only one follower out.
+    await Promise.all(c.ids.map((id) => admin.admin(id, 'partition', { groups: [[leader], [isolated], [other]] })));
+    await new Promise((r) => setTimeout(r, 1500));
+    await Promise.all(c.ids.map((id) => admin.admin(id, 'isolate', { node: isolated })));
+    const w = await admin.set('k', 'after');
+    expect(w.leader).not.toBe(isolated);
+    await Promise.all(c.ids.map((id) => admin.admin(id, 'heal')));
   }, 90_000);
 });
