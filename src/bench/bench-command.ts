@@ -33,6 +33,7 @@ export interface BenchOptions {
   measureRestart: boolean;
   dataDir?: string;
   tickMs?: number;
+  insecure: boolean;
   quiet: boolean;
 }
 
@@ -68,7 +69,8 @@ function buildProgram(): Command {
     .option('--measure-restart', 'afterwards, SIGKILL a follower and time its restart back to serving (own cluster only)', false)
     .option('--data-dir <dir>', 'data dir of the fresh cluster (kept afterwards; default: a temp dir, removed)')
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
-    .option('-q, --quiet', 'no progress output', false),
+    .option('-q, --quiet', 'no progress output', false)
+    .option('--insecure', 'no CURVE on the links of the fresh cluster (to measure what CURVE costs; debugging only)', false),
     'bench',
   );
 }
@@ -118,6 +120,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
         nodes: o.nodes,
         ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
         ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
+        insecure: o.insecure,
         onNodeError: (line) => process.stderr.write(`${line}\n`),
       });
     }

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PaxosClient } from '../client/paxos-client.js';
-import { nodeDataPath, prepareCluster, readClusterFile, type ClusterConfig } from '../cli/cluster-file.js';
+import type { KeyPair } from '../cluster/keys.js';
+import { nodeDataPath, operatorAuth, prepareCluster, readClusterFile, type ClusterConfig } from '../cli/cluster-file.js';
 import { installShutdownHooks, Supervisor } from '../cli/supervisor.js';
 import { BenchError, type BenchTarget, type WriteAck } from './bench-target.js';
 import { cpuSeconds, dirBytes, rssMiB } from './process-stats.js';
@@ -18,6 +19,8 @@ export interface OwnClusterOptions {
   /** Kept afterwards when given; otherwise a temp dir that is removed. */
   readonly dataDir?: string;
   readonly tickMs?: number;
+  /** No CURVE (debugging, or measuring what CURVE costs). */
+  readonly insecure?: boolean;
   /** Called with every line a node writes on stderr (a crash must not go unseen). */
   readonly onNodeError: (line: string) => void;
 }
@@ -55,12 +58,12 @@ export class PaxosTarget implements BenchTarget {
   static async ownCluster(o: OwnClusterOptions): Promise<PaxosTarget> {
     const removeDir = o.dataDir === undefined;
     const dataDir = o.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'paxos-bench-')));
-    const prepared = await prepareCluster({ dataDir, size: o.nodes, basePort: undefined, fresh: true });
+    const prepared = await prepareCluster({ dataDir, size: o.nodes, basePort: undefined, fresh: true, insecure: o.insecure === true });
     const sup = new Supervisor({
       cluster: prepared.cluster,
       clusterFile: prepared.clusterFile,
       dataDir,
-      nodeArgs: o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)],
+      nodeArgs: [...(o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)]), ...(o.insecure === true ? ['--insecure'] : [])],
     });
     sup.onEvent((e) => {
       if (e.type === 'stderr') o.onNodeError(`node ${e.id}: ${e.line}`);
@@ -77,7 +80,7 @@ export class PaxosTarget implements BenchTarget {
       process.off('exit', removeOnExit);
     };
     await sup.start();
-    return PaxosTarget.connect(prepared.cluster, { sup, dataDir, removeDir, removeHooks });
+    return PaxosTarget.connect(prepared.cluster, prepared.auth, { sup, dataDir, removeDir, removeHooks });
   }
 
   static async running(clusterFile: string): Promise<PaxosTarget> {
@@ -85,12 +88,18 @@ export class PaxosTarget implements BenchTarget {
       throw new BenchError('no-cluster', err.message);
     });
     if (cluster === null) throw new BenchError('no-cluster', `cluster file ${clusterFile} does not exist; start one with \`paxos-cli up\` or leave out --cluster`);
-    return PaxosTarget.connect(cluster, null);
+    let auth: KeyPair | null;
+    try {
+      auth = operatorAuth(clusterFile, cluster);
+    } catch (err) {
+      throw new BenchError('no-cluster', (err as Error).message);
+    }
+    return PaxosTarget.connect(cluster, auth, null);
   }
 
   /** A client on the cluster, returned once a leader answers; closes everything if none does. */
-  private static async connect(cluster: ClusterConfig, owned: OwnedCluster | null): Promise<PaxosTarget> {
-    const client = new PaxosClient(cluster, { clientId: 'bench', timeoutMs: CLIENT_TIMEOUT_MS });
+  private static async connect(cluster: ClusterConfig, auth: KeyPair | null, owned: OwnedCluster | null): Promise<PaxosTarget> {
+    const client = new PaxosClient(cluster, { clientId: 'bench', timeoutMs: CLIENT_TIMEOUT_MS, ...(auth !== null ? { auth } : {}) });
     const target = new PaxosTarget(cluster, client, owned);
     try {
       await target.waitForLeader();

@@ -26,6 +26,7 @@ export interface ChaosCommandOptions {
   history?: string;
   tickMs?: number;
   quiet: boolean;
+  insecure: boolean;
 }
 
 export const CHAOS_DEFAULTS = { durationSec: 30, clients: 5, keys: 8 } as const;
@@ -52,7 +53,8 @@ function buildProgram(): Command {
     .option('--data-dir <dir>', 'data dir of the fresh cluster (wiped first, kept afterwards; default: a temp dir, removed)')
     .option('--history <file>', 'where to save the operation history (default: a file in the temp dir of the OS)')
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
-    .option('-q, --quiet', 'no progress lines on stderr', false),
+    .option('-q, --quiet', 'no progress lines on stderr', false)
+    .option('--insecure', 'no CURVE keys on the links (for debugging only)', false),
     'chaos',
   );
 }
@@ -80,12 +82,12 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
   let faults: FaultControl | null = null;
   let removeHooks: () => void = () => undefined;
   try {
-    const prepared = await prepareCluster({ dataDir, size: o.nodes, basePort: undefined, fresh: true });
+    const prepared = await prepareCluster({ dataDir, size: o.nodes, basePort: undefined, fresh: true, insecure: o.insecure });
     const s = new Supervisor({
       cluster: prepared.cluster,
       clusterFile: prepared.clusterFile,
       dataDir,
-      nodeArgs: o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)],
+      nodeArgs: [...(o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)]), ...(o.insecure ? ['--insecure'] : [])],
     });
     sup = s;
     s.onEvent((e) => {
@@ -96,7 +98,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
       if (removeDir) void fs.rm(dataDir, { recursive: true, force: true });
     });
     await s.start();
-    client = new PaxosClient(prepared.cluster, { clientId: `chaos-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS });
+    client = new PaxosClient(prepared.cluster, { clientId: `chaos-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS, ...(prepared.auth !== null ? { auth: prepared.auth } : {}) });
     faults = new FaultControl(s, client);
     await waitForWrite(client);
     let lastPrinted = '';

@@ -2,6 +2,7 @@
 // poller depend on this, so they can be driven by the real PaxosClient or by a test double
 // in UI-only tests (system tests always use the real one).
 import { PaxosClient } from '../client/paxos-client.js';
+import type { KeyPair } from '../cluster/keys.js';
 import type { ClusterConfig } from './cluster-file.js';
 import type { AcceptedEntry, ChosenEntry } from '../paxos/types.js';
 import type { FaultRules } from '../node/fault-rules.js';
@@ -61,8 +62,10 @@ export function errorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-export async function openClusterClient(cluster: ClusterConfig, opts: { timeoutMs?: number; clientId?: string } = {}): Promise<ClusterClient> {
-  return new PaxosClient(cluster, opts);
+export async function openClusterClient(cluster: ClusterConfig, opts: { timeoutMs?: number; clientId?: string; auth?: KeyPair | null } = {}): Promise<ClusterClient> {
+  const { auth, ...rest } = opts;
+  if (auth != null) return new PaxosClient(cluster, { ...rest, auth });
+  return new PaxosClient(cluster, rest);
 }
 
 /** Ballots arrive as "3.2" or {round, node}; the UI shows "3.2". */

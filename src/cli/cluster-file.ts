@@ -3,15 +3,25 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { ensureKeyFile, KeyFileError, nodeKeyPath, operatorKeyPath, readKeyFile, Z85_KEY, type KeyPair } from '../cluster/keys.js';
 import { freePorts, isPortFree } from './free-ports.js';
 
 export const MAX_NODES = 9;
 
+const z85Key = z.string().regex(Z85_KEY);
 const clusterSchema = z.object({
   nodes: z
-    .array(z.object({ id: z.number().int().min(1).max(MAX_NODES), host: z.string().min(1), port: z.number().int().min(1).max(65535) }))
+    .array(
+      z.object({
+        id: z.number().int().min(1).max(MAX_NODES),
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535),
+        publicKey: z85Key.optional(),
+      }),
+    )
     .min(1)
     .max(MAX_NODES),
+  operatorKeys: z.array(z85Key).max(100).optional(),
 });
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;
@@ -57,7 +67,7 @@ export async function readClusterFile(file: string): Promise<ClusterConfig | nul
   if (ids.some((id, i) => id !== i + 1)) {
     throw new CliError('bad-cluster-file', `${file}: node ids must be 1..N without gaps; use --fresh to start over`);
   }
-  return { nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id) };
+  return { ...parsed.data, nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id) };
 }
 
 export async function writeClusterFile(file: string, cluster: ClusterConfig): Promise<void> {
@@ -75,7 +85,7 @@ export async function wipeDataDir(dataDir: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  const ours = entries.every((e) => e === 'cluster.json' || e === 'supervisor.pid' || /^node-\d+$/.test(e) || e.startsWith('cluster.json.tmp-'));
+  const ours = entries.every((e) => e === 'cluster.json' || e === 'supervisor.pid' || e === 'keys' || /^node-\d+$/.test(e) || e.startsWith('cluster.json.tmp-'));
   if (!ours) {
     throw new CliError('not-a-data-dir', `refusing to wipe ${dataDir}: it holds files paxos-cli did not write; pick another --data-dir`);
   }
@@ -88,11 +98,15 @@ export interface PrepareOptions {
   readonly size: number | undefined;
   readonly basePort: number | undefined;
   readonly fresh: boolean;
+  /** No keys: nodes run --insecure and clients speak plain ZMTP (debugging only). */
+  readonly insecure?: boolean;
 }
 
 export interface PreparedCluster {
   readonly cluster: ClusterConfig;
   readonly clusterFile: string;
+  /** The operator's key pair, for every client of this cluster; null when insecure. */
+  readonly auth: KeyPair | null;
   readonly resumed: boolean;
   /** Set when the size asked for differs from the size found on disk. */
   readonly note?: string;
@@ -110,11 +124,46 @@ export async function prepareCluster(opts: PrepareOptions): Promise<PreparedClus
     note = `resuming the ${size}-node cluster in ${opts.dataDir} (asked for ${opts.size}; use --fresh to start a new one)`;
   }
   const ports = await choosePorts(size, opts.basePort, existing);
+  // Keys are made once and kept: a cluster made before keys existed gets them here.
+  const keys = opts.insecure === true ? null : clusterKeys(opts.dataDir, size);
   const cluster: ClusterConfig = {
-    nodes: Array.from({ length: size }, (_, i) => ({ id: i + 1, host: '127.0.0.1', port: ports[i] as number })),
+    nodes: Array.from({ length: size }, (_, i) => ({
+      id: i + 1,
+      host: '127.0.0.1',
+      port: ports[i] as number,
+      ...(keys === null ? {} : { publicKey: keys.nodes[i]! }),
+    })),
+    ...(keys === null ? {} : { operatorKeys: [keys.operator.publicKey] }),
   };
   await writeClusterFile(clusterFile, cluster);
-  return note === undefined ? { cluster, clusterFile, resumed: existing !== null } : { cluster, clusterFile, resumed: existing !== null, note };
+  const auth = keys?.operator ?? null;
+  const resumed = existing !== null;
+  return note === undefined ? { cluster, clusterFile, auth, resumed } : { cluster, clusterFile, auth, resumed, note };
+}
+
+/**
+ * The operator key pair for a cluster file written by `up`: null when the cluster is insecure
+ * (no keys in it); read from keys/operator.key beside the file otherwise.
+ */
+export function operatorAuth(clusterFile: string, cluster: ClusterConfig): KeyPair | null {
+  if (cluster.operatorKeys === undefined || cluster.operatorKeys.length === 0) return null;
+  try {
+    return readKeyFile(operatorKeyPath(path.dirname(clusterFile)));
+  } catch (err) {
+    if (err instanceof KeyFileError) throw new CliError('bad-key-file', `${err.message} (the cluster in ${clusterFile} uses CURVE keys)`);
+    throw err;
+  }
+}
+
+/** Each node's public key and the operator's pair, made where missing (secret keys: mode 0600). */
+function clusterKeys(dataDir: string, size: number): { nodes: string[]; operator: KeyPair } {
+  try {
+    const nodes = Array.from({ length: size }, (_, i) => ensureKeyFile(nodeKeyPath(dataDir, i + 1)).publicKey);
+    return { nodes, operator: ensureKeyFile(operatorKeyPath(dataDir)) };
+  } catch (err) {
+    if (err instanceof KeyFileError) throw new CliError('bad-key-file', err.message);
+    throw err;
+  }
 }
 
 async function choosePorts(size: number, basePort: number | undefined, existing: ClusterConfig | null): Promise<number[]> {

@@ -50,13 +50,16 @@ export function buildProgram(): Command {
         intInRange('--snapshot-every', 1, 1_000_000_000),
       ),
     )
+    .option('--insecure', 'no CURVE keys: nodes accept any connection (for debugging only)', false)
     .addHelpText(
       'after',
       '\nWithout a terminal on stdin/stdout, or with --script, commands are read one per line\n' +
         'and each prints one result line; the exit code is 0 only if all succeeded.\n' +
-        'Commands: set K V, get K [--local N], del K, kill N, restart N, diff, status, leader, help, quit',
+        'Commands: set K V, get K [--local N], del K, kill N, restart N, diff, status, leader, help, quit\n' +
+        'Links are CURVE-encrypted and authenticated: the first `up` makes a key pair per node and one\n' +
+        'for the operator in DIR/keys/ (mode 0600); public keys go in DIR/cluster.json.',
     )
-    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number; snapshotEvery?: number }) => {
+    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number; snapshotEvery?: number; insecure: boolean }) => {
       const { runUp } = await import('./up.js');
       const up: UpOptions = {
         size: n,
@@ -67,6 +70,7 @@ export function buildProgram(): Command {
         json: opts.json,
         tickMs: opts.tickMs,
         snapshotEvery: opts.snapshotEvery,
+        insecure: opts.insecure,
       };
       process.exitCode = await runUp(up);
     });

@@ -18,6 +18,8 @@ export interface UpOptions {
   readonly tickMs: number | undefined;
   /** Passed to every node (`paxos-cli node --snapshot-every`); the node's default when undefined. */
   readonly snapshotEvery?: number | undefined;
+  /** No CURVE keys (debugging only). */
+  readonly insecure?: boolean | undefined;
 }
 
 const LEADER_WAIT_MS = 30_000;
@@ -36,7 +38,7 @@ export async function runUp(o: UpOptions): Promise<number> {
   let releaseLock: () => void = () => undefined;
   try {
     releaseLock = acquireSupervisorLock(o.dataDir);
-    prepared = await prepareCluster({ dataDir: o.dataDir, size: o.size, basePort: o.basePort, fresh: o.fresh });
+    prepared = await prepareCluster({ dataDir: o.dataDir, size: o.size, basePort: o.basePort, fresh: o.fresh, insecure: o.insecure === true });
   } catch (err) {
     releaseLock();
     if (err instanceof CliError) {
@@ -54,6 +56,7 @@ export async function runUp(o: UpOptions): Promise<number> {
     nodeArgs: [
       ...(o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)]),
       ...(o.snapshotEvery === undefined ? [] : ['--snapshot-every', String(o.snapshotEvery)]),
+      ...(o.insecure === true ? ['--insecure'] : []),
     ],
   });
   const removeHooks = installShutdownHooks(sup);
@@ -69,7 +72,7 @@ export async function runUp(o: UpOptions): Promise<number> {
   let client;
   try {
     await sup.start();
-    client = await openClusterClient(prepared.cluster, { clientId: `cli-${process.pid}` });
+    client = await openClusterClient(prepared.cluster, { clientId: `cli-${process.pid}`, auth: prepared.auth });
     const executor = new Executor({ sup, client, dataDir: o.dataDir });
     const nodeCount = prepared.cluster.nodes.length;
     if (scriptMode) {

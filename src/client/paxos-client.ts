@@ -8,9 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Dealer } from 'zeromq';
+import type { KeyPair } from '../cluster/keys.js';
 import type { AcceptedEntry, ChosenEntry, NodeId } from '../paxos/types.js';
 import type { FaultRules } from '../node/fault-rules.js';
 import { commandBytesBound } from '../paxos/value.js';
+import { relinkAfterProtocolErrors } from '../node/relink.js';
 import {
   decodeFrame,
   encodeFrame,
@@ -53,9 +55,16 @@ export interface ClientClusterNode {
   readonly id: NodeId;
   readonly host: string;
   readonly port: number;
+  /** The node's CURVE public key: with `auth`, the client talks only to the holder of its secret. */
+  readonly publicKey?: string | undefined;
 }
 
 export interface ClientOptions {
+  /**
+   * The operator's key pair: links are CURVE-encrypted and each node must prove its key.
+   * Without it the client speaks plain ZMTP, which only an --insecure cluster accepts.
+   */
+  readonly auth?: KeyPair | undefined;
   /** Prefix of this client's session ids; random by default. */
   readonly clientId?: string;
   /** Overall deadline of one operation, retries included. Keep it above the nodes' request timeout. */
@@ -97,6 +106,13 @@ const CONNECT_GRACE_MS = 500;
 /** How long a question to one named node waits for its link to come back (e.g. it just restarted). */
 const RECONNECT_WAIT_MS = 1000;
 const RETRY_BACKOFF_MS = [10, 25, 50, 100, 200] as const;
+/**
+ * One attempt of a command at one node: a leader that froze with its connection open costs
+ * this, not the whole budget. Doubled on each pass over the cluster, so a leader that is only
+ * slow (a long fsync) still gets time; the retry carries the same seq, so it is applied once.
+ */
+const ATTEMPT_TIMEOUT_MS = 1000;
+const MAX_ATTEMPT_TIMEOUT_MS = 4000;
 
 interface InFlight {
   readonly resolve: (r: Reply) => void;
@@ -106,6 +122,8 @@ interface InFlight {
 class NodeLink {
   readonly dealer: Dealer;
   connected = false;
+  /** Why the last handshake failed (wrong key, no CURVE on one side), for the error a person reads. */
+  handshakeError: string | null = null;
   private readonly createdAt = Date.now();
   readonly inFlight = new Map<number, InFlight>();
   private readonly onConnect = new Set<() => void>();
@@ -113,7 +131,7 @@ class NodeLink {
   private outbox: RequestItem[] = [];
   private pumping = false;
 
-  constructor(readonly id: NodeId, address: string) {
+  constructor(readonly id: NodeId, address: string, curve: { serverKey: string; auth: KeyPair } | null) {
     this.dealer = new Dealer({
       linger: 0,
       sendTimeout: 0,
@@ -121,8 +139,19 @@ class NodeLink {
       sendHighWaterMark: 1000,
       reconnectInterval: 100,
       reconnectMaxInterval: 300,
+      ...(curve === null ? {} : { curveServerKey: curve.serverKey, curvePublicKey: curve.auth.publicKey, curveSecretKey: curve.auth.secretKey }),
+    });
+    const secure = curve !== null;
+    this.dealer.events.on('handshake:error:auth', () => {
+      this.handshakeError = `node ${id} refused this client's key (not the cluster's operator key?)`;
+    });
+    this.dealer.events.on('handshake:error:protocol', () => {
+      this.handshakeError = secure
+        ? `node ${id} did not complete a CURVE handshake (it runs --insecure, or is not node ${id} of this cluster)`
+        : `node ${id} refused a plain connection: the cluster uses CURVE keys (give the client the operator key)`;
     });
     this.dealer.events.on('handshake', () => {
+      this.handshakeError = null;
       this.connected = true;
       for (const f of this.onConnect) f();
     });
@@ -133,6 +162,7 @@ class NodeLink {
       for (const f of this.inFlight.values()) f.reject(err);
       this.inFlight.clear();
     });
+    relinkAfterProtocolErrors(this.dealer, address);
     this.dealer.connect(address);
     void this.receiveLoop();
   }
@@ -266,7 +296,14 @@ export class PaxosClient {
     this.clientId = `${opts.clientId ?? 'c'}-${randomBytes(6).toString('hex')}`;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.nodeIds = cluster.nodes.map((n) => n.id);
-    for (const n of cluster.nodes) this.links.set(n.id, new NodeLink(n.id, `tcp://${n.host}:${n.port}`));
+    for (const n of cluster.nodes) {
+      let curve: { serverKey: string; auth: KeyPair } | null = null;
+      if (opts.auth !== undefined) {
+        if (n.publicKey === undefined) throw new PaxosClientError('bad-request', `node ${n.id} has no public key in the cluster file`);
+        curve = { serverKey: n.publicKey, auth: opts.auth };
+      }
+      this.links.set(n.id, new NodeLink(n.id, `tcp://${n.host}:${n.port}`, curve));
+    }
   }
 
   /** The node this client currently believes leads (null before the first command). */
@@ -390,7 +427,8 @@ export class PaxosClient {
       while (Date.now() < deadline) {
         let reply: Reply;
         try {
-          reply = await this.call(target, req, deadline - Date.now());
+          const attemptMs = Math.min(ATTEMPT_TIMEOUT_MS * 2 ** Math.floor(failures / this.nodeIds.length), MAX_ATTEMPT_TIMEOUT_MS);
+          reply = await this.call(target, req, Math.min(deadline - Date.now(), attemptMs));
         } catch (err) {
           const e = err as PaxosClientError;
           if (e.code === 'closed') throw e;
@@ -444,7 +482,8 @@ export class PaxosClient {
       throw new PaxosClientError('no-quorum', `no quorum: no leader could be found within ${timeoutMs} ms`);
     }
     if (sawUnreachable > 0 && !sawTimeout) {
-      throw new PaxosClientError('unreachable', `no node answered within ${timeoutMs} ms`);
+      const why = [...this.links.values()].map((l) => l.handshakeError).find((e) => e !== null);
+      throw new PaxosClientError('unreachable', why ?? `no node answered within ${timeoutMs} ms`);
     }
     throw new PaxosClientError('timeout', `no answer within ${timeoutMs} ms`);
   }
@@ -466,7 +505,7 @@ export class PaxosClient {
     if (link === undefined) throw new PaxosClientError('unknown-node', `node ${nodeId} is not in the cluster`);
     const startedAt = Date.now();
     if (!(await link.waitConnected(budgetMs, reconnectWaitMs))) {
-      throw new PaxosClientError('unreachable', `node ${nodeId} is not reachable`);
+      throw new PaxosClientError('unreachable', link.handshakeError ?? `node ${nodeId} is not reachable`);
     }
     const id = this.nextReqId++;
     const remaining = Math.max(1, budgetMs - (Date.now() - startedAt));

@@ -2,16 +2,23 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { NodeId } from '../paxos/types.js';
+import { Z85_KEY } from '../cluster/keys.js';
 
 export interface ClusterNode {
   readonly id: NodeId;
   readonly host: string;
   readonly port: number;
+  /** The node's CURVE public key (Z85): peers and clients accept only the holder of its secret. */
+  readonly publicKey?: string | undefined;
 }
 
 export interface Cluster {
   readonly nodes: readonly ClusterNode[];
+  /** Public keys of the operators (CLI, chaos, bench): the only clients a node admits. */
+  readonly operatorKeys?: readonly string[] | undefined;
 }
+
+const z85Key = z.string().regex(Z85_KEY, 'not a CURVE public key (40 Z85 characters)');
 
 const clusterSchema = z
   .object({
@@ -21,15 +28,22 @@ const clusterSchema = z
           id: z.number().int().min(1).max(1_000_000),
           host: z.string().min(1).max(255).default('127.0.0.1'),
           port: z.number().int().min(1).max(65535),
+          publicKey: z85Key.optional(),
         }),
       )
       .min(1)
       .max(99),
+    operatorKeys: z.array(z85Key).max(100).optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<number>();
     const addrs = new Set<string>();
+    const keys = new Set<string>(c.operatorKeys ?? []);
     for (const n of c.nodes) {
+      if (n.publicKey !== undefined) {
+        if (keys.has(n.publicKey)) ctx.addIssue({ code: 'custom', message: `node ${n.id}'s public key is used twice` });
+        keys.add(n.publicKey);
+      }
       if (ids.has(n.id)) ctx.addIssue({ code: 'custom', message: `node id ${n.id} appears twice` });
       const addr = `${n.host}:${n.port}`;
       if (addrs.has(addr)) ctx.addIssue({ code: 'custom', message: `address ${addr} appears twice` });
@@ -59,7 +73,7 @@ export function parseCluster(text: string, source = 'cluster file'): Cluster {
         `(expected {"nodes":[{"id":1,"host":"127.0.0.1","port":7001}, ...]})`,
     );
   }
-  return { nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id) };
+  return { nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id), operatorKeys: parsed.data.operatorKeys };
 }
 
 export function loadClusterFile(path: string): Cluster {

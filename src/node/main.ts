@@ -1,11 +1,14 @@
 // `paxos-cli node ...`: parse options, run one node until a signal (or the parent's death).
 import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { KeyFileError, nodeKeyPath, readKeyFile } from '../cluster/keys.js';
 import { ClusterFileError, findNode, loadClusterFile } from './cluster-file.js';
 import { EventWriter } from './events.js';
-import { DEFAULT_SNAPSHOT_EVERY, NodeRuntime } from './node-runtime.js';
+import { DEFAULT_SNAPSHOT_EVERY, NodeRuntime, oneLine } from './node-runtime.js';
 import { StorageError } from './storage.js';
-import { TransportError } from './transport.js';
+import { TransportError, type LinkSecurity } from './transport.js';
+import type { Cluster } from './cluster-file.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -19,6 +22,8 @@ export interface NodeCommandOptions {
   requestTimeoutMs: number;
   snapshotEvery: number;
   parentPid?: number;
+  keyFile?: string;
+  insecure?: boolean;
 }
 
 const intOption =
@@ -54,7 +59,9 @@ function buildProgram(): Command {
       intOption('--snapshot-every', 1, 1_000_000_000),
       DEFAULT_SNAPSHOT_EVERY,
     )
-    .option('--parent-pid <pid>', 'exit when this process (the supervisor) is gone', intOption('--parent-pid', 1, 2 ** 31)),
+    .option('--parent-pid <pid>', 'exit when this process (the supervisor) is gone', intOption('--parent-pid', 1, 2 ** 31))
+    .option('--key-file <file>', 'this node\'s CURVE key pair, JSON {"publicKey","secretKey"}, mode 0600 (default: keys/node-<id>.key beside the cluster file)')
+    .option('--insecure', 'no CURVE: accept any connection and believe it (for debugging only; every node and client must agree)'),
     'node',
   );
 }
@@ -86,7 +93,16 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
     return fail(EXIT_USAGE, `--id ${opts.id} is not in the cluster file (its ids: ${ids})`);
   }
 
+  let security: LinkSecurity;
+  try {
+    security = linkSecurity(opts, cluster);
+  } catch (err) {
+    if (err instanceof KeyFileError) return fail(EXIT_USAGE, err.message);
+    throw err;
+  }
+
   const events = new EventWriter(opts.id, (line) => process.stdout.write(line));
+  if (security.mode === 'insecure') events.log('warn', 'links are neither authenticated nor encrypted (--insecure): for debugging only');
   let runtime: NodeRuntime;
   try {
     runtime = await NodeRuntime.start({
@@ -97,6 +113,7 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
       requestTimeoutMs: opts.requestTimeoutMs,
       snapshotEvery: opts.snapshotEvery,
       events,
+      security,
     });
   } catch (err) {
     if (err instanceof StorageError || err instanceof TransportError) return fail(EXIT_FAILURE, err.message);
@@ -123,6 +140,26 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
   return EXIT_OK;
 }
 
+/** The node's key pair and the keys it admits; every refusal is a KeyFileError with one line. */
+function linkSecurity(opts: NodeCommandOptions, cluster: Cluster): LinkSecurity {
+  if (opts.insecure === true) return { mode: 'insecure' };
+  const unkeyed = cluster.nodes.filter((n) => n.publicKey === undefined).map((n) => n.id);
+  if (unkeyed.length > 0) {
+    throw new KeyFileError(
+      `cluster file ${opts.cluster} has no public key for node${unkeyed.length > 1 ? 's' : ''} ${unkeyed.join(',')}; ` +
+        'let `paxos-cli up` make the keys (it adds them to a cluster it finds), or pass --insecure (debugging only)',
+    );
+  }
+  const file = opts.keyFile ?? nodeKeyPath(path.dirname(opts.cluster), opts.id);
+  const self = readKeyFile(file);
+  const listed = findNode(cluster, opts.id)?.publicKey;
+  if (self.publicKey !== listed) {
+    throw new KeyFileError(`key file ${file} does not hold node ${opts.id}'s key (the cluster file lists ${listed ?? 'none'}); use the key file made with this cluster`);
+  }
+  const peerKeys = new Map(cluster.nodes.filter((n) => n.id !== opts.id).map((n) => [n.id, n.publicKey!] as const));
+  return { mode: 'curve', self, peerKeys, operatorKeys: cluster.operatorKeys ?? [] };
+}
+
 function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -139,7 +176,7 @@ export async function main(args: string[]): Promise<void> {
   try {
     code = await runNodeCommand(args);
   } catch (err) {
-    process.stderr.write(`paxos-cli node: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`paxos-cli node: fatal: ${oneLine(err)}\n`);
     code = EXIT_FAILURE;
   }
   // Sockets and the DB are closed by now; exit rather than wait on native handles to drain.

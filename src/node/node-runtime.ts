@@ -14,7 +14,8 @@ import { applyAdminAction, describeFaults, NO_FAULTS } from './fault-rules.js';
 import type { EventWriter } from './events.js';
 import { chosenPrefix, NodeStorage, StorageError } from './storage.js';
 import { ReplyBatcher } from './reply-batcher.js';
-import { Transport, type Inbound } from './transport.js';
+import { Transport, type Inbound, type LinkSecurity, type PeerInbound } from './transport.js';
+import type { ZapRefusal } from './zap-handler.js';
 import {
   decodeFrame,
   errorReply,
@@ -36,6 +37,8 @@ export interface NodeOptions {
   readonly tickMs: number;
   readonly requestTimeoutMs: number;
   readonly events: EventWriter;
+  /** CURVE keys of this node and whom to admit, or insecure (debugging only). */
+  readonly security: LinkSecurity;
   /** Snapshot the KV and compact the log every this many applied slots (default 10,000). */
   readonly snapshotEvery?: number;
 }
@@ -137,7 +140,10 @@ export class NodeRuntime {
         selfId: opts.id,
         bindAddress: nodeAddress(self),
         peers: opts.cluster.nodes.filter((n) => n.id !== opts.id).map((n) => ({ id: n.id, address: nodeAddress(n) })),
+        security: opts.security,
         onInbound: (msg) => runtime.onInbound(msg),
+        onPeer: (msg) => runtime.onPeerFrame(msg),
+        onRefused: (r) => runtime.onRefused(r),
         onFatal: (err) => fatal(opts.id, err),
       });
     } catch (err) {
@@ -344,7 +350,8 @@ export class NodeRuntime {
     const frame = decoded.frame;
     switch (frame.k) {
       case 'peer':
-        return this.onPeerMessage(sender, frame.m);
+        // Peers speak only over the links this node opened to them (see transport.ts).
+        return this.bad('forged', sender, `a ${frame.m.type} claiming n${frame.m.from} on the client port`);
       case 'req':
         return this.onRequest(routingId, frame.id, frame.req);
       case 'reqs':
@@ -361,11 +368,27 @@ export class NodeRuntime {
     }
   }
 
-  private onPeerMessage(sender: string, m: Message): void {
+  /** A frame on the link to peer `from`: the CURVE handshake proved who sent it. */
+  onPeerFrame({ from, parts }: PeerInbound): void {
+    if (this.stopping) return;
+    const sender = `n${from}`;
+    if (parts.length !== 1) return this.bad('multipart', sender, `${parts.length} parts, expected 1`);
+    const decoded = decodeFrame(parts[0]!);
+    if (!decoded.ok) return this.bad(decoded.kind, sender, decoded.detail);
+    if (decoded.frame.k !== 'peer') return this.bad('unexpected', sender, `a '${decoded.frame.k}' frame from a peer`);
+    this.onPeerMessage(from, sender, decoded.frame.m);
+  }
+
+  /** Logged once per address; every refusal is counted in status. */
+  onRefused(r: ZapRefusal): void {
+    if (r.count === 1) this.opts.events.log('warn', `refused a connection from ${r.address}: key ${r.key} is not in the cluster file (logged once per address)`);
+  }
+
+  private onPeerMessage(link: NodeId, sender: string, m: Message): void {
+    if (m.from !== link) return this.bad('forged', sender, `${m.type} claims to be from n${m.from}`);
     if (!this.clusterIds.has(m.from) || m.from === this.opts.id) {
       return this.bad('unknown-peer', sender, `${m.type} from n${m.from}, not a peer in the cluster`);
     }
-    if (sender !== String(m.from)) return this.bad('forged', sender, `${m.type} claims to be from n${m.from}`);
     if (m.to !== this.opts.id) return this.bad('misaddressed', sender, `${m.type} addressed to n${m.to}`);
     for (const b of ballotsOf(m)) {
       if (b.node !== 0 && !this.clusterIds.has(b.node)) {
@@ -507,6 +530,8 @@ export class NodeRuntime {
       pid: process.pid,
       faults: this.transport?.faultRules ?? NO_FAULTS,
       faultDrops: this.transport?.faultDrops ?? 0,
+      secure: this.transport?.secure ?? this.opts.security.mode === 'curve',
+      refusedHandshakes: this.transport?.refusedHandshakes ?? 0,
     };
   }
 
@@ -569,10 +594,19 @@ function validSnapshot(events: EventWriter, index: number, blob: Uint8Array): bo
   return false;
 }
 
-/** Programmer errors and disk failures end the process: a restart recovers from the DB. */
+/**
+ * Programmer errors and disk failures end the process: a restart recovers from the DB. One
+ * line, as every error a person reads; PAXOS_DEBUG=1 adds the stack for whoever debugs it.
+ */
 function fatal(id: NodeId, err: unknown): never {
-  process.stderr.write(`paxos-cli node ${id}: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`paxos-cli node ${id}: fatal: ${oneLine(err)}\n`);
+  if (process.env['PAXOS_DEBUG'] === '1' && err instanceof Error && err.stack !== undefined) process.stderr.write(`${err.stack}\n`);
   process.exit(1);
+}
+
+export function oneLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/\s*\n\s*/g, ' ').slice(0, 500);
 }
 
 /**

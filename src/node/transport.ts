@@ -1,15 +1,28 @@
-// ZeroMQ plumbing of one node: a ROUTER that receives from peers and clients (and answers
-// clients by their routing id), and one DEALER per peer whose routing id is our node id.
+// ZeroMQ plumbing of one node: a ROUTER that clients talk to and that sends this node's peer
+// messages, and one DEALER per peer on which that peer's messages arrive.
+//
+// Identity is bound to keys by the direction of each link. A peer message is taken only from
+// the DEALER this node connected to that peer, whose CURVE handshake proved the far end holds
+// the peer's secret key (the client side of CURVE authenticates the server). Nothing that
+// arrives on the ROUTER is a peer message, so a client (even one holding the operator key)
+// cannot speak for a node, and the routing id a connecting socket picks for itself vouches for
+// nothing. The ROUTER admits, through the ZAP handler, only the cluster's node and operator
+// keys. With identity settled by keys, ROUTER handover is safe: a peer that reconnects (after
+// a pause or a restart) takes its routing id over from its stale pipe at once.
+//
 // Sends never block and never queue without bound: Paxos tolerates loss, so when a peer is
 // unreachable or slow its messages are dropped and counted; the protocol retries on ticks.
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Dealer, Router } from 'zeromq';
+import type { KeyPair } from '../cluster/keys.js';
 import type { NodeId } from '../paxos/types.js';
 import { canReach, NO_FAULTS, slowMsOf, type FaultRules } from './fault-rules.js';
 import { MAX_FRAME_BYTES } from './wire.js';
+import { relinkAfterProtocolErrors } from './relink.js';
+import { ZAP_DOMAIN, ZapHandler, type ZapRefusal } from './zap-handler.js';
 
 /** Per-socket JS queue in front of ZeroMQ's own HWM: one send in flight, the rest wait here. */
-const QUEUE_LIMIT = 1024;
+const QUEUE_LIMIT = 4096;
 /** ZeroMQ's per-peer pipe limit, in messages. */
 const SEND_HWM = 1000;
 const RECEIVE_HWM = 5000;
@@ -18,14 +31,32 @@ const ZMQ_MAX_MESSAGE_BYTES = 4 * MAX_FRAME_BYTES;
 /** The receive loop yields to timers and disk callbacks this often, so a flood cannot stall the node. */
 const YIELD_EVERY = 32;
 
+/** A client's frame, answered through reply() with its routing id. */
 export interface Inbound {
   readonly routingId: Buffer;
   readonly parts: readonly Buffer[];
 }
 
+/** A frame from a peer, over the link that authenticated it. */
+export interface PeerInbound {
+  readonly from: NodeId;
+  readonly parts: readonly Buffer[];
+}
+
+/** insecure: no CURVE, for debugging only (anyone who reaches the port is believed). */
+export type LinkSecurity =
+  | { readonly mode: 'insecure' }
+  | {
+      readonly mode: 'curve';
+      /** This node's own pair: the ROUTER's server key, and the DEALERs' client key. */
+      readonly self: KeyPair;
+      readonly peerKeys: ReadonlyMap<NodeId, string>;
+      readonly operatorKeys: readonly string[];
+    };
+
 export class TransportError extends Error {
   constructor(
-    readonly code: 'bind-failed',
+    readonly code: 'bind-failed' | 'zap-failed',
     message: string,
   ) {
     super(message);
@@ -75,38 +106,53 @@ export interface TransportOptions {
   readonly selfId: NodeId;
   readonly bindAddress: string;
   readonly peers: readonly { id: NodeId; address: string }[];
+  readonly security: LinkSecurity;
   readonly onInbound: (msg: Inbound) => void;
-  /** The receive loop failed (or onInbound threw, e.g. a core assertion): the node must stop. */
+  readonly onPeer: (msg: PeerInbound) => void;
+  /** A handshake was refused (unknown key, or no CURVE at all): the node logs the first per address. */
+  readonly onRefused: (r: ZapRefusal) => void;
+  /** A receive loop failed (or a handler threw, e.g. a core assertion): the node must stop. */
   readonly onFatal: (err: unknown) => void;
 }
+
+/** The routing id of a node's DEALERs, which this node's ROUTER addresses its messages to. */
+export const peerRoutingId = (id: NodeId): string => `node-${id}`;
 
 export class Transport {
   /** Messages dropped on the way out (peer down, queue full, client gone). */
   sendDrops = 0;
   /** Peer messages dropped by the fault rules (partition), in or out. */
   faultDrops = 0;
+  /** Handshakes refused: unknown keys (by the ZAP handler) and clients without CURVE. */
+  handshakeFailures = 0;
   private faults: FaultRules = NO_FAULTS;
-  /** Routing id of each peer's DEALER (its node id as text): how inbound peer traffic is recognised. */
-  private readonly peerByRoutingId: ReadonlyMap<string, NodeId>;
-  private readonly peerQueues = new Map<NodeId, SendQueue>();
+  private readonly peerRoutingIds = new Map<NodeId, Buffer>();
+  private readonly peerIdByRoutingId: ReadonlySet<string>;
   private readonly dealers: Dealer[] = [];
-  private readonly replyQueue: SendQueue;
-  private receiving: Promise<void> = Promise.resolve();
+  /** One queue for everything the ROUTER sends: a ZeroMQ socket takes one send at a time. */
+  private readonly routerQueue: SendQueue;
+  private readonly loops: Promise<void>[] = [];
   private closed = false;
 
   private constructor(
     private readonly router: Router,
+    private readonly zap: ZapHandler | null,
     private readonly opts: TransportOptions,
   ) {
-    this.replyQueue = new SendQueue(
+    this.routerQueue = new SendQueue(
       (msg) => router.send(msg as Buffer[]),
       () => (this.sendDrops += 1),
     );
-    this.peerByRoutingId = new Map(opts.peers.map((p) => [String(p.id), p.id]));
+    for (const p of opts.peers) this.peerRoutingIds.set(p.id, Buffer.from(peerRoutingId(p.id)));
+    this.peerIdByRoutingId = new Set(opts.peers.map((p) => peerRoutingId(p.id)));
   }
 
   get faultRules(): FaultRules {
     return this.faults;
+  }
+
+  get secure(): boolean {
+    return this.opts.security.mode === 'curve';
   }
 
   /** Replaces the fault rules; messages already delayed are checked again when they leave. */
@@ -115,61 +161,96 @@ export class Transport {
   }
 
   static async start(opts: TransportOptions): Promise<Transport> {
+    const sec = opts.security;
+    let zap: ZapHandler | null = null;
+    if (sec.mode === 'curve') {
+      const admit = new Map<string, string>();
+      for (const k of sec.operatorKeys) admit.set(k, 'operator');
+      for (const [id, k] of sec.peerKeys) admit.set(k, peerRoutingId(id));
+      try {
+        zap = await ZapHandler.start(admit, opts.onRefused);
+      } catch (err) {
+        throw new TransportError('zap-failed', `cannot start the ZAP handler: ${(err as Error).message}`);
+      }
+    }
     const router = new Router({
       linger: 0,
       // A client that vanished is dropped at once instead of filling a pipe nobody reads.
       mandatory: true,
+      // Safe only because a routing id grants nothing (see the top of this file).
+      handover: true,
       sendTimeout: 0,
       sendHighWaterMark: SEND_HWM,
       receiveHighWaterMark: RECEIVE_HWM,
       maxMessageSize: ZMQ_MAX_MESSAGE_BYTES,
-      // Detects half-open connections so a restarted peer's routing id is freed promptly.
+      // Detects half-open connections so a paused or vanished peer's pipe is freed promptly.
       heartbeatInterval: 1000,
       heartbeatTimeout: 3000,
+      ...(sec.mode === 'curve' ? { curveServer: true, curveSecretKey: sec.self.secretKey, zapDomain: ZAP_DOMAIN } : {}),
     });
+    const t = new Transport(router, zap, opts);
+    if (sec.mode === 'curve') {
+      // A client without CURVE fails the handshake before ZAP is asked: count it as refused too.
+      router.events.on('handshake:error:protocol', (e) => t.refusedWithoutZap(e.address));
+      router.events.on('handshake:error:auth', () => undefined);
+    }
     try {
       await router.bind(opts.bindAddress);
     } catch (err) {
       router.close();
+      await zap?.close();
       const why = (err as { code?: string }).code ?? (err instanceof Error ? err.message : String(err));
       throw new TransportError('bind-failed', `cannot listen on ${opts.bindAddress}: ${why}`);
     }
-    const t = new Transport(router, opts);
     for (const peer of opts.peers) t.connectPeer(peer.id, peer.address);
-    t.receiving = t.receiveLoop();
+    t.loops.push(t.receiveClients());
     return t;
   }
 
+  private refusedWithoutZap(address: string): void {
+    this.handshakeFailures += 1;
+    this.opts.onRefused({ address, key: '(no CURVE handshake)', count: this.handshakeFailures });
+  }
+
+  get refusedHandshakes(): number {
+    return this.handshakeFailures + (this.zap?.refused ?? 0);
+  }
+
   private connectPeer(id: NodeId, address: string): void {
+    const sec = this.opts.security;
+    let curve = {};
+    if (sec.mode === 'curve') {
+      const serverKey = sec.peerKeys.get(id);
+      if (serverKey === undefined) throw new TransportError('zap-failed', `node ${id} has no public key in the cluster file`);
+      curve = { curveServerKey: serverKey, curvePublicKey: sec.self.publicKey, curveSecretKey: sec.self.secretKey };
+    }
     const dealer = new Dealer({
-      routingId: String(this.opts.selfId),
+      routingId: peerRoutingId(this.opts.selfId),
       linger: 0,
       sendTimeout: 0,
-      sendHighWaterMark: SEND_HWM,
-      // Queue only on live connections: a message to a dead peer is dropped, not replayed stale later.
+      // This link only receives: the peer's ROUTER sends its messages down it.
+      receiveHighWaterMark: RECEIVE_HWM,
+      maxMessageSize: ZMQ_MAX_MESSAGE_BYTES,
       immediate: true,
-      // Short, so a restarted peer hears from us (heartbeats, catch-up answers) promptly.
+      // Short, so a restarted or resumed peer is heard again promptly.
       reconnectInterval: 100,
       reconnectMaxInterval: 500,
       heartbeatInterval: 1000,
       heartbeatTimeout: 3000,
+      ...curve,
     });
+    relinkAfterProtocolErrors(dealer, address);
     dealer.connect(address);
     this.dealers.push(dealer);
-    this.peerQueues.set(
-      id,
-      new SendQueue(
-        (msg) => dealer.send(msg as Buffer),
-        () => (this.sendDrops += 1),
-      ),
-    );
+    this.loops.push(this.receivePeer(id, dealer));
   }
 
-  private async receiveLoop(): Promise<void> {
+  private async receiveClients(): Promise<void> {
     let n = 0;
     try {
       for await (const [routingId, ...parts] of this.router) {
-        if (routingId !== undefined) this.inbound({ routingId, parts });
+        // Peers never send on our ROUTER; what claims a peer's routing id there is not one.
+        if (routingId !== undefined && !this.peerIdByRoutingId.has(routingId.toString('latin1'))) this.opts.onInbound({ routingId, parts });
         if (++n % YIELD_EVERY === 0) await yieldToLoop();
       }
     } catch (err) {
@@ -177,24 +258,34 @@ export class Transport {
     }
   }
 
-  /** Client traffic is never faulted; peer traffic obeys the partition and this node's delay. */
-  private inbound(msg: Inbound): void {
-    const peer = this.peerByRoutingId.get(msg.routingId.toString('latin1'));
-    if (peer === undefined) return this.opts.onInbound(msg);
-    if (!canReach(this.faults, this.opts.selfId, peer)) {
+  private async receivePeer(from: NodeId, dealer: Dealer): Promise<void> {
+    let n = 0;
+    try {
+      for await (const parts of dealer) {
+        this.inboundPeer({ from, parts });
+        if (++n % YIELD_EVERY === 0) await yieldToLoop();
+      }
+    } catch (err) {
+      if (!this.closed) this.opts.onFatal(err);
+    }
+  }
+
+  /** Peer traffic obeys the partition and this node's delay; client traffic is never faulted. */
+  private inboundPeer(msg: PeerInbound): void {
+    if (!canReach(this.faults, this.opts.selfId, msg.from)) {
       this.faultDrops += 1;
       return;
     }
     const delayMs = slowMsOf(this.faults, this.opts.selfId);
-    if (delayMs === 0) return this.opts.onInbound(msg);
+    if (delayMs === 0) return this.opts.onPeer(msg);
     setTimeout(() => {
       if (this.closed) return;
-      if (!canReach(this.faults, this.opts.selfId, peer)) {
+      if (!canReach(this.faults, this.opts.selfId, msg.from)) {
         this.faultDrops += 1;
         return;
       }
       try {
-        this.opts.onInbound(msg);
+        this.opts.onPeer(msg);
       } catch (err) {
         this.opts.onFatal(err);
       }
@@ -202,8 +293,8 @@ export class Transport {
   }
 
   sendToPeer(to: NodeId, bytes: Uint8Array): void {
-    const q = this.peerQueues.get(to);
-    if (q === undefined) {
+    const routingId = this.peerRoutingIds.get(to);
+    if (routingId === undefined) {
       this.sendDrops += 1;
       return;
     }
@@ -212,25 +303,25 @@ export class Transport {
       return;
     }
     const delayMs = slowMsOf(this.faults, this.opts.selfId);
-    if (delayMs === 0) return q.push(bytes);
+    if (delayMs === 0) return this.routerQueue.push([routingId, bytes]);
     setTimeout(() => {
       if (this.closed) return;
-      if (canReach(this.faults, this.opts.selfId, to)) q.push(bytes);
+      if (canReach(this.faults, this.opts.selfId, to)) this.routerQueue.push([routingId, bytes]);
       else this.faultDrops += 1;
     }, delayMs);
   }
 
   reply(routingId: Buffer, bytes: Uint8Array): void {
-    this.replyQueue.push([routingId, bytes]);
+    this.routerQueue.push([routingId, bytes]);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.replyQueue.closed = true;
-    for (const q of this.peerQueues.values()) q.closed = true;
+    this.routerQueue.closed = true;
     for (const d of this.dealers) d.close();
     this.router.close();
-    await this.receiving.catch(() => undefined);
+    await Promise.all(this.loops.map((l) => l.catch(() => undefined)));
+    await this.zap?.close();
   }
 }

@@ -139,6 +139,9 @@ export const statusSchema = z.object({
   /** The fault rules this node enforces, and the peer messages they dropped. */
   faults: faultRulesSchema.optional(),
   faultDrops: uint.optional(),
+  /** Whether links are CURVE-authenticated, and how many handshakes were refused (unknown keys, no CURVE). */
+  secure: z.boolean().optional(),
+  refusedHandshakes: uint.optional(),
 });
 export type NodeStatus = z.infer<typeof statusSchema>;
 export type _RoleCheck = Assignable<Role, NodeStatus['role']>;

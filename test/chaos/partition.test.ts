@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 function clientOf(c: TestCluster, ids: readonly NodeId[], timeoutMs: number): PaxosClient {
-  const client = new PaxosClient({ nodes: c.nodes.filter((n) => ids.includes(n.id)) }, { timeoutMs });
+  const client = new PaxosClient({ nodes: c.nodes.filter((n) => ids.includes(n.id)) }, { timeoutMs, ...(c.operator !== null ? { auth: c.operator } : {}) });
   subClients.push(client);
   return client;
 }

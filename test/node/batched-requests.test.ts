@@ -23,7 +23,7 @@ describe('node processes: batched requests and replies', () => {
     const client = c.client();
     const leader = await c.waitForLeader(client);
     const frames: Frame[] = [];
-    const d = new Dealer({ linger: 0 });
+    const d = new Dealer({ linger: 0, ...c.operatorDealerOptions(leader) });
     socket = d;
     d.connect(`tcp://127.0.0.1:${c.nodes.find((n) => n.id === leader)!.port}`);
     void (async () => {

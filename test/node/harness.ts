@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PaxosClient, type ClientOptions, type NodeStatus } from '../../src/client/paxos-client.js';
+import { newKeyPair, nodeKeyPath, operatorKeyPath, writeKeyFile, type KeyPair } from '../../src/cluster/keys.js';
 import { parseEventLine, type NodeEvent } from '../../src/node/events.js';
 import type { NodeId } from '../../src/paxos/types.js';
 
@@ -73,6 +74,8 @@ export interface ClusterOptions {
   readonly requestTimeoutMs?: number;
   /** Passed as --snapshot-every when set; the node's default otherwise. */
   readonly snapshotEvery?: number;
+  /** No CURVE keys: nodes run --insecure and clients speak plain ZMTP. */
+  readonly insecure?: boolean;
 }
 
 export class TestCluster {
@@ -82,25 +85,50 @@ export class TestCluster {
   private constructor(
     readonly dir: string,
     readonly clusterFile: string,
-    readonly nodes: readonly { id: NodeId; host: string; port: number }[],
+    readonly nodes: readonly { id: NodeId; host: string; port: number; publicKey?: string }[],
     private readonly opts: Required<ClusterOptions>,
+    /** The operator's key pair (null when insecure): what clients of this cluster authenticate with. */
+    readonly operator: KeyPair | null,
   ) {}
 
   static async create(options: ClusterOptions): Promise<TestCluster> {
     if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js')) || !existsSync(path.join(ROOT, 'dist', 'node', 'main.js'))) {
       throw new Error('dist/ is not built: run `npm run build` first (npm test does)');
     }
-    const opts = { tickMs: 20, requestTimeoutMs: 2000, snapshotEvery: 0, ...options };
+    const opts = { tickMs: 20, requestTimeoutMs: 2000, snapshotEvery: 0, insecure: false, ...options };
     const dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-node-test-'));
     const ports = await freePorts(opts.size);
-    const nodes = ports.map((port, i) => ({ id: i + 1, host: '127.0.0.1', port }));
     const clusterFile = path.join(dir, 'cluster.json');
-    await writeFile(clusterFile, JSON.stringify({ nodes }));
-    return new TestCluster(dir, clusterFile, nodes, opts);
+    if (opts.insecure) {
+      const nodes = ports.map((port, i) => ({ id: i + 1, host: '127.0.0.1', port }));
+      await writeFile(clusterFile, JSON.stringify({ nodes }));
+      return new TestCluster(dir, clusterFile, nodes, opts, null);
+    }
+    // The layout `up` makes: secret keys in DIR/keys, public keys in the cluster file.
+    const nodes = ports.map((port, i) => {
+      const pair = newKeyPair();
+      writeKeyFile(nodeKeyPath(dir, i + 1), pair);
+      return { id: i + 1, host: '127.0.0.1', port, publicKey: pair.publicKey };
+    });
+    const operator = newKeyPair();
+    writeKeyFile(operatorKeyPath(dir), operator);
+    await writeFile(clusterFile, JSON.stringify({ nodes, operatorKeys: [operator.publicKey] }));
+    return new TestCluster(dir, clusterFile, nodes, opts, operator);
   }
 
   get ids(): NodeId[] {
     return this.nodes.map((n) => n.id);
+  }
+
+  /** Options for a raw DEALER to node `id` that authenticates as the operator (plain when insecure). */
+  operatorDealerOptions(id: NodeId): { curveServerKey?: string; curvePublicKey?: string; curveSecretKey?: string } {
+    const serverKey = this.nodes.find((n) => n.id === id)?.publicKey;
+    if (this.operator === null || serverKey === undefined) return {};
+    return { curveServerKey: serverKey, curvePublicKey: this.operator.publicKey, curveSecretKey: this.operator.secretKey };
+  }
+
+  address(id: NodeId): string {
+    return `tcp://127.0.0.1:${this.nodes.find((n) => n.id === id)!.port}`;
   }
 
   dataDir(id: NodeId): string {
@@ -134,6 +162,7 @@ export class TestCluster {
       '--parent-pid',
       String(process.pid),
       ...(this.opts.snapshotEvery > 0 ? ['--snapshot-every', String(this.opts.snapshotEvery)] : []),
+      ...(this.opts.insecure ? ['--insecure'] : []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let resolveExit!: () => void;
@@ -200,7 +229,7 @@ export class TestCluster {
   }
 
   client(opts: ClientOptions = {}): PaxosClient {
-    const c = new PaxosClient({ nodes: this.nodes }, { timeoutMs: 6000, ...opts });
+    const c = new PaxosClient({ nodes: this.nodes }, { timeoutMs: 6000, ...(this.operator !== null ? { auth: this.operator } : {}), ...opts });
     this.clients.push(c);
     return c;
   }
