@@ -517,7 +517,8 @@ export class NodeRuntime {
         .filter((n) => n.id !== this.opts.id)
         .map((n) => {
           const heard = this.lastHeard.get(n.id);
-          return { id: n.id, lastHeardMsAgo: heard === undefined ? null : Math.max(0, now - heard) };
+          const up = this.transport?.linkUpAt(n.id) ?? null;
+          return { id: n.id, lastHeardMsAgo: heard === undefined ? null : Math.max(0, now - heard), linkUpMsAgo: up === null ? null : Math.max(0, now - up) };
         }),
       badFrames: Object.fromEntries(this.badFrames),
       badFramesTotal: this.badFramesTotal,

@@ -129,6 +129,8 @@ export class Transport {
   private readonly peerRoutingIds = new Map<NodeId, Buffer>();
   private readonly peerIdByRoutingId: ReadonlySet<string>;
   private readonly dealers: Dealer[] = [];
+  /** When each peer link last completed a handshake; absent while it is down. */
+  private readonly linkUpSince = new Map<NodeId, number>();
   /** One queue for everything the ROUTER sends: a ZeroMQ socket takes one send at a time. */
   private readonly routerQueue: SendQueue;
   private readonly loops: Promise<void>[] = [];
@@ -240,9 +242,16 @@ export class Transport {
       ...curve,
     });
     relinkAfterProtocolErrors(dealer, address);
+    dealer.events.on('handshake', () => this.linkUpSince.set(id, Date.now()));
+    dealer.events.on('disconnect', () => this.linkUpSince.delete(id));
     dealer.connect(address);
     this.dealers.push(dealer);
     this.loops.push(this.receivePeer(id, dealer));
+  }
+
+  /** The time the link on which `peer`'s messages arrive came up, or null while it is down. */
+  linkUpAt(peer: NodeId): number | null {
+    return this.linkUpSince.get(peer) ?? null;
   }
 
   private async receiveClients(): Promise<void> {

@@ -114,7 +114,8 @@ export type ClientRequest = z.infer<typeof requestSchema>;
 export const ERROR_CODES = ['not-leader', 'no-quorum', 'bad-request', 'unsupported', 'shutting-down'] as const;
 export type NodeErrorCode = (typeof ERROR_CODES)[number];
 
-const peerStatusSchema = z.object({ id: nodeId, lastHeardMsAgo: uint.nullable() });
+/** linkUpMsAgo: since the link on which this peer's messages arrive came up (null: down). */
+const peerStatusSchema = z.object({ id: nodeId, lastHeardMsAgo: uint.nullable(), linkUpMsAgo: uint.nullable().optional() });
 
 export const statusSchema = z.object({
   id: nodeId,
