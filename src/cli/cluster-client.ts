@@ -33,6 +33,9 @@ export interface NodeStatus {
   readonly kvHash?: string;
   /** Fault rules the node enforces (older nodes and test doubles: absent). */
   readonly faults?: FaultRules;
+  /** Whether its links are CURVE-authenticated, and how many handshakes it refused. */
+  readonly secure?: boolean;
+  readonly refusedHandshakes?: number;
 }
 export interface LogDump {
   readonly chosen: readonly ChosenEntry[];

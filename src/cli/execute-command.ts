@@ -51,6 +51,18 @@ export interface PaneStatus {
   readonly leader: number | null;
   readonly lastSlot: number | null;
   readonly pid: number | null;
+  /** Absent when the node is down or did not say. */
+  readonly secure?: boolean;
+  readonly refusedHandshakes?: number;
+}
+
+/** One line on the links: authenticated or not, and who turned strangers away. */
+function describeLinks(nodes: readonly PaneStatus[]): string | null {
+  const known = nodes.filter((n) => n.secure !== undefined);
+  if (known.length === 0) return null;
+  if (known.some((n) => n.secure === false)) return 'links: INSECURE (--insecure: no authentication, no encryption; for debugging only)';
+  const refused = known.filter((n) => (n.refusedHandshakes ?? 0) > 0).map((n) => `n${n.id} ${n.refusedHandshakes}`);
+  return `links: CURVE-authenticated and encrypted; refused handshakes: ${refused.length === 0 ? 'none' : refused.join(', ')}`;
 }
 
 function failure(error: string, fields: Record<string, unknown> = {}): Outcome {
@@ -185,11 +197,14 @@ export class Executor {
             ? `n${n.id} ${n.role.padEnd(9)} ballot ${n.ballot.padEnd(6)} promised ${n.promised.padEnd(6)} commit ${n.commitIndex ?? '?'} applied ${n.appliedIndex ?? '?'} pid ${n.pid ?? '-'}`
             : `n${n.id} down`,
         );
+        const links = describeLinks(nodes);
+        if (links !== null) detail.push(links);
+        const shown = nodes.some((n) => n.secure === false) ? `${text} | links INSECURE` : text;
         if (!isFaultFree(this.faults.rules)) {
           const faults = `faults: ${describeFaults(this.faults.rules)}`;
-          return { ok: true, text: `${text} | ${faults}`, fields: { nodes, faults: this.faults.rules }, detail: [...detail, faults] };
+          return { ok: true, text: `${shown} | ${faults}`, fields: { nodes, faults: this.faults.rules }, detail: [...detail, faults] };
         }
-        return { ok: true, text, fields: { nodes }, detail };
+        return { ok: true, text: shown, fields: { nodes }, detail };
       }
       case 'diff': {
         const collect = async () => {
@@ -268,7 +283,8 @@ export class Executor {
     }
     try {
       const s: NodeStatus = await this.deps.client.status(id);
-      return { id, alive: true, role: s.role, ballot: formatBallotLike(s.ballot), promised: formatBallotLike(s.promised), commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, leader: s.leader, lastSlot: s.lastSlot, pid };
+      const security = { ...(s.secure !== undefined ? { secure: s.secure } : {}), ...(s.refusedHandshakes !== undefined ? { refusedHandshakes: s.refusedHandshakes } : {}) };
+      return { id, alive: true, role: s.role, ballot: formatBallotLike(s.ballot), promised: formatBallotLike(s.promised), commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, leader: s.leader, lastSlot: s.lastSlot, pid, ...security };
     } catch (err) {
       return { id, alive: true, role: `unreachable (${errorCode(err) ?? 'error'})`, ballot: '-', promised: '-', commitIndex: null, appliedIndex: null, leader: null, lastSlot: null, pid };
     }
