@@ -11,6 +11,10 @@ export interface ClusterNode {
 
 export interface Cluster {
   readonly nodes: readonly ClusterNode[];
+  /** Stamped into each node's DB on creation: a DB of another cluster is refused. */
+  readonly clusterId?: string;
+  /** Nodes that have run (reported ready) in this cluster: one whose data dir is gone must not start. */
+  readonly hasRun?: readonly NodeId[];
 }
 
 const clusterSchema = z
@@ -25,6 +29,8 @@ const clusterSchema = z
       )
       .min(1)
       .max(99),
+    clusterId: z.string().min(1).max(200).optional(),
+    hasRun: z.array(z.number().int().min(1).max(1_000_000)).max(99).optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<number>();
@@ -59,7 +65,12 @@ export function parseCluster(text: string, source = 'cluster file'): Cluster {
         `(expected {"nodes":[{"id":1,"host":"127.0.0.1","port":7001}, ...]})`,
     );
   }
-  return { nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id) };
+  const { clusterId, hasRun } = parsed.data;
+  return {
+    nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id),
+    ...(clusterId !== undefined ? { clusterId } : {}),
+    ...(hasRun !== undefined ? { hasRun } : {}),
+  };
 }
 
 export function loadClusterFile(path: string): Cluster {
