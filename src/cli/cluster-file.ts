@@ -1,5 +1,6 @@
 // The data dir layout the CLI owns: DIR/cluster.json (who is in the cluster, where) and
 // DIR/node-N/ (node N's LevelDB, written by the node process itself).
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -12,6 +13,11 @@ const clusterSchema = z.object({
     .array(z.object({ id: z.number().int().min(1).max(MAX_NODES), host: z.string().min(1), port: z.number().int().min(1).max(65535) }))
     .min(1)
     .max(MAX_NODES),
+  // Both optional: a cluster.json written before them is resumed (see prepareCluster).
+  /** Stamped into every node's DB on creation, so a DB of another cluster is refused. */
+  clusterId: z.string().min(1).optional(),
+  /** Nodes that have reported ready at least once: such a node refuses a lost data dir. */
+  hasRun: z.array(z.number().int().min(1).max(MAX_NODES)).optional(),
 });
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;
@@ -57,7 +63,12 @@ export async function readClusterFile(file: string): Promise<ClusterConfig | nul
   if (ids.some((id, i) => id !== i + 1)) {
     throw new CliError('bad-cluster-file', `${file}: node ids must be 1..N without gaps; use --fresh to start over`);
   }
-  return { nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id) };
+  const { clusterId, hasRun } = parsed.data;
+  return {
+    nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id),
+    ...(clusterId !== undefined ? { clusterId } : {}),
+    ...(hasRun !== undefined ? { hasRun } : {}),
+  };
 }
 
 export async function writeClusterFile(file: string, cluster: ClusterConfig): Promise<void> {
@@ -112,9 +123,18 @@ export async function prepareCluster(opts: PrepareOptions): Promise<PreparedClus
   const ports = await choosePorts(size, opts.basePort, existing);
   const cluster: ClusterConfig = {
     nodes: Array.from({ length: size }, (_, i) => ({ id: i + 1, host: '127.0.0.1', port: ports[i] as number })),
+    clusterId: existing?.clusterId ?? randomUUID(),
+    hasRun: existing?.hasRun ?? (existing === null ? [] : await nodesWithData(opts.dataDir, size)),
   };
   await writeClusterFile(clusterFile, cluster);
   return note === undefined ? { cluster, clusterFile, resumed: existing !== null } : { cluster, clusterFile, resumed: existing !== null, note };
+}
+
+/** For a cluster.json from before hasRun: a node whose dir holds anything has run. */
+async function nodesWithData(dataDir: string, size: number): Promise<number[]> {
+  const ids = Array.from({ length: size }, (_, i) => i + 1);
+  const has = await Promise.all(ids.map((id) => fs.readdir(nodeDataPath(dataDir, id)).then((e) => e.length > 0, () => false)));
+  return ids.filter((_, i) => has[i]);
 }
 
 async function choosePorts(size: number, basePort: number | undefined, existing: ClusterConfig | null): Promise<number[]> {
