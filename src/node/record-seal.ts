@@ -35,7 +35,10 @@ export function seal(key: string, payload: Uint8Array): Uint8Array {
   out[0] = SEAL;
   out.set(payload, HEADER);
   const crc = crc32(payload, crc32(key));
-  new DataView(out.buffer, out.byteOffset, HEADER).setUint32(1, crc);
+  out[1] = crc >>> 24;
+  out[2] = (crc >>> 16) & 0xff;
+  out[3] = (crc >>> 8) & 0xff;
+  out[4] = crc & 0xff;
   return out;
 }
 
@@ -49,7 +52,7 @@ export function unseal(key: string, stored: Uint8Array): Unsealed {
   if (stored[0] !== SEAL) return { ok: true, payload: stored, sealed: false };
   if (stored.length < HEADER) return { ok: false };
   const payload = stored.subarray(HEADER);
-  const want = new DataView(stored.buffer, stored.byteOffset, HEADER).getUint32(1);
+  const want = (((stored[1] as number) << 24) | ((stored[2] as number) << 16) | ((stored[3] as number) << 8) | (stored[4] as number)) >>> 0;
   return crc32(payload, crc32(key)) === want ? { ok: true, payload, sealed: true } : { ok: false };
 }
 
