@@ -1,5 +1,6 @@
 // The data dir layout the CLI owns: DIR/cluster.json (who is in the cluster, where) and
 // DIR/node-N/ (node N's LevelDB, written by the node process itself).
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -22,6 +23,11 @@ const clusterSchema = z.object({
     .min(1)
     .max(MAX_NODES),
   operatorKeys: z.array(z85Key).max(100).optional(),
+  // Both optional: a cluster.json written before them is resumed (see prepareCluster).
+  /** Stamped into every node's DB on creation, so a DB of another cluster is refused. */
+  clusterId: z.string().min(1).optional(),
+  /** Nodes that have reported ready at least once: such a node refuses a lost data dir. */
+  hasRun: z.array(z.number().int().min(1).max(MAX_NODES)).optional(),
 });
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;
@@ -67,7 +73,13 @@ export async function readClusterFile(file: string): Promise<ClusterConfig | nul
   if (ids.some((id, i) => id !== i + 1)) {
     throw new CliError('bad-cluster-file', `${file}: node ids must be 1..N without gaps; use --fresh to start over`);
   }
-  return { ...parsed.data, nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id) };
+  const { clusterId, hasRun, operatorKeys } = parsed.data;
+  return {
+    nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id),
+    ...(clusterId !== undefined ? { clusterId } : {}),
+    ...(hasRun !== undefined ? { hasRun } : {}),
+    ...(operatorKeys !== undefined ? { operatorKeys } : {}),
+  };
 }
 
 export async function writeClusterFile(file: string, cluster: ClusterConfig): Promise<void> {
@@ -134,6 +146,8 @@ export async function prepareCluster(opts: PrepareOptions): Promise<PreparedClus
       ...(keys === null ? {} : { publicKey: keys.nodes[i]! }),
     })),
     ...(keys === null ? {} : { operatorKeys: [keys.operator.publicKey] }),
+    clusterId: existing?.clusterId ?? randomUUID(),
+    hasRun: existing?.hasRun ?? (existing === null ? [] : await nodesWithData(opts.dataDir, size)),
   };
   await writeClusterFile(clusterFile, cluster);
   const auth = keys?.operator ?? null;
@@ -164,6 +178,13 @@ function clusterKeys(dataDir: string, size: number): { nodes: string[]; operator
     if (err instanceof KeyFileError) throw new CliError('bad-key-file', err.message);
     throw err;
   }
+}
+
+/** For a cluster.json from before hasRun: a node whose dir holds anything has run. */
+async function nodesWithData(dataDir: string, size: number): Promise<number[]> {
+  const ids = Array.from({ length: size }, (_, i) => i + 1);
+  const has = await Promise.all(ids.map((id) => fs.readdir(nodeDataPath(dataDir, id)).then((e) => e.length > 0, () => false)));
+  return ids.filter((_, i) => has[i]);
 }
 
 async function choosePorts(size: number, basePort: number | undefined, existing: ClusterConfig | null): Promise<number[]> {

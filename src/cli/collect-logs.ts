@@ -1,7 +1,6 @@
 // Gathers every node's chosen log for `diff`: the running nodes through the API, the dead ones
 // by opening their LevelDB directly (nobody else holds its lock while the node is down).
-import fs from 'node:fs/promises';
-import { chosenPrefix, NodeStorage } from '../node/storage.js';
+import { chosenPrefix, NodeStorage, StorageError } from '../node/storage.js';
 import type { ChosenEntry, Snapshot } from '../paxos/types.js';
 import { nodeDataPath } from './cluster-file.js';
 import type { ClusterClient } from './cluster-client.js';
@@ -12,12 +11,14 @@ const MAX_SLOTS = 1_000_000;
 
 export async function readLogFromDisk(dataDir: string, id: number): Promise<{ chosen: ChosenEntry[]; snapshot?: Snapshot }> {
   const dir = nodeDataPath(dataDir, id);
+  let storage: NodeStorage;
   try {
-    await fs.access(dir);
-  } catch {
-    return { chosen: [] }; // never started: an empty log
+    // A reader must not create a DB: an empty one would later pass for the node's own.
+    storage = await NodeStorage.open(dir, { create: false });
+  } catch (err) {
+    if (err instanceof StorageError && err.code === 'missing') return { chosen: [] }; // never started: an empty log
+    throw err;
   }
-  const storage = await NodeStorage.open(dir);
   try {
     const state = await storage.load();
     return { chosen: chosenPrefix(state), ...(state.snapshot !== undefined ? { snapshot: state.snapshot } : {}) };

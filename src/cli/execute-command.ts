@@ -12,6 +12,7 @@ import type { ChaosProgress } from '../chaos/chaos-run.js';
 import { describeFaults, isFaultFree } from '../node/fault-rules.js';
 import { runFaultCommand } from './execute-fault-command.js';
 import { FaultControl } from './fault-control.js';
+import { watchStart } from './watch-start.js';
 
 export interface Outcome {
   readonly ok: boolean;
@@ -34,7 +35,7 @@ export interface ExecutorDeps {
   readonly dataDir: string;
   /** How long a command may keep retrying while the cluster has no leader. */
   readonly retryMs?: number;
-  /** How long `restart` waits for the node to say it is ready. */
+  /** How long `restart` waits for the node to say it is ready before it reports a failure. */
   readonly restartReadyMs?: number;
   /** Where set/get/del (and chaos) are recorded; a fresh recorder by default. */
   readonly history?: HistoryRecorder;
@@ -178,10 +179,11 @@ export class Executor {
       }
       case 'restart': {
         if (sup.isAlive(cmd.node)) return failure(`node ${cmd.node} is running; kill ${cmd.node} first`);
-        const ready = this.waitForReady(cmd.node);
+        const started = watchStart(sup, cmd.node, this.deps.restartReadyMs);
         await sup.restart(cmd.node);
-        const isReady = await ready;
-        return { ok: true, text: isReady ? `restarted node ${cmd.node}` : `restarted node ${cmd.node} (not ready yet)`, fields: { node: cmd.node } };
+        const r = await started;
+        if (!r.ok) return failure(r.error, { node: cmd.node, ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}) });
+        return { ok: true, text: `restarted node ${cmd.node}`, fields: { node: cmd.node } };
       }
       case 'leader': {
         const leader = await this.findLeader(Math.min(this.retryMs, 5000));
@@ -257,23 +259,6 @@ export class Executor {
         }
       }
     }
-  }
-
-  private waitForReady(id: number): Promise<boolean> {
-    const limitMs = this.deps.restartReadyMs ?? 10_000;
-    return new Promise((resolve) => {
-      const off = this.deps.sup.onEvent((e) => {
-        if (e.id !== id) return;
-        if (e.type === 'node-event' && e.event.event === 'ready') done(true);
-        if (e.type === 'exited') done(false);
-      });
-      const timer = setTimeout(() => done(false), limitMs);
-      function done(v: boolean) {
-        clearTimeout(timer);
-        off();
-        resolve(v);
-      }
-    });
   }
 
   async statusOf(id: number): Promise<PaneStatus> {

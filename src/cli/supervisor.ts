@@ -5,6 +5,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { nodeDataPath, type ClusterConfig } from './cluster-file.js';
+import { recordHasRun } from './has-run.js';
 import { parseNodeEventLine, type NodeEvent } from './node-events.js';
 
 export type SupervisorEvent =
@@ -50,6 +51,7 @@ export class Supervisor {
   private readonly slots = new Map<number, Slot>();
   private readonly listeners = new Set<(e: SupervisorEvent) => void>();
   private stopping = false;
+  private readonly markedHasRun = new Set<number>();
 
   constructor(private readonly opts: SupervisorOptions) {
     for (const n of opts.cluster.nodes) {
@@ -146,6 +148,7 @@ export class Supervisor {
         s.role = event.role;
         s.ballot = event.ballot;
       }
+      if (event.event === 'ready') this.markHasRun(id);
       this.emit({ type: 'node-event', id, event });
     });
     const err = readline.createInterface({ input: proc.stderr });
@@ -164,6 +167,17 @@ export class Supervisor {
         signal: result.signal ?? null,
         requested: s.requestedStop,
       });
+    });
+  }
+
+  /** Once per node: from its first `ready` on, it must not start again on a lost data dir. */
+  private markHasRun(id: number): void {
+    if (this.opts.cluster.hasRun?.includes(id) === true || this.markedHasRun.has(id)) return;
+    this.markedHasRun.add(id);
+    recordHasRun(this.opts.clusterFile, id).catch((err: unknown) => {
+      this.markedHasRun.delete(id);
+      const why = err instanceof Error ? err.message : String(err);
+      this.emit({ type: 'stderr', id, line: `cannot record in ${this.opts.clusterFile} that node ${id} has run: ${why}` });
     });
   }
 

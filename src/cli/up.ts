@@ -7,6 +7,7 @@ import { Executor } from './execute-command.js';
 import { runScript } from './script-mode.js';
 import { acquireSupervisorLock } from './supervisor-lock.js';
 import { installShutdownHooks, Supervisor } from './supervisor.js';
+import { watchStart, type StartOutcome } from './watch-start.js';
 
 export interface UpOptions {
   readonly size: number | undefined;
@@ -71,18 +72,23 @@ export async function runUp(o: UpOptions): Promise<number> {
   }
   let client;
   try {
+    const starts: Promise<StartOutcome>[] = sup.ids.map((id) => watchStart(sup, id));
     await sup.start();
+    // A node that could not start says why (its exit code and line); the others run on.
+    const startFailures = Promise.all(starts).then((all) => all.flatMap((o) => (o.ok ? [] : [o.error])));
     client = await openClusterClient(prepared.cluster, { clientId: `cli-${process.pid}`, auth: prepared.auth });
     const executor = new Executor({ sup, client, dataDir: o.dataDir });
     const nodeCount = prepared.cluster.nodes.length;
     if (scriptMode) {
+      const failedStarts = await startFailures;
+      for (const error of failedStarts) process.stderr.write(`paxos-cli: ${error}\n`);
       const leader = await executor.findLeader(LEADER_WAIT_MS);
       if (leader === null) process.stderr.write(`paxos-cli: no leader after ${LEADER_WAIT_MS / 1000} s; running the commands anyway\n`);
       const input = o.script !== undefined ? fs.createReadStream(o.script, 'utf8') : process.stdin;
       const lines = readline.createInterface({ input, crlfDelay: Infinity });
       const result = await runScript({ lines, write: (t) => process.stdout.write(t) }, executor, nodeCount, o.json);
       lines.close();
-      return result.failed === 0 ? 0 : 1;
+      return result.failed === 0 && failedStarts.length === 0 ? 0 : 1;
     }
     // We only get here with a terminal on both ends. Ink reads CI when it is first imported and,
     // if set, draws nothing until exit: a person at a terminal inside a CI job (or our tmux test)
@@ -90,7 +96,7 @@ export async function runUp(o: UpOptions): Promise<number> {
     delete process.env.CI;
     delete process.env.CONTINUOUS_INTEGRATION;
     const { runUi } = await import('./ui/run-ui.js');
-    await runUi({ sup, client, executor, cluster: prepared.cluster, dataDir: o.dataDir });
+    await runUi({ sup, client, executor, cluster: prepared.cluster, dataDir: o.dataDir, startFailures });
     process.stdout.write(`stopping ${sup.aliveIds().length} node(s)… `);
     await sup.stopAll();
     process.stdout.write(`done; data kept in ${o.dataDir}\n`);

@@ -16,6 +16,10 @@ export interface Cluster {
   readonly nodes: readonly ClusterNode[];
   /** Public keys of the operators (CLI, chaos, bench): the only clients a node admits. */
   readonly operatorKeys?: readonly string[] | undefined;
+  /** Stamped into each node's DB on creation: a DB of another cluster is refused. */
+  readonly clusterId?: string;
+  /** Nodes that have run (reported ready) in this cluster: one whose data dir is gone must not start. */
+  readonly hasRun?: readonly NodeId[];
 }
 
 const z85Key = z.string().regex(Z85_KEY, 'not a CURVE public key (40 Z85 characters)');
@@ -34,6 +38,8 @@ const clusterSchema = z
       .min(1)
       .max(99),
     operatorKeys: z.array(z85Key).max(100).optional(),
+    clusterId: z.string().min(1).max(200).optional(),
+    hasRun: z.array(z.number().int().min(1).max(1_000_000)).max(99).optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<number>();
@@ -73,7 +79,13 @@ export function parseCluster(text: string, source = 'cluster file'): Cluster {
         `(expected {"nodes":[{"id":1,"host":"127.0.0.1","port":7001}, ...]})`,
     );
   }
-  return { nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id), operatorKeys: parsed.data.operatorKeys };
+  const { clusterId, hasRun, operatorKeys } = parsed.data;
+  return {
+    nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id),
+    ...(clusterId !== undefined ? { clusterId } : {}),
+    ...(hasRun !== undefined ? { hasRun } : {}),
+    ...(operatorKeys !== undefined ? { operatorKeys } : {}),
+  };
 }
 
 export function loadClusterFile(path: string): Cluster {

@@ -43,7 +43,9 @@ function buildProgram(): Command {
     .requiredOption('--id <n>', 'this node\'s id: one of the ids in the cluster file', intOption('--id', 1, 1_000_000))
     .requiredOption(
       '--cluster <file>',
-      'cluster file, JSON: {"nodes":[{"id":1,"host":"127.0.0.1","port":7001}, ...]}; every node reads the same one',
+      'cluster file, JSON: {"nodes":[{"id":1,"host":"127.0.0.1","port":7001}, ...]}; every node reads the same one. ' +
+        'Optional: "clusterId" (stamped into a new DB; a DB of another cluster is refused) and "hasRun": [ids] ' +
+        '(nodes that have run before: such a node refuses a missing or empty --data-dir, as it forgot its promises)',
     )
     .requiredOption('--data-dir <dir>', 'directory of this node\'s LevelDB (created if missing; one per node)')
     .option('--tick-ms <ms>', 'protocol clock period: heartbeats and election timeouts are counted in ticks', intOption('--tick-ms', 1, 10_000), 50)
@@ -77,7 +79,8 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
   if (typeof parsed === 'number') return parsed;
   const opts = parsed;
   const fail = (code: number, msg: string): number => {
-    process.stderr.write(`paxos-cli node: ${msg}\n`);
+    // One line, prefixed with the node's id: the supervisor shows it as why the node did not start.
+    process.stderr.write(`paxos-cli node ${opts.id}: ${msg}\n`);
     return code;
   };
 

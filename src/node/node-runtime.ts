@@ -12,6 +12,7 @@ import { entryBytesBound } from '../paxos/value.js';
 import { findNode, nodeAddress, type Cluster } from './cluster-file.js';
 import { applyAdminAction, describeFaults, NO_FAULTS } from './fault-rules.js';
 import type { EventWriter } from './events.js';
+import { damagedLine } from './db-damage.js';
 import { chosenPrefix, NodeStorage, StorageError } from './storage.js';
 import { ReplyBatcher } from './reply-batcher.js';
 import { Transport, type Inbound, type LinkSecurity, type PeerInbound } from './transport.js';
@@ -101,7 +102,9 @@ export class NodeRuntime {
     const began = performance.now();
     const self = findNode(opts.cluster, opts.id);
     if (self === undefined) throw new Error(`node ${opts.id} is not in the cluster`);
-    const storage = await NodeStorage.open(opts.dataDir);
+    const storage = await NodeStorage.open(opts.dataDir, {
+      owner: { node: opts.id, cluster: opts.cluster.clusterId, hasRunBefore: opts.cluster.hasRun?.includes(opts.id) },
+    });
     let runtime: NodeRuntime;
     let replayed: number;
     try {
@@ -112,11 +115,17 @@ export class NodeRuntime {
         try {
           kv = KvStore.fromSnapshot(restored.snapshot.blob);
         } catch (err) {
-          if (err instanceof KvSnapshotError) throw new StorageError('corrupt', `data dir ${opts.dataDir}: ${err.message}`);
+          if (err instanceof KvSnapshotError) throw new StorageError('corrupt', damagedLine(opts.dataDir, err.message));
           throw err;
         }
       }
-      const prefix = chosenPrefix(restored);
+      let prefix;
+      try {
+        prefix = chosenPrefix(restored);
+      } catch (err) {
+        if (err instanceof StorageError) throw new StorageError('corrupt', damagedLine(opts.dataDir, err.message));
+        throw err;
+      }
       for (const e of prefix) kv.apply(e);
       const core = new PaxosNode({
         id: opts.id,

@@ -202,7 +202,8 @@ export class Transport {
       router.close();
       await zap?.close();
       const why = (err as { code?: string }).code ?? (err instanceof Error ? err.message : String(err));
-      throw new TransportError('bind-failed', `cannot listen on ${opts.bindAddress}: ${why}`);
+      const hint = why === 'EADDRINUSE' ? ' (another process holds the port; stop it, or give this node another port in the cluster file)' : '';
+      throw new TransportError('bind-failed', `cannot listen on ${opts.bindAddress}: ${why}${hint}`);
     }
     for (const peer of opts.peers) t.connectPeer(peer.id, peer.address);
     t.loops.push(t.receiveClients());

@@ -59,7 +59,8 @@ describe('node storage', () => {
     };
     let s = await NodeStorage.open(dir);
     const vote = (slot: number) => ({ slot, ballot: { round: 1, node: 1 }, value: batch(`k${slot}`) });
-    await s.persist(ready(1, { accepted: [vote(0), vote(1), vote(2)], chosen: [] }));
+    // A vote raises the promise with it (load() refuses a vote above the promise).
+    await s.persist(ready(1, { promised: { round: 1, node: 1 }, accepted: [vote(0), vote(1), vote(2)], chosen: [] }));
     await s.persist(ready(2, { accepted: [], chosen: [], commitIndex: 1 }));
     expect(s.hasDeferredCommit).toBe(true);
     // Not written on its own: a crash here loses it, and the node replays a shorter prefix.

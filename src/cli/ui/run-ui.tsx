@@ -19,6 +19,8 @@ export interface RunUiOptions {
   readonly executor: Executor;
   readonly cluster: ClusterConfig;
   readonly dataDir: string;
+  /** Why nodes of the initial start did not come up: shown as error lines. */
+  readonly startFailures?: Promise<readonly string[]>;
 }
 
 export function supervisorAction(e: SupervisorEvent, at: number): UiAction {
@@ -74,6 +76,9 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   // The nodes started before the UI existed: replay what they said so far.
   for (const e of o.sup.recentEvents()) store.dispatch(supervisorAction(e, Date.now()));
   const off = o.sup.onEvent((e) => store.dispatch(supervisorAction(e, Date.now())));
+  void o.startFailures?.then((errors) => {
+    for (const error of errors) store.dispatch({ type: 'command-finished', input: 'up', ok: false, text: `error: ${error}` });
+  });
   const poller = new Poller(store, o.executor, o.client);
   poller.start();
   const offFaults = o.executor.faults.onChange((rules) =>
