@@ -23,7 +23,8 @@ afterEach(async () => {
 
 const pack = (v: unknown): Buffer => Buffer.from(encode(v));
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
-const HUGE = [2 ** 53 - 1, 2 ** 53 - 2, 2 ** 52, 2 ** 48, 2 ** 40, 2 ** 32 + 1] as const;
+/** Past the bounds of src/paxos/limits.ts (2^48 for rounds and slots), up to the largest safe integer. */
+const HUGE = [2 ** 53 - 1, 2 ** 53 - 2, 2 ** 52, 2 ** 50, 2 ** 48 + 1] as const;
 
 function pick<T>(rng: Rng, xs: readonly T[]): T {
   return xs[rng.int(0, xs.length - 1)]!;
