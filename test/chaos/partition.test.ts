@@ -66,6 +66,43 @@ describe('fault injection in the transport', () => {
     for (const id of c.ids) expect((await admin.getLocal(id, 'during')).value).toBe('majority');
   }, 90_000);
 
+  it('a healed minority and a healed isolated node leave the sitting leader its ballot', async () => {
+    cluster = await TestCluster.create({ size: 5, tickMs: 50 });
+    const c = cluster;
+    await c.startAll();
+    const admin = c.client({ timeoutMs: 6000 });
+    const leader = await c.waitForLeader(admin);
+    await admin.set('before', 'x');
+    const ballotOf = async (): Promise<string> => {
+      const b = (await admin.status(leader)).ballot;
+      return `${b.round}.${b.node}`;
+    };
+    const ballot = await ballotOf();
+
+    // Cut off two followers long enough for many election timeouts (10-20 ticks of 50 ms), then heal.
+    const minority = c.ids.filter((id) => id !== leader).slice(0, 2);
+    const majority = c.ids.filter((id) => !minority.includes(id));
+    await pushRules(admin, c.ids, { groups: [minority, majority], slow: [] });
+    await admin.set('during', 'y');
+    await new Promise((r) => setTimeout(r, 3000));
+    await pushRules(admin, c.ids, NO_FAULTS);
+    await admin.set('after', 'z');
+    await c.waitConverged(admin, c.ids, 20_000);
+    expect(await c.waitForLeader(admin)).toBe(leader);
+    expect(await ballotOf()).toBe(ballot);
+
+    // The same for one node alone.
+    const loner = minority[0]!;
+    await pushRules(admin, c.ids, { groups: [[loner], c.ids.filter((id) => id !== loner)], slow: [] });
+    await new Promise((r) => setTimeout(r, 3000));
+    await pushRules(admin, c.ids, NO_FAULTS);
+    await admin.set('after-isolate', 'w');
+    await c.waitConverged(admin, c.ids, 20_000);
+    expect(await c.waitForLeader(admin)).toBe(leader);
+    expect(await ballotOf()).toBe(ballot);
+    for (const id of minority) expect((await admin.status(id)).promised.round, `node ${id} raised no ballot while cut off`).toBeLessThanOrEqual(Number(ballot.split('.')[0]));
+  }, 90_000);
+
   it('slow delays a node in and out; isolate and heal via shorthands; bad rules are refused', async () => {
     // The default 50 ms tick, not the harness's fast 20 ms one: with 200 ms each way to the slowed
     // node, an election after a hiccup under load would otherwise need the timeout backoff (the
