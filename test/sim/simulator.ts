@@ -152,6 +152,10 @@ function describeMessage(m: Message): string {
       return `accepted b=${formatBallot(m.ballot)} slots=[${m.slots.slice(0, 6).join(',')}${m.slots.length > 6 ? ',…' : ''}]`;
     case 'heartbeat':
       return `heartbeat b=${formatBallot(m.ballot)} ci=${m.commitIndex}`;
+    case 'prevote':
+      return `prevote b=${formatBallot(m.ballot)} ci=${m.commitIndex}`;
+    case 'prevote-resp':
+      return `prevote-resp b=${formatBallot(m.ballot)} ${m.granted ? 'granted' : 'refused'}`;
     case 'catchup-req':
       return `catchup-req [${m.fromSlot},${m.toSlot})`;
     case 'catchup-resp':
