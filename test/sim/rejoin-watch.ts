@@ -33,8 +33,8 @@ export class RejoinWatch {
   }
 
   /** The highest-ballot leader, if it has led in the same ballot for minStableTicks. */
-  stableLeader(tick: number): NodeId | null {
-    return this.stable !== null && tick - this.stable.since >= this.minStableTicks ? this.stable.id : null;
+  stableLeader(tick: number): { id: NodeId; ballot: Ballot } | null {
+    return this.stable !== null && tick - this.stable.since >= this.minStableTicks ? this.stable : null;
   }
 
   /**
@@ -59,8 +59,8 @@ export class RejoinWatch {
   /** A partition ended: `rejoined` were cut off from `majority`. */
   healed(tick: number, rejoined: ReadonlySet<NodeId>, majority: ReadonlySet<NodeId>): boolean {
     const leader = this.stableLeader(tick);
-    if (leader === null || !majority.has(leader) || this.stable === null) return false;
-    this.watched = { leader, ballot: this.stable.ballot, until: tick + this.watchTicks, rejoined, majority };
+    if (leader === null || !majority.has(leader.id)) return false;
+    this.watched = { leader: leader.id, ballot: leader.ballot, until: tick + this.watchTicks, rejoined, majority };
     this.heals += 1;
     return true;
   }

@@ -2,7 +2,7 @@
 // cluster size, fault rates and the whole schedule. A safety phase under faults is followed by
 // a liveness phase that must converge within a bound. Invariants are checked after every step.
 import type { AcceptorPolicy } from '../../src/paxos/acceptor-policy.js';
-import { formatBallot } from '../../src/paxos/ballot.js';
+import { compareBallots, formatBallot } from '../../src/paxos/ballot.js';
 import { KvStore, type CommandResult } from '../../src/paxos/kv.js';
 import { PaxosNode } from '../../src/paxos/paxos-node.js';
 import { quorumSize } from '../../src/paxos/quorum.js';
@@ -611,8 +611,12 @@ export class Simulation {
       this.trace(`partition healed${watched ? ': watching the majority leader' : ''}`);
       return;
     }
-    const leader = this.rejoin.stableLeader(this.tickNo);
-    if (this.rejoin.watching || leader === null || !this.chance(0.2)) return;
+    const stable = this.rejoin.stableLeader(this.tickNo);
+    if (this.rejoin.watching || stable === null || !this.chance(0.2)) return;
+    // Not while an election is under way (a promise above the leader's ballot): a candidate cut
+    // off mid-election returns with its higher ballot, which is not a rejoin's doing.
+    if (this.nodes.some((n) => n.core !== null && compareBallots(n.core.promised, stable.ballot) > 0)) return;
+    const leader = stable.id;
     const followers = this.nodes.map((n) => n.id).filter((id) => id !== leader);
     this.shuffle(followers);
     const kind = this.rng.int(0, 2);
