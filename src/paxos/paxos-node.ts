@@ -959,7 +959,11 @@ export class PaxosNode {
     if (this.roleNow !== 'follower' && compareBallots(ballot, this.myBallot) > 0) this.stepDown(from);
     if (this.roleNow === 'follower') {
       this.electionElapsed = 0;
-      this.failedElections = 0;
+      if (this.failedElections > 0) {
+        // Backed-off timeouts end with the leader heard: the next loss is noticed at 1x.
+        this.failedElections = 0;
+        this.electionTimeout = this.randomElectionTimeout();
+      }
       this.leaderHeardTick = this.now;
       this.preVote = null;
       if (this.leaderId !== from) {

@@ -69,6 +69,28 @@ describe('PreVote', () => {
   });
 });
 
+describe('election back-off with PreVote', () => {
+  it('doubles the timeout after each failed pre-vote round, up to 8x, and resets when a leader is heard', () => {
+    const n = makeNode(1, 3);
+    const startTicks: number[] = [];
+    const run = (ticks: number): void => {
+      for (let t = 1; t <= ticks; t++) {
+        n.tick();
+        if (n.hasReady() && drain(n).ready.events.some((e) => e.type === 'prevote-started')) startTicks.push(t);
+      }
+    };
+    // The first round waits one timeout, each failed one doubles the next: 5, 10, 20, 40, 40.
+    run(120);
+    expect(startTicks).toEqual([5, 10, 20, 40, 80, 120]);
+    expect(n.promised).toEqual(b(0, 0));
+    n.step({ type: 'heartbeat', from: 2, to: 1, ballot: b(1, 2), commitIndex: 0 });
+    drain(n);
+    startTicks.length = 0;
+    run(15);
+    expect(startTicks).toEqual([5, 10]);
+  });
+});
+
 describe('CheckQuorum', () => {
   it('a leader that hears no majority for an election timeout steps down, and its followers then grant pre-votes', () => {
     const n = makeNode(1, 3);
