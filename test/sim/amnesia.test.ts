@@ -21,7 +21,7 @@ describe('amnesia: a node restarted with an empty disk', () => {
 
   it('is safe without the switch: a node that lost its disk stays down', () => {
     let lost = 0;
-    for (let seed = 1; seed <= 60; seed++) {
+    for (let seed = 1; seed <= 30; seed++) {
       const r = simulate({ seed });
       expect(r.ok, r.error).toBe(true);
       lost += r.stats.disksLost;

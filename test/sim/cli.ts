@@ -16,7 +16,7 @@ const program = new Command('sim')
   .option('--from <n>', 'first seed of a --seeds run', int, 1)
   .option('--nodes <n>', 'cluster size (default: chosen by the seed, 3 or 5)', int)
   .option('--ticks <n>', 'ticks of the fault phase', int)
-  .option('--schedule <kind>', 'random or rejoin (default: the seed picks, one in eight rejoin)')
+  .option('--schedule <kind>', 'random or rejoin (default: the seed picks, one in ten rejoin)')
   .option('--amnesia', 'nodes that lose their disk restart empty (unsafe: expect SAFETY failures)')
   .parse(process.argv.slice(2).filter((a) => a !== '--'), { from: 'user' });
 

@@ -35,7 +35,7 @@ export interface SimOptions {
   /** Inject a (broken) acceptor to prove the checks can fail. */
   readonly acceptor?: AcceptorPolicy;
   readonly traceLines?: number;
-  /** Default: the seed picks, one in eight 'rejoin' (cut a minority or pause a node, heal, watch). */
+  /** Default: the seed picks, one in ten 'rejoin' (cut a minority or pause a node, heal, watch). */
   readonly schedule?: 'random' | 'rejoin';
   /** PreVote in every node (default on); off only to show the rejoin watch can fail. */
   readonly preVote?: boolean;
@@ -248,7 +248,7 @@ export class Simulation {
     this.longDelayRate = r.int(0, 3) / 100;
     this.downForGood = r.int(0, 2) === 0 ? r.int(1, this.size - this.quorum) : 0;
     const amnesiaRate = r.int(0, 3) === 0 ? r.int(1, 5) / 1000 : 0;
-    this.rejoinMode = options.schedule === undefined ? r.int(0, 7) === 0 : options.schedule === 'rejoin';
+    this.rejoinMode = options.schedule === undefined ? r.int(0, 9) === 0 : options.schedule === 'rejoin';
     if (this.rejoinMode) {
       // Only the cut and the heal: no crashes, few drops and no long delays, so a leader change
       // after a heal has no cause but the rejoining node.
@@ -530,6 +530,7 @@ export class Simulation {
       this.stats.leaderChanges += 1;
       this.lastLeader = id;
     }
+    if (!this.rejoinMode) return;
     const leaders = this.nodes.flatMap((n) => (n.core?.role === 'leader' ? [{ id: n.id, ballot: n.core.ballot }] : []));
     this.onDisruption(this.rejoin.observe(this.tickNo, leaders));
   }
