@@ -556,15 +556,12 @@ export class PaxosNode {
 
   /** Asks every peer whether it would promise, without raising or persisting anything. */
   private startPreVote(): void {
-    const ballot = this.nextBallot();
     this.preVote = null;
     this.resetElectionTimer();
+    // A failed candidacy asks again before raising its ballot once more.
+    this.abandonCandidacy();
+    const ballot = this.nextBallot();
     if (ballot === null) return;
-    if (this.roleNow === 'candidate') {
-      // A failed candidacy asks again before raising its ballot once more.
-      this.promises.clear();
-      this.setRole('follower');
-    }
     this.leaderId = null;
     this.preVote = { ballot, grants: new Set([this.id]) };
     this.pushEvent({ type: 'prevote-started', ballot });
@@ -591,11 +588,18 @@ export class PaxosNode {
     if (this.preVote.grants.size >= this.quorum) this.startElection();
   }
 
+  private abandonCandidacy(): void {
+    if (this.roleNow !== 'candidate') return;
+    this.promises.clear();
+    this.setRole('follower');
+  }
+
   private startElection(): void {
     this.preVote = null;
     const ballot = this.nextBallot();
     if (ballot === null) {
       this.resetElectionTimer();
+      this.abandonCandidacy();
       return;
     }
     this.myBallot = ballot;

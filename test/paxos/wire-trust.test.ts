@@ -96,12 +96,16 @@ describe('numbers from the wire are bounded', () => {
     }
   });
 
-  it('a promise at the bound still lets a node with a higher id take the last round', () => {
+  it('a promise at the bound still lets a node with a higher id take the last round, and no more', () => {
     const n = makeNode(4, 5);
     n.step({ type: 'prepare', from: 3, to: 4, ballot: b(MAX_BALLOT_ROUND, 3), fromSlot: 0 });
     drain(n);
     expect(n.promised).toEqual(b(MAX_BALLOT_ROUND, 3));
     tickUntilCandidate(n);
     expect(n.ballot).toEqual(b(MAX_BALLOT_ROUND, 4));
+    // That candidacy fails: there is no next ballot, so it goes back to following, for good.
+    for (let i = 0; i < 200; i++) expect(() => n.tick()).not.toThrow();
+    expect(n.role).toBe('follower');
+    expect(drain(n).ready.events).toContainEqual({ type: 'ballots-exhausted', promised: b(MAX_BALLOT_ROUND, 4) });
   });
 });
