@@ -285,6 +285,18 @@ export class NodeRuntime {
         case 'catchup':
           ev.emit({ event: 'catchup', fromSlot: e.fromSlot, toSlot: e.toSlot, peer: e.peer });
           break;
+        case 'prevote-started':
+          ev.log('info', `pre-vote for b${formatBallot(e.ballot)}`);
+          break;
+        case 'prevote-failed':
+          ev.log('info', `pre-vote for b${formatBallot(e.ballot)} failed (${e.grants} granted)`);
+          break;
+        case 'ballots-exhausted':
+          ev.log('error', `promised b${formatBallot(e.promised)}, at the ballot bound: this node will never start an election`);
+          break;
+        case 'conflicting-chosen':
+          ev.log('error', `n${e.peer} sent a chosen value for slot ${e.slot} that differs from ours: ignored`);
+          break;
       }
     }
   }
@@ -649,6 +661,8 @@ function ballotsOf(m: Message): Ballot[] {
     case 'accept':
     case 'accepted':
     case 'heartbeat':
+    case 'prevote':
+    case 'prevote-resp':
       return [m.ballot];
     case 'promise':
       return [m.ballot, ...m.accepted.map((a) => a.ballot)];

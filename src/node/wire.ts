@@ -2,6 +2,7 @@
 // versioned, and validated by zod the moment it arrives. Nothing past this module sees bytes.
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
+import { MAX_BALLOT_ROUND, MAX_NODE_ID, MAX_SLOT } from '../paxos/limits.js';
 import type { AcceptedEntry, ChosenEntry, Command, Message, NodeId, Role } from '../paxos/types.js';
 import { faultRulesSchema, type FaultRules } from './fault-rules.js';
 
@@ -26,13 +27,15 @@ const decoder = new Decoder({
 });
 
 const uint = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const nodeId = z.number().int().min(1).max(1_000_000);
+/** Slots, commit and snapshot indexes, catch-up ranges: the core's bound, so +1 stays exact. */
+const slot = uint.max(MAX_SLOT);
+const nodeId = z.number().int().min(1).max(MAX_NODE_ID);
 const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 const key = z.string().min(1).refine((s) => utf8Bytes(s) <= MAX_KEY_BYTES, 'key too long');
 const text = z.string().refine((s) => utf8Bytes(s) <= MAX_VALUE_BYTES, 'value too long');
 const clientId = z.string().min(1).max(128);
 
-export const ballotSchema = z.object({ round: uint, node: z.number().int().min(0).max(1_000_000) });
+export const ballotSchema = z.object({ round: uint.max(MAX_BALLOT_ROUND), node: z.number().int().min(0).max(MAX_NODE_ID) });
 
 const commandSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('set'), key, value: text, clientId, seq: uint }),
@@ -45,19 +48,19 @@ const valueSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('batch'), cmds: z.array(commandSchema).max(MAX_ITEMS) }),
 ]);
 
-const chosenEntrySchema = z.object({ slot: uint, value: valueSchema });
-const acceptedEntrySchema = z.object({ slot: uint, ballot: ballotSchema, value: valueSchema });
+const chosenEntrySchema = z.object({ slot, value: valueSchema });
+const acceptedEntrySchema = z.object({ slot, ballot: ballotSchema, value: valueSchema });
 const envelope = { from: nodeId, to: nodeId };
 
 export const messageSchema = z.discriminatedUnion('type', [
-  z.object({ ...envelope, type: z.literal('prepare'), ballot: ballotSchema, fromSlot: uint }),
+  z.object({ ...envelope, type: z.literal('prepare'), ballot: ballotSchema, fromSlot: slot }),
   z.object({
     ...envelope,
     type: z.literal('promise'),
     ballot: ballotSchema,
-    fromSlot: uint,
+    fromSlot: slot,
     accepted: z.array(acceptedEntrySchema).max(MAX_ITEMS),
-    commitIndex: uint,
+    commitIndex: slot,
     chosen: z.array(chosenEntrySchema).max(MAX_ITEMS),
   }),
   z.object({ ...envelope, type: z.literal('nack'), ballot: ballotSchema, promised: ballotSchema }),
@@ -66,23 +69,25 @@ export const messageSchema = z.discriminatedUnion('type', [
     type: z.literal('accept'),
     ballot: ballotSchema,
     entries: z.array(chosenEntrySchema).max(MAX_ITEMS),
-    commitIndex: uint,
+    commitIndex: slot,
   }),
-  z.object({ ...envelope, type: z.literal('accepted'), ballot: ballotSchema, slots: z.array(uint).max(MAX_ITEMS) }),
-  z.object({ ...envelope, type: z.literal('heartbeat'), ballot: ballotSchema, commitIndex: uint }),
-  z.object({ ...envelope, type: z.literal('catchup-req'), fromSlot: uint, toSlot: uint }),
+  z.object({ ...envelope, type: z.literal('accepted'), ballot: ballotSchema, slots: z.array(slot).max(MAX_ITEMS) }),
+  z.object({ ...envelope, type: z.literal('heartbeat'), ballot: ballotSchema, commitIndex: slot }),
+  z.object({ ...envelope, type: z.literal('prevote'), ballot: ballotSchema, commitIndex: slot }),
+  z.object({ ...envelope, type: z.literal('prevote-resp'), ballot: ballotSchema, granted: z.boolean() }),
+  z.object({ ...envelope, type: z.literal('catchup-req'), fromSlot: slot, toSlot: slot }),
   z.object({
     ...envelope,
     type: z.literal('catchup-resp'),
     entries: z.array(chosenEntrySchema).max(MAX_ITEMS),
-    commitIndex: uint,
+    commitIndex: slot,
   }),
   // A KV snapshot travels in chunks of at most SNAPSHOT_CHUNK_BYTES, so its size has no frame limit.
   z.object({
     ...envelope,
     type: z.literal('snapshot'),
-    snapshotIndex: uint,
-    offset: uint,
+    snapshotIndex: slot,
+    offset: uint.max(MAX_SNAPSHOT_BYTES),
     total: uint.max(MAX_SNAPSHOT_BYTES),
     chunk: z.instanceof(Uint8Array).refine((c) => c.byteLength <= SNAPSHOT_CHUNK_BYTES, 'snapshot chunk too large'),
   }),
@@ -120,8 +125,9 @@ const peerStatusSchema = z.object({ id: nodeId, lastHeardMsAgo: uint.nullable(),
 export const statusSchema = z.object({
   id: nodeId,
   role: z.enum(['follower', 'candidate', 'leader']),
-  ballot: ballotSchema,
-  promised: ballotSchema,
+  // Not the peer bound: a node restored with an out-of-range promise must still be able to show it.
+  ballot: z.object({ round: uint, node: nodeId.or(z.literal(0)) }),
+  promised: z.object({ round: uint, node: nodeId.or(z.literal(0)) }),
   commitIndex: uint,
   appliedIndex: uint,
   lastSlot: z.number().int(),

@@ -1,6 +1,8 @@
 import { paxosAcceptor, type AcceptorPolicy } from './acceptor-policy.js';
 import { assert } from './assert.js';
 import { ballotEquals, compareBallots, maxBallot } from './ballot.js';
+import { MAX_BALLOT_ROUND } from './limits.js';
+import { messageInRange } from './message-bounds.js';
 import { quorumSize } from './quorum.js';
 import type { Rng } from './rng.js';
 import {
@@ -66,6 +68,11 @@ export interface PaxosConfig {
    */
   readonly validateSnapshot?: (index: number, blob: Uint8Array) => boolean;
   readonly acceptor?: AcceptorPolicy;
+  /**
+   * Ask peers before raising a ballot (etcd-raft's PreVote; default on): a node cut off from a
+   * live leader cannot depose it on its return. Off only for hand-driven tests of other rules.
+   */
+  readonly preVote?: boolean;
 }
 
 /** Election timeouts grow at most 2^3 = 8-fold after elections that elected nobody. */
@@ -119,6 +126,7 @@ export class PaxosNode {
   private readonly quorum: number;
   private readonly rng: Rng;
   private readonly policy: AcceptorPolicy;
+  private readonly preVoteOn: boolean;
 
   private readonly electionTicksMin: number;
   private readonly electionTicksMax: number;
@@ -179,9 +187,15 @@ export class PaxosNode {
    * its Promises back before it gives up and starts over.
    */
   private failedElections = 0;
+  /** The pre-vote round under way: the ballot phase 1 would use and who granted it. */
+  private preVote: { ballot: Ballot; grants: Set<NodeId> } | null = null;
+  /** When a leader's Accept or heartbeat last reached us: while recent, we refuse pre-votes. */
+  private leaderHeardTick = -Infinity;
+  private exhaustedReported = false;
   private heartbeatElapsed = 0;
   private leaderCommitSeen = 0;
-  private catchup: { peer: NodeId; sentTick: number } | null = null;
+  /** The catch-up request in flight: only its peer's answer, and only within its range, is taken. */
+  private catchup: { peer: NodeId; sentTick: number; fromSlot: number; toSlot: number } | null = null;
   private catchupPeerHint: NodeId | null = null;
 
   // Output buffers, drained by ready().
@@ -205,6 +219,7 @@ export class PaxosNode {
     this.quorum = quorumSize(this.nodes.length);
     this.rng = cfg.rng;
     this.policy = cfg.acceptor ?? paxosAcceptor;
+    this.preVoteOn = cfg.preVote ?? true;
     this.electionTicksMin = cfg.electionTicksMin ?? 10;
     this.electionTicksMax = cfg.electionTicksMax ?? 20;
     this.heartbeatTicks = cfg.heartbeatTicks ?? 2;
@@ -354,7 +369,7 @@ export class PaxosNode {
       this.tickLeader();
     } else {
       this.electionElapsed += 1;
-      if (this.electionElapsed >= this.electionTimeout) this.startElection();
+      if (this.electionElapsed >= this.electionTimeout) this.onElectionTimeout();
     }
     if (this.assemblies.size > 0) this.dropStaleAssemblies();
     if (this.catchup !== null && this.now - this.catchup.sentTick >= this.catchupTicks) {
@@ -375,9 +390,10 @@ export class PaxosNode {
   }
 
   step(msg: Message): void {
-    assert(msg.to === this.id, `message for ${msg.to} stepped into node ${this.id}`);
-    // The runtime validates the wire; here we only refuse what no member of the cluster sends.
-    if (msg.from === this.id || !this.peers.includes(msg.from)) return;
+    // The runtime validates the wire; here we refuse, never assert on, what no correct member
+    // sends: misaddressed, from outside the cluster, or numbers beyond the core's bounds.
+    if (msg.to !== this.id || msg.from === this.id || !this.peers.includes(msg.from)) return;
+    if (!messageInRange(msg)) return;
     switch (msg.type) {
       case 'prepare':
         if (msg.ballot.node !== msg.from) return;
@@ -399,6 +415,14 @@ export class PaxosNode {
       case 'heartbeat':
         if (msg.ballot.node !== msg.from) return;
         this.onHeartbeat(msg.from, msg.ballot, msg.commitIndex);
+        return;
+      case 'prevote':
+        if (msg.ballot.node !== msg.from) return;
+        this.onPreVote(msg.from, msg.ballot);
+        return;
+      case 'prevote-resp':
+        if (msg.ballot.node !== this.id) return;
+        this.onPreVoteResponse(msg.from, msg.ballot, msg.granted);
         return;
       case 'catchup-req':
         this.onCatchupRequest(msg.from, msg.fromSlot, msg.toSlot);
@@ -497,10 +521,88 @@ export class PaxosNode {
     this.pushEvent({ type: 'role', role, ballot: this.ballot });
   }
 
+  /**
+   * A failed candidacy or pre-vote round counts toward the back-off, so a node that cannot reach
+   * a majority asks less and less often; hearing a leader resets it (followLeader).
+   */
+  private onElectionTimeout(): void {
+    if (this.roleNow === 'candidate' || this.preVote !== null) {
+      this.failedElections = Math.min(MAX_ELECTION_BACKOFF, this.failedElections + 1);
+    }
+    if (this.preVote !== null) this.pushEvent({ type: 'prevote-failed', ballot: this.preVote.ballot, grants: this.preVote.grants.size });
+    if (this.preVoteOn) this.startPreVote();
+    else this.startElection();
+  }
+
+  /**
+   * The ballot phase 1 would use: above everything seen, capped at MAX_BALLOT_ROUND. Null when
+   * even the cap does not exceed our promise: a promise at the bound ends this node's elections.
+   */
+  private nextBallot(): Ballot | null {
+    const round = Math.min(Math.max(this.highestSeen.round, this.promisedBallot.round) + 1, MAX_BALLOT_ROUND);
+    const ballot = { round, node: this.id };
+    if (compareBallots(ballot, this.promisedBallot) > 0) return ballot;
+    if (!this.exhaustedReported) {
+      this.exhaustedReported = true;
+      this.pushEvent({ type: 'ballots-exhausted', promised: this.promisedBallot });
+    }
+    return null;
+  }
+
+  private resetElectionTimer(): void {
+    this.electionElapsed = 0;
+    this.electionTimeout = this.randomElectionTimeout();
+  }
+
+  /** Asks every peer whether it would promise, without raising or persisting anything. */
+  private startPreVote(): void {
+    this.preVote = null;
+    this.resetElectionTimer();
+    // A failed candidacy asks again before raising its ballot once more.
+    this.abandonCandidacy();
+    const ballot = this.nextBallot();
+    if (ballot === null) return;
+    this.leaderId = null;
+    this.preVote = { ballot, grants: new Set([this.id]) };
+    this.pushEvent({ type: 'prevote-started', ballot });
+    for (const p of this.peers) this.send({ type: 'prevote', from: this.id, to: p, ballot, commitIndex: this.commit });
+    if (this.preVote.grants.size >= this.quorum) this.startElection();
+  }
+
+  /**
+   * Any node may lead in Paxos (phase 1 recovers what was accepted), so a peer checks liveness
+   * only: it refuses while it hears a live leader, or is one with a quorum behind it.
+   */
+  private onPreVote(from: NodeId, ballot: Ballot): void {
+    const window = this.electionTicksMin;
+    const leaderLive =
+      this.roleNow === 'leader'
+        ? this.now - this.leaderSinceTick < window || this.quorumHeardWithin(window)
+        : this.now - this.leaderHeardTick < window;
+    this.send({ type: 'prevote-resp', from: this.id, to: from, ballot, granted: !leaderLive });
+  }
+
+  private onPreVoteResponse(from: NodeId, ballot: Ballot, granted: boolean): void {
+    if (!granted || this.preVote === null || !ballotEquals(ballot, this.preVote.ballot)) return;
+    this.preVote.grants.add(from);
+    if (this.preVote.grants.size >= this.quorum) this.startElection();
+  }
+
+  private abandonCandidacy(): void {
+    if (this.roleNow !== 'candidate') return;
+    this.promises.clear();
+    this.setRole('follower');
+  }
+
   private startElection(): void {
-    if (this.roleNow === 'candidate') this.failedElections = Math.min(MAX_ELECTION_BACKOFF, this.failedElections + 1);
-    const round = Math.max(this.highestSeen.round, this.promisedBallot.round) + 1;
-    this.myBallot = { round, node: this.id };
+    this.preVote = null;
+    const ballot = this.nextBallot();
+    if (ballot === null) {
+      this.resetElectionTimer();
+      this.abandonCandidacy();
+      return;
+    }
+    this.myBallot = ballot;
     assert(compareBallots(this.myBallot, this.promisedBallot) > 0, 'a new ballot exceeds every promise');
     this.clearProposals();
     this.queue = [];
@@ -530,7 +632,8 @@ export class PaxosNode {
     this.observe(ballot);
     if (this.roleNow !== 'candidate' || !ballotEquals(ballot, this.myBallot)) return;
     // Learned here, the new leader does not depend on one peer staying up to serve a catch-up.
-    for (const e of chosen) this.learnChosen(e.slot, e.value);
+    // Only the page we asked for: at or after our fromSlot, below the acceptor's chosen prefix.
+    for (const e of chosen) if (e.slot >= this.prepareFrom && e.slot < commitIndex) this.learnChosen(e.slot, e.value, from);
     this.advanceCommit();
     this.promises.set(from, { accepted, commitIndex });
     if (this.promises.size >= this.quorum) this.becomeLeader();
@@ -714,21 +817,25 @@ export class PaxosNode {
     this.retransmit();
     // A leader that has not heard from a quorum for a whole election timeout is probably cut
     // off: stepping down makes its clients fail fast instead of waiting on it.
+    // This is CheckQuorum: with it, a follower that hears a leader may trust it is live.
     const window = this.electionTicksMax * 2;
-    if (this.now - this.leaderSinceTick > window) {
-      let heard = 1;
-      for (const p of this.peers) {
-        const t = this.lastHeard.get(p);
-        if (t !== undefined && this.now - t <= window) heard += 1;
-      }
-      if (heard < this.quorum) {
-        this.stepDown(null);
-        return;
-      }
+    if (this.now - this.leaderSinceTick > window && !this.quorumHeardWithin(window)) {
+      this.stepDown(null);
+      return;
     }
     // Stuck below a chosen prefix no live peer will serve (the peer that knew it is gone):
     // a new phase 1 makes the live quorum report what it accepted there, and it is re-proposed.
     if (this.commit < this.leaderCommitSeen && this.now - this.commitProgressTick > window) this.stepDown(null);
+  }
+
+  /** A majority (this leader included) answered in this ballot within the last `window` ticks. */
+  private quorumHeardWithin(window: number): boolean {
+    let heard = 1;
+    for (const p of this.peers) {
+      const t = this.lastHeard.get(p);
+      if (t !== undefined && this.now - t <= window) heard += 1;
+    }
+    return heard >= this.quorum;
   }
 
   private retransmit(): void {
@@ -747,6 +854,7 @@ export class PaxosNode {
   }
 
   private stepDown(leader: NodeId | null): void {
+    this.preVote = null;
     this.clearProposals();
     this.queue = [];
     this.promises.clear();
@@ -810,6 +918,7 @@ export class PaxosNode {
     const accepted = this.acceptedFrom(fromSlot);
     // Granting a promise is a sign of a live election: give it time before starting our own.
     this.electionElapsed = 0;
+    this.preVote = null;
     this.send({
       type: 'promise',
       from: this.id,
@@ -854,7 +963,13 @@ export class PaxosNode {
     if (this.roleNow !== 'follower' && compareBallots(ballot, this.myBallot) > 0) this.stepDown(from);
     if (this.roleNow === 'follower') {
       this.electionElapsed = 0;
-      this.failedElections = 0;
+      if (this.failedElections > 0) {
+        // Backed-off timeouts end with the leader heard: the next loss is noticed at 1x.
+        this.failedElections = 0;
+        this.electionTimeout = this.randomElectionTimeout();
+      }
+      this.leaderHeardTick = this.now;
+      this.preVote = null;
       if (this.leaderId !== from) {
         this.leaderId = from;
         this.pushEvent({ type: 'leader-seen', leader: from, ballot });
@@ -882,11 +997,16 @@ export class PaxosNode {
     this.maybeCatchup();
   }
 
-  private learnChosen(slot: number, value: Value): void {
+  /**
+   * `peer` is who vouched for the value (this node when a quorum of votes chose it). A value
+   * that contradicts one we hold comes from a faulty peer (or a bug the simulator's oracle
+   * catches): it is reported and ignored, never asserted on, since the wire must not stop us.
+   */
+  private learnChosen(slot: number, value: Value, peer: NodeId = this.id): void {
     if (slot < this.snapIndex) return;
     const known = this.chosen.get(slot);
     if (known !== undefined) {
-      assert(valuesEqual(known, value), `SAFETY: two values chosen for slot ${slot}`);
+      if (!valuesEqual(known, value)) this.pushEvent({ type: 'conflicting-chosen', slot, peer });
       return;
     }
     const a = this.accepted.get(slot);
@@ -920,7 +1040,7 @@ export class PaxosNode {
     const peer = this.catchupPeerHint ?? this.leaderId;
     if (peer === null || peer === this.id) return;
     const toSlot = Math.min(this.leaderCommitSeen, this.commit + this.maxEntriesPerMessage);
-    this.catchup = { peer, sentTick: this.now };
+    this.catchup = { peer, sentTick: this.now, fromSlot: this.commit, toSlot };
     this.pushEvent({ type: 'catchup', fromSlot: this.commit, toSlot, peer });
     this.send({ type: 'catchup-req', from: this.id, to: peer, fromSlot: this.commit, toSlot });
   }
@@ -936,11 +1056,13 @@ export class PaxosNode {
   }
 
   private onCatchupResponse(from: NodeId, entries: readonly ChosenEntry[], commitIndex: number): void {
+    // Unsolicited, or from a peer we stopped waiting for: a late answer is dropped, not trusted.
+    const asked = this.catchup;
+    if (asked?.peer !== from) return;
     const before = this.commit;
-    for (const e of entries) this.learnChosen(e.slot, e.value);
+    for (const e of entries) if (e.slot >= asked.fromSlot && e.slot < asked.toSlot) this.learnChosen(e.slot, e.value, from);
     if (commitIndex > this.leaderCommitSeen) this.leaderCommitSeen = commitIndex;
     this.advanceCommit();
-    if (this.catchup?.peer !== from) return;
     if (this.commit > before) {
       // Progress: keep pulling from the same peer right away.
       this.catchup = null;
@@ -971,7 +1093,7 @@ export class PaxosNode {
    * that lost chunks is completed by that peer's next one; a catch-up that timed out asks again.
    */
   private onSnapshotChunk(from: NodeId, index: number, offset: number, total: number, chunk: Uint8Array): void {
-    if (index <= this.commit) return;
+    if (index <= this.commit || !this.snapshotSolicited(from, index)) return;
     if (offset < 0 || offset + chunk.byteLength > total || (chunk.byteLength === 0 && total > 0)) return;
     let a = this.assemblies.get(from);
     if (a !== undefined && (index < a.index || (index === a.index && total !== a.total))) return;
@@ -990,6 +1112,17 @@ export class PaxosNode {
     const blob = joinChunks(a);
     if (blob === null || !this.validateSnapshot(index, blob)) return;
     this.onSnapshot(from, index, blob);
+  }
+
+  /**
+   * A snapshot answers our catch-up request to that peer, or (to a leader) Accepts it sent for
+   * slots below the peer's snapshot, which the peer can no longer vote on (see onAccept).
+   */
+  private snapshotSolicited(from: NodeId, index: number): boolean {
+    if (this.catchup?.peer === from) return true;
+    if (this.roleNow !== 'leader') return false;
+    for (const slot of this.proposals.keys()) if (slot < index) return true;
+    return false;
   }
 
   /** Frees transfers made useless by what was learned since, or abandoned by their sender. */

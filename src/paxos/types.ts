@@ -58,6 +58,13 @@ export type Message =
     })
   | (Envelope & { readonly type: 'accepted'; readonly ballot: Ballot; readonly slots: readonly number[] })
   | (Envelope & { readonly type: 'heartbeat'; readonly ballot: Ballot; readonly commitIndex: number })
+  /**
+   * PreVote: "would you promise `ballot` if I asked?" Nothing is persisted on either side; a
+   * node runs phase 1 only after a majority answered yes (itself included).
+   */
+  | (Envelope & { readonly type: 'prevote'; readonly ballot: Ballot; readonly commitIndex: number })
+  /** The answer to a prevote, echoing its ballot so an answer to an older question is told apart. */
+  | (Envelope & { readonly type: 'prevote-resp'; readonly ballot: Ballot; readonly granted: boolean })
   | (Envelope & { readonly type: 'catchup-req'; readonly fromSlot: number; readonly toSlot: number })
   | (Envelope & {
       readonly type: 'catchup-resp';
@@ -120,7 +127,15 @@ export type CoreEvent =
   | { readonly type: 'election-started'; readonly ballot: Ballot }
   | { readonly type: 'leader-seen'; readonly leader: NodeId; readonly ballot: Ballot }
   | { readonly type: 'nacked'; readonly ballot: Ballot; readonly promised: Ballot }
-  | { readonly type: 'catchup'; readonly fromSlot: number; readonly toSlot: number; readonly peer: NodeId };
+  | { readonly type: 'catchup'; readonly fromSlot: number; readonly toSlot: number; readonly peer: NodeId }
+  /** A pre-vote round began (the ballot this node would run phase 1 with). */
+  | { readonly type: 'prevote-started'; readonly ballot: Ballot }
+  /** A pre-vote round timed out without a majority: no ballot was raised. */
+  | { readonly type: 'prevote-failed'; readonly ballot: Ballot; readonly grants: number }
+  /** The promise is at MAX_BALLOT_ROUND: this node can never run phase 1 again, so it stays a follower. */
+  | { readonly type: 'ballots-exhausted'; readonly promised: Ballot }
+  /** A peer sent a chosen value that differs from the one this node holds: kept ours, ignored theirs. */
+  | { readonly type: 'conflicting-chosen'; readonly slot: number; readonly peer: NodeId };
 
 /** Proof that a Ready's durable write is on disk. Only a storage layer should mint one. */
 export interface PersistReceipt {

@@ -155,6 +155,13 @@ describe('log compaction', () => {
   });
 
   describe('snapshot transfer in chunks', () => {
+    /** A snapshot is taken only as the answer to a catch-up: make `n` ask `peer` for slots up to 12. */
+    function askFor(n: PaxosNode, peer: number): void {
+      n.step({ type: 'heartbeat', from: peer, to: n.id, ballot: b(1, peer), commitIndex: 12 });
+      const [req] = only(drain(n).messages, 'catchup-req');
+      expect(req?.to).toBe(peer);
+    }
+
     function chunksFrom(node: PaxosNode, to: number): Extract<Message, { type: 'snapshot' }>[] {
       node.step({ type: 'catchup-req', from: to, to: node.id, fromSlot: 0, toSlot: 12 });
       return only(drain(node).messages, 'snapshot');
@@ -174,6 +181,7 @@ describe('log compaction', () => {
       expect(chunks.every((c) => c.total === state.byteLength && c.chunk.byteLength <= 16)).toBe(true);
 
       const n = makeNode(3, 3);
+      askFor(n, 1);
       const shuffled = [...chunks].reverse();
       for (const [i, c] of shuffled.entries()) {
         n.step(c);
@@ -193,6 +201,7 @@ describe('log compaction', () => {
       const state = kv.snapshot();
       const refused: number[] = [];
       const n = makeNode(3, 3, { validateSnapshot: (index) => (refused.push(index), false) });
+      askFor(n, 1);
       n.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state });
       expect(drain(n).ready.installSnapshot).toBeUndefined();
       expect(refused).toEqual([12]);
@@ -200,6 +209,7 @@ describe('log compaction', () => {
 
       // Overlapping chunks that add up to the total but leave a gap.
       const m = makeNode(3, 3);
+      askFor(m, 1);
       const half = Math.floor(state.byteLength / 2);
       m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state.subarray(0, half + 1) });
       m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: half, total: state.byteLength, chunk: state.subarray(half, state.byteLength - 1) });
@@ -207,8 +217,14 @@ describe('log compaction', () => {
       // A chunk past the end is ignored.
       m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: state.byteLength, total: state.byteLength, chunk: state.subarray(0, 1) });
       expect(drain(m).ready.installSnapshot).toBeUndefined();
-      // A complete, valid transfer afterwards installs.
-      m.step({ type: 'snapshot', from: 2, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state });
+      // A complete, valid transfer from a peer we did not ask is dropped...
+      const whole = { type: 'snapshot', from: 2, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state } as const;
+      m.step(whole);
+      expect(drain(m).ready.installSnapshot).toBeUndefined();
+      // ...and installs once the catch-up, timed out on node 1, asks node 2.
+      for (let i = 0; i < 6; i++) m.tick();
+      expect(only(drain(m).messages, 'catchup-req').map((r) => r.to)).toEqual([2]);
+      m.step(whole);
       expect(drain(m).ready.installSnapshot?.index).toBe(12);
     });
 
@@ -218,11 +234,14 @@ describe('log compaction', () => {
       const n = makeNode(3, 3, { catchupTicks: 3 });
       const part = (from: number, offset: number, len: number) =>
         n.step({ type: 'snapshot', from, to: 3, snapshotIndex: 12, offset, total: state.byteLength, chunk: state.subarray(offset, offset + len) });
+      askFor(n, 1);
       part(1, 0, 10);
+      // The catch-up times out and asks node 2, whose chunk does not complete node 1's transfer.
+      for (let i = 0; i < 3; i++) n.tick();
       part(2, 10, state.byteLength - 10);
       expect(drain(n).ready.installSnapshot).toBeUndefined();
-      // Node 1 sends again (after a catch-up timeout): its missing chunk completes its transfer.
-      for (let i = 0; i < 5; i++) n.tick();
+      // Asked again after the next timeout, node 1 sends the rest: its transfer completes.
+      for (let i = 0; i < 3; i++) n.tick();
       part(1, 10, state.byteLength - 10);
       expect(drain(n).ready.installSnapshot?.index).toBe(12);
     });

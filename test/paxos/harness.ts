@@ -22,8 +22,17 @@ export function drain(node: PaxosNode): { ready: Ready; messages: Message[] } {
   return { ready, messages };
 }
 
-/** Elect `node` by ticking it past its election timeout and feeding it the given promises. */
+/**
+ * Ticks `node` past its election timeout and grants its pre-vote from every peer, so it runs
+ * phase 1: returns what it sent then (its Prepares).
+ */
 export function tickUntilCandidate(node: PaxosNode): Message[] {
-  for (let i = 0; i < 100 && node.role === 'follower'; i++) node.tick();
+  for (let i = 0; i < 100 && node.role === 'follower'; i++) {
+    node.tick();
+    if (!node.hasReady()) continue;
+    for (const m of drain(node).messages) {
+      if (m.type === 'prevote') node.step({ type: 'prevote-resp', from: m.to, to: m.from, ballot: m.ballot, granted: true });
+    }
+  }
   return drain(node).messages;
 }

@@ -135,7 +135,7 @@ describe('proposer rules', () => {
     expect(n.role).toBe('follower');
     expect(n.propose({ op: 'get', key: 'a', clientId: 'c', seq: 1 })).toBe(false);
     // Its next ballot is above everything it has seen.
-    for (let i = 0; i < 100 && n.role === 'follower'; i++) n.tick();
+    tickUntilCandidate(n);
     expect(n.ballot.round).toBeGreaterThan(ballot.round + 3);
   });
 });

@@ -14,8 +14,9 @@ export class HandNet {
   constructor(size: number) {
     const ids = Array.from({ length: size }, (_, i) => i + 1);
     for (const id of ids) {
-      // Elections happen only when a test ticks a node on purpose.
-      this.nodes.set(id, new PaxosNode({ id, nodes: ids, rng: seededRng(id), electionTicksMin: 5, electionTicksMax: 5, heartbeatTicks: 1 }));
+      // Elections happen only when a test ticks a node on purpose; these interleavings predate
+      // PreVote and only the ticked node's clock moves, so its peers could not judge a pre-vote.
+      this.nodes.set(id, new PaxosNode({ id, nodes: ids, rng: seededRng(id), electionTicksMin: 5, electionTicksMax: 5, heartbeatTicks: 1, preVote: false }));
       this.applied.set(id, []);
     }
   }

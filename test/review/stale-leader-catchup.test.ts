@@ -41,16 +41,21 @@ function staleLeaderSetup(zs: readonly typeof Z1[]): HandNet {
   net.drop((m) => m.from === 1);
   net.tickUntil(1, () => n1.role === 'candidate');
   expect(n1.ballot).toEqual({ round: 2, node: 1 });
+  // As if n1 were further behind than one Promise page: it must pull slot 0 by catch-up.
+  const pageless = (): void => {
+    net.inflight = net.inflight.map((m) => (m.type === 'promise' ? { ...m, chosen: [] } : m));
+  };
   net.deliver(between(1, 3, 'prepare'));
+  pageless();
   net.deliver(between(3, 1, 'promise'));
   net.deliver(between(1, 2, 'prepare'));
+  pageless();
   net.deliver(between(2, 1, 'promise'));
   expect(n1.role).toBe('leader');
   net.drop(between(1, [4, 5]));
-  // n3's Promise carried slot 0 as chosen, so n1 needs no catch-up now; a leader further behind
-  // than one Promise page would still pull the rest by catch-up, which E stands for.
-  net.drop((m) => m.type === 'catchup-req');
-  expect(n1.commitIndex).toBe(1);
+  // n1's catch-up request to n3 stays in flight until E.
+  expect(net.inflight.filter(between(1, 3, 'catchup-req'))).toHaveLength(1);
+  expect(n1.commitIndex).toBe(0);
 
   // C: n1 proposes Y at slot 1; only n2 hears the Accept.
   n1.propose(Y);
@@ -81,11 +86,10 @@ function staleLeaderSetup(zs: readonly typeof Z1[]): HandNet {
   net.settle(inQ);
   expect(net.node(3).commitIndex).toBe(1 + zs.length);
 
-  // E: a catch-up answer from n3 reaches n1, still leader in 2.1 (its nacks were lost): it now
-  // knows slot 1 chosen with Z, although it proposed Y there in 2.1.
+  // E: n1's catch-up reaches n3 at last, while n1 still leads in 2.1 (its nacks were lost): it
+  // pages through n3's answers and learns slot 1 chosen with Z, although it proposed Y there in 2.1.
   expect(n1.role).toBe('leader');
-  const n3 = net.node(3);
-  n1.step({ type: 'catchup-resp', from: 3, to: 1, entries: n3.chosenRange(0, 10), commitIndex: n3.commitIndex });
+  net.settle((m) => (m.type === 'catchup-req' || m.type === 'catchup-resp') && [1, 3].includes(m.from) && [1, 3].includes(m.to));
   expect(n1.commitIndex).toBe(1 + zs.length);
   // The fix: a leader that learns a higher ballot chose its slot is stale and steps down at once.
   expect(n1.role).toBe('follower');

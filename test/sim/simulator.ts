@@ -2,7 +2,7 @@
 // cluster size, fault rates and the whole schedule. A safety phase under faults is followed by
 // a liveness phase that must converge within a bound. Invariants are checked after every step.
 import type { AcceptorPolicy } from '../../src/paxos/acceptor-policy.js';
-import { formatBallot } from '../../src/paxos/ballot.js';
+import { compareBallots, formatBallot } from '../../src/paxos/ballot.js';
 import { KvStore, type CommandResult } from '../../src/paxos/kv.js';
 import { PaxosNode } from '../../src/paxos/paxos-node.js';
 import { quorumSize } from '../../src/paxos/quorum.js';
@@ -21,6 +21,7 @@ import {
   type Snapshot,
 } from '../../src/paxos/types.js';
 import { describeValue, valueKey } from '../../src/paxos/value.js';
+import { RejoinWatch } from './rejoin-watch.js';
 
 export interface SimOptions {
   readonly seed: number;
@@ -34,6 +35,15 @@ export interface SimOptions {
   /** Inject a (broken) acceptor to prove the checks can fail. */
   readonly acceptor?: AcceptorPolicy;
   readonly traceLines?: number;
+  /** Default: the seed picks, one in ten 'rejoin' (cut a minority or pause a node, heal, watch). */
+  readonly schedule?: 'random' | 'rejoin';
+  /** PreVote in every node (default on); off only to show the rejoin watch can fail. */
+  readonly preVote?: boolean;
+  /**
+   * A node that loses its disk restarts with an EMPTY disk under its old identity. Off by default:
+   * then, as the runtime does, such a node refuses to start and stays down for good.
+   */
+  readonly amnesia?: boolean;
 }
 
 export interface SimStats {
@@ -51,6 +61,11 @@ export interface SimStats {
   faults: number;
   compactions: number;
   snapshotsInstalled: number;
+  /** Heals after which the majority's stable leader was watched (rejoin schedules). */
+  healsWatched: number;
+  /** Of those, heals after which a rejoining node deposed that leader: must stay 0. */
+  rejoinDisruptions: number;
+  disksLost: number;
 }
 
 export interface SimResult {
@@ -101,7 +116,7 @@ class SimDisk {
 
 interface SimNode {
   readonly id: NodeId;
-  readonly disk: SimDisk;
+  disk: SimDisk;
   core: PaxosNode | null;
   kv: KvStore;
   /** (clientId:seq) → times applied (not as a duplicate) by this incarnation's state machine. */
@@ -152,6 +167,10 @@ function describeMessage(m: Message): string {
       return `accepted b=${formatBallot(m.ballot)} slots=[${m.slots.slice(0, 6).join(',')}${m.slots.length > 6 ? ',…' : ''}]`;
     case 'heartbeat':
       return `heartbeat b=${formatBallot(m.ballot)} ci=${m.commitIndex}`;
+    case 'prevote':
+      return `prevote b=${formatBallot(m.ballot)} ci=${m.commitIndex}`;
+    case 'prevote-resp':
+      return `prevote-resp b=${formatBallot(m.ballot)} ${m.granted ? 'granted' : 'refused'}`;
     case 'catchup-req':
       return `catchup-req [${m.fromSlot},${m.toSlot})`;
     case 'catchup-resp':
@@ -176,14 +195,17 @@ export class Simulation {
   private dropRate: number;
   private dupRate: number;
   private readonly maxDelayUnits: number;
-  private readonly crashPerTick: number;
+  private crashPerTick: number;
   private readonly partitionPerTick: number;
-  private readonly crashMidReady: number;
+  private crashMidReady: number;
   /** A few messages held for up to 60 ticks: stale Accepts, Promises and catch-up answers. */
-  private readonly longDelayRate: number;
+  private longDelayRate: number;
   /** Up to f nodes that stay down for good once faults stop: liveness must not need them. */
   private readonly downForGood: number;
   private readonly gone = new Set<NodeId>();
+  private readonly rejoinMode: boolean;
+  private readonly rejoin = new RejoinWatch(20, 60);
+  private readonly amnesiaPerTick: number;
 
   private unit = 0;
   private tickNo = 0;
@@ -225,6 +247,17 @@ export class Simulation {
     this.crashMidReady = r.int(0, 10) / 1000;
     this.longDelayRate = r.int(0, 3) / 100;
     this.downForGood = r.int(0, 2) === 0 ? r.int(1, this.size - this.quorum) : 0;
+    const amnesiaRate = r.int(0, 3) === 0 ? r.int(1, 5) / 1000 : 0;
+    this.rejoinMode = options.schedule === undefined ? r.int(0, 9) === 0 : options.schedule === 'rejoin';
+    if (this.rejoinMode) {
+      // Only the cut and the heal: no crashes, few drops and no long delays, so a leader change
+      // after a heal has no cause but the rejoining node.
+      this.dropRate = Math.min(this.dropRate, 0.05);
+      this.crashPerTick = 0;
+      this.crashMidReady = 0;
+      this.longDelayRate = 0;
+    }
+    this.amnesiaPerTick = this.rejoinMode ? 0 : options.amnesia ? Math.max(amnesiaRate, 0.01) : amnesiaRate;
     this.traceLimit = options.traceLines ?? 300;
     this.stats = {
       nodes: this.size,
@@ -241,6 +274,9 @@ export class Simulation {
       faults: 0,
       compactions: 0,
       snapshotsInstalled: 0,
+      healsWatched: 0,
+      rejoinDisruptions: 0,
+      disksLost: 0,
     };
     this.nodes = [];
     for (let id = 1; id <= this.size; id++) {
@@ -260,7 +296,8 @@ export class Simulation {
     this.clients = Array.from({ length: clientCount }, (_, i) => ({ id: `c${i + 1}`, seq: 0, pending: null }));
     this.trace(
       `seed=${this.seed} nodes=${this.size} drop=${this.dropRate} dup=${this.dupRate} delay<=${this.maxDelayUnits}u ` +
-        `crash/tick=${this.crashPerTick} partition/tick=${this.partitionPerTick} clients=${clientCount}`,
+        `crash/tick=${this.crashPerTick} partition/tick=${this.partitionPerTick} clients=${clientCount}` +
+        `${this.amnesiaPerTick > 0 ? ` disk-loss/tick=${this.amnesiaPerTick}${options.amnesia ? ' (amnesia)' : ''}` : ''}${this.rejoinMode ? ' schedule=rejoin' : ''}`,
     );
   }
 
@@ -353,6 +390,7 @@ export class Simulation {
       }
       n.disk.persist(rd.write);
       this.recordVotes(n.id, rd.write.accepted);
+      if (rd.write.promised !== undefined) this.onDisruption(this.rejoin.promised(n.id, rd.write.promised));
       if (rd.installSnapshot !== undefined) {
         this.install(n, rd.installSnapshot, 'installed');
         this.stats.snapshotsInstalled += 1;
@@ -360,6 +398,7 @@ export class Simulation {
       for (const e of rd.committed) this.apply(n, e);
       for (const ev of rd.events) {
         if (ev.type === 'role') this.trace(`n${n.id} becomes ${ev.role} b=${formatBallot(ev.ballot)}`);
+        if (ev.type === 'conflicting-chosen') throw new SimViolation(`SAFETY: n${ev.peer} sent node ${n.id} another chosen value for slot ${ev.slot}`);
       }
       for (const m of rd.messages(persistReceipt(rd.id))) this.send(m);
       core.advance(rd);
@@ -491,6 +530,16 @@ export class Simulation {
       this.stats.leaderChanges += 1;
       this.lastLeader = id;
     }
+    if (!this.rejoinMode) return;
+    const leaders = this.nodes.flatMap((n) => (n.core?.role === 'leader' ? [{ id: n.id, ballot: n.core.ballot }] : []));
+    this.onDisruption(this.rejoin.observe(this.tickNo, leaders));
+  }
+
+  private onDisruption(why: string | null): void {
+    if (why === null) return;
+    this.stats.rejoinDisruptions = this.rejoin.disruptions;
+    this.trace(`REJOIN DISRUPTION: ${why}`);
+    if (this.options.preVote !== false) throw new SimViolation(`DISRUPTION: ${why}`);
   }
 
   private converged(): boolean {
@@ -512,7 +561,12 @@ export class Simulation {
   // ---- faults ------------------------------------------------------------------------------
 
   private nemesis(): void {
+    if (this.rejoinMode) {
+      this.rejoinNemesis();
+      return;
+    }
     this.restartDue();
+    if (this.chance(this.amnesiaPerTick)) this.loseDisk();
     if (this.chance(this.crashPerTick)) {
       const victim = this.pickLive();
       if (victim) {
@@ -539,6 +593,58 @@ export class Simulation {
     this.stats.partitions += 1;
     this.stats.faults += 1;
     this.trace(`partition [${side.join(',')}] | [${ids.filter((i) => !side.includes(i)).join(',')}] until tick ${this.partitionUntilTick}`);
+  }
+
+  /**
+   * Once the cluster has a stable leader: isolate it, pause one follower (all its traffic
+   * dropped, its clock running) or cut a minority of followers away; heal after 20-80 ticks and
+   * watch the majority's leader for 60 ticks. The next cut waits for the watch to end.
+   */
+  private rejoinNemesis(): void {
+    this.restartDue();
+    if (this.group.size > 0) {
+      if (this.tickNo < this.partitionUntilTick) return;
+      const cut = new Set([...this.group].filter(([, g]) => g === 1).map(([id]) => id));
+      const majority = new Set(this.nodes.map((n) => n.id).filter((id) => !cut.has(id)));
+      this.group = new Map();
+      const watched = this.rejoin.healed(this.tickNo, cut, majority);
+      this.stats.healsWatched = this.rejoin.heals;
+      this.trace(`partition healed${watched ? ': watching the majority leader' : ''}`);
+      return;
+    }
+    const stable = this.rejoin.stableLeader(this.tickNo);
+    if (this.rejoin.watching || stable === null || !this.chance(0.2)) return;
+    // Not while an election is under way (a promise above the leader's ballot): a candidate cut
+    // off mid-election returns with its higher ballot, which is not a rejoin's doing.
+    if (this.nodes.some((n) => n.core !== null && compareBallots(n.core.promised, stable.ballot) > 0)) return;
+    const leader = stable.id;
+    const followers = this.nodes.map((n) => n.id).filter((id) => id !== leader);
+    this.shuffle(followers);
+    const kind = this.rng.int(0, 2);
+    const side = kind === 0 ? [leader] : followers.slice(0, kind === 1 ? 1 : this.rng.int(1, this.size - this.quorum));
+    this.group = new Map(this.nodes.map((n) => [n.id, side.includes(n.id) ? 1 : 2]));
+    this.partitionUntilTick = this.tickNo + this.rng.int(20, 80);
+    this.stats.partitions += 1;
+    this.stats.faults += 1;
+    const what = kind === 0 ? 'isolate leader' : kind === 1 ? 'pause' : 'cut minority';
+    this.trace(`${what} [${side.join(',')}] until tick ${this.partitionUntilTick}`);
+  }
+
+  /**
+   * A live node loses its disk. With the amnesia switch it restarts empty under its old id (the
+   * unsafe thing the runtime refuses); without it, it is kept down, within the f that may be lost.
+   */
+  private loseDisk(): void {
+    const victim = this.pickLive();
+    if (victim === undefined) return;
+    if (this.options.amnesia) {
+      victim.disk = new SimDisk();
+    } else {
+      if (this.gone.size + this.downForGood >= this.size - this.quorum) return;
+      this.gone.add(victim.id);
+    }
+    this.stats.disksLost += 1;
+    this.crash(victim, this.options.amnesia ? 'lost its disk: will restart empty' : 'lost its disk: refuses to start, kept down');
   }
 
   private cut(a: NodeId, b: NodeId): boolean {
@@ -592,10 +698,13 @@ export class Simulation {
       // Just room for the window and a batch: a Promise's chosen page is often cut short or empty.
       maxPromiseBytes: 700 + 250 * (n.snapshotEvery % 5) + 150 + 50 * (n.snapshotEvery % 4) + 200 * (n.id % 2),
       ...(this.options.acceptor ? { acceptor: this.options.acceptor } : {}),
+      ...(this.options.preVote === false ? { preVote: false } : {}),
     });
   }
 
   private endFaults(): void {
+    // Nodes go down for good below: not a rejoin's doing.
+    this.rejoin.cancel();
     this.dropRate = 0;
     this.dupRate = 0;
     this.group = new Map();
