@@ -194,7 +194,7 @@ export class Transport {
     if (sec.mode === 'curve') {
       // A client without CURVE fails the handshake before ZAP is asked: count it as refused too.
       router.events.on('handshake:error:protocol', (e) => t.refusedWithoutZap(e.address));
-      router.events.on('handshake:error:auth', () => undefined);
+      router.events.on('handshake:error:other', (e) => t.refusedWithoutZap(e.address));
     }
     try {
       await router.bind(opts.bindAddress);
