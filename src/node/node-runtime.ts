@@ -418,7 +418,7 @@ export class NodeRuntime {
       if (b.node === 0 && b.round !== 0) return this.bad('forged', sender, `${m.type} carries ballot ${formatBallot(b)}`);
     }
     // A proposer's own messages carry its own ballot.
-    if ((m.type === 'prepare' || m.type === 'accept' || m.type === 'heartbeat') && m.ballot.node !== m.from) {
+    if ((m.type === 'prepare' || m.type === 'prevote' || m.type === 'accept' || m.type === 'heartbeat') && m.ballot.node !== m.from) {
       return this.bad('forged', sender, `${m.type} from n${m.from} carries ballot ${formatBallot(m.ballot)}`);
     }
     // The gathered snapshot is checked by validSnapshot() before the core keeps it.
