@@ -402,7 +402,9 @@ export class NodeRuntime {
 
   /** Logged once per address; every refusal is counted in status. */
   onRefused(r: ZapRefusal): void {
-    if (r.count === 1) this.opts.events.log('warn', `refused a connection from ${r.address}: key ${r.key} is not in the cluster file (logged once per address)`);
+    if (r.count !== 1) return;
+    if (r.kind === 'unknown-key') this.opts.events.log('warn', `refused a connection from ${r.address}: key ${r.key} is not in the cluster file (logged once per address)`);
+    else this.opts.events.log('warn', `refused a connection on ${r.address} that did not speak CURVE (logged once; status counts them all)`);
   }
 
   private onPeerMessage(link: NodeId, sender: string, m: Message): void {

@@ -212,7 +212,7 @@ export class Transport {
 
   private refusedWithoutZap(address: string): void {
     this.handshakeFailures += 1;
-    this.opts.onRefused({ address, key: '(no CURVE handshake)', count: this.handshakeFailures });
+    this.opts.onRefused({ kind: 'no-curve', address, key: '', count: this.handshakeFailures });
   }
 
   get refusedHandshakes(): number {

@@ -7,8 +7,11 @@ import { z85Decode, z85Encode } from './z85.js';
 
 export const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 export const ZAP_DOMAIN = 'paxos';
+const MAX_ADDRESSES = 10_000;
 
 export interface ZapRefusal {
+  /** unknown-key: asked ZAP with a key not listed; no-curve: failed the greeting (libzmq names no peer address then). */
+  readonly kind: 'unknown-key' | 'no-curve';
   readonly address: string;
   readonly key: string;
   /** How many connections from this address were refused so far. */
@@ -59,10 +62,12 @@ export class ZapHandler {
     const who = domain === ZAP_DOMAIN && mechanism === 'CURVE' && key?.length === 32 ? this.admitted.get(key.toString('hex')) : undefined;
     if (who !== undefined) return ['1.0', requestId, '200', 'OK', who, ''];
     this.refused += 1;
-    const count = (this.refusedByAddress.get(address) ?? 0) + 1;
-    // Bounded: a scan from many addresses must not grow this without limit.
-    if (this.refusedByAddress.size < 10_000 || this.refusedByAddress.has(address)) this.refusedByAddress.set(address, count);
-    this.onRefused({ address, key: key?.length === 32 ? z85Encode(key) : `(${mechanism || 'no'} credentials)`, count });
+    // Bounded: a scan from many addresses must not grow this, nor the log, without limit. Past
+    // the limit a new address counts as seen before, so it is counted but not logged.
+    const seen = this.refusedByAddress.get(address) ?? (this.refusedByAddress.size >= MAX_ADDRESSES ? 1 : 0);
+    const count = seen + 1;
+    if (this.refusedByAddress.has(address) || this.refusedByAddress.size < MAX_ADDRESSES) this.refusedByAddress.set(address, count);
+    this.onRefused({ kind: 'unknown-key', address, key: key?.length === 32 ? z85Encode(key) : `(${mechanism || 'no'} credentials)`, count });
     return ['1.0', requestId, '400', 'unknown key', '', ''];
   }
 
