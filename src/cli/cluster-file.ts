@@ -3,35 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
-import { ensureKeyFile, KeyFileError, nodeKeyPath, operatorKeyPath, readKeyFile, Z85_KEY, type KeyPair } from '../cluster/keys.js';
+import { ClusterFileError, parseCluster, type Cluster } from '../cluster/cluster-file.js';
+import { ensureKeyFile, KeyFileError, nodeKeyPath, operatorKeyPath, readKeyFile, type KeyPair } from '../cluster/keys.js';
 import { freePorts, isPortFree } from './free-ports.js';
 
 export const MAX_NODES = 9;
 
-const z85Key = z.string().regex(Z85_KEY);
-const clusterSchema = z.object({
-  nodes: z
-    .array(
-      z.object({
-        id: z.number().int().min(1).max(MAX_NODES),
-        host: z.string().min(1),
-        port: z.number().int().min(1).max(65535),
-        publicKey: z85Key.optional(),
-      }),
-    )
-    .min(1)
-    .max(MAX_NODES),
-  operatorKeys: z.array(z85Key).max(100).optional(),
-  // Both optional: a cluster.json written before them is resumed (see prepareCluster).
-  /** Stamped into every node's DB on creation, so a DB of another cluster is refused. */
-  clusterId: z.string().min(1).optional(),
-  /** Nodes that have reported ready at least once: such a node refuses a lost data dir. */
-  hasRun: z.array(z.number().int().min(1).max(MAX_NODES)).optional(),
-});
-
-export type ClusterConfig = z.infer<typeof clusterSchema>;
-export type ClusterNode = ClusterConfig['nodes'][number];
+/** The shared format, with what the CLI adds: at most MAX_NODES nodes, numbered 1..N. */
+export type ClusterConfig = Cluster;
+export type ClusterNode = Cluster['nodes'][number];
 
 export class CliError extends Error {
   constructor(
@@ -58,28 +38,20 @@ export async function readClusterFile(file: string): Promise<ClusterConfig | nul
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new CliError('bad-cluster-file', `cannot read ${file}: ${(err as Error).message}`);
   }
-  let json: unknown;
+  let cluster: Cluster;
   try {
-    json = JSON.parse(text);
-  } catch {
-    throw new CliError('bad-cluster-file', `${file} is not valid JSON; fix it or start over with --fresh`);
+    cluster = parseCluster(text, file);
+  } catch (err) {
+    if (err instanceof ClusterFileError) throw new CliError('bad-cluster-file', `${err.message}; fix it or start over with --fresh`);
+    throw err;
   }
-  const parsed = clusterSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CliError('bad-cluster-file', `${file} is not a cluster file (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}); use --fresh to start over`);
+  if (cluster.nodes.length > MAX_NODES) {
+    throw new CliError('bad-cluster-file', `${file} has ${cluster.nodes.length} nodes; up runs at most ${MAX_NODES} (use --fresh to start over)`);
   }
-  const ids = parsed.data.nodes.map((n) => n.id).sort((a, b) => a - b);
-  if (ids.some((id, i) => id !== i + 1)) {
+  if (cluster.nodes.some((n, i) => n.id !== i + 1)) {
     throw new CliError('bad-cluster-file', `${file}: node ids must be 1..N without gaps; use --fresh to start over`);
   }
-  const { clusterId, hasRun, operatorKeys } = parsed.data;
-  return {
-    nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id),
-    ...(clusterId !== undefined ? { clusterId } : {}),
-    ...(hasRun !== undefined ? { hasRun } : {}),
-    ...(operatorKeys !== undefined ? { operatorKeys } : {}),
-  };
+  return cluster;
 }
 
 export async function writeClusterFile(file: string, cluster: ClusterConfig): Promise<void> {

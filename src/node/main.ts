@@ -3,12 +3,12 @@ import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { KeyFileError, nodeKeyPath, readKeyFile } from '../cluster/keys.js';
-import { ClusterFileError, findNode, loadClusterFile } from './cluster-file.js';
+import { ClusterFileError, findNode, loadClusterFile } from '../cluster/cluster-file.js';
 import { EventWriter } from './events.js';
 import { DEFAULT_SNAPSHOT_EVERY, NodeRuntime, oneLine } from './node-runtime.js';
 import { StorageError } from './storage.js';
 import { TransportError, type LinkSecurity } from './transport.js';
-import type { Cluster } from './cluster-file.js';
+import type { Cluster } from '../cluster/cluster-file.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

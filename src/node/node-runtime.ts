@@ -9,7 +9,7 @@ import { PaxosNode } from '../paxos/paxos-node.js';
 import { seededRng } from '../paxos/rng.js';
 import type { AcceptedEntry, Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready, Snapshot } from '../paxos/types.js';
 import { entryBytesBound } from '../paxos/value.js';
-import { findNode, nodeAddress, type Cluster } from './cluster-file.js';
+import { findNode, nodeAddress, type Cluster } from '../cluster/cluster-file.js';
 import { applyAdminAction, describeFaults, NO_FAULTS } from './fault-rules.js';
 import type { EventWriter } from './events.js';
 import { damagedLine } from './db-damage.js';

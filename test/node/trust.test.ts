@@ -61,14 +61,20 @@ async function expectRefused(p: Promise<unknown>): Promise<PaxosClientError> {
   return err as PaxosClientError;
 }
 
+/** A running 3-node cluster that holds x = good, with the operator's client and its leader. */
+async function clusterWithX(): Promise<{ c: TestCluster; client: PaxosClient; leader: NodeId }> {
+  cluster = await TestCluster.create({ size: 3 });
+  const c = cluster;
+  await c.startAll();
+  const client = c.client();
+  const leader = await c.waitForLeader(client);
+  await client.set('x', 'good');
+  return { c, client, leader };
+}
+
 describe('node processes: trust nothing on the wire', () => {
   it('refuses a stranger\'s writes, reads and admin requests at the handshake, and logs it once per address', async () => {
-    cluster = await TestCluster.create({ size: 3 });
-    const c = cluster;
-    await c.startAll();
-    const client = c.client();
-    const leader = await c.waitForLeader(client);
-    await client.set('x', 'good');
+    const { c, client, leader } = await clusterWithX();
 
     for (const auth of ['none', 'unknown-key'] as const) {
       const s = stranger(c, auth);
@@ -93,12 +99,7 @@ describe('node processes: trust nothing on the wire', () => {
   });
 
   it('does not take a forged catch-up from a stranger posing as a killed node, by routing id or by its port', async () => {
-    cluster = await TestCluster.create({ size: 3 });
-    const c = cluster;
-    await c.startAll();
-    const client = c.client();
-    const leader = await c.waitForLeader(client);
-    await client.set('x', 'good');
+    const { c, client, leader } = await clusterWithX();
     const victim = c.ids.find((id) => id !== leader)!;
     await c.kill(victim);
     const slot = (await client.status(leader)).commitIndex;

@@ -1,8 +1,9 @@
-// The cluster file names every node and its address; every process of a cluster reads the same one.
+// The cluster file names every node, its address and public key, and the operators' keys;
+// every process of a cluster (nodes, the CLI, chaos, bench) reads the same one.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { NodeId } from '../paxos/types.js';
-import { Z85_KEY } from '../cluster/keys.js';
+import { Z85_KEY } from './keys.js';
 
 export interface ClusterNode {
   readonly id: NodeId;
