@@ -175,6 +175,16 @@ function processExists(pid: number): boolean {
 
 /** Process entry used by the CLI's `node` dispatch: runs the node, then exits with its code. */
 export async function main(args: string[]): Promise<void> {
+  // Whatever escapes a callback ends the node with one line, as every other fatal error does;
+  // the DB recovers on restart. PAXOS_DEBUG=1 adds the stack.
+  const id = args[args.indexOf('--id') + 1] ?? '?';
+  const escaped = (err: unknown): void => {
+    process.stderr.write(`paxos-cli node ${id}: fatal: ${oneLine(err)}\n`);
+    if (process.env['PAXOS_DEBUG'] === '1' && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
+    process.exit(EXIT_FAILURE);
+  };
+  process.on('uncaughtException', escaped);
+  process.on('unhandledRejection', escaped);
   let code: number;
   try {
     code = await runNodeCommand(args);
