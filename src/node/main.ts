@@ -177,7 +177,8 @@ function processExists(pid: number): boolean {
 export async function main(args: string[]): Promise<void> {
   // Whatever escapes a callback ends the node with one line, as every other fatal error does;
   // the DB recovers on restart. PAXOS_DEBUG=1 adds the stack.
-  const id = args[args.indexOf('--id') + 1] ?? '?';
+  const at = args.indexOf('--id');
+  const id = at >= 0 ? (args[at + 1] ?? '?') : (args.find((a) => a.startsWith('--id='))?.slice(5) ?? '?');
   const escaped = (err: unknown): void => {
     process.stderr.write(`paxos-cli node ${id}: fatal: ${oneLine(err)}\n`);
     if (process.env['PAXOS_DEBUG'] === '1' && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
