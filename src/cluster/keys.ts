@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { curveKeyPair } from 'zeromq';
+import { isKeyPair } from './x25519.js';
 
 export interface KeyPair {
   readonly publicKey: string;
@@ -65,6 +66,9 @@ export function readKeyFile(file: string): KeyPair {
   const o = raw as { publicKey?: unknown; secretKey?: unknown } | null;
   if (typeof o?.publicKey !== 'string' || typeof o.secretKey !== 'string' || !Z85_KEY.test(o.publicKey) || !Z85_KEY.test(o.secretKey)) {
     throw new KeyFileError(`key file ${file} holds no CURVE key pair; expected {"publicKey": "<40 Z85 chars>", "secretKey": "<40 Z85 chars>"}`);
+  }
+  if (!isKeyPair(o.publicKey, o.secretKey)) {
+    throw new KeyFileError(`key file ${file} is damaged: its public key is not the one of its secret key`);
   }
   return { publicKey: o.publicKey, secretKey: o.secretKey };
 }

@@ -12,9 +12,11 @@
 //
 // Sends never block and never queue without bound: Paxos tolerates loss, so when a peer is
 // unreachable or slow its messages are dropped and counted; the protocol retries on ticks.
+import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Dealer, Router } from 'zeromq';
 import type { KeyPair } from '../cluster/keys.js';
+import { sharedSecret } from '../cluster/x25519.js';
 import type { NodeId } from '../paxos/types.js';
 import { canReach, NO_FAULTS, slowMsOf, type FaultRules } from './fault-rules.js';
 import { MAX_FRAME_BYTES } from './wire.js';
@@ -115,8 +117,19 @@ export interface TransportOptions {
   readonly onFatal: (err: unknown) => void;
 }
 
-/** The routing id of a node's DEALERs, which this node's ROUTER addresses its messages to. */
+/** What a node's DEALER is called at a peer's ROUTER without keys (--insecure). */
 export const peerRoutingId = (id: NodeId): string => `node-${id}`;
+
+/**
+ * The routing id of `from`'s DEALER at `to`'s ROUTER, which `to` addresses its messages to.
+ * With keys it carries a tag made from the X25519 secret the two share, so no one else (not
+ * even a holder of the operator key) can claim it and, by ROUTER handover, take the link over.
+ */
+export function linkRoutingId(from: NodeId, to: NodeId, shared: Buffer | null): string {
+  if (shared === null) return peerRoutingId(from);
+  const tag = createHash('sha256').update(`paxos-cli link ${from}>${to}:`).update(shared).digest('hex').slice(0, 32);
+  return `${peerRoutingId(from)}.${tag}`;
+}
 
 export class Transport {
   /** Messages dropped on the way out (peer down, queue full, client gone). */
@@ -126,7 +139,9 @@ export class Transport {
   /** Handshakes refused: unknown keys (by the ZAP handler) and clients without CURVE. */
   handshakeFailures = 0;
   private faults: FaultRules = NO_FAULTS;
+  /** Per peer: the routing id of its DEALER here, and of ours at its ROUTER. */
   private readonly peerRoutingIds = new Map<NodeId, Buffer>();
+  private readonly ownRoutingIds = new Map<NodeId, string>();
   private readonly peerIdByRoutingId: ReadonlySet<string>;
   private readonly dealers: Dealer[] = [];
   /** When each peer link last completed a handshake; absent while it is down. */
@@ -145,8 +160,15 @@ export class Transport {
       (msg) => router.send(msg as Buffer[]),
       () => (this.sendDrops += 1),
     );
-    for (const p of opts.peers) this.peerRoutingIds.set(p.id, Buffer.from(peerRoutingId(p.id)));
-    this.peerIdByRoutingId = new Set(opts.peers.map((p) => peerRoutingId(p.id)));
+    const sec = opts.security;
+    for (const p of opts.peers) {
+      const peerKey = sec.mode === 'curve' ? sec.peerKeys.get(p.id) : undefined;
+      if (sec.mode === 'curve' && peerKey === undefined) throw new TransportError('zap-failed', `node ${p.id} has no public key in the cluster file`);
+      const shared = sec.mode === 'curve' ? sharedSecret(sec.self.secretKey, peerKey!) : null;
+      this.peerRoutingIds.set(p.id, Buffer.from(linkRoutingId(p.id, opts.selfId, shared)));
+      this.ownRoutingIds.set(p.id, linkRoutingId(opts.selfId, p.id, shared));
+    }
+    this.peerIdByRoutingId = new Set([...this.peerRoutingIds.values()].map((b) => b.toString('latin1')));
   }
 
   get faultRules(): FaultRules {
@@ -228,7 +250,7 @@ export class Transport {
       curve = { curveServerKey: serverKey, curvePublicKey: sec.self.publicKey, curveSecretKey: sec.self.secretKey };
     }
     const dealer = new Dealer({
-      routingId: peerRoutingId(this.opts.selfId),
+      routingId: this.ownRoutingIds.get(id)!,
       linger: 0,
       sendTimeout: 0,
       // This link only receives: the peer's ROUTER sends its messages down it.

@@ -3,7 +3,7 @@
 // before a single frame of it reaches the node. It must be bound before the ROUTER accepts
 // anyone: without a handler, libzmq admits every CURVE client.
 import { Reply } from 'zeromq';
-import { z85Decode, z85Encode } from './z85.js';
+import { z85Decode, z85Encode } from '../cluster/z85.js';
 
 export const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 export const ZAP_DOMAIN = 'paxos';

@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Dealer, Router } from 'zeromq';
 import { newKeyPair, nodeKeyPath, readKeyFile } from '../../src/cluster/keys.js';
 import { seededRng, type Rng } from '../../src/paxos/rng.js';
-import { peerRoutingId } from '../../src/node/transport.js';
+import { sharedSecret } from '../../src/cluster/x25519.js';
+import { linkRoutingId, peerRoutingId } from '../../src/node/transport.js';
 import type { NodeId } from '../../src/paxos/types.js';
 import { TestCluster, waitFor } from './harness.js';
 
@@ -107,17 +108,20 @@ describe('node processes: hostile peers and strangers', () => {
     await c.kill(rogue);
 
     // The rogue holds its real key: the live nodes' links to it complete their handshakes.
-    const r = new Router({ linger: 0, sendTimeout: 0, mandatory: true, curveServer: true, curveSecretKey: readKeyFile(nodeKeyPath(c.dir, rogue)).secretKey });
+    const rogueSecret = readKeyFile(nodeKeyPath(c.dir, rogue)).secretKey;
+    const r = new Router({ linger: 0, sendTimeout: 0, mandatory: true, curveServer: true, curveSecretKey: rogueSecret });
     sockets.push(r);
     await waitFor('the rogue to bind', () => r.bind(c.address(rogue)).then(() => true), 5000, 50);
     const live = c.ids.filter((id) => id !== rogue);
+    // What each live node's link to the rogue is called: the rogue can work it out, as a node would.
+    const linkOf = new Map(live.map((id) => [id, linkRoutingId(id, rogue, sharedSecret(rogueSecret, c.nodes.find((n) => n.id === id)!.publicKey!))]));
     const rng = seededRng(SEED);
     let sent = 0;
     const until = Date.now() + 4000;
     while (Date.now() < until) {
       for (const to of live) {
         try {
-          await r.send([peerRoutingId(to), pack({ v: 1, k: 'peer', m: outOfRange(rng, rogue, to) })]);
+          await r.send([linkOf.get(to)!, pack({ v: 1, k: 'peer', m: outOfRange(rng, rogue, to) })]);
           sent += 1;
         } catch {
           // not (yet) connected
