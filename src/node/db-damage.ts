@@ -19,6 +19,12 @@ export interface DirInspection {
   /** LevelDB files are present (an empty or missing directory has none). */
   readonly hasData: boolean;
   readonly hasCurrent: boolean;
+  /**
+   * A write-ahead log is present. LevelDB makes a new one at every open and deletes an old one
+   * only once its records are in a table, so a DB it wrote always has one: none means the
+   * newest writes (votes among them) were deleted, which LevelDB would not notice.
+   */
+  readonly hasLog: boolean;
   /** The refusal recorded by an earlier open, if any. */
   readonly marker: string | null;
 }
@@ -28,11 +34,11 @@ export async function inspectDir(dir: string): Promise<DirInspection> {
   try {
     entries = await fs.readdir(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { hasData: false, hasCurrent: false, marker: null };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { hasData: false, hasCurrent: false, hasLog: false, marker: null };
     throw err;
   }
   const marker = entries.includes(DAMAGE_MARKER) ? (await fs.readFile(path.join(dir, DAMAGE_MARKER), 'utf8')).trim() : null;
-  return { hasData: entries.some((e) => LEVELDB_FILE.test(e)), hasCurrent: entries.includes('CURRENT'), marker };
+  return { hasData: entries.some((e) => LEVELDB_FILE.test(e)), hasCurrent: entries.includes('CURRENT'), hasLog: entries.some((e) => /^\d+\.log$/.test(e)), marker };
 }
 
 /** Hard-links every log file before LevelDB opens (and may delete) it; returns the links. */

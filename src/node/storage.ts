@@ -105,6 +105,8 @@ export class NodeStorage {
     } else if (!found.hasCurrent) {
       // LevelDB would start a new, empty DB here and delete the old files as obsolete.
       throw new StorageError('corrupt', damagedLine(dir, 'its LevelDB files are there but CURRENT is missing'));
+    } else if (!found.hasLog) {
+      throw new StorageError('corrupt', damagedLine(dir, 'its write-ahead log (NNNNNN.log) is missing, and with it the newest writes'));
     }
     const links = found.hasData ? await linkLogs(dir) : [];
     const db: Db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: !found.hasData });
