@@ -8,7 +8,7 @@ const RELINK_MS = 250;
 
 export function relinkAfterProtocolErrors(dealer: Dealer, address: string): void {
   let pending: NodeJS.Timeout | null = null;
-  dealer.events.on('handshake:error:protocol', () => {
+  const relink = (): void => {
     if (pending !== null) return;
     pending = setTimeout(() => {
       pending = null;
@@ -25,5 +25,7 @@ export function relinkAfterProtocolErrors(dealer: Dealer, address: string): void
       }
     }, RELINK_MS);
     pending.unref();
-  });
+  };
+  dealer.events.on('handshake:error:protocol', relink);
+  dealer.events.on('handshake:error:auth', relink);
 }
