@@ -1,9 +1,11 @@
 // CURVE key pairs of a cluster: one per node and one for the operator (the CLI, chaos, bench).
 // Secret keys live in DIR/keys/*.key (mode 0600, in a 0700 directory); public keys go in the
 // cluster file, which every node and client reads.
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { curveKeyPair } from 'zeromq';
+import { z85Decode, z85Encode } from '../node/z85.js';
 
 export interface KeyPair {
   readonly publicKey: string;
@@ -66,7 +68,24 @@ export function readKeyFile(file: string): KeyPair {
   if (typeof o?.publicKey !== 'string' || typeof o.secretKey !== 'string' || !Z85_KEY.test(o.publicKey) || !Z85_KEY.test(o.secretKey)) {
     throw new KeyFileError(`key file ${file} holds no CURVE key pair; expected {"publicKey": "<40 Z85 chars>", "secretKey": "<40 Z85 chars>"}`);
   }
+  if (publicKeyOf(o.secretKey) !== o.publicKey) {
+    throw new KeyFileError(`key file ${file} holds a secret key that is not the one of its public key (or no valid key); restore the file, or make new keys`);
+  }
   return { publicKey: o.publicKey, secretKey: o.secretKey };
+}
+
+/** PKCS#8 DER header of a raw X25519 private key (RFC 8410): CURVE keys are X25519 keys. */
+const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+/** The Z85 public key of a Z85 secret key, or null when it is not one. */
+export function publicKeyOf(secretKey: string): string | null {
+  try {
+    const secret = createPrivateKey({ key: Buffer.concat([X25519_PKCS8, z85Decode(secretKey)]), format: 'der', type: 'pkcs8' });
+    const x = createPublicKey(secret).export({ format: 'jwk' }).x;
+    return x === undefined ? null : z85Encode(Buffer.from(x, 'base64url'));
+  } catch {
+    return null;
+  }
 }
 
 /** The key pair in `file`, made (and written) when the file does not exist yet. */
