@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { NodeId } from '../paxos/types.js';
-import { Z85_KEY } from './keys.js';
+import { isZ85Key } from './x25519.js';
 
 export interface ClusterNode {
   readonly id: NodeId;
@@ -23,7 +23,7 @@ export interface Cluster {
   readonly hasRun?: readonly NodeId[];
 }
 
-const z85Key = z.string().regex(Z85_KEY, 'not a CURVE public key (40 Z85 characters)');
+const z85Key = z.string().refine(isZ85Key, 'not a CURVE public key (40 Z85 characters)');
 
 const clusterSchema = z
   .object({

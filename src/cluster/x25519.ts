@@ -16,8 +16,18 @@ const publicKey = (publicZ85: string): crypto.KeyObject =>
 
 /** Whether publicZ85 is the public half of secretZ85. */
 export function isKeyPair(publicZ85: string, secretZ85: string): boolean {
+  if (!isZ85Key(publicZ85) || !isZ85Key(secretZ85)) return false;
   const derived = crypto.createPublicKey(privateKey(secretZ85)).export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
   return derived.equals(z85Decode(publicZ85));
+}
+
+/** 40 characters that decode to 32 bytes (the alphabet alone admits groups past 2^32). */
+export function isZ85Key(text: string): boolean {
+  try {
+    return text.length === 40 && z85Decode(text).length === 32;
+  } catch {
+    return false;
+  }
 }
 
 /** The X25519 value two key holders share: each computes it from its secret and the other's public key. */
