@@ -2,9 +2,9 @@
 // In LevelDB the .log is the write-ahead log: it holds the promises and votes written since the
 // last table was made. Without it LevelDB opens quietly on its older tables (nothing in <db>/LOG
 // says a thing), so the node comes back having forgotten votes it sent as Accepted: it must
-// refuse, as it refuses a damaged .log. (The MANIFEST names the log number the DB expects.) A
-// .log cut short reads as a torn tail, also without a word: the same forgetting.
-import { readdir, rm, stat, truncate } from 'node:fs/promises';
+// refuse, as it refuses a damaged .log. (A .log cut short reads as a torn tail, which a crash
+// during a write also leaves: neither LevelDB nor the node can tell the two apart; see README.)
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestCluster, waitFor } from './harness.js';
@@ -47,28 +47,5 @@ describe('node processes: a DB that lost its write-ahead log', () => {
     expect(proc.exit?.code).toBe(1);
     expect(proc.stderr.trim().split('\n')).toHaveLength(1);
     expect(proc.stderr).toMatch(/is damaged/);
-  });
-
-  it('refuses to start when the .log that holds its latest votes was cut short (a copy taken while it ran)', async () => {
-    cluster = await TestCluster.create({ size: 3 });
-    const c = cluster;
-    await c.startAll();
-    const client = c.client();
-    const leader = await c.waitForLeader(client);
-    for (let i = 0; i < 30; i++) await client.set(`a${i}`, `v${i}`.repeat(10));
-    const victim = c.ids.find((id) => id !== leader)!;
-    await c.waitConverged(client, c.ids);
-    await c.kill(victim, 'SIGKILL');
-
-    const dir = c.dataDir(victim);
-    const log = (await readdir(dir)).find((f) => /^\d+\.log$/.test(f))!;
-    const size = (await stat(path.join(dir, log))).size;
-    // LevelDB reads a log that ends inside a record as a torn tail: no word in <db>/LOG.
-    await truncate(path.join(dir, log), Math.floor(size / 2));
-
-    const proc = c.spawn(victim);
-    await waitFor(`node ${victim} to exit or become ready`, () => proc.exit !== null || proc.events.some((e) => e.event === 'ready'), 20_000);
-    const ready = proc.events.find((e) => e.event === 'ready');
-    expect(ready, `node ${victim} started on half of its ${log}, without votes it had sent: ${JSON.stringify(ready)}`).toBeUndefined();
   });
 });
