@@ -18,7 +18,13 @@ function alive(pid: number): boolean {
 
 /** Throws CliError('busy') when another live supervisor holds dataDir. Returns a release function. */
 export function acquireSupervisorLock(dataDir: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true });
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : (code ?? String(err));
+    throw new CliError('bad-data-dir', `cannot use ${dataDir} as the data dir (${why}); pick another --data-dir`);
+  }
   const file = path.join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
