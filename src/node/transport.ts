@@ -257,9 +257,10 @@ export class Transport {
       receiveHighWaterMark: RECEIVE_HWM,
       maxMessageSize: ZMQ_MAX_MESSAGE_BYTES,
       immediate: true,
-      // Short, so a restarted or resumed peer is heard again promptly.
+      // Short and flat: a restarted node can send nothing to a peer until that peer's DEALER has
+      // re-dialled its ROUTER, so this bounds how soon it is heard (a refused dial costs nothing).
       reconnectInterval: 100,
-      reconnectMaxInterval: 500,
+      reconnectMaxInterval: 100,
       heartbeatInterval: 1000,
       heartbeatTimeout: 3000,
       ...curve,
