@@ -408,10 +408,8 @@ export class NodeRuntime {
   }
 
   private onPeerMessage(link: NodeId, sender: string, m: Message): void {
+    // The link is to a peer of the cluster, so this also keeps out unknown senders and ourselves.
     if (m.from !== link) return this.bad('forged', sender, `${m.type} claims to be from n${m.from}`);
-    if (!this.clusterIds.has(m.from) || m.from === this.opts.id) {
-      return this.bad('unknown-peer', sender, `${m.type} from n${m.from}, not a peer in the cluster`);
-    }
     if (m.to !== this.opts.id) return this.bad('misaddressed', sender, `${m.type} addressed to n${m.to}`);
     for (const b of ballotsOf(m)) {
       if (b.node !== 0 && !this.clusterIds.has(b.node)) {

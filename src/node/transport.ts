@@ -162,9 +162,7 @@ export class Transport {
     );
     const sec = opts.security;
     for (const p of opts.peers) {
-      const peerKey = sec.mode === 'curve' ? sec.peerKeys.get(p.id) : undefined;
-      if (sec.mode === 'curve' && peerKey === undefined) throw new TransportError('zap-failed', `node ${p.id} has no public key in the cluster file`);
-      const shared = sec.mode === 'curve' ? sharedSecret(sec.self.secretKey, peerKey!) : null;
+      const shared = sec.mode === 'curve' ? sharedSecret(sec.self.secretKey, sec.peerKeys.get(p.id)!) : null;
       this.peerRoutingIds.set(p.id, Buffer.from(linkRoutingId(p.id, opts.selfId, shared)));
       this.ownRoutingIds.set(p.id, linkRoutingId(opts.selfId, p.id, shared));
     }
@@ -186,6 +184,9 @@ export class Transport {
 
   static async start(opts: TransportOptions): Promise<Transport> {
     const sec = opts.security;
+    // Checked before anything is opened: every peer link below needs its peer's key.
+    const unkeyed = sec.mode === 'curve' ? opts.peers.find((p) => !sec.peerKeys.has(p.id)) : undefined;
+    if (unkeyed !== undefined) throw new TransportError('zap-failed', `node ${unkeyed.id} has no public key in the cluster file`);
     let zap: ZapHandler | null = null;
     if (sec.mode === 'curve') {
       const admit = new Map<string, string>();
@@ -243,12 +244,8 @@ export class Transport {
 
   private connectPeer(id: NodeId, address: string): void {
     const sec = this.opts.security;
-    let curve = {};
-    if (sec.mode === 'curve') {
-      const serverKey = sec.peerKeys.get(id);
-      if (serverKey === undefined) throw new TransportError('zap-failed', `node ${id} has no public key in the cluster file`);
-      curve = { curveServerKey: serverKey, curvePublicKey: sec.self.publicKey, curveSecretKey: sec.self.secretKey };
-    }
+    const curve =
+      sec.mode === 'curve' ? { curveServerKey: sec.peerKeys.get(id)!, curvePublicKey: sec.self.publicKey, curveSecretKey: sec.self.secretKey } : {};
     const dealer = new Dealer({
       routingId: this.ownRoutingIds.get(id)!,
       linger: 0,

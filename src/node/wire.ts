@@ -266,7 +266,6 @@ export type BadFrameKind =
   | 'bad-version'
   | 'unknown-kind'
   | 'invalid'
-  | 'unknown-peer'
   | 'forged'
   | 'misaddressed'
   | 'unexpected';
