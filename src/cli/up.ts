@@ -77,7 +77,7 @@ export async function runUp(o: UpOptions): Promise<number> {
     // A node that could not start says why (its exit code and line); the others run on.
     const startFailures = Promise.all(starts).then((all) => all.flatMap((o) => (o.ok ? [] : [o.error])));
     client = await openClusterClient(prepared.cluster, { clientId: `cli-${process.pid}`, auth: prepared.auth });
-    const executor = new Executor({ sup, client, dataDir: o.dataDir });
+    const executor = new Executor({ sup, client, dataDir: o.dataDir, nodes: prepared.cluster.nodes });
     const nodeCount = prepared.cluster.nodes.length;
     if (scriptMode) {
       const failedStarts = await startFailures;
