@@ -288,7 +288,8 @@ export class Executor {
   private statusJson(n: PaneStatus): Record<string, unknown> {
     const { refusedHandshakes, ...rest } = n;
     const port = this.portOf(n.id);
-    return { ...rest, ...(port !== null ? { port } : {}), ...(refusedHandshakes !== undefined ? { refusedHandshakeCount: refusedHandshakes } : {}) };
+    const { id, ...others } = rest;
+    return { id, ...(port !== null ? { port } : {}), ...others, ...(refusedHandshakes !== undefined ? { refusedHandshakeCount: refusedHandshakes } : {}) };
   }
 
   /**
