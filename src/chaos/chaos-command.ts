@@ -10,6 +10,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { HistoryRecorder } from '../check/history.js';
 import { PaxosClient } from '../client/paxos-client.js';
 import { MAX_NODES, prepareCluster } from '../cli/cluster-file.js';
+import { CHAOS_REPL_DEFAULTS } from '../cli/commands.js';
 import { FaultControl } from '../cli/fault-control.js';
 import { installShutdownHooks, Supervisor } from '../cli/supervisor.js';
 import { CHAOS_EXIT, chaosExitCode, chaosJson, chaosReasons, formatChaosReport } from './chaos-report.js';
@@ -30,7 +31,8 @@ export interface ChaosCommandOptions {
   insecure: boolean;
 }
 
-export const CHAOS_DEFAULTS = { durationSec: 30, clients: 5, keys: 8 } as const;
+/** The same defaults as the REPL's `chaos` (one table: its help lists them). */
+export const CHAOS_DEFAULTS = CHAOS_REPL_DEFAULTS;
 /** Above the nodes' request timeout (3 s), so a leader's "no quorum" answer arrives first. */
 const CLIENT_TIMEOUT_MS = 4000;
 const LEADER_WAIT_MS = 30_000;

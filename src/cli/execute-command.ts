@@ -1,6 +1,6 @@
 // Runs one parsed REPL command against the cluster. Shared by the Ink UI and script mode, so
 // both print the same results. Expected failures become {ok:false, error}, never throws.
-import { helpLines, helpText } from './commands.js';
+import { helpLines, helpOptionLines, helpText } from './commands.js';
 import type { ReplCommand } from './parse-command.js';
 import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type NodeStatus } from './cluster-client.js';
 import { collectLogs } from './collect-logs.js';
@@ -246,7 +246,7 @@ export class Executor {
       }
       case 'help': {
         const text = helpText(cmd.topic);
-        const detail = cmd.topic === undefined ? ['commands:', ...helpLines()] : [];
+        const detail = cmd.topic === undefined ? ['commands:', ...helpLines()] : helpOptionLines(cmd.topic);
         return { ok: true, text, fields: { help: text }, detail };
       }
       case 'clear':
