@@ -80,7 +80,7 @@ describe('up --json (script mode)', () => {
 
     // A diff while the old leader is down reads its log from its LevelDB.
     const diffDown = await send('diff');
-    expect(diffDown).toMatchObject({ ok: true, conflicts: 0 });
+    expect(diffDown).toMatchObject({ ok: true, conflictCount: 0 });
     expect(diffDown.lagging).toEqual(expect.arrayContaining([expect.objectContaining({ node: leader })]));
 
     expect(await send(`restart ${leader}`)).toEqual({ cmd: `restart ${leader}`, ok: true, node: leader });
