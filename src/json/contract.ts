@@ -206,6 +206,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   help: command({ help: z.string() }),
   clear: command({}),
   quit: command({}),
+  up: command({}, { exitCode: z.number().int() }),
   'paxos-cli chaos': command(chaosFields, { ...partial(chaosFields), exitCode: z.number().int() }),
   'paxos-cli bench': command(benchFields, { ...partial(benchFields), exitCode: z.number().int().optional() }),
   'paxos-cli check': command(checkFields, { ...partial(checkFields), exitCode: z.number().int() }),

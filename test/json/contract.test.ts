@@ -151,6 +151,17 @@ describe('every command, run for real, prints lines of the contract', () => {
     expect(r.exitCode).toBe(0);
   }, 150_000);
 
+  it('up --json that cannot start prints one line too', async () => {
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const r = await execa(process.execPath, [BIN, 'up', '3', '--json', '--data-dir', file], { reject: false, input: 'leader\n' });
+    expect(r.exitCode).toBe(1);
+    const out = r.stdout.trim().split('\n');
+    expect(out).toHaveLength(1);
+    expectValid(out);
+    expect(parse(out[0] as string)).toMatchObject({ cmd: 'up', ok: false, exitCode: 1, error: expect.stringMatching(/a file is in the way/) });
+  });
+
   it('standalone check --json: a good file, a bad file, a missing file', async () => {
     const good = path.join(dir, 'good.json');
     const op = { process: 'p1', key: 'x', completeMs: 2, outcome: 'ok' };
