@@ -16,7 +16,7 @@ export const CHAOS_REPL_DEFAULTS = { durationSec: 30, clients: 5, keys: 8 } as c
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'set', usage: 'set KEY VALUE', summary: 'write KEY through the leader; prints slot, leader, latency', nodeArgs: [] },
   { name: 'get', usage: 'get KEY [--local N]', summary: 'linearizable read through the log; --local N reads node N (maybe stale)', nodeArgs: [] },
-  { name: 'del', usage: 'del KEY', summary: 'delete KEY through the leader', nodeArgs: [] },
+  { name: 'del', usage: 'del KEY', summary: 'delete KEY through the leader; says whether it was there', nodeArgs: [] },
   { name: 'kill', usage: 'kill N', summary: 'SIGKILL node N', nodeArgs: [0] },
   { name: 'restart', usage: 'restart N', summary: 'start node N again (it replays its DB and catches up)', nodeArgs: [0] },
   { name: 'diff', usage: 'diff', summary: "compare every node's chosen log slot by slot, hash each node's state", nodeArgs: [] },

@@ -163,10 +163,9 @@ export class Executor {
       case 'del': {
         const r = await recordOp(this.history, 'repl', { op: 'del', key: cmd.key }, () => client.del(cmd.key, { timeoutMs: this.retryMs }));
         // A node too old to say leaves `existed` out; the line then says only "deleted".
-        const what = r.existed === undefined ? 'deleted' : r.existed ? 'deleted' : 'nothing to delete:';
         const fields = { slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs), ...(r.existed !== undefined ? { existed: r.existed } : {}) };
-        const absent = r.existed === false ? ' was not set' : '';
-        return { ok: true, text: `${what} ${cmd.key}${absent}: slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields };
+        const what = r.existed === false ? `${cmd.key} was not set, nothing deleted` : `deleted ${cmd.key}`;
+        return { ok: true, text: `${what}: slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields };
       }
       case 'get': {
         if (cmd.local !== undefined) {

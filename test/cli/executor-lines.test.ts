@@ -64,7 +64,7 @@ describe('del', () => {
     expect(found.text).toMatch(/^deleted k: slot 9 \(leader n1, 3\.1 ms\)$/);
     expect(found.fields).toEqual({ slot: 9, leader: 1, latencyMs: 3.14, existed: true });
     const missing = await executor({}, { appliedIndex: 0 }, false).run({ kind: 'del', key: 'k' });
-    expect(missing.text).toMatch(/^nothing to delete: k was not set: slot 9/);
+    expect(missing.text).toMatch(/^k was not set, nothing deleted: slot 9 \(leader n1/);
     expect(validateLine(asLine('del k', missing)).ok).toBe(true);
   });
 });
