@@ -20,7 +20,7 @@ export interface Outcome {
   readonly ok: boolean;
   /** One human line. */
   readonly text: string;
-  /** The JSON fields beside cmd/ok/error (see the issue for which command has which). */
+  /** The JSON fields beside cmd/ok/error: docs/json.md and src/json/contract.ts, per command. */
   readonly fields: Readonly<Record<string, unknown>>;
   readonly error?: string;
   /** Extra lines the UI may show under the result (script mode prints only `text`). */
