@@ -85,6 +85,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | number {
   const o = parsed;
   const usage = (msg: string): number => {
     process.stderr.write(`paxos-cli bench: ${msg} (see paxos-cli bench --help)\n`);
+    if (o.json) process.stdout.write(jsonLine('bench', false, { exitCode: EXIT_USAGE }, msg) + '\n');
     return EXIT_USAGE;
   };
   if (o.target === 'etcd' && (o.endpoints === undefined || o.endpoints.trim() === '')) {

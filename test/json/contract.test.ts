@@ -151,6 +151,18 @@ describe('every command, run for real, prints lines of the contract', () => {
     expect(r.exitCode).toBe(0);
   }, 150_000);
 
+  it('chaos and bench --json print a JSON line for a usage error too', async () => {
+    for (const args of [['chaos', '--nodes', '99', '--json'], ['bench', '--clients', '0', '--json'], ['bench', '--target', 'etcd', '--json']]) {
+      const r = await execa(process.execPath, [BIN, ...args], { reject: false });
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      const out = r.stdout.trim().split('\n');
+      expect(out, args.join(' ')).toHaveLength(1);
+      expectValid(out);
+      expect(parse(out[0] as string)).toMatchObject({ cmd: args[0], ok: false, exitCode: 2 });
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
   it('up --json that cannot start prints one line too', async () => {
     const file = path.join(dir, 'a-file');
     fs.writeFileSync(file, 'x');
