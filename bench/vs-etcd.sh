@@ -107,15 +107,15 @@ for (const c of clients) {
     // etcd's CPU is counted over warm-up + run; scale to the run's share of the time.
     const ticks = Number(fs.readFileSync(`${dir}/etcd-cpu-${c}-${r}.ticks`, 'utf8'));
     const share = Number(durationRaw) / (Number(durationRaw) + Number(warmupRaw));
-    e.cpuUsPerOp = e.set.ops > 0 ? Math.round(((ticks / 100) * share * 1e6) / e.set.ops) : 0;
-    p.cpuUsPerOp = p.cpu?.serverUsPerOp ?? NaN;
+    e.cpuUsPerOp = e.set.opCount > 0 ? Math.round(((ticks / 100) * share * 1e6) / e.set.opCount) : 0;
+    p.cpuUsPerOp = p.cpu?.serverCpuUsPerOp ?? NaN;
     runs.paxos.push(p); runs.etcd.push(e);
   }
   const med = {};
   for (const [name, label] of [['paxos', 'paxos-cli'], ['etcd', 'etcd']]) {
     const rs = runs[name], m = (f) => median(rs.map(f));
     med[name] = { ops: m((r) => r.set.opsPerSec), p50: m((r) => r.set.p50Ms) };
-    const errs = rs.reduce((a, r) => a + Object.values(r.errors).reduce((x, y) => x + y, 0), 0);
+    const errs = rs.reduce((a, r) => a + Object.values(r.errorCountByCode).reduce((x, y) => x + y, 0), 0);
     rows.push([c, label, m((r) => r.set.opsPerSec).toFixed(0), m((r) => r.set.p50Ms).toFixed(2), m((r) => r.set.p95Ms).toFixed(2),
       m((r) => r.set.p99Ms).toFixed(2), m((r) => r.set.maxMs).toFixed(2), String(errs), String(m((r) => r.cpuUsPerOp))]);
   }

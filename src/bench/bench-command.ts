@@ -9,7 +9,10 @@ import { EtcdTarget } from './etcd-target.js';
 import { formatTable, type BenchReport } from './format-report.js';
 import { PaxosTarget } from './paxos-target.js';
 import { progressPrinter } from './progress.js';
-import { runWorkload, verifyWrites } from './workload.js';
+import { runWorkload, verifyWrites, type VerifyResult } from './workload.js';
+import { benchJson } from './bench-json.js';
+import { jsonLine } from '../json/contract.js';
+import type { RestartResult } from './paxos-target.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -82,6 +85,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | number {
   const o = parsed;
   const usage = (msg: string): number => {
     process.stderr.write(`paxos-cli bench: ${msg} (see paxos-cli bench --help)\n`);
+    if (o.json) process.stdout.write(jsonLine('bench', false, { exitCode: EXIT_USAGE }, msg) + '\n');
     return EXIT_USAGE;
   };
   if (o.target === 'etcd' && (o.endpoints === undefined || o.endpoints.trim() === '')) {
@@ -160,7 +164,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
       cpu,
       ...(await target.describe()),
     };
-    const extra: Record<string, unknown> = {};
+    const extra: { verify?: VerifyResult; restart?: RestartResult } = {};
     if (o.verify) {
       say(`bench: reading back ${result.lastWrites.size} keys`);
       extra.verify = await verifyWrites(target, result.lastWrites);
@@ -169,19 +173,20 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
       say('bench: restarting a follower');
       extra.restart = await target.measureRestart();
     }
-    const full = { ...report, ...extra };
-    if (o.json) process.stdout.write(JSON.stringify(full) + '\n');
+    const failedVerify = extra.verify !== undefined && extra.verify.mismatches > 0;
+    const failure = failedVerify ? `${extra.verify!.mismatches} key(s) read back other than their last acknowledged write` : undefined;
+    if (o.json) process.stdout.write(jsonLine('bench', !failedVerify, benchJson(report, extra), failure) + '\n');
     else {
       process.stdout.write(formatTable(report));
       if (extra.verify !== undefined) process.stdout.write(`verify: ${JSON.stringify(extra.verify)}\n`);
       if (extra.restart !== undefined) process.stdout.write(`restart: ${JSON.stringify(extra.restart)}\n`);
       if (Array.isArray(report.nodeStats)) process.stdout.write(`nodes: ${JSON.stringify(report.nodeStats)}\n`);
     }
-    const failedVerify = o.verify && (extra.verify as { mismatches: number }).mismatches > 0;
     return failedVerify ? EXIT_FAILURE : EXIT_OK;
   } catch (err) {
     if (err instanceof BenchError || (err as { code?: unknown }).code !== undefined) {
       process.stderr.write(`paxos-cli bench: ${(err as Error).message}\n`);
+      if (o.json) process.stdout.write(jsonLine('bench', false, { exitCode: EXIT_FAILURE }, (err as Error).message) + '\n');
       return EXIT_FAILURE;
     }
     throw err;

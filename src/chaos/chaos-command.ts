@@ -10,9 +10,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { HistoryRecorder } from '../check/history.js';
 import { PaxosClient } from '../client/paxos-client.js';
 import { MAX_NODES, prepareCluster } from '../cli/cluster-file.js';
+import { CHAOS_REPL_DEFAULTS } from '../cli/commands.js';
 import { FaultControl } from '../cli/fault-control.js';
 import { installShutdownHooks, Supervisor } from '../cli/supervisor.js';
-import { CHAOS_EXIT, chaosExitCode, chaosJson, formatChaosReport } from './chaos-report.js';
+import { CHAOS_EXIT, chaosExitCode, chaosJson, chaosReasons, formatChaosReport } from './chaos-report.js';
+import { jsonLine } from '../json/contract.js';
 import { runChaos, type ChaosProgress } from './chaos-run.js';
 
 export interface ChaosCommandOptions {
@@ -29,7 +31,8 @@ export interface ChaosCommandOptions {
   insecure: boolean;
 }
 
-export const CHAOS_DEFAULTS = { durationSec: 30, clients: 5, keys: 8 } as const;
+/** The same defaults as the REPL's `chaos` (one table: its help lists them). */
+export const CHAOS_DEFAULTS = CHAOS_REPL_DEFAULTS;
 /** Above the nodes' request timeout (3 s), so a leader's "no quorum" answer arrives first. */
 const CLIENT_TIMEOUT_MS = 4000;
 const LEADER_WAIT_MS = 30_000;
@@ -113,12 +116,16 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
       { durationMs: o.duration * 1000, clients: o.clients, keys: o.keys, seed, historyPath },
       onProgress,
     );
-    process.stdout.write(o.json ? JSON.stringify(chaosJson(report)) + '\n' : formatChaosReport(report).join('\n') + '\n');
-    return chaosExitCode(report);
+    const exitCode = chaosExitCode(report);
+    const reasons = chaosReasons(report);
+    const json = jsonLine('chaos', exitCode === CHAOS_EXIT.passed, chaosJson(report), reasons.length > 0 ? reasons.join('; ') : undefined);
+    process.stdout.write(o.json ? json + '\n' : formatChaosReport(report).join('\n') + '\n');
+    return exitCode;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (typeof code !== 'string') throw err;
     process.stderr.write(`paxos-cli chaos: ${(err as Error).message}\n`);
+    if (o.json) process.stdout.write(jsonLine('chaos', false, { exitCode: CHAOS_EXIT.failed }, (err as Error).message) + '\n');
     return CHAOS_EXIT.failed;
   } finally {
     faults?.dispose();

@@ -2,6 +2,7 @@
 import { formatCheckResult } from '../check/format-check.js';
 import type { ChaosReport } from './chaos-run.js';
 import { FAULT_KINDS } from './nemesis.js';
+import { roundMs } from '../json/contract.js';
 
 export const CHAOS_EXIT = { passed: 0, failed: 1, usage: 2, undecided: 3 } as const;
 
@@ -39,30 +40,46 @@ export function chaosSummary(r: ChaosReport): string {
   );
 }
 
+/** The fields of chaos's JSON line (src/json/contract.ts): every reason for its exit code included. */
 export function chaosJson(r: ChaosReport): Record<string, unknown> {
   return {
-    ok: r.ok,
-    failed: r.failed,
-    unknown: r.unknown,
-    ops: r.ops,
-    faults: r.faults,
-    faultsTotal: r.faultsTotal,
-    leaderChanges: r.leaderChanges,
-    noLeaderMs: r.noLeaderMs,
-    maxUnavailableMs: r.maxUnavailableMs,
-    converged: r.converged,
-    conflicts: r.conflicts,
-    linearizable: r.linearizable,
-    checkMs: r.checkMs,
-    history: r.history,
+    exitCode: chaosExitCode(r),
+    reasons: chaosReasons(r),
     seed: r.seed,
-    nodes: r.nodes,
-    durationMs: r.durationMs,
+    nodeCount: r.nodes,
+    durationMs: roundMs(r.durationMs),
     stopped: r.stopped,
-    clients: r.clients,
-    keys: r.keys,
-    timeline: r.timeline,
+    clientCount: r.clients,
+    keyCount: r.keys,
+    opCount: r.ops,
+    okOps: r.ok,
+    failedOps: r.failed,
+    unknownOps: r.unknown,
+    faultCount: r.faultsTotal,
+    faultCountByKind: r.faults,
+    leaderChangeCount: r.leaderChanges,
+    noLeaderMs: roundMs(r.noLeaderMs),
+    maxUnavailableMs: roundMs(r.maxUnavailableMs),
+    converged: r.converged,
+    convergeMs: roundMs(r.convergeMs),
+    conflictCount: r.conflicts,
+    unreadable: r.unreadable,
+    linearizable: r.linearizable,
+    checkMs: roundMs(r.checkMs),
+    history: r.history,
+    timeline: r.timeline.map((t) => ({ atMs: roundMs(t.atMs), text: t.text })),
   };
+}
+
+/** Why the run did not pass, one line each; empty when it passed. */
+export function chaosReasons(r: ChaosReport): string[] {
+  const out: string[] = [];
+  if (r.conflicts > 0) out.push(`${r.conflicts} conflict(s): two nodes chose different values for one slot`);
+  if (!r.converged) out.push(`the nodes did not converge within ${secs(r.convergeMs)} of healing`);
+  for (const u of r.unreadable) out.push(`node ${u.node} log unreadable: ${u.error}`);
+  if (r.linearizable === false) out.push('the history is not linearizable');
+  if (r.linearizable === 'unknown') out.push('the checker ran out of time: linearizability unknown');
+  return out;
 }
 
 /** Passed only when nothing diverged, the nodes converged, and the checker said yes. */

@@ -3,7 +3,8 @@
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { HistoryError, readHistoryFile } from './history.js';
-import { checkHistory } from './linearizability.js';
+import { checkHistory, type CheckResult } from './linearizability.js';
+import { jsonLine, roundMs } from '../json/contract.js';
 import { formatCheckResult } from './format-check.js';
 
 export const CHECK_EXIT = { linearizable: 0, notLinearizable: 1, badInput: 2, undecided: 3 } as const;
@@ -34,18 +35,24 @@ export async function runCheckCommand(argv: readonly string[], io: CheckCommandI
     .addHelpText('after', '\nExit status: 0 linearizable, 1 not linearizable, 2 bad input, 3 undecided in time.')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  // With --json, every outcome is one JSON line on stdout, bad input too (stderr keeps its line).
+  const json = argv.includes('--json');
+  const badInput = (message: string): number => {
+    if (json) io.stdout(jsonLine('check', false, { exitCode: CHECK_EXIT.badInput }, message) + '\n');
+    return CHECK_EXIT.badInput;
+  };
   try {
     program.parse([...argv], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has already printed its one line (or the help text).
-      return err.exitCode === 0 ? 0 : CHECK_EXIT.badInput;
+      return err.exitCode === 0 ? 0 : badInput(err.message.replace(/^error: /, ''));
     }
     throw err;
   }
   const [file] = program.args;
   const opts = program.opts<{ json?: boolean; timeout: number }>();
-  if (file === undefined) return CHECK_EXIT.badInput; // commander rejects this first; kept for the type
+  if (file === undefined) return badInput('missing history file'); // commander rejects this first; kept for the type
 
   let ops;
   try {
@@ -53,20 +60,35 @@ export async function runCheckCommand(argv: readonly string[], io: CheckCommandI
   } catch (err) {
     if (err instanceof HistoryError) {
       io.stderr(`check: ${err.message}\n`);
-      return CHECK_EXIT.badInput;
+      return badInput(err.message);
     }
     throw err;
   }
 
   const result = checkHistory(ops, { timeLimitMs: opts.timeout * 1000 });
+  const exitCode =
+    result.linearizable === true ? CHECK_EXIT.linearizable : result.linearizable === false ? CHECK_EXIT.notLinearizable : CHECK_EXIT.undecided;
+  const nothing = result.ops === 0 ? `nothing to check: ${file} has no operations` : undefined;
   if (opts.json === true) {
-    io.stdout(JSON.stringify({ history: file, ...result }) + '\n');
+    const fields = { exitCode, history: file, ...checkResultJson(result), ...(nothing !== undefined ? { note: nothing } : {}) };
+    const error = exitCode === CHECK_EXIT.notLinearizable ? 'not linearizable' : 'undecided: the time limit was reached';
+    io.stdout(jsonLine('check', exitCode === CHECK_EXIT.linearizable, fields, exitCode === CHECK_EXIT.linearizable ? undefined : error) + '\n');
+  } else if (nothing !== undefined) {
+    io.stdout(`${nothing}\n`);
   } else {
     io.stdout([`history        ${file}`, ...formatCheckResult(result)].join('\n') + '\n');
   }
-  return result.linearizable === true
-    ? CHECK_EXIT.linearizable
-    : result.linearizable === false
-      ? CHECK_EXIT.notLinearizable
-      : CHECK_EXIT.undecided;
+  return exitCode;
+}
+
+/** The checker's result in the contract's names (docs/json.md). */
+export function checkResultJson(r: CheckResult): Record<string, unknown> {
+  return {
+    linearizable: r.linearizable,
+    opCount: r.ops,
+    keyCount: r.keys,
+    checkMs: roundMs(r.ms),
+    perKey: r.perKey.map((k) => ({ key: k.key, opCount: k.ops, searchedCount: k.searched, verdict: k.verdict, stateCount: k.states, checkMs: roundMs(k.ms) })),
+    ...(r.counterexample !== undefined ? { counterexample: r.counterexample } : {}),
+  };
 }

@@ -6,22 +6,39 @@ export interface CommandSpec {
   readonly summary: string;
   /** Which argument positions take a node id (for tab completion). */
   readonly nodeArgs: readonly number[];
+  /** Its options, one line each, for `help NAME`. */
+  readonly options?: readonly string[];
 }
+
+// The chaos defaults live here (not in src/chaos) so help needs nothing but this table.
+export const CHAOS_REPL_DEFAULTS = { durationSec: 30, clients: 5, keys: 8 } as const;
 
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'set', usage: 'set KEY VALUE', summary: 'write KEY through the leader; prints slot, leader, latency', nodeArgs: [] },
   { name: 'get', usage: 'get KEY [--local N]', summary: 'linearizable read through the log; --local N reads node N (maybe stale)', nodeArgs: [] },
-  { name: 'del', usage: 'del KEY', summary: 'delete KEY through the leader', nodeArgs: [] },
+  { name: 'del', usage: 'del KEY', summary: 'delete KEY through the leader; says whether it was there', nodeArgs: [] },
   { name: 'kill', usage: 'kill N', summary: 'SIGKILL node N', nodeArgs: [0] },
   { name: 'restart', usage: 'restart N', summary: 'start node N again (it replays its DB and catches up)', nodeArgs: [0] },
   { name: 'diff', usage: 'diff', summary: "compare every node's chosen log slot by slot, hash each node's state", nodeArgs: [] },
-  { name: 'status', usage: 'status', summary: 'role, ballots and indexes of every node', nodeArgs: [] },
+  { name: 'status', usage: 'status', summary: 'role, port, ballots and indexes of every node', nodeArgs: [] },
   { name: 'leader', usage: 'leader', summary: 'which node leads now', nodeArgs: [] },
   { name: 'partition', usage: 'partition 1,2|3,4,5', summary: 'cut the cluster into groups (every node in one); peers talk only within a group', nodeArgs: [] },
   { name: 'heal', usage: 'heal', summary: 'remove every partition and delay', nodeArgs: [] },
   { name: 'isolate', usage: 'isolate N', summary: 'cut node N off from all the others', nodeArgs: [0] },
   { name: 'slow', usage: 'slow N MS', summary: "delay node N's peer messages, in and out, by MS (0 removes)", nodeArgs: [0] },
-  { name: 'chaos', usage: 'chaos [--duration S] [--clients C] [--keys K] [--seed N] [--json]', summary: 'workload + random kills/partitions, then heal, diff and check (Esc stops early)', nodeArgs: [] },
+  {
+    name: 'chaos',
+    usage: 'chaos [--duration S] [--clients C] [--keys K] [--seed N] [--json]',
+    summary: 'workload + random kills/partitions, then heal, diff and check (Esc stops early)',
+    nodeArgs: [],
+    options: [
+      `--duration S  seconds of workload under faults, 1 to 86400 (default ${CHAOS_REPL_DEFAULTS.durationSec})`,
+      `--clients C   concurrent clients, 1 to 256 (default ${CHAOS_REPL_DEFAULTS.clients})`,
+      `--keys K      distinct keys, 1 to 10000; fewer keys, more contention (default ${CHAOS_REPL_DEFAULTS.keys})`,
+      '--seed N      nemesis and workload seed, to replay a run (default: random, printed)',
+      '--json        the result as one JSON line (docs/json.md)',
+    ],
+  },
   { name: 'check', usage: 'check', summary: "check this session's operation history for linearizability", nodeArgs: [] },
   { name: 'help', usage: 'help [COMMAND]', summary: 'list commands, or explain one', nodeArgs: [] },
   { name: 'clear', usage: 'clear', summary: 'clear the result lines', nodeArgs: [] },
@@ -56,7 +73,43 @@ export function helpText(topic?: string): string {
   if (topic !== undefined) {
     const spec = findCommand(topic);
     if (spec === undefined) return `no command "${topic}"; try: help`;
-    return `${spec.usage} — ${spec.summary}`;
+    const options = spec.options === undefined ? '' : `; options: ${spec.options.map((o) => o.replace(/\s{2,}/, ' ')).join('; ')}`;
+    return `${spec.usage} — ${spec.summary}${options}`;
   }
   return 'commands: ' + COMMANDS.map((c) => c.usage).join(' | ');
+}
+
+/** `help NAME`'s extra lines for the UI: its options, one per line. */
+export function helpOptionLines(topic: string): string[] {
+  const spec = findCommand(topic);
+  return spec?.options === undefined ? [] : ['options:', ...spec.options.map((o) => `  ${o}`)];
+}
+
+/**
+ * Every REPL command with its summary (and chaos's options), for `paxos-cli up --help`, wrapped
+ * to `width` columns: generated from the table, so it never drifts.
+ */
+export function replCommandList(width = 80): string[] {
+  const shown = COMMANDS.map((c) => ({ c, usage: c.usage.length > 22 ? `${c.name} [options]` : c.usage }));
+  const col = Math.max(...shown.map((s) => s.usage.length)) + 4;
+  const lines: string[] = [];
+  const wrap = (head: string, text: string) => {
+    let line = head.padEnd(col);
+    for (const word of text.split(' ')) {
+      if (line.trim() !== head.trim() && line.length + 1 + word.length > width) {
+        lines.push(line.trimEnd());
+        line = ' '.repeat(col);
+      }
+      line += (line.endsWith(' ') ? '' : ' ') + word;
+    }
+    lines.push(line.trimEnd());
+  };
+  for (const { c, usage } of shown) {
+    wrap(`  ${usage}`, c.summary);
+    for (const o of c.options ?? []) {
+      const [flag = '', ...rest] = o.split(/\s{2,}/);
+      wrap(`      ${flag}`, rest.join(' '));
+    }
+  }
+  return lines;
 }

@@ -1,6 +1,6 @@
 // Runs one parsed REPL command against the cluster. Shared by the Ink UI and script mode, so
 // both print the same results. Expected failures become {ok:false, error}, never throws.
-import { helpLines, helpText } from './commands.js';
+import { helpLines, helpOptionLines, helpText } from './commands.js';
 import type { ReplCommand } from './parse-command.js';
 import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type NodeStatus } from './cluster-client.js';
 import { collectLogs } from './collect-logs.js';
@@ -13,12 +13,14 @@ import { describeFaults, isFaultFree } from '../node/fault-rules.js';
 import { runFaultCommand } from './execute-fault-command.js';
 import { FaultControl } from './fault-control.js';
 import { watchStart } from './watch-start.js';
+import { roundMs } from '../json/contract.js';
+import { faultsJson } from '../json/fields.js';
 
 export interface Outcome {
   readonly ok: boolean;
   /** One human line. */
   readonly text: string;
-  /** The JSON fields beside cmd/ok/error (see the issue for which command has which). */
+  /** The JSON fields beside cmd/ok/error: docs/json.md and src/json/contract.ts, per command. */
   readonly fields: Readonly<Record<string, unknown>>;
   readonly error?: string;
   /** Extra lines the UI may show under the result (script mode prints only `text`). */
@@ -39,6 +41,8 @@ export interface ExecutorDeps {
   readonly restartReadyMs?: number;
   /** Where set/get/del (and chaos) are recorded; a fresh recorder by default. */
   readonly history?: HistoryRecorder;
+  /** The cluster file's nodes, for the ports `status` shows. */
+  readonly nodes?: readonly { readonly id: number; readonly port: number }[];
 }
 
 export interface PaneStatus {
@@ -154,23 +158,24 @@ export class Executor {
         // the same (clientId, seq) across leaders for as long as the REPL waits.
         const call = { timeoutMs: this.retryMs };
         const r = await recordOp(this.history, 'repl', { op: 'set', key: cmd.key, value: cmd.value }, () => client.set(cmd.key, cmd.value, call));
-        return { ok: true, text: `OK slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs } };
+        return { ok: true, text: `OK slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs) } };
       }
       case 'del': {
         const r = await recordOp(this.history, 'repl', { op: 'del', key: cmd.key }, () => client.del(cmd.key, { timeoutMs: this.retryMs }));
-        return { ok: true, text: `deleted ${cmd.key}: slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs } };
+        // A node too old to say leaves `existed` out; the line then says only "deleted".
+        const fields = { slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs), ...(r.existed !== undefined ? { existed: r.existed } : {}) };
+        const what = r.existed === false ? `${cmd.key} was not set, nothing deleted` : `deleted ${cmd.key}`;
+        return { ok: true, text: `${what}: slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields };
       }
       case 'get': {
         if (cmd.local !== undefined) {
           const id = cmd.local;
           if (!sup.isAlive(id)) return failure(`node ${id} is down; restart ${id} first, or read through the leader with get ${cmd.key}`);
-          const r = await client.getLocal(id, cmd.key);
-          const shown = r.value === null ? '(nil)' : r.value;
-          return { ok: true, text: `${shown}  (node ${id}'s local state at applied index ${r.appliedIndex}; may be stale)`, fields: { value: r.value, node: id, appliedIndex: r.appliedIndex, stale: true } };
+          return this.getLocal(id, cmd.key);
         }
         const r = await this.withRetry(() => recordOp(this.history, 'repl', { op: 'get', key: cmd.key }, () => client.get(cmd.key)));
         const shown = r.value === null ? '(nil)' : r.value;
-        return { ok: true, text: `${shown}  (slot ${r.slot}, leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { value: r.value } };
+        return { ok: true, text: `${shown}  (slot ${r.slot}, leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { value: r.value, slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs) } };
       }
       case 'kill': {
         if (!sup.isAlive(cmd.node)) return failure(`node ${cmd.node} is already down; restart ${cmd.node} starts it`);
@@ -191,22 +196,27 @@ export class Executor {
       }
       case 'status': {
         const nodes = await this.statusAll();
+        const port = (id: number): string => {
+          const p = this.portOf(id);
+          return p === null ? '' : ` :${p}`;
+        };
         const text = nodes
-          .map((n) => (n.alive ? `n${n.id} ${n.role} b${n.ballot} p${n.promised} c${n.commitIndex ?? '?'} a${n.appliedIndex ?? '?'}` : `n${n.id} down`))
+          .map((n) => (n.alive ? `n${n.id}${port(n.id)} ${n.role} b${n.ballot} p${n.promised} c${n.commitIndex ?? '?'} a${n.appliedIndex ?? '?'}` : `n${n.id}${port(n.id)} down`))
           .join(' | ');
         const detail = nodes.map((n) =>
           n.alive
-            ? `n${n.id} ${n.role.padEnd(9)} ballot ${n.ballot.padEnd(6)} promised ${n.promised.padEnd(6)} commit ${n.commitIndex ?? '?'} applied ${n.appliedIndex ?? '?'} pid ${n.pid ?? '-'}`
-            : `n${n.id} down`,
+            ? `n${n.id}${port(n.id)} ${n.role.padEnd(9)} ballot ${n.ballot.padEnd(6)} promised ${n.promised.padEnd(6)} commit ${n.commitIndex ?? '?'} applied ${n.appliedIndex ?? '?'} pid ${n.pid ?? '-'}`
+            : `n${n.id}${port(n.id)} down`,
         );
         const links = describeLinks(nodes);
         if (links !== null) detail.push(links);
         const shown = nodes.some((n) => n.secure === false) ? `${text} | links INSECURE` : text;
+        const fields = { nodeCount: nodes.length, nodes: nodes.map((n) => this.statusJson(n)), faults: faultsJson(this.faults.rules) };
         if (!isFaultFree(this.faults.rules)) {
           const faults = `faults: ${describeFaults(this.faults.rules)}`;
-          return { ok: true, text: `${shown} | ${faults}`, fields: { nodes, faults: this.faults.rules }, detail: [...detail, faults] };
+          return { ok: true, text: `${shown} | ${faults}`, fields, detail: [...detail, faults] };
         }
-        return { ok: true, text: shown, fields: { nodes }, detail };
+        return { ok: true, text: shown, fields, detail };
       }
       case 'diff': {
         const collect = async () => {
@@ -220,14 +230,22 @@ export class Executor {
           await sleep(DIFF_SETTLE_MS);
           ({ r, unreadable } = await collect());
         }
-        const fields = { conflicts: r.conflicts, lagging: r.lagging, identicalPrefix: r.identicalPrefix, stateHashes: r.stateHashes };
+        const fields = {
+          identicalSlotCount: r.identicalPrefix,
+          conflictCount: r.conflicts,
+          conflictSlots: r.conflictSlots,
+          lagging: r.lagging.map((l) => ({ node: l.node, missingCount: l.missing })),
+          stateHashByNode: r.stateHashes,
+          appliedIndexByNode: r.applied,
+          unreadable: r.unreadable,
+        };
         if (r.conflicts > 0) return { ...failure(formatDiff(r), fields), text: formatDiff(r) };
         if (unreadable.length > 0) return failure(formatDiff(r), fields);
         return { ok: true, text: formatDiff(r), fields };
       }
       case 'help': {
         const text = helpText(cmd.topic);
-        const detail = cmd.topic === undefined ? ['commands:', ...helpLines()] : [];
+        const detail = cmd.topic === undefined ? ['commands:', ...helpLines()] : helpOptionLines(cmd.topic);
         return { ok: true, text, fields: { help: text }, detail };
       }
       case 'clear':
@@ -259,6 +277,52 @@ export class Executor {
         }
       }
     }
+  }
+
+  private portOf(id: number): number | null {
+    return this.deps.nodes?.find((n) => n.id === id)?.port ?? null;
+  }
+
+  /** A node in `status --json`: counts named as counts, the port from the cluster file. */
+  private statusJson(n: PaneStatus): Record<string, unknown> {
+    const { refusedHandshakes, ...rest } = n;
+    const port = this.portOf(n.id);
+    const { id, ...others } = rest;
+    return { id, ...(port !== null ? { port } : {}), ...others, ...(refusedHandshakes !== undefined ? { refusedHandshakeCount: refusedHandshakes } : {}) };
+  }
+
+  /**
+   * Node N's own state, without a round. Stale only if it has applied less than the leader it
+   * knows had committed before the read: that leader is asked first, so a commit that lands
+   * during the read cannot make a caught-up node look behind.
+   */
+  private async getLocal(id: number, key: string): Promise<Outcome> {
+    const { client } = this.deps;
+    const leader = (await client.status(id)).leader;
+    let leaderCommitIndex: number | null = null;
+    if (leader !== null) {
+      try {
+        leaderCommitIndex = (await client.status(leader)).commitIndex;
+      } catch {
+        // The leader it knows is gone or unreachable: nothing to compare with.
+      }
+    }
+    const r = await client.getLocal(id, key);
+    const shown = r.value === null ? '(nil)' : r.value;
+    const stale = leaderCommitIndex === null ? null : r.appliedIndex < leaderCommitIndex;
+    const why =
+      stale === null
+        ? leader === null
+          ? 'it knows no leader, so it may be stale'
+          : `its leader n${leader} did not answer, so it may be stale`
+        : stale
+          ? `behind leader n${leader}'s commit index ${leaderCommitIndex}: may be stale`
+          : `caught up with leader n${leader}'s commit index ${leaderCommitIndex}`;
+    return {
+      ok: true,
+      text: `${shown}  (node ${id}'s local state at applied index ${r.appliedIndex}; ${why})`,
+      fields: { value: r.value, node: id, appliedIndex: r.appliedIndex, leader, leaderCommitIndex, stale },
+    };
   }
 
   async statusOf(id: number): Promise<PaneStatus> {

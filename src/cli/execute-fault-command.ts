@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { HistoryRecorder } from '../check/history.js';
 import { formatCheckResult } from '../check/format-check.js';
 import { checkHistory } from '../check/linearizability.js';
-import { chaosExitCode, chaosJson, chaosSummary, formatChaosReport, linearizableText } from '../chaos/chaos-report.js';
+import { chaosExitCode, chaosJson, chaosReasons, chaosSummary, formatChaosReport, linearizableText } from '../chaos/chaos-report.js';
 import { CHAOS_DEFAULTS } from '../chaos/chaos-command.js';
 import { runChaos, type ChaosProgress } from '../chaos/chaos-run.js';
 import { describeFaults, isolateGroups, NO_FAULTS, withSlow, type FaultRules } from '../node/fault-rules.js';
@@ -13,6 +13,8 @@ import type { ClusterClient } from './cluster-client.js';
 import type { Outcome, SupervisorLike } from './execute-command.js';
 import type { FaultControl } from './fault-control.js';
 import type { FaultCommand } from './parse-fault-command.js';
+import { jsonLine, roundMs } from '../json/contract.js';
+import { faultsJson } from '../json/fields.js';
 
 export interface FaultCommandDeps {
   readonly sup: SupervisorLike;
@@ -53,18 +55,22 @@ async function setRules(d: FaultCommandDeps, rules: FaultRules): Promise<Outcome
   if (down.length > 0) notes.push(`down: ${down.join(',')} (gets the rules when restarted)`);
   if (r.failed.length > 0) notes.push(`not applied on ${r.failed.map((f) => `n${f.node} (${f.error})`).join(', ')}; they get the rules when restarted`);
   const text = `${describeFaults(rules)}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
-  const fields = { faults: rules, applied: r.applied, failed: r.failed };
+  const fields = { faults: faultsJson(rules), appliedNodes: r.applied, failed: r.failed };
   if (r.failed.length > 0) return { ok: false, text: `error: ${text}`, fields, error: text };
   return { ok: true, text, fields };
 }
 
 async function check(d: FaultCommandDeps): Promise<Outcome> {
   const history = d.history.toJSON();
+  if (history.ops.length === 0) {
+    const text = 'nothing to check: no set, get, del or chaos has run in this session';
+    return { ok: true, text, fields: { linearizable: true, opCount: 0, keyCount: 0, checkMs: 0, history: null, note: text } };
+  }
   const file = path.join(d.dataDir, `history-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await d.history.save(file);
   const result = checkHistory(history.ops, { timeLimitMs: REPL_CHECK_LIMIT_MS });
   const text = `linearizable ${linearizableText(result.linearizable)}: ${result.ops} ops on ${result.keys} keys, ${Math.round(result.ms)} ms; history ${file}`;
-  const fields = { linearizable: result.linearizable, ops: result.ops, keys: result.keys, ms: Math.round(result.ms), history: file };
+  const fields = { linearizable: result.linearizable, opCount: result.ops, keyCount: result.keys, checkMs: roundMs(result.ms), history: file };
   const detail = [text, ...formatCheckResult(result)];
   return result.linearizable === true ? { ok: true, text, fields, detail } : { ok: false, text, fields, detail, error: text };
 }
@@ -88,8 +94,9 @@ async function chaos(cmd: Extract<FaultCommand, { kind: 'chaos' }>, d: FaultComm
     const lines = formatChaosReport(report);
     const passed = chaosExitCode(report) === 0;
     const fields = chaosJson(report);
-    const text = cmd.json ? JSON.stringify(fields) : chaosSummary(report);
-    return passed ? { ok: true, text, fields, detail: lines } : { ok: false, text, fields, detail: lines, error: chaosSummary(report) };
+    const error = `${chaosReasons(report).join('; ')}: ${chaosSummary(report)}`;
+    const text = cmd.json ? jsonLine('chaos', passed, fields, passed ? undefined : error) : chaosSummary(report);
+    return passed ? { ok: true, text, fields, detail: lines } : { ok: false, text, fields, detail: lines, error };
   } finally {
     d.onChaosProgress(null);
   }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MAX_NODES } from './cluster-file.js';
+import { replCommandList } from './commands.js';
 import type { UpOptions } from './up.js';
 
 const EXIT_USAGE = 2;
@@ -55,7 +56,10 @@ export function buildProgram(): Command {
       'after',
       '\nWithout a terminal on stdin/stdout, or with --script, commands are read one per line\n' +
         'and each prints one result line; the exit code is 0 only if all succeeded.\n' +
-        'Commands: set K V, get K [--local N], del K, kill N, restart N, diff, status, leader, help, quit\n' +
+        'REPL commands, at the prompt or one per line in a script. A # after a space starts a\n' +
+        'comment; to store a value that holds one, quote it: set k "a # b".\n' +
+        replCommandList().join('\n') +
+        '\n' +
         'Links are CURVE-encrypted and authenticated: the first `up` makes a key pair per node and one\n' +
         'for the operator in DIR/keys/ (mode 0600); public keys go in DIR/cluster.json.',
     )
@@ -142,6 +146,17 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (argv[0] === 'check' || argv[0] === 'bench' || argv[0] === 'chaos') {
     process.exitCode = await runPassThrough(argv[0], argv.slice(1));
+    return;
+  }
+  // `paxos-cli help chaos` is `paxos-cli chaos --help`: those commands own their options.
+  if (argv[0] === 'help' && (argv[1] === 'check' || argv[1] === 'bench' || argv[1] === 'chaos')) {
+    process.exitCode = await runPassThrough(argv[1], ['--help']);
+    return;
+  }
+  // Bare `paxos-cli` is a request for help: on stdout, exit 0 (commander would use stderr and 1).
+  if (argv.length === 0) {
+    program.outputHelp();
+    process.exitCode = 0;
     return;
   }
   try {

@@ -19,12 +19,32 @@ export type ReplCommand =
 export type ParseResult =
   | { readonly ok: true; readonly cmd: ReplCommand }
   | { readonly ok: false; readonly error: string }
-  /** Blank line or `# comment`: nothing to do. */
+  /** Blank line or only a comment: nothing to do. */
   | { readonly ok: true; readonly cmd: null };
 
 /** Keys and values are bounded so one typo cannot produce a giant frame. */
 export const MAX_KEY_LENGTH = 256;
 export const MAX_VALUE_LENGTH = 64 * 1024;
+
+/**
+ * The line without its comment: a `#` at the start or after whitespace, outside quotes, starts
+ * one (as in a shell), so a line copied from the README with `# OK slot 12 …` after it runs as
+ * the command alone. A `#` inside a word (`a#b`) or in quotes (`set k "x # y"`) is data.
+ */
+export function stripComment(line: string): string {
+  let quote: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (quote !== null) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1] as string))) {
+      return line.slice(0, i).trimEnd();
+    }
+  }
+  return line;
+}
 
 /** Splits on whitespace; "double" or 'single' quotes keep spaces inside one word. */
 export function tokenize(line: string): { words: string[] } | { error: string } {
@@ -73,8 +93,8 @@ function checkKey(key: string | undefined, usage: string): string | null {
 }
 
 export function parseCommand(line: string, nodeCount: number): ParseResult {
-  const trimmed = line.trim();
-  if (trimmed === '' || trimmed.startsWith('#')) return { ok: true, cmd: null };
+  const trimmed = stripComment(line.trim());
+  if (trimmed === '') return { ok: true, cmd: null };
   const tok = tokenize(trimmed);
   if ('error' in tok) return fail(tok.error);
   const [name = '', ...args] = tok.words;

@@ -1,6 +1,7 @@
 // No UI: one command per input line, one result line per command (plain or JSON).
-import { parseCommand } from './parse-command.js';
+import { parseCommand, stripComment } from './parse-command.js';
 import type { Executor } from './execute-command.js';
+import { jsonLine } from '../json/contract.js';
 
 export interface ScriptIo {
   readonly lines: AsyncIterable<string>;
@@ -16,20 +17,20 @@ export async function runScript(io: ScriptIo, executor: Executor, nodeCount: num
   let ran = 0;
   let failed = 0;
   for await (const raw of io.lines) {
-    const line = raw.trim();
+    // The JSON names the command as it ran: without its comment.
+    const line = stripComment(raw.trim());
     const parsed = parseCommand(line, nodeCount);
     if (parsed.ok && parsed.cmd === null) continue;
     ran++;
     if (!parsed.ok) {
       failed++;
-      io.write(json ? JSON.stringify({ cmd: line, ok: false, error: parsed.error }) + '\n' : `error: ${parsed.error}\n`);
+      io.write(json ? jsonLine(line, false, {}, parsed.error) + '\n' : `error: ${parsed.error}\n`);
       continue;
     }
     const out = await executor.run(parsed.cmd);
     if (!out.ok) failed++;
     if (json) {
-      const obj = out.ok ? { cmd: line, ok: true, ...out.fields } : { cmd: line, ok: false, error: out.error, ...out.fields };
-      io.write(JSON.stringify(obj) + '\n');
+      io.write(jsonLine(line, out.ok, out.fields, out.ok ? undefined : (out.error ?? out.text)) + '\n');
     } else if (out.effect !== 'clear') {
       io.write(out.text + '\n');
     }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { jsonLine } from '../json/contract.js';
 
 export const EXIT_USAGE = 2;
 
@@ -23,8 +24,18 @@ export function parseSubcommand<T extends object>(program: Command, argv: readon
   try {
     program.parse([...argv], { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0;
+      // With --json a usage error is a JSON line too (commander has printed its line on stderr).
+      if (argv.includes('--json')) printUsageJson(program, err.message.replace(/^error: /, ''));
+      return EXIT_USAGE;
+    }
     throw err;
   }
   return program.opts<T>();
+}
+
+/** A usage error as the JSON contract's line: `{"cmd":"chaos","ok":false,"error":…,"exitCode":2}`. */
+export function printUsageJson(program: Command, message: string): void {
+  process.stdout.write(jsonLine(program.name().replace(/^paxos-cli /, ''), false, { exitCode: EXIT_USAGE }, message) + '\n');
 }

@@ -8,6 +8,7 @@ import { runScript } from './script-mode.js';
 import { acquireSupervisorLock } from './supervisor-lock.js';
 import { installShutdownHooks, Supervisor } from './supervisor.js';
 import { watchStart, type StartOutcome } from './watch-start.js';
+import { jsonLine } from '../json/contract.js';
 
 export interface UpOptions {
   readonly size: number | undefined;
@@ -27,12 +28,17 @@ const LEADER_WAIT_MS = 30_000;
 
 export async function runUp(o: UpOptions): Promise<number> {
   const scriptMode = o.script !== undefined || !process.stdin.isTTY || !process.stdout.isTTY;
+  // A script reading JSON lines gets one for a start that failed too (stderr keeps its line).
+  const refuse = (message: string, code: number): number => {
+    process.stderr.write(`paxos-cli: ${message}\n`);
+    if (scriptMode && o.json) process.stdout.write(jsonLine('up', false, { exitCode: code }, message) + '\n');
+    return code;
+  };
   if (o.script !== undefined) {
     try {
       fs.accessSync(o.script, fs.constants.R_OK);
     } catch {
-      process.stderr.write(`paxos-cli: cannot read script ${o.script}; check the path\n`);
-      return 2;
+      return refuse(`cannot read script ${o.script}; check the path`, 2);
     }
   }
   let prepared;
@@ -42,10 +48,7 @@ export async function runUp(o: UpOptions): Promise<number> {
     prepared = await prepareCluster({ dataDir: o.dataDir, size: o.size, basePort: o.basePort, fresh: o.fresh, insecure: o.insecure === true });
   } catch (err) {
     releaseLock();
-    if (err instanceof CliError) {
-      process.stderr.write(`paxos-cli: ${err.message}\n`);
-      return 1;
-    }
+    if (err instanceof CliError) return refuse(err.message, 1);
     throw err;
   }
   if (prepared.note !== undefined) process.stderr.write(`paxos-cli: ${prepared.note}\n`);
@@ -77,7 +80,7 @@ export async function runUp(o: UpOptions): Promise<number> {
     // A node that could not start says why (its exit code and line); the others run on.
     const startFailures = Promise.all(starts).then((all) => all.flatMap((o) => (o.ok ? [] : [o.error])));
     client = await openClusterClient(prepared.cluster, { clientId: `cli-${process.pid}`, auth: prepared.auth });
-    const executor = new Executor({ sup, client, dataDir: o.dataDir });
+    const executor = new Executor({ sup, client, dataDir: o.dataDir, nodes: prepared.cluster.nodes });
     const nodeCount = prepared.cluster.nodes.length;
     if (scriptMode) {
       const failedStarts = await startFailures;

@@ -83,6 +83,11 @@ export interface ReadResult extends WriteResult {
   readonly value: string | null;
 }
 
+export interface DeleteResult extends WriteResult {
+  /** Whether the key was there; undefined from a node that does not say. */
+  readonly existed: boolean | undefined;
+}
+
 export interface LocalReadResult {
   readonly node: NodeId;
   readonly value: string | null;
@@ -316,9 +321,9 @@ export class PaxosClient {
     return { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs, duplicate: r.duplicate };
   }
 
-  async del(key: string, call: CallOptions = {}): Promise<WriteResult> {
+  async del(key: string, call: CallOptions = {}): Promise<DeleteResult> {
     const r = await this.command({ op: 'del', key }, call);
-    return { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs, duplicate: r.duplicate };
+    return { slot: r.slot, leader: r.leader, latencyMs: r.latencyMs, duplicate: r.duplicate, existed: r.existed };
   }
 
   /** Linearizable: the read is a command in the log, answered when its slot is applied. */
@@ -411,7 +416,7 @@ export class PaxosClient {
   private async command(
     op: { op: 'set'; key: string; value: string } | { op: 'del'; key: string } | { op: 'get'; key: string },
     call: CallOptions,
-  ): Promise<ReadResult> {
+  ): Promise<ReadResult & { existed: boolean | undefined }> {
     const started = performance.now();
     const timeoutMs = call.timeoutMs ?? this.timeoutMs;
     const deadline = Date.now() + timeoutMs;
@@ -448,7 +453,8 @@ export class PaxosClient {
             leader: reply.leader,
             value: reply.value,
             duplicate: reply.duplicate,
-            latencyMs: Math.round((performance.now() - started) * 10) / 10,
+            existed: reply.existed,
+            latencyMs: Math.round((performance.now() - started) * 100) / 100,
           };
         }
         failures += 1;

@@ -307,7 +307,7 @@ export class NodeRuntime {
       const p = this.pending.get(key);
       if (p === undefined) continue;
       this.pending.delete(key);
-      const reply: Reply = { ok: true, op: r.op, slot: r.slot, value: r.value, duplicate: r.duplicate, leader: this.opts.id };
+      const reply: Reply = { ok: true, op: r.op, slot: r.slot, value: r.value, duplicate: r.duplicate, leader: this.opts.id, ...(r.existed !== undefined ? { existed: r.existed } : {}) };
       for (const w of p.waiters) this.reply(w.routingId, w.reqId, reply);
     }
   }

@@ -161,6 +161,8 @@ export const replySchema = z.union([
     value: z.string().nullable(),
     duplicate: z.boolean(),
     leader: nodeId,
+    // del only: whether the key was there. Optional both ways: older nodes do not send it.
+    existed: z.boolean().optional(),
   }),
   z.object({
     ok: z.literal(true),
@@ -190,7 +192,7 @@ export const replySchema = z.union([
 export type ErrorReply = { ok: false; code: NodeErrorCode; message: string; leader: NodeId | null };
 // Written out by hand (readonly arrays) so the node can hand the core's entries over unchanged.
 export type Reply =
-  | { ok: true; op: 'set' | 'del' | 'get'; slot: number; value: string | null; duplicate: boolean; leader: NodeId }
+  | { ok: true; op: 'set' | 'del' | 'get'; slot: number; value: string | null; duplicate: boolean; leader: NodeId; existed?: boolean }
   | { ok: true; op: 'get-local'; node: NodeId; value: string | null; stale: true; appliedIndex: number }
   | { ok: true; op: 'status'; status: NodeStatus }
   | { ok: true; op: 'admin'; faults: FaultRules }

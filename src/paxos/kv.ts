@@ -12,6 +12,8 @@ export interface CommandResult {
   readonly value: string | null;
   /** True when this (clientId, seq) had been applied before: it did nothing this time. */
   readonly duplicate: boolean;
+  /** del: whether the key was there (a duplicate gets the first execution's answer). */
+  readonly existed?: boolean;
 }
 
 export class KvSnapshotError extends Error {
@@ -21,6 +23,8 @@ export class KvSnapshotError extends Error {
 interface Session {
   readonly seq: number;
   readonly value: string | null;
+  /** A del's answer, kept so a retry gets it too. */
+  readonly existed?: boolean;
 }
 
 /**
@@ -35,8 +39,9 @@ export class KvStore {
 
   /** The whole state (map, client sessions for exactly-once, applied index) as msgpack. */
   snapshot(): Uint8Array {
-    const sessions: [string, number, string | null][] = [];
-    for (const [id, s] of this.sessions) sessions.push([id, s.seq, s.value]);
+    // A 4th element only for a del's answer: snapshots without one read as before.
+    const sessions: ([string, number, string | null] | [string, number, string | null, boolean])[] = [];
+    for (const [id, s] of this.sessions) sessions.push(s.existed === undefined ? [id, s.seq, s.value] : [id, s.seq, s.value, s.existed]);
     return encode({ v: 1, appliedIndex: this.appliedCount, data: [...this.data], sessions });
   }
 
@@ -60,10 +65,18 @@ export class KvStore {
       kv.data.set(e[0], e[1]);
     }
     for (const e of r.sessions as unknown[]) {
-      if (!Array.isArray(e) || typeof e[0] !== 'string' || !Number.isSafeInteger(e[1]) || (typeof e[2] !== 'string' && e[2] !== null)) {
+      if (
+        !Array.isArray(e) ||
+        (e.length !== 3 && e.length !== 4) ||
+        typeof e[0] !== 'string' ||
+        !Number.isSafeInteger(e[1]) ||
+        (typeof e[2] !== 'string' && e[2] !== null) ||
+        (e.length === 4 && typeof e[3] !== 'boolean')
+      ) {
         throw new KvSnapshotError('bad snapshot session');
       }
-      kv.sessions.set(e[0], { seq: e[1] as number, value: e[2] as string | null });
+      const existed = e.length === 4 ? { existed: e[3] as boolean } : {};
+      kv.sessions.set(e[0], { seq: e[1] as number, value: e[2] as string | null, ...existed });
     }
     return kv;
   }
@@ -90,23 +103,26 @@ export class KvStore {
   private applyCommand(cmd: Command, slot: number): CommandResult {
     const session = this.sessions.get(cmd.clientId);
     if (session !== undefined && cmd.seq <= session.seq) {
-      const value = cmd.seq === session.seq ? session.value : null;
-      return { clientId: cmd.clientId, seq: cmd.seq, slot, op: cmd.op, value, duplicate: true };
+      const same = cmd.seq === session.seq;
+      const value = same ? session.value : null;
+      const existed = same && session.existed !== undefined ? { existed: session.existed } : {};
+      return { clientId: cmd.clientId, seq: cmd.seq, slot, op: cmd.op, value, duplicate: true, ...existed };
     }
     let value: string | null = null;
+    let existed: { existed: boolean } | Record<string, never> = {};
     switch (cmd.op) {
       case 'set':
         this.data.set(cmd.key, cmd.value);
         break;
       case 'del':
-        this.data.delete(cmd.key);
+        existed = { existed: this.data.delete(cmd.key) };
         break;
       case 'get':
         value = this.data.get(cmd.key) ?? null;
         break;
     }
-    this.sessions.set(cmd.clientId, { seq: cmd.seq, value });
-    return { clientId: cmd.clientId, seq: cmd.seq, slot, op: cmd.op, value, duplicate: false };
+    this.sessions.set(cmd.clientId, { seq: cmd.seq, value, ...existed });
+    return { clientId: cmd.clientId, seq: cmd.seq, slot, op: cmd.op, value, duplicate: false, ...existed };
   }
 
   get(key: string): string | null {

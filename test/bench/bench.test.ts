@@ -96,22 +96,25 @@ describe('paxos-cli bench (3 real nodes)', () => {
     expect(err, 'stderr').toBe('');
     expect(code, `exit code; stdout: ${out.slice(0, 2000)}`).toBe(0);
     const r = JSON.parse(out) as {
-      set: { ops: number; opsPerSec: number; p50Ms: number; maxMs: number };
-      get: { ops: number };
-      errors: Record<string, number>;
-      verify: { keys: number; mismatches: number; ambiguous: number };
+      cmd: string;
+      ok: boolean;
+      set: { opCount: number; opsPerSec: number; p50Ms: number; maxMs: number };
+      get: { opCount: number };
+      errorCountByCode: Record<string, number>;
+      verify: { keyCount: number; mismatchCount: number; ambiguousCount: number };
       nodeStats: { pid: number; commitIndex: number }[];
     };
     nodePids = r.nodeStats.map((n) => n.pid);
-    expect(r.errors).toEqual({});
-    expect(r.set.ops).toBeGreaterThan(0);
-    expect(r.get.ops).toBeGreaterThan(0);
+    expect(r).toMatchObject({ cmd: 'bench', ok: true });
+    expect(r.errorCountByCode).toEqual({});
+    expect(r.set.opCount).toBeGreaterThan(0);
+    expect(r.get.opCount).toBeGreaterThan(0);
     expect(r.set.p50Ms).toBeLessThanOrEqual(r.set.maxMs);
     // Every key written was read back through the log and matched its highest-slot acknowledged write.
-    expect(r.verify.keys).toBeGreaterThan(0);
-    expect(r.verify.keys).toBeLessThanOrEqual(40);
-    expect(r.verify.mismatches).toBe(0);
-    expect(r.verify.ambiguous).toBe(0);
+    expect(r.verify.keyCount).toBeGreaterThan(0);
+    expect(r.verify.keyCount).toBeLessThanOrEqual(40);
+    expect(r.verify.mismatchCount).toBe(0);
+    expect(r.verify.ambiguousCount).toBe(0);
     // Each acknowledged command sits in a chosen slot: the log holds at least that many commands' slots.
     expect(Math.max(...r.nodeStats.map((n) => n.commitIndex))).toBeGreaterThan(0);
     await waitFor('the bench to stop its nodes', () => nodePids.every((pid) => !alive(pid)), 10_000);

@@ -64,11 +64,12 @@ describe('paxos-cli chaos on real processes', () => {
     const lines = r.stdout.trim().split('\n');
     const report = JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, unknown>;
     const context = `exit ${r.code}; report ${JSON.stringify(report)}; stderr tail:\n${r.stderr.slice(-2000)}`;
-    expect(report.faultsTotal, context).toBeGreaterThanOrEqual(10);
-    expect(report.conflicts, context).toBe(0);
+    expect(report.faultCount, context).toBeGreaterThanOrEqual(10);
+    expect(report.conflictCount, context).toBe(0);
     expect(report.converged, context).toBe(true);
     expect(report.linearizable, context).toBe(true);
-    expect(report.ok as number, context).toBeGreaterThan(100);
+    expect(report.okOps as number, context).toBeGreaterThan(100);
+    expect(report).toMatchObject({ cmd: 'chaos', ok: true, exitCode: 0, reasons: [] });
     expect(report.history).toBe(historyPath);
     expect(r.code, context).toBe(0);
 

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCheckCommand } from '../../src/check/check-command.js';
+import { validateLine } from '../../src/json/contract.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -57,7 +58,8 @@ describe('paxos-cli check', () => {
     const lines = r.out.trim().split('\n');
     expect(lines).toHaveLength(1);
     const json = JSON.parse(lines[0] as string);
-    expect(json).toMatchObject({ linearizable: false, keys: 1, ops: 4, counterexample: { key: 'x' } });
+    expect(json).toMatchObject({ cmd: 'check', ok: false, exitCode: 1, linearizable: false, keyCount: 1, opCount: 4, counterexample: { key: 'x' } });
+    expect(validateLine(lines[0] as string)).toEqual({ ok: true, schema: 'paxos-cli check' });
     expect(json.counterexample.ops.map((o: { id: number }) => o.id)).toEqual([0, 2, 3]);
   });
 
@@ -79,6 +81,30 @@ describe('paxos-cli check', () => {
     }
     expect((await run([join(dir, 'missing.json')])).err).toMatch(/^check: cannot read .*missing\.json: no such file/);
     expect((await run([join(dir, 'schema.json')])).err).toMatch(/ops\[0\]\.outcome: /);
+  });
+
+  it('prints one JSON line for bad input too with --json, and still one line on stderr', async () => {
+    const cases = [[join(dir, 'missing.json')], [await file('bad2.json', '{"version": 1, "ops": [')], ['a.json', '--bogus'], ['a.json', '--timeout', 'soon']];
+    for (const argv of cases) {
+      const r = await run([...argv, '--json']);
+      expect(r.code, argv.join(' ')).toBe(2);
+      const lines = r.out.trim().split('\n');
+      expect(lines, argv.join(' ')).toHaveLength(1);
+      expect(JSON.parse(lines[0] as string)).toMatchObject({ cmd: 'check', ok: false, exitCode: 2, error: expect.stringMatching(/\S/) });
+      expect(validateLine(lines[0] as string).ok, lines[0]).toBe(true);
+      expect(r.err.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+    }
+  });
+
+  it('says there was nothing to check for a history without operations, on screen and in JSON', async () => {
+    const empty = await file('empty.json', { version: 1, ops: [] });
+    const human = await run([empty]);
+    expect(human.code).toBe(0);
+    expect(human.out).toBe(`nothing to check: ${empty} has no operations\n`);
+    const r = await run([empty, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ cmd: 'check', ok: true, opCount: 0, note: `nothing to check: ${empty} has no operations` });
+    expect(validateLine(r.out.trim()).ok).toBe(true);
   });
 
   it('shows help and exits 0', async () => {

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand, tokenize } from '../../src/cli/parse-command.js';
+import { parseCommand, stripComment, tokenize } from '../../src/cli/parse-command.js';
 import { completeLine } from '../../src/cli/complete.js';
+
+describe('stripComment', () => {
+  it('cuts at an unquoted # that starts a word, and keeps the rest as typed', () => {
+    expect(stripComment('set a 1 # note')).toBe('set a 1');
+    expect(stripComment('# all comment')).toBe('');
+    expect(stripComment('set a b#c')).toBe('set a b#c');
+    expect(stripComment('set a "#quoted"')).toBe('set a "#quoted"');
+    expect(stripComment('set a "unclosed # x')).toBe('set a "unclosed # x');
+  });
+});
 
 describe('parseCommand', () => {
   const ok: [string, unknown][] = [
@@ -26,6 +36,16 @@ describe('parseCommand', () => {
     ['', null],
     ['   ', null],
     ['# a comment', null],
+    ['   # indented comment', null],
+    // Trailing comments, as in the README tour: the same at the prompt and in scripts.
+    ['set color blue        # OK slot 12 (leader n3, 4.1 ms)', { kind: 'set', key: 'color', value: 'blue' }],
+    ['get color # blue', { kind: 'get', key: 'color' }],
+    ['kill 3\t# SIGKILL the leader', { kind: 'kill', node: 3 }],
+    ['diff #', { kind: 'diff' }],
+    // A # inside a word or inside quotes is data.
+    ['set tag a#b', { kind: 'set', key: 'tag', value: 'a#b' }],
+    ['set k "blue # not a comment"', { kind: 'set', key: 'k', value: 'blue # not a comment' }],
+    ["set k 'x #y' # but this is", { kind: 'set', key: 'k', value: 'x #y' }],
   ];
   it.each(ok)('%j parses', (line, cmd) => {
     expect(parseCommand(line, 5)).toEqual({ ok: true, cmd });

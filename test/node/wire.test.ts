@@ -3,7 +3,7 @@
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/paxos/types.js';
-import { decodeFrame, encodeFrame, encodePeerFrame, readdressPeerFrame, SNAPSHOT_CHUNK_BYTES, MAX_BATCH_ITEMS, MAX_FRAME_BYTES, peerFrame, repliesFrame, requestFrame, requestsFrame } from '../../src/node/wire.js';
+import { decodeFrame, encodeFrame, encodePeerFrame, readdressPeerFrame, SNAPSHOT_CHUNK_BYTES, MAX_BATCH_ITEMS, MAX_FRAME_BYTES, peerFrame, repliesFrame, replyFrame, requestFrame, requestsFrame } from '../../src/node/wire.js';
 
 const accept: Message = {
   type: 'accept',
@@ -63,6 +63,14 @@ describe('wire codec', () => {
     const replies = [{ id: 1, res: ok }, { id: 2, res: { ...ok, op: 'get' as const, value: 'v' } }];
     expect(repliesFrame([replies[0]!])).toMatchObject({ k: 'res', id: 1 });
     expect(decodeFrame(encodeFrame(repliesFrame(replies)))).toEqual({ ok: true, frame: { v: 1, k: 'ress', ress: replies } });
+  });
+
+  it("carries a del's answer (existed), and still takes a reply without it or refuses a bad one", () => {
+    const del = { ok: true as const, op: 'del' as const, slot: 4, value: null, duplicate: false, leader: 2, existed: true };
+    expect(decodeFrame(encodeFrame(replyFrame(9, del)))).toEqual({ ok: true, frame: { v: 1, k: 'res', id: 9, res: del } });
+    const { existed: _e, ...older } = del;
+    expect(decodeFrame(encodeFrame(replyFrame(9, older)))).toEqual({ ok: true, frame: { v: 1, k: 'res', id: 9, res: older } });
+    expect(decodeFrame(encode({ v: 1, k: 'res', id: 9, res: { ...del, existed: 'yes' } }))).toMatchObject({ ok: false, kind: 'invalid' });
   });
 
   it('checks each request of a batch on its own: a bad one is named by id, the rest are served', () => {

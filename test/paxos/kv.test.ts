@@ -29,6 +29,33 @@ describe('KvStore', () => {
     expect(kv.get('x')).toBe('new');
   });
 
+  it('says whether a del found its key, and a retried del gets the first answer, also after a snapshot', () => {
+    const kv = new KvStore();
+    kv.apply(batch(0, { op: 'set', key: 'a', value: '1', clientId: 'c', seq: 1 }));
+    const [found] = kv.apply(batch(1, { op: 'del', key: 'a', clientId: 'c', seq: 2 }));
+    const [missing] = kv.apply(batch(2, { op: 'del', key: 'a', clientId: 'd', seq: 1 }));
+    expect(found).toMatchObject({ op: 'del', existed: true, duplicate: false });
+    expect(missing).toMatchObject({ op: 'del', existed: false, duplicate: false });
+    // The retry of c's del lands after the key is gone: it still answers "it was there".
+    const [retry] = kv.apply(batch(3, { op: 'del', key: 'a', clientId: 'c', seq: 2 }));
+    expect(retry).toMatchObject({ existed: true, duplicate: true });
+    const restored = KvStore.fromSnapshot(kv.snapshot());
+    const [afterSnapshot] = restored.apply(batch(4, { op: 'del', key: 'a', clientId: 'c', seq: 2 }));
+    expect(afterSnapshot).toMatchObject({ existed: true, duplicate: true });
+    const [setResult] = kv.apply(batch(4, { op: 'set', key: 'b', value: '2', clientId: 'e', seq: 1 }));
+    expect(setResult?.existed).toBeUndefined();
+  });
+
+  it('reads a snapshot written before del answers (3-element sessions)', async () => {
+    const { encode } = await import('@msgpack/msgpack');
+    const old = encode({ v: 1, appliedIndex: 2, data: [['k', 'v']], sessions: [['c', 2, null]] });
+    const kv = KvStore.fromSnapshot(old);
+    const [retry] = kv.apply(batch(2, { op: 'del', key: 'k', clientId: 'c', seq: 2 }));
+    expect(retry).toMatchObject({ duplicate: true });
+    expect(retry?.existed).toBeUndefined();
+    expect(() => KvStore.fromSnapshot(encode({ v: 1, appliedIndex: 0, data: [], sessions: [['c', 1, null, 'yes']] }))).toThrow(/bad snapshot session/);
+  });
+
   it('refuses to apply out of order', () => {
     const kv = new KvStore();
     expect(() => kv.apply({ slot: 1, value: { kind: 'noop' } })).toThrow(/out of order/);
