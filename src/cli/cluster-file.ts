@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ClusterFileError, parseCluster, type Cluster } from '../cluster/cluster-file.js';
 import { ensureKeyFile, KeyFileError, nodeKeyPath, operatorKeyPath, readKeyFile, type KeyPair } from '../cluster/keys.js';
+import { EVENT_FILE, OLD_EVENT_FILE } from '../node/event-file.js';
 import { freePorts, isPortFree } from './free-ports.js';
 
 export const MAX_NODES = 9;
@@ -152,10 +153,10 @@ function clusterKeys(dataDir: string, size: number): { nodes: string[]; operator
   }
 }
 
-/** For a cluster.json from before hasRun: a node whose dir holds anything has run. */
+/** For a cluster.json from before hasRun: a node whose dir holds anything but its log file has run. */
 async function nodesWithData(dataDir: string, size: number): Promise<number[]> {
   const ids = Array.from({ length: size }, (_, i) => i + 1);
-  const has = await Promise.all(ids.map((id) => fs.readdir(nodeDataPath(dataDir, id)).then((e) => e.length > 0, () => false)));
+  const has = await Promise.all(ids.map((id) => fs.readdir(nodeDataPath(dataDir, id)).then((e) => e.some((f) => f !== EVENT_FILE && f !== OLD_EVENT_FILE), () => false)));
   return ids.filter((_, i) => has[i]);
 }
 

@@ -95,6 +95,7 @@ export function buildProgram(): Command {
     ['check', 'check an operation history (JSON) for linearizability: paxos-cli check HISTORY.json [--json]'],
     ['chaos', 'fresh cluster under a seeded nemesis (kills, partitions) with a workload; diff + linearizability check (paxos-cli chaos --help)'],
     ['bench', 'measure ops/s and latency of a fresh cluster, a running one or etcd (paxos-cli bench --help)'],
+    ['logs', "print node N's whole log, from a second terminal too: paxos-cli logs N [--follow] [--data-dir DIR] [--json]"],
   ];
   for (const [name, description] of passThrough) {
     program
@@ -112,7 +113,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-type PassThrough = 'check' | 'bench' | 'chaos';
+type PassThrough = 'check' | 'bench' | 'chaos' | 'logs';
 
 async function runPassThrough(command: PassThrough, args: string[]): Promise<number> {
   switch (command) {
@@ -127,6 +128,10 @@ async function runPassThrough(command: PassThrough, args: string[]): Promise<num
     case 'check': {
       const { runCheckCommand } = await import('../check/check-command.js');
       return runCheckCommand(args);
+    }
+    case 'logs': {
+      const { runLogsCommand } = await import('./logs-command.js');
+      return runLogsCommand(args);
     }
   }
 }
@@ -144,7 +149,7 @@ export async function main(argv: string[]): Promise<void> {
     await runNodeCommand(argv.slice(1));
     return;
   }
-  if (argv[0] === 'check' || argv[0] === 'bench' || argv[0] === 'chaos') {
+  if (argv[0] === 'check' || argv[0] === 'bench' || argv[0] === 'chaos' || argv[0] === 'logs') {
     process.exitCode = await runPassThrough(argv[0], argv.slice(1));
     return;
   }

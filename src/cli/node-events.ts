@@ -3,7 +3,7 @@
 
 export type NodeEvent =
   | { readonly event: 'role'; readonly role: 'leader' | 'follower' | 'candidate'; readonly ballot: string; readonly t?: number }
-  | { readonly event: 'chosen'; readonly slot: number; readonly commitIndex: number; readonly t?: number }
+  | { readonly event: 'chosen'; readonly slot: number; readonly commitIndex: number; readonly fromSlot?: number; readonly t?: number }
   | { readonly event: 'log'; readonly level: string; readonly msg: string; readonly t?: number }
   | { readonly event: 'ready'; readonly port?: number; readonly replayed?: number; readonly t?: number }
   | { readonly event: 'other'; readonly name: string; readonly text: string; readonly fields: Readonly<Record<string, unknown>>; readonly t?: number };
@@ -50,7 +50,8 @@ export function parseNodeEventLine(line: string): NodeEvent | null {
     case 'chosen': {
       const slot = num(o.slot);
       const commitIndex = num(o.commitIndex);
-      if (slot !== undefined && commitIndex !== undefined) return { ...base, event: 'chosen', slot, commitIndex };
+      const fromSlot = num(o.fromSlot);
+      if (slot !== undefined && commitIndex !== undefined) return { ...base, event: 'chosen', slot, commitIndex, ...(fromSlot === undefined ? {} : { fromSlot }) };
       break;
     }
     case 'log':

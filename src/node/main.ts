@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { KeyFileError, nodeKeyPath, readKeyFile } from '../cluster/keys.js';
 import { ClusterFileError, findNode, loadClusterFile } from '../cluster/cluster-file.js';
-import { EventWriter } from './events.js';
+import { DEFAULT_EVENT_FILE_BYTES, EventFile } from './event-file.js';
+import { EventWriter, formatEvent } from './events.js';
 import { DEFAULT_SNAPSHOT_EVERY, NodeRuntime, oneLine } from './node-runtime.js';
 import { StorageError } from './storage.js';
 import { TransportError, type LinkSecurity } from './transport.js';
@@ -13,6 +14,9 @@ import type { Cluster } from '../cluster/cluster-file.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+/** Set while a node runs: writes its queued log lines (and a fatal one) to its file on the way out. */
+let exitHook: ((fatal?: string) => void) | null = null;
 
 export interface NodeCommandOptions {
   id: number;
@@ -24,6 +28,7 @@ export interface NodeCommandOptions {
   parentPid?: number;
   keyFile?: string;
   insecure?: boolean;
+  eventFileBytes: number;
 }
 
 const intOption =
@@ -63,6 +68,12 @@ function buildProgram(): Command {
     )
     .option('--parent-pid <pid>', 'exit when this process (the supervisor) is gone', intOption('--parent-pid', 1, 2 ** 31))
     .option('--key-file <file>', 'this node\'s CURVE key pair, JSON {"publicKey","secretKey"}, mode 0600 (default: keys/node-<id>.key beside the cluster file)')
+    .option(
+      '--event-file-bytes <bytes>',
+      'rotate <data-dir>/events.ndjson to events.1.ndjson at this size; one old file is kept, so the log takes at most twice this',
+      intOption('--event-file-bytes', 1024, 2 ** 40),
+      DEFAULT_EVENT_FILE_BYTES,
+    )
     .option('--insecure', 'no CURVE: accept any connection and believe it (for debugging only; every node and client must agree)'),
     'node',
   );
@@ -78,9 +89,20 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
   const parsed = parseNodeArgs(args);
   if (typeof parsed === 'number') return parsed;
   const opts = parsed;
+  // Every event goes to stdout (the supervisor) and to the node's log file; the file opens only
+  // once the DB has (see EventFile.open).
+  let events: EventWriter | null = null;
+  const file = new EventFile(opts.dataDir, (msg) => events?.log('warn', msg), opts.eventFileBytes);
+  events = new EventWriter(opts.id, (line) => {
+    process.stdout.write(line);
+    file.write(line);
+  });
+  exitHook = (msg) => file.writeSyncOnExit(msg === undefined ? '' : formatEvent(opts.id, { event: 'log', level: 'error', msg }) + '\n');
   const fail = (code: number, msg: string): number => {
     // One line, prefixed with the node's id: the supervisor shows it as why the node did not start.
     process.stderr.write(`paxos-cli node ${opts.id}: ${msg}\n`);
+    exitHook?.(msg);
+    exitHook = null;
     return code;
   };
 
@@ -104,9 +126,23 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
     throw err;
   }
 
-  const events = new EventWriter(opts.id, (line) => process.stdout.write(line));
   if (security.mode === 'insecure') events.log('warn', 'links are neither authenticated nor encrypted (--insecure): for debugging only');
-  let runtime: NodeRuntime;
+  // Handlers first: a SIGTERM that lands right after `ready` (a script that ends at once) must
+  // stop the node cleanly, with its last log lines written, not kill it by default action.
+  let runtime: NodeRuntime | null = null;
+  let stopRequested: string | null = null;
+  const stop = (reason: string): void => {
+    if (runtime === null) stopRequested ??= reason;
+    else void runtime.stop(reason);
+  };
+  const onSigterm = (): void => stop('SIGTERM');
+  const onSigint = (): void => stop('SIGINT');
+  process.on('SIGTERM', onSigterm);
+  process.on('SIGINT', onSigint);
+  const offSignals = (): void => {
+    process.off('SIGTERM', onSigterm);
+    process.off('SIGINT', onSigint);
+  };
   try {
     runtime = await NodeRuntime.start({
       id: opts.id,
@@ -119,15 +155,12 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
       security,
     });
   } catch (err) {
+    offSignals();
     if (err instanceof StorageError || err instanceof TransportError) return fail(EXIT_FAILURE, err.message);
     throw err;
   }
-
-  const stop = (reason: string): void => void runtime.stop(reason);
-  const onSigterm = (): void => stop('SIGTERM');
-  const onSigint = (): void => stop('SIGINT');
-  process.on('SIGTERM', onSigterm);
-  process.on('SIGINT', onSigint);
+  file.open();
+  if (stopRequested !== null) stop(stopRequested);
   let parentWatch: NodeJS.Timeout | null = null;
   if (opts.parentPid !== undefined) {
     const ppid = opts.parentPid;
@@ -138,10 +171,13 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
   }
   await runtime.done;
   if (parentWatch !== null) clearInterval(parentWatch);
-  process.off('SIGTERM', onSigterm);
-  process.off('SIGINT', onSigint);
+  offSignals();
+  events.flushChosen();
+  await Promise.race([file.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+  exitHook = null;
   return EXIT_OK;
 }
+
 
 /** The node's key pair and the keys it admits; every refusal is a KeyFileError with one line. */
 function linkSecurity(opts: NodeCommandOptions, cluster: Cluster): LinkSecurity {
@@ -181,11 +217,15 @@ export async function main(args: string[]): Promise<void> {
   const id = at >= 0 ? (args[at + 1] ?? '?') : (args.find((a) => a.startsWith('--id='))?.slice(5) ?? '?');
   const escaped = (err: unknown): void => {
     process.stderr.write(`paxos-cli node ${id}: fatal: ${oneLine(err)}\n`);
+    exitHook?.(`fatal: ${oneLine(err)}`);
+    exitHook = null;
     if (process.env['PAXOS_DEBUG'] === '1' && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
     process.exit(EXIT_FAILURE);
   };
   process.on('uncaughtException', escaped);
   process.on('unhandledRejection', escaped);
+  // Fatal paths inside the runtime exit at once: what is queued still reaches the file.
+  process.on('exit', () => exitHook?.());
   let code: number;
   try {
     code = await runNodeCommand(args);

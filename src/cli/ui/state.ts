@@ -2,6 +2,7 @@
 // events, polls and command results all arrive as actions (tested without rendering).
 import type { AcceptedEntry, ChosenEntry } from '../../paxos/types.js';
 import { describeValue, valueKey } from '../../paxos/value.js';
+import { eventLine } from '../event-text.js';
 import type { NodeEvent } from '../node-events.js';
 import type { PaneStatus } from '../execute-command.js';
 
@@ -138,42 +139,6 @@ function updateNode(state: UiState, id: number, f: (n: NodeView) => NodeView): U
 
 function withLine(n: NodeView, line: string): NodeView {
   return { ...n, lines: pushBounded(n.lines, line, MAX_NODE_LINES) };
-}
-
-function eventLine(e: NodeEvent): string | null {
-  switch (e.event) {
-    case 'role':
-      return `${e.role} b${e.ballot}`;
-    case 'chosen':
-      return null; // too many to list; the commit index shows them
-    case 'log':
-      return e.msg;
-    case 'ready':
-      return `ready${e.port === undefined ? '' : ` :${e.port}`}${e.replayed ? ` replayed ${e.replayed}` : ''}`;
-    case 'other':
-      return otherLine(e.name, e.fields) ?? `${e.name} ${e.text}`.trim();
-  }
-}
-
-/** Short words for the node events the panes care about; anything else is shown as key=value. */
-function otherLine(name: string, f: Readonly<Record<string, unknown>>): string | null {
-  const s = (v: unknown) => String(v);
-  switch (name) {
-    case 'leader':
-      return `leader is n${s(f.leader)} b${s(f.ballot)}`;
-    case 'election':
-      return `election b${s(f.ballot)}`;
-    case 'nacked':
-      return `nacked b${s(f.ballot)} (promised ${s(f.promised)})`;
-    case 'catchup':
-      return `catch-up ${s(f.fromSlot)}..${s(f.toSlot)} from n${s(f.peer)}`;
-    case 'stopping':
-      return `stopping: ${s(f.reason)}`;
-    case 'bad-frames':
-      return `bad frames: ${s(f.total)}`;
-    default:
-      return null;
-  }
 }
 
 function toPaneRole(role: string): PaneRole {
