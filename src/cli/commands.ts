@@ -19,6 +19,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'del', usage: 'del KEY', summary: 'delete KEY through the leader; says whether it was there', nodeArgs: [] },
   { name: 'kill', usage: 'kill N', summary: 'SIGKILL node N', nodeArgs: [0] },
   { name: 'restart', usage: 'restart N', summary: 'start node N again (it replays its DB and catches up)', nodeArgs: [0] },
+  { name: 'logs', usage: 'logs N', summary: "node N's whole log, full screen: PgUp/PgDn, Home/End, / search, f follow, q back", nodeArgs: [0] },
   { name: 'diff', usage: 'diff', summary: "compare every node's chosen log slot by slot, hash each node's state", nodeArgs: [] },
   { name: 'status', usage: 'status', summary: 'role, port, ballots and indexes of every node', nodeArgs: [] },
   { name: 'leader', usage: 'leader', summary: 'which node leads now', nodeArgs: [] },

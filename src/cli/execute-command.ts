@@ -13,6 +13,10 @@ import { describeFaults, isFaultFree } from '../node/fault-rules.js';
 import { runFaultCommand } from './execute-fault-command.js';
 import { FaultControl } from './fault-control.js';
 import { watchStart } from './watch-start.js';
+import { nodeDataPath } from './cluster-file.js';
+import { LogTail } from './event-log.js';
+import { EVENT_FILE } from '../node/event-file.js';
+import path from 'node:path';
 import { roundMs } from '../json/contract.js';
 import { faultsJson } from '../json/fields.js';
 
@@ -26,7 +30,14 @@ export interface Outcome {
   /** Extra lines the UI may show under the result (script mode prints only `text`). */
   readonly detail?: readonly string[];
   /** What the caller must do besides printing. */
-  readonly effect?: 'clear' | 'quit';
+  readonly effect?: 'clear' | 'quit' | { readonly logs: LogsTarget };
+}
+
+/** What the UI's log viewer opens. */
+export interface LogsTarget {
+  readonly node: number;
+  readonly dir: string;
+  readonly file: string;
 }
 
 export type SupervisorLike = Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'reportedLeader' | 'onEvent' | 'pid'>;
@@ -78,6 +89,17 @@ function describeError(err: unknown): string {
   const code = errorCode(err);
   const msg = err instanceof Error ? err.message : String(err);
   return code !== undefined && !msg.includes(code) ? `${msg} (${code})` : msg;
+}
+
+async function countLines(dir: string): Promise<number> {
+  const tail = new LogTail(dir);
+  try {
+    return (await tail.poll()).length;
+  } catch {
+    return 0;
+  } finally {
+    await tail.close();
+  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -189,6 +211,13 @@ export class Executor {
         const r = await started;
         if (!r.ok) return failure(r.error, { node: cmd.node, ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}) });
         return { ok: true, text: `restarted node ${cmd.node}`, fields: { node: cmd.node } };
+      }
+      case 'logs': {
+        const dir = nodeDataPath(this.deps.dataDir, cmd.node);
+        const file = path.join(dir, EVENT_FILE);
+        const lineCount = await countLines(dir);
+        const text = `node ${cmd.node}'s log: ${lineCount} lines in ${file} (paxos-cli logs ${cmd.node} --data-dir ${this.deps.dataDir} prints them)`;
+        return { ok: true, text, fields: { node: cmd.node, file, lineCount }, effect: { logs: { node: cmd.node, dir, file } } };
       }
       case 'leader': {
         const leader = await this.findLeader(Math.min(this.retryMs, 5000));

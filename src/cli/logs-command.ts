@@ -27,7 +27,7 @@ function buildProgram(): Command {
       })
       .option('--data-dir <dir>', 'the cluster\'s data dir (as given to `paxos-cli up`)', './paxos-data')
       .option('-f, --follow', 'keep printing new lines as the node writes them (across rotation and restarts); Ctrl-C stops', false)
-      .option('--json', 'one JSON object per line: {"cmd":"logs","ok":true,"node":N,"t":ms,"event":…, the event\'s fields}', false),
+      .option('--json', 'one JSON object per line: {"cmd":"logs","ok":true,"node":N,"atMs":ms,"event":name,"text":words,"line":the node\'s NDJSON line}', false),
     'logs',
   );
 }
@@ -89,8 +89,10 @@ async function printLogs(node: number, opts: LogsCommandOptions, out: (s: string
 
 export function formatRecord(node: number, r: LogRecord, json: boolean): string {
   if (!json) return r.text;
-  const { node: _ignored, ...fields } = r.raw;
-  return JSON.stringify({ cmd: 'logs', ok: true, node, ...fields });
+  // The node's own line goes out whole as a string: its fields (t, replayed, …) follow the
+  // node's event format, not the JSON contract's naming rules, and must not be renamed here.
+  const event = typeof r.raw.event === 'string' ? r.raw.event : 'unknown';
+  return JSON.stringify({ cmd: 'logs', ok: true, node, atMs: r.t, event, text: r.text.replace(/^\S+ {2}/, ''), line: JSON.stringify(r.raw) });
 }
 
 /** Polls until SIGINT/SIGTERM (or a closed stdout): following ends there, and that is a success. */

@@ -8,6 +8,7 @@ export type ReplCommand =
   | { readonly kind: 'del'; readonly key: string }
   | { readonly kind: 'kill'; readonly node: number }
   | { readonly kind: 'restart'; readonly node: number }
+  | { readonly kind: 'logs'; readonly node: number }
   | { readonly kind: 'diff' }
   | { readonly kind: 'status' }
   | { readonly kind: 'leader' }
@@ -146,7 +147,8 @@ export function parseCommand(line: string, nodeCount: number): ParseResult {
       return tooMany(1) ?? { ok: true, cmd: { kind: 'del', key: args[0] as string } };
     }
     case 'kill':
-    case 'restart': {
+    case 'restart':
+    case 'logs': {
       const id = parseNodeId(args[0], nodeCount, usage);
       if (typeof id === 'string') return fail(id);
       return tooMany(1) ?? { ok: true, cmd: { kind: spec.name, node: id } };

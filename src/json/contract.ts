@@ -193,6 +193,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   }),
   del: command({ ...writeFields, existed: z.boolean() }),
   kill: command({ node: nodeId }),
+  logs: command({ node: nodeId, file: z.string(), lineCount: count }),
   restart: command({ node: nodeId }, { node: nodeId.optional(), exitCode: z.number().int().optional() }),
   leader: command({ leader: nodeId.nullable() }),
   status: command({ nodeCount: count, nodes: z.array(statusNode), faults: faultsSchema }),
@@ -207,6 +208,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   clear: command({}),
   quit: command({}),
   up: command({}, { exitCode: z.number().int() }),
+  'paxos-cli logs': command({ node: nodeId, atMs: z.number().int().nonnegative(), event: text, text: z.string(), line: text }, { node: nodeId.optional() }),
   'paxos-cli chaos': command(chaosFields, { ...partial(chaosFields), exitCode: z.number().int() }),
   'paxos-cli bench': command(benchFields, { ...partial(benchFields), exitCode: z.number().int().optional() }),
   'paxos-cli check': command(checkFields, { ...partial(checkFields), exitCode: z.number().int() }),
@@ -245,7 +247,7 @@ export function validateLine(line: string): Validation {
   const names = namingProblems(o);
   if (names.length > 0) return { ok: false, problem: `naming: ${names.join('; ')}` };
   const name = schemaNameOf(o);
-  const candidates = name === null ? [] : name === 'chaos' || name === 'check' ? [name, `paxos-cli ${name}`] : name === 'bench' ? ['paxos-cli bench'] : [name];
+  const candidates = name === null ? [] : name === 'chaos' || name === 'check' || name === 'logs' ? [name, `paxos-cli ${name}`] : name === 'bench' ? ['paxos-cli bench'] : [name];
   if (o.ok === false && errorOnly.safeParse(o).success) return { ok: true, schema: 'error' };
   const problems: string[] = [];
   for (const c of candidates) {

@@ -4,6 +4,7 @@ import { completeLine } from '../complete.js';
 import { FaultBar, faultBarRows } from './FaultBar.js';
 import { computeLayout } from './layout.js';
 import { LogView } from './LogView.js';
+import { LogViewer } from './LogViewer.js';
 import { NodePane } from './NodePane.js';
 import { Repl } from './Repl.js';
 import { Results } from './Results.js';
@@ -54,6 +55,10 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs 
   const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 1 - barRows));
   const paneRows: (typeof state.nodes)[] = [];
   for (let i = 0; i < state.nodes.length; i += layout.panesPerRow) paneRows.push(state.nodes.slice(i, i + layout.panesPerRow));
+  const viewer = state.viewer ?? null;
+  if (viewer !== null) {
+    return <LogViewer node={viewer.node} dir={viewer.dir} file={viewer.file} width={layout.width} rows={rows} onClose={() => store.dispatch({ type: 'viewer', target: null })} />;
+  }
   const stoppable = state.running !== null && /^chaos\b/.test(state.running) && onCancel !== undefined;
   const hint = state.running !== null ? `… ${state.running}${stoppable ? '  (Esc stops the faults early)' : ''}` : (state.hint ?? 'Tab completes · ↑/↓ history · ←/→ edit · help · quit (Ctrl-C)');
   return (

@@ -61,6 +61,7 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
         store.dispatch({ type: 'clear' });
         return;
       }
+      if (typeof out.effect === 'object') store.dispatch({ type: 'viewer', target: out.effect.logs });
       if (out.detail !== undefined && out.detail.length > 0) {
         store.dispatch({ type: 'command-finished', input: line, ok: out.ok, text: out.detail[0] ?? '', detail: out.detail.slice(1) });
       } else {

@@ -4,7 +4,7 @@ import type { AcceptedEntry, ChosenEntry } from '../../paxos/types.js';
 import { describeValue, valueKey } from '../../paxos/value.js';
 import { eventLine } from '../event-text.js';
 import type { NodeEvent } from '../node-events.js';
-import type { PaneStatus } from '../execute-command.js';
+import type { LogsTarget, PaneStatus } from '../execute-command.js';
 
 export const MAX_NODE_LINES = 50;
 export const MAX_RESULTS = 200;
@@ -71,6 +71,8 @@ export interface UiState {
   readonly faults?: string | null;
   /** A chaos run in progress; absent or null: none. */
   readonly chaos?: ChaosView | null;
+  /** `logs N` open full screen; absent or null: the main screen. */
+  readonly viewer?: LogsTarget | null;
 }
 
 export interface ChaosView {
@@ -103,7 +105,8 @@ export type UiAction =
   | { readonly type: 'hint'; readonly text: string | null }
   | { readonly type: 'tick'; readonly at: number }
   | { readonly type: 'faults-changed'; readonly text: string | null }
-  | { readonly type: 'chaos-progress'; readonly chaos: ChaosView | null };
+  | { readonly type: 'chaos-progress'; readonly chaos: ChaosView | null }
+  | { readonly type: 'viewer'; readonly target: LogsTarget | null };
 
 export function initialState(nodeIds: readonly number[], now = 0): UiState {
   return {
@@ -229,6 +232,8 @@ export function reduce(state: UiState, action: UiAction): UiState {
       return { ...state, faults: action.text };
     case 'chaos-progress':
       return { ...state, chaos: action.chaos };
+    case 'viewer':
+      return { ...state, viewer: action.target };
   }
 }
 
