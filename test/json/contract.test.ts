@@ -100,6 +100,7 @@ describe('every command, run for real, prints lines of the contract', () => {
       'chaos --duration 2 --clients 2 --keys 3 --seed 5',
       'help',
       'help chaos',
+      'logs 2',
       'clear',
       'frobnicate',
       'quit',
@@ -128,6 +129,24 @@ describe('every command, run for real, prints lines of the contract', () => {
     for (const c of COMMANDS) expect([...ran].some((s) => s === c.name || s === `paxos-cli ${c.name}`), c.name).toBe(true);
     expect(ran).toContain('get --local');
     expect(r.exitCode).toBe(1); // frobnicate
+    const logs = byCmd.find((o) => o.cmd === 'logs 2') as { lineCount: number; file: string };
+    expect(logs.file).toBe(path.join(dataDir, 'node-2', 'events.ndjson'));
+    expect(logs.lineCount).toBeGreaterThan(3);
+
+    // The same log from a second terminal, after the cluster stopped: every line of the contract.
+    const printed = await execa(process.execPath, [BIN, 'logs', '2', '--json', '--data-dir', dataDir], { reject: false });
+    expect(printed.exitCode, printed.stderr).toBe(0);
+    const logLines = printed.stdout.trim().split('\n');
+    expect(logLines.length).toBeGreaterThanOrEqual(logs.lineCount);
+    expectValid(logLines);
+    expect(logLines.map(parse).some((o) => o.event === 'ready')).toBe(true);
+    for (const bad of [['logs', '7', '--json', '--data-dir', dataDir], ['logs', '1', '--json', '--data-dir', path.join(dir, 'nowhere')]]) {
+      const r2 = await execa(process.execPath, [BIN, ...bad], { reject: false });
+      expect(r2.exitCode, bad.join(' ')).toBe(1);
+      const one = r2.stdout.trim().split('\n');
+      expect(one).toHaveLength(1);
+      expectValid(one);
+    }
   }, 180_000);
 
   it('standalone chaos --json (short)', async () => {
