@@ -9,6 +9,7 @@ import { acquireSupervisorLock } from './supervisor-lock.js';
 import { installShutdownHooks, Supervisor } from './supervisor.js';
 import { watchStart, type StartOutcome } from './watch-start.js';
 import { jsonLine } from '../json/contract.js';
+import { StartProgress } from './start-progress.js';
 
 export interface UpOptions {
   readonly size: number | undefined;
@@ -41,6 +42,9 @@ export async function runUp(o: UpOptions): Promise<number> {
       return refuse(`cannot read script ${o.script}; check the path`, 2);
     }
   }
+  // At a terminal, say what is happening from the first instant: keys, spawning and the UI's
+  // first frame can take seconds on a busy machine.
+  const progress = scriptMode ? null : new StartProgress(o.size ?? 3);
   let prepared;
   let releaseLock: () => void = () => undefined;
   try {
@@ -48,6 +52,7 @@ export async function runUp(o: UpOptions): Promise<number> {
     prepared = await prepareCluster({ dataDir: o.dataDir, size: o.size, basePort: o.basePort, fresh: o.fresh, insecure: o.insecure === true });
   } catch (err) {
     releaseLock();
+    progress?.done();
     if (err instanceof CliError) return refuse(err.message, 1);
     throw err;
   }
@@ -64,6 +69,7 @@ export async function runUp(o: UpOptions): Promise<number> {
     ],
   });
   const removeHooks = installShutdownHooks(sup);
+  progress?.watch(sup);
   // Signal paths end in process.exit(): the lock goes with them.
   process.on('exit', releaseLock);
   // Nothing the nodes say on stderr may be lost in script mode: it is how a failing test explains itself.
@@ -99,12 +105,14 @@ export async function runUp(o: UpOptions): Promise<number> {
     delete process.env.CI;
     delete process.env.CONTINUOUS_INTEGRATION;
     const { runUi } = await import('./ui/run-ui.js');
+    progress?.done();
     await runUi({ sup, client, executor, cluster: prepared.cluster, dataDir: o.dataDir, startFailures });
     process.stdout.write(`stopping ${sup.aliveIds().length} node(s)… `);
     await sup.stopAll();
     process.stdout.write(`done; data kept in ${o.dataDir}\n`);
     return 0;
   } finally {
+    progress?.done();
     await client?.close().catch(() => undefined);
     await sup.stopAll();
     removeHooks();

@@ -35,8 +35,8 @@ describe('CURVE keys made by up', () => {
     const dataDir = tempDir();
     const r = await up(dataDir, 'set a 1\nstatus\nget a\n', ['--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    const status = JSON.parse(r.stdout.split('\n')[1]!) as { nodes: { secure: boolean; refusedHandshakes: number }[] };
-    expect(status.nodes.map((n) => [n.secure, n.refusedHandshakes])).toEqual([[true, 0], [true, 0], [true, 0]]);
+    const status = JSON.parse(r.stdout.split('\n')[1]!) as { nodes: { secure: boolean; refusedHandshakeCount: number }[] };
+    expect(status.nodes.map((n) => [n.secure, n.refusedHandshakeCount])).toEqual([[true, 0], [true, 0], [true, 0]]);
     const keys = path.join(dataDir, 'keys');
     expect(mode(keys)).toBe(0o700);
     expect(fs.readdirSync(keys).sort()).toEqual(['node-1.key', 'node-2.key', 'node-3.key', 'operator.key']);

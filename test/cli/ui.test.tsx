@@ -76,9 +76,11 @@ describe('LogView', () => {
   it('follows the tail when there are more slots than rows', () => {
     const rows = Array.from({ length: 30 }, (_, slot) => ({ slot, cells: { 1: { kind: 'chosen' as const, label: `set k=${slot}`, ballot: '' } } }));
     const f = render(<LogView rows={rows} nodes={nodes} width={80} height={4} />).lastFrame() ?? '';
+    // Three rows and a sign for what is above: nothing cut without saying so.
     expect(f).toContain('set k=29');
-    expect(f).toContain('set k=26');
-    expect(f).not.toContain('set k=25');
+    expect(f).toContain('set k=27');
+    expect(f).not.toContain('set k=26');
+    expect(f).toContain('↑ 27 earlier slots');
   });
 
   it('says how to start when the log is empty', () => {

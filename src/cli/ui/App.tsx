@@ -3,6 +3,7 @@ import { Box, Text, useStdout } from 'ink';
 import { completeLine } from '../complete.js';
 import { FaultBar, faultBarRows } from './FaultBar.js';
 import { computeLayout } from './layout.js';
+import { clipEnd, wrapWords } from './fit.js';
 import { LogView } from './LogView.js';
 import { LogViewer } from './LogViewer.js';
 import { NodePane } from './NodePane.js';
@@ -19,6 +20,8 @@ export interface AppProps {
   /** For tests: a fixed size instead of the terminal's. */
   readonly size?: { columns: number; rows: number };
   readonly renderIntervalMs?: number;
+  /** After a scroll key: the slot grid may need the window it now shows. */
+  readonly onScrolled?: () => void;
 }
 
 function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: number; rows: number } {
@@ -36,7 +39,7 @@ function useTerminalSize(fixed?: { columns: number; rows: number }): { columns: 
   return fixed ?? size;
 }
 
-export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs }: AppProps): React.JSX.Element {
+export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs, onScrolled }: AppProps): React.JSX.Element {
   const state = useThrottledState(store, renderIntervalMs);
   const { columns, rows } = useTerminalSize(size);
   const layout = computeLayout(columns, rows, state.nodes.length);
@@ -55,12 +58,48 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs 
   const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 1 - barRows));
   const paneRows: (typeof state.nodes)[] = [];
   for (let i = 0; i < state.nodes.length; i += layout.panesPerRow) paneRows.push(state.nodes.slice(i, i + layout.panesPerRow));
+  const scrollTarget = state.scrollTarget ?? 'results';
+  const onScroll = useCallback(
+    (how: 'page-up' | 'page-down' | 'home' | 'end' | 'switch') => {
+      const l = computeLayout(columns, rows, store.getState().nodes.length);
+      store.dispatch({ type: 'scroll', how, page: (store.getState().scrollTarget ?? 'results') === 'results' ? l.resultLines : l.logViewRows });
+      onScrolled?.();
+    },
+    [store, columns, rows, onScrolled],
+  );
+  const repl = (width: number) => (
+    <Repl
+      history={state.history}
+      onSubmit={onSubmit}
+      onQuit={onQuit}
+      {...(onCancel !== undefined ? { onCancel } : {})}
+      complete={complete} onHint={onHint} width={width} onScroll={onScroll} />
+  );
+  if (layout.tooSmall !== null) {
+    // One message instead of a broken screen; the prompt stays so `quit` (or anything) still works.
+    const lines = wrapWords(layout.tooSmall, Math.max(10, columns), Math.max(1, rows - 2));
+    return (
+      <Box flexDirection="column" width={Math.max(10, columns)}>
+        {lines.map((l, i) => (
+          <Text key={i} color="yellow">
+            {l}
+          </Text>
+        ))}
+        {repl(Math.max(10, columns))}
+      </Box>
+    );
+  }
   const viewer = state.viewer ?? null;
   if (viewer !== null) {
     return <LogViewer node={viewer.node} dir={viewer.dir} file={viewer.file} width={layout.width} rows={rows} onClose={() => store.dispatch({ type: 'viewer', target: null })} />;
   }
   const stoppable = state.running !== null && /^chaos\b/.test(state.running) && onCancel !== undefined;
-  const hint = state.running !== null ? `… ${state.running}${stoppable ? '  (Esc stops the faults early)' : ''}` : (state.hint ?? 'Tab completes · ↑/↓ history · ←/→ edit · help · quit (Ctrl-C)');
+  const starting = state.nodes.filter((n) => n.role === 'starting').length;
+  const idleHint =
+    starting > 0
+      ? `starting ${state.nodes.length} nodes… ${state.nodes.length - starting}/${state.nodes.length} ready`
+      : `Tab completes · ↑/↓ history · PgUp/PgDn scroll ${scrollTarget === 'results' ? 'results' : 'slots'} (Ctrl-G: ${scrollTarget === 'results' ? 'slots' : 'results'}) · help · quit`;
+  const hint = clipEnd(state.running !== null ? `… ${state.running}${stoppable ? '  (Esc stops the faults early)' : ''}` : (state.hint ?? idleHint), layout.width);
   return (
     <Box flexDirection="column" width={layout.width}>
       {paneRows.map((row, i) => (
@@ -70,18 +109,13 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs 
           ))}
         </Box>
       ))}
-      <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={layout.logViewRows - borrowed - barRows} />
-      <Results results={state.results} lines={layout.resultLines + borrowed} width={layout.width} />
+      <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={layout.logViewRows - borrowed - barRows} scroll={state.logScroll ?? 0} {...(state.latestSlot !== undefined ? { latestSlot: state.latestSlot } : {})} focused={scrollTarget === 'log'} />
+      <Results results={state.results} lines={layout.resultLines + borrowed} width={layout.width} scroll={state.resultScroll ?? 0} focused={scrollTarget === 'results'} />
       <FaultBar faults={faults} chaos={chaos} width={layout.width} />
       <Text wrap="truncate" color="gray">
         {hint}
       </Text>
-      <Repl
-        history={state.history}
-        onSubmit={onSubmit}
-        onQuit={onQuit}
-        {...(onCancel !== undefined ? { onCancel } : {})}
-        complete={complete} onHint={onHint} width={layout.width} />
+      {repl(layout.width)}
     </Box>
   );
 }

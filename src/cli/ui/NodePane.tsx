@@ -1,5 +1,6 @@
 import React from 'react';
 import { Box, Text } from 'ink';
+import { clipEnd } from './fit.js';
 import type { NodeView } from './state.js';
 
 export interface NodePaneProps {
@@ -18,9 +19,7 @@ const ROLE_COLOR: Record<NodeView['role'], string> = {
   unreachable: 'magenta',
 };
 
-function clip(text: string, width: number): string {
-  return text.length <= width ? text : text.slice(0, Math.max(0, width - 1)) + '…';
-}
+const clip = clipEnd;
 
 export function NodePane({ node, width, logLines, now }: NodePaneProps): React.JSX.Element {
   const inner = Math.max(4, width - 2);

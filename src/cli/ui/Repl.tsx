@@ -13,12 +13,39 @@ export interface ReplProps {
   readonly onHint: (text: string | null) => void;
   readonly width: number;
   readonly isActive?: boolean;
+  /** PageUp/PageDown/Home/End, and Ctrl-G to switch what they scroll. */
+  readonly onScroll?: (how: 'page-up' | 'page-down' | 'home' | 'end' | 'switch') => void;
+}
+
+type Key = Parameters<Parameters<typeof useInput>[0]>[1];
+
+const NO_KEY: Key = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+  super: false, hyper: false, capsLock: false, numLock: false,
+} as Key;
+
+/**
+ * Ink hands over a burst of plain bytes as one input: two control keys sent together (tmux
+ * send-keys C-a C-e) would be one unknown key. Split such a chunk into keys, one per byte.
+ */
+export function splitControlBurst(input: string): { input: string; key: Key }[] | null {
+  // eslint-disable-next-line no-control-regex -- control bytes are what this looks for
+  if (input.length < 2 || input.startsWith('\u001b') || !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(input)) return null;
+  return [...input].map((ch) => {
+    const code = ch.charCodeAt(0);
+    if (ch === '\r' || ch === '\n') return { input: '', key: { ...NO_KEY, return: true } };
+    if (ch === '\t') return { input: '', key: { ...NO_KEY, tab: true } };
+    if (ch === '\u007f' || ch === '\b') return { input: '', key: { ...NO_KEY, backspace: true } };
+    if (code < 32) return { input: String.fromCharCode(code + 96), key: { ...NO_KEY, ctrl: true } };
+    return { input: ch, key: NO_KEY };
+  });
 }
 
 const MAX_INPUT = 4096;
 const MAX_HISTORY = 500;
 
-export function Repl({ history, onSubmit, onQuit, onCancel, complete, onHint, width, isActive = true }: ReplProps): React.JSX.Element {
+export function Repl({ history, onSubmit, onQuit, onCancel, complete, onHint, width, isActive = true, onScroll }: ReplProps): React.JSX.Element {
   // Keys can arrive faster than React re-renders, so the handler works on refs, and the state
   // copy of the line only drives rendering.
   const [{ value, cursor }, setShown] = useState({ value: '', cursor: 0 });
@@ -42,8 +69,7 @@ export function Repl({ history, onSubmit, onQuit, onCancel, complete, onHint, wi
     draftRef.current = d;
   };
 
-  useInput(
-    (input, key) => {
+  const handleKey = (input: string, key: Key): void => {
       const value = valueRef.current;
       const cur = cursorRef.current;
       const histIdx = histIdxRef.current;
@@ -122,7 +148,14 @@ export function Repl({ history, onSubmit, onQuit, onCancel, complete, onHint, wi
         onHint(null);
         return;
       }
-      if (key.ctrl || key.meta || key.pageUp || key.pageDown) return;
+      if (onScroll !== undefined) {
+        if (key.pageUp) return onScroll('page-up');
+        if (key.pageDown) return onScroll('page-down');
+        if (key.home) return onScroll('home');
+        if (key.end) return onScroll('end');
+        if (key.ctrl && input === 'g') return onScroll('switch');
+      }
+      if (key.ctrl || key.meta || key.pageUp || key.pageDown || key.home || key.end) return;
       if (input !== '') {
         // Pasted text (or keys sent in one burst, as tmux send-keys does) arrives as one chunk:
         // every line break in it submits the line so far.
@@ -137,6 +170,12 @@ export function Repl({ history, onSubmit, onQuit, onCancel, complete, onHint, wi
           else setValue(line, at + text.length);
         });
       }
+  };
+  useInput(
+    (input, key) => {
+      const keys = splitControlBurst(input);
+      if (keys === null) handleKey(input, key);
+      else for (const k of keys) handleKey(k.input, k.key);
     },
     { isActive },
   );

@@ -80,3 +80,22 @@ export function wrapCells(text: string, width: number, maxLines = Infinity): str
   kept[maxLines - 1] = clipMiddle(lines.slice(maxLines - 1).join(''), width);
   return kept;
 }
+
+/** `text` broken at spaces into lines of at most `width` cells (a longer word is cut). */
+export function wrapWords(text: string, width: number, maxLines = Infinity): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line === '' ? word : `${line} ${word}`;
+    if (cells(next) <= width) line = next;
+    else {
+      if (line !== '') lines.push(line);
+      line = cells(word) <= width ? word : clipEnd(word, width);
+    }
+  }
+  lines.push(line);
+  if (lines.length <= maxLines) return lines;
+  const kept = lines.slice(0, maxLines);
+  kept[maxLines - 1] = clipMiddle(lines.slice(maxLines - 1).join(' '), width);
+  return kept;
+}

@@ -65,7 +65,9 @@ export class Poller {
     this.store.dispatch({ type: 'status-polled', statuses, at: Date.now() });
     const live = statuses.filter((s) => s.alive && s.commitIndex !== null);
     if (live.length === 0) return;
-    const toSlot = Math.max(...live.map((s) => Math.max(s.commitIndex ?? 0, (s.lastSlot ?? -1) + 1)));
+    const latest = Math.max(...live.map((s) => Math.max(s.commitIndex ?? 0, (s.lastSlot ?? -1) + 1)));
+    // Scrolled back: fetch the window being looked at, so the grid reaches slot 0.
+    const toSlot = Math.max(0, latest - (this.store.getState().logScroll ?? 0));
     const fromSlot = Math.max(0, toSlot - POLL_WINDOW_SLOTS);
     const dumps: NodeDump[] = [];
     await Promise.all(
@@ -80,6 +82,6 @@ export class Poller {
       }),
     );
     if (this.stopped) return;
-    this.store.dispatch({ type: 'log-polled', fromSlot, toSlot, dumps });
+    this.store.dispatch({ type: 'log-polled', fromSlot, toSlot, dumps, latestSlot: latest });
   }
 }

@@ -90,7 +90,7 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   let resolveQuit: () => void = () => undefined;
   const quitRequested = new Promise<void>((r) => (resolveQuit = r));
   const submit = createCommandRunner(store, o.executor, ids.length, () => resolveQuit(), () => poller.pollSoon());
-  const instance = render(<App store={store} onSubmit={submit} onQuit={() => resolveQuit()} onCancel={() => o.executor.stopChaos()} />, {
+  const instance = render(<App store={store} onSubmit={submit} onQuit={() => resolveQuit()} onCancel={() => o.executor.stopChaos()} onScrolled={() => poller.pollSoon()} />, {
     exitOnCtrlC: false,
   });
   await Promise.race([quitRequested, instance.waitUntilExit()]);

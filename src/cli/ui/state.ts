@@ -71,6 +71,13 @@ export interface UiState {
   readonly faults?: string | null;
   /** A chaos run in progress; absent or null: none. */
   readonly chaos?: ChaosView | null;
+  /** Rows scrolled back from the newest, in the results and in the slot grid (0: following). */
+  readonly resultScroll?: number;
+  readonly logScroll?: number;
+  /** One past the newest slot any node knows (the grid's end when not scrolled). */
+  readonly latestSlot?: number;
+  /** What PageUp/PageDown scroll: the results (default) or the slot grid. */
+  readonly scrollTarget?: 'results' | 'log';
   /** `logs N` open full screen; absent or null: the main screen. */
   readonly viewer?: LogsTarget | null;
 }
@@ -98,7 +105,7 @@ export type UiAction =
   | { readonly type: 'node-event'; readonly id: number; readonly event: NodeEvent; readonly at: number }
   | { readonly type: 'node-stderr'; readonly id: number; readonly line: string }
   | { readonly type: 'status-polled'; readonly statuses: readonly PaneStatus[]; readonly at: number }
-  | { readonly type: 'log-polled'; readonly fromSlot: number; readonly toSlot: number; readonly dumps: readonly NodeDump[] }
+  | { readonly type: 'log-polled'; readonly fromSlot: number; readonly toSlot: number; readonly dumps: readonly NodeDump[]; readonly latestSlot?: number }
   | { readonly type: 'command-started'; readonly input: string }
   | { readonly type: 'command-finished'; readonly input: string; readonly ok: boolean; readonly text: string; readonly detail?: readonly string[] }
   | { readonly type: 'clear' }
@@ -106,7 +113,9 @@ export type UiAction =
   | { readonly type: 'tick'; readonly at: number }
   | { readonly type: 'faults-changed'; readonly text: string | null }
   | { readonly type: 'chaos-progress'; readonly chaos: ChaosView | null }
-  | { readonly type: 'viewer'; readonly target: LogsTarget | null };
+  | { readonly type: 'viewer'; readonly target: LogsTarget | null }
+  /** page: rows a page holds where the scrolling happens. */
+  | { readonly type: 'scroll'; readonly how: 'page-up' | 'page-down' | 'home' | 'end' | 'switch'; readonly page: number };
 
 export function initialState(nodeIds: readonly number[], now = 0): UiState {
   return {
@@ -207,7 +216,7 @@ export function reduce(state: UiState, action: UiAction): UiState {
       return { ...state, nodes, now: action.at };
     }
     case 'log-polled':
-      return { ...state, logRows: mergeLogRows(state, action) };
+      return { ...state, logRows: mergeLogRows(state, action), latestSlot: action.latestSlot ?? action.toSlot };
     case 'command-started':
       return {
         ...state,
@@ -220,7 +229,7 @@ export function reduce(state: UiState, action: UiAction): UiState {
       for (const text of action.detail ?? []) {
         results = pushBounded(results, { id: nextResultId++, input: '', ok: action.ok, text }, MAX_RESULTS);
       }
-      return { ...state, running: state.running === action.input ? null : state.running, results, nextResultId };
+      return { ...state, running: state.running === action.input ? null : state.running, results, nextResultId, resultScroll: 0 };
     }
     case 'clear':
       return { ...state, results: [] };
@@ -234,6 +243,17 @@ export function reduce(state: UiState, action: UiAction): UiState {
       return { ...state, chaos: action.chaos };
     case 'viewer':
       return { ...state, viewer: action.target };
+    case 'scroll': {
+      const target = state.scrollTarget ?? 'results';
+      if (action.how === 'switch') return { ...state, scrollTarget: target === 'results' ? 'log' : 'results' };
+      const total = target === 'results' ? state.results.length : (state.latestSlot ?? state.logRows.length);
+      const now = (target === 'results' ? state.resultScroll : state.logScroll) ?? 0;
+      const page = Math.max(1, action.page - 1);
+      const max = Math.max(0, total - action.page);
+      const next = action.how === 'page-up' ? now + page : action.how === 'page-down' ? now - page : action.how === 'home' ? max : 0;
+      const clamped = Math.max(0, Math.min(max, next));
+      return target === 'results' ? { ...state, resultScroll: clamped } : { ...state, logScroll: clamped };
+    }
   }
 }
 
