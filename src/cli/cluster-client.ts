@@ -46,10 +46,10 @@ export interface LogDump {
 }
 
 export interface ClusterClient {
-  set(key: string, value: string, call?: { timeoutMs?: number }): Promise<WriteResult>;
-  get(key: string, call?: { timeoutMs?: number }): Promise<ReadResult>;
+  set(key: string, value: string, call?: { timeoutMs?: number; signal?: AbortSignal }): Promise<WriteResult>;
+  get(key: string, call?: { timeoutMs?: number; signal?: AbortSignal }): Promise<ReadResult>;
   /** existed: whether the key was there (undefined from a node that does not say). */
-  del(key: string, call?: { timeoutMs?: number }): Promise<WriteResult & { readonly existed?: boolean | undefined }>;
+  del(key: string, call?: { timeoutMs?: number; signal?: AbortSignal }): Promise<WriteResult & { readonly existed?: boolean | undefined }>;
   getLocal(nodeId: number, key: string): Promise<LocalReadResult>;
   status(nodeId: number): Promise<NodeStatus>;
   logDump(nodeId: number, fromSlot: number, toSlot: number, opts?: { withSnapshot?: boolean }): Promise<LogDump>;

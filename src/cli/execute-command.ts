@@ -81,6 +81,12 @@ function describeLinks(nodes: readonly PaneStatus[]): string | null {
   return `links: CURVE-authenticated and encrypted; refused handshakes: ${refused.length === 0 ? 'none' : refused.join(', ')}`;
 }
 
+function cancelled(cmd: ReplCommand): Outcome {
+  const writes = cmd.kind === 'set' || cmd.kind === 'del';
+  const error = writes ? 'cancelled (Esc): outcome unknown, the write may still be applied' : 'cancelled (Esc)';
+  return { ok: false, text: `cancelled: ${writes ? 'outcome unknown (the write may still be applied)' : 'stopped waiting'}`, fields: { cancelled: true }, error };
+}
+
 function failure(error: string, fields: Record<string, unknown> = {}): Outcome {
   return { ok: false, text: `error: ${error}`, fields, error };
 }
@@ -112,6 +118,9 @@ const DIFF_SETTLE_TRIES = 3;
 
 export class Executor {
   private readonly retryMs: number;
+  /** The history's process for REPL operations: a new one after each cancel. */
+  private replProcess = 'repl';
+  private cancelCount = 0;
   /** The session's operation history: what `check` checks. */
   readonly history: HistoryRecorder;
   /** Partition/slow rules, pushed to every node and again to a restarted one. */
@@ -144,7 +153,7 @@ export class Executor {
   }
 
   /** Retries while the failure says "no leader right now"; anything else fails at once. */
-  private async withRetry<T>(what: () => Promise<T>): Promise<T> {
+  private async withRetry<T>(what: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const deadline = Date.now() + this.retryMs;
     let delayMs = 100;
     for (let attempt = 1; ; attempt++) {
@@ -152,9 +161,9 @@ export class Executor {
         return await what();
       } catch (err) {
         const code = errorCode(err);
-        if (code === undefined || !RETRYABLE_CODES.has(code) || Date.now() + delayMs > deadline) {
+        if (code === undefined || !RETRYABLE_CODES.has(code) || Date.now() + delayMs > deadline || signal?.aborted === true) {
           if (code !== undefined && RETRYABLE_CODES.has(code)) {
-            throw Object.assign(new Error(`no leader could serve it within ${Math.round(this.retryMs / 1000)} s: ${describeError(err)}`), { code });
+            throw Object.assign(new Error(`no leader could serve it within ${Math.round(this.retryMs / 1000)} s`), { code });
           }
           throw err;
         }
@@ -164,26 +173,82 @@ export class Executor {
     }
   }
 
-  async run(cmd: ReplCommand): Promise<Outcome> {
-    try {
-      return await this.dispatch(cmd);
-    } catch (err) {
-      return failure(describeError(err));
-    }
+  /**
+   * Runs one command. An aborted `signal` (Esc) ends the wait at once: the command's outcome is
+   * then unknown (a write may still be chosen), and the history records it so when it ends.
+   */
+  async run(cmd: ReplCommand, signal?: AbortSignal): Promise<Outcome> {
+    const impossible = this.quorumImpossible(cmd);
+    if (impossible !== null) return failure(impossible);
+    const work = this.dispatch(cmd, signal).catch((err: unknown) => failure(this.explain(err)));
+    if (signal === undefined || cmd.kind === 'chaos') return work;
+    if (signal.aborted) return cancelled(cmd);
+    return new Promise<Outcome>((resolve) => {
+      const onAbort = () => {
+        // The cancelled operation stays in flight in the history (its outcome comes later, or
+        // never); the next ones are another process's, as a client that gave up and moved on.
+        this.replProcess = `repl-${++this.cancelCount}`;
+        resolve(cancelled(cmd));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      void work.then((o) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(o);
+      });
+    });
   }
 
-  private async dispatch(cmd: ReplCommand): Promise<Outcome> {
+  /** Nodes that are down, from the supervisor, and what a quorum needs. */
+  private quorumState(): { n: number; need: number; down: number[]; cut: boolean } {
+    const ids = this.deps.sup.ids;
+    const need = Math.floor(ids.length / 2) + 1;
+    const down = ids.filter((id) => !this.deps.sup.isAlive(id));
+    const groups = this.faults.rules.groups;
+    const alive = (g: readonly number[]) => g.filter((id) => this.deps.sup.isAlive(id)).length;
+    const cut = groups !== null && groups !== undefined && !groups.some((g) => alive(g) >= need);
+    return { n: ids.length, need, down, cut };
+  }
+
+  /** A command through the leader cannot succeed while the supervisor knows no quorum is alive. */
+  private quorumImpossible(cmd: ReplCommand): string | null {
+    const throughLeader = cmd.kind === 'set' || cmd.kind === 'del' || (cmd.kind === 'get' && cmd.local === undefined);
+    if (!throughLeader) return null;
+    const q = this.quorumState();
+    if (q.n - q.down.length >= q.need && !q.cut) return null;
+    return this.quorumHint(q) + ' (nothing sent)';
+  }
+
+  private quorumHint(q: { n: number; need: number; down: number[]; cut: boolean }): string {
+    if (q.n - q.down.length < q.need) {
+      const missing = q.need - (q.n - q.down.length);
+      const which = q.down.map((id) => `n${id}`).join(', ');
+      return `no quorum: ${q.down.length} of ${q.n} nodes down (${which}), ${q.need} needed: restart ${missing === 1 ? 'one' : missing}, e.g. restart ${q.down[0]}`;
+    }
+    return `no quorum: no side of the partition has ${q.need} of ${q.n} live nodes: heal`;
+  }
+
+  /** One line for a failure; a lost quorum says how many nodes are down and what to do. */
+  private explain(err: unknown): string {
+    const code = errorCode(err);
+    if (code !== undefined && (RETRYABLE_CODES.has(code) || code === 'timeout' || code === 'unreachable')) {
+      const q = this.quorumState();
+      if (q.n - q.down.length < q.need || q.cut) return this.quorumHint(q) + ' (outcome unknown: it may still be applied)';
+    }
+    return describeError(err);
+  }
+
+  private async dispatch(cmd: ReplCommand, signal?: AbortSignal): Promise<Outcome> {
     const { sup, client } = this.deps;
     switch (cmd.kind) {
       case 'set': {
         // Writes are not re-issued: a fresh seq could apply one `set` twice. The client retries
         // the same (clientId, seq) across leaders for as long as the REPL waits.
-        const call = { timeoutMs: this.retryMs };
-        const r = await recordOp(this.history, 'repl', { op: 'set', key: cmd.key, value: cmd.value }, () => client.set(cmd.key, cmd.value, call));
+        const call = { timeoutMs: this.retryMs, ...(signal !== undefined ? { signal } : {}) };
+        const r = await recordOp(this.history, this.replProcess, { op: 'set', key: cmd.key, value: cmd.value }, () => client.set(cmd.key, cmd.value, call));
         return { ok: true, text: `OK slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs) } };
       }
       case 'del': {
-        const r = await recordOp(this.history, 'repl', { op: 'del', key: cmd.key }, () => client.del(cmd.key, { timeoutMs: this.retryMs }));
+        const r = await recordOp(this.history, this.replProcess, { op: 'del', key: cmd.key }, () => client.del(cmd.key, { timeoutMs: this.retryMs, ...(signal !== undefined ? { signal } : {}) }));
         // A node too old to say leaves `existed` out; the line then says only "deleted".
         const fields = { slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs), ...(r.existed !== undefined ? { existed: r.existed } : {}) };
         const what = r.existed === false ? `${cmd.key} was not set, nothing deleted` : `deleted ${cmd.key}`;
@@ -195,7 +260,7 @@ export class Executor {
           if (!sup.isAlive(id)) return failure(`node ${id} is down; restart ${id} first, or read through the leader with get ${cmd.key}`);
           return this.getLocal(id, cmd.key);
         }
-        const r = await this.withRetry(() => recordOp(this.history, 'repl', { op: 'get', key: cmd.key }, () => client.get(cmd.key)));
+        const r = await this.withRetry(() => recordOp(this.history, this.replProcess, { op: 'get', key: cmd.key }, () => client.get(cmd.key, signal !== undefined ? { signal } : {})), signal);
         const shown = r.value === null ? '(nil)' : r.value;
         return { ok: true, text: `${shown}  (slot ${r.slot}, leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { value: r.value, slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs) } };
       }

@@ -38,7 +38,8 @@ export type ClientErrorCode =
   | 'unsupported'
   | 'shutting-down'
   | 'unknown-node'
-  | 'closed';
+  | 'closed'
+  | 'cancelled';
 
 export class PaxosClientError extends Error {
   constructor(
@@ -276,6 +277,8 @@ class NodeLink {
 export interface CallOptions {
   /** How long this call may retry (same seq) before it gives up; default: the client's timeoutMs. */
   readonly timeoutMs?: number;
+  /** Aborted: stop retrying now (the command may still be chosen: its outcome is unknown). */
+  readonly signal?: AbortSignal;
 }
 
 interface Session {
@@ -430,6 +433,7 @@ export class PaxosClient {
     let sawTimeout = false;
     try {
       while (Date.now() < deadline) {
+        if (call.signal?.aborted === true) throw new PaxosClientError('cancelled', 'cancelled while waiting for an answer; the command may still be chosen');
         let reply: Reply;
         try {
           const attemptMs = Math.min(ATTEMPT_TIMEOUT_MS * 2 ** Math.floor(failures / this.nodeIds.length), MAX_ATTEMPT_TIMEOUT_MS);

@@ -181,8 +181,8 @@ const partial = (s: Shape): Shape => Object.fromEntries(Object.entries(s).map(([
  * typed, whose first word names it) and the standalone `chaos`, `bench` and `check`.
  */
 export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
-  set: command(writeFields),
-  get: command({ value: z.string().nullable(), ...writeFields }),
+  set: command(writeFields, { cancelled: z.literal(true).optional() }),
+  get: command({ value: z.string().nullable(), ...writeFields }, { cancelled: z.literal(true).optional() }),
   'get --local': command({
     value: z.string().nullable(),
     node: nodeId,
@@ -191,7 +191,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
     leaderCommitIndex: index.nullable(),
     stale: z.boolean().nullable(),
   }),
-  del: command({ ...writeFields, existed: z.boolean() }),
+  del: command({ ...writeFields, existed: z.boolean() }, { cancelled: z.literal(true).optional() }),
   kill: command({ node: nodeId }),
   logs: command({ node: nodeId, file: z.string(), lineCount: count }),
   restart: command({ node: nodeId }, { node: nodeId.optional(), exitCode: z.number().int().optional() }),

@@ -99,7 +99,10 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
     starting > 0
       ? `starting ${state.nodes.length} nodes… ${state.nodes.length - starting}/${state.nodes.length} ready`
       : `Tab completes · ↑/↓ history · PgUp/PgDn scroll ${scrollTarget === 'results' ? 'results' : 'slots'} (Ctrl-G: ${scrollTarget === 'results' ? 'slots' : 'results'}) · help · quit`;
-  const hint = clipEnd(state.running !== null ? `… ${state.running}${stoppable ? '  (Esc stops the faults early)' : ''}` : (state.hint ?? idleHint), layout.width);
+  const queued = state.queued ?? 0;
+  const pending = state.running === null ? '' : `… ${state.running}${queued > 0 ? ` (${queued} more queued)` : ''} · ${stoppable ? 'Esc stops the faults early' : 'Esc cancels'}`;
+  // A hint set while something runs (Ctrl-C during chaos) says more than the pending line.
+  const hint = clipEnd(state.running !== null ? (state.hint !== null && /Ctrl-C again/.test(state.hint) ? state.hint : pending) : (state.hint ?? idleHint), layout.width);
   return (
     <Box flexDirection="column" width={layout.width}>
       {paneRows.map((row, i) => (

@@ -36,24 +36,41 @@ export function supervisorAction(e: SupervisorEvent, at: number): UiAction {
   }
 }
 
-/** Runs REPL lines one after another; returns when `quit` runs. */
+/** Runs REPL lines one after another; `cancel` (Esc) stops waiting for the one running now. */
 export function createCommandRunner(store: Store, executor: Executor, nodeCount: number, onQuit: () => void, onRan: () => void = () => undefined) {
   let chain: Promise<void> = Promise.resolve();
-  return (line: string): void => {
+  let queued = 0;
+  let current: AbortController | null = null;
+  const submit = (line: string): void => {
+    queued++;
+    store.dispatch({ type: 'queued', count: current !== null ? queued : Math.max(0, queued - 1) });
     chain = chain.then(async () => {
+      queued--;
       const parsed = parseCommand(line, nodeCount);
       if (parsed.ok && parsed.cmd === null) return;
+      const control = new AbortController();
+      current = control;
+      store.dispatch({ type: 'queued', count: queued });
       store.dispatch({ type: 'command-started', input: line });
+      try {
+        await runOne(line, parsed, control.signal);
+      } finally {
+        current = null;
+      }
+    });
+  };
+  const runOne = async (line: string, parsed: ReturnType<typeof parseCommand>, signal: AbortSignal): Promise<void> => {
       if (!parsed.ok) {
         store.dispatch({ type: 'command-finished', input: line, ok: false, text: `error: ${parsed.error}` });
         return;
       }
+      if (parsed.cmd === null) return;
       if (parsed.cmd.kind === 'quit') {
         store.dispatch({ type: 'command-finished', input: line, ok: true, text: 'stopping every node…' });
         onQuit();
         return;
       }
-      const out = await executor.run(parsed.cmd);
+      const out = await executor.run(parsed.cmd, signal);
       // What the command changed shows in the log view now, not at the next poll.
       onRan();
       if (out.effect === 'clear') {
@@ -67,8 +84,15 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
       } else {
         store.dispatch({ type: 'command-finished', input: line, ok: out.ok, text: out.text });
       }
-    });
   };
+  /** Esc: stops the running command (chaos: its faults); true if something was stopped. */
+  const cancel = (): boolean => {
+    if (executor.stopChaos()) return true;
+    if (current === null || current.signal.aborted) return false;
+    current.abort();
+    return true;
+  };
+  return Object.assign(submit, { cancel });
 }
 
 export async function runUi(o: RunUiOptions): Promise<void> {
@@ -85,12 +109,29 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   const offFaults = o.executor.faults.onChange((rules) =>
     store.dispatch({ type: 'faults-changed', text: isFaultFree(rules) ? null : describeFaults(rules) }),
   );
-  const offChaos = o.executor.onChaosProgress((chaos) => store.dispatch({ type: 'chaos-progress', chaos }));
+  let chaosInterrupted = false;
+  const offChaos = o.executor.onChaosProgress((chaos) => {
+    store.dispatch({ type: 'chaos-progress', chaos });
+    if (chaos === null && chaosInterrupted) {
+      chaosInterrupted = false;
+      store.dispatch({ type: 'hint', text: null });
+    }
+  });
 
   let resolveQuit: () => void = () => undefined;
   const quitRequested = new Promise<void>((r) => (resolveQuit = r));
   const submit = createCommandRunner(store, o.executor, ids.length, () => resolveQuit(), () => poller.pollSoon());
-  const instance = render(<App store={store} onSubmit={submit} onQuit={() => resolveQuit()} onCancel={() => o.executor.stopChaos()} onScrolled={() => poller.pollSoon()} />, {
+  // Ctrl-C while chaos runs: the first stops its faults (it still heals, checks and reports);
+  // a second one quits at once.
+  const onQuit = (): void => {
+    if (!chaosInterrupted && o.executor.stopChaos()) {
+      chaosInterrupted = true;
+      store.dispatch({ type: 'hint', text: 'stopping chaos: healing, checking, then the report · Ctrl-C again quits now' });
+      return;
+    }
+    resolveQuit();
+  };
+  const instance = render(<App store={store} onSubmit={submit} onQuit={onQuit} onCancel={submit.cancel} onScrolled={() => poller.pollSoon()} />, {
     exitOnCtrlC: false,
   });
   await Promise.race([quitRequested, instance.waitUntilExit()]);

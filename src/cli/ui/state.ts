@@ -78,6 +78,8 @@ export interface UiState {
   readonly latestSlot?: number;
   /** What PageUp/PageDown scroll: the results (default) or the slot grid. */
   readonly scrollTarget?: 'results' | 'log';
+  /** Commands waiting behind the running one. */
+  readonly queued?: number;
   /** `logs N` open full screen; absent or null: the main screen. */
   readonly viewer?: LogsTarget | null;
 }
@@ -114,6 +116,8 @@ export type UiAction =
   | { readonly type: 'faults-changed'; readonly text: string | null }
   | { readonly type: 'chaos-progress'; readonly chaos: ChaosView | null }
   | { readonly type: 'viewer'; readonly target: LogsTarget | null }
+  /** Commands typed while another runs, waiting their turn. */
+  | { readonly type: 'queued'; readonly count: number }
   /** page: rows a page holds where the scrolling happens. */
   | { readonly type: 'scroll'; readonly how: 'page-up' | 'page-down' | 'home' | 'end' | 'switch'; readonly page: number };
 
@@ -243,6 +247,8 @@ export function reduce(state: UiState, action: UiAction): UiState {
       return { ...state, chaos: action.chaos };
     case 'viewer':
       return { ...state, viewer: action.target };
+    case 'queued':
+      return { ...state, queued: action.count };
     case 'scroll': {
       const target = state.scrollTarget ?? 'results';
       if (action.how === 'switch') return { ...state, scrollTarget: target === 'results' ? 'log' : 'results' };
