@@ -110,6 +110,17 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
     if (!o.quiet) process.stderr.write(`${line}\n`);
   };
   let target: BenchTarget | null = null;
+  // Ctrl-C: stop the load and report what ran, marked interrupted; a second Ctrl-C quits.
+  const stop = new AbortController();
+  const interrupt = (): boolean => {
+    if (stop.signal.aborted) return false;
+    stop.abort();
+    say('bench: interrupted: stopping the load and reporting what ran (Ctrl-C again quits now)');
+    return true;
+  };
+  const onSigint = (): void => {
+    if (!interrupt()) process.exit(130);
+  };
   try {
     if (o.target === 'etcd') {
       const endpoints = o.endpoints!.split(',').map((e) => e.trim()).filter((e) => e !== '');
@@ -126,12 +137,15 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
         ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
         insecure: o.insecure,
         onNodeError: (line) => process.stderr.write(`${line}\n`),
+        firstInterrupt: interrupt,
       });
     }
+    // Other targets have no supervisor hooks: this process takes the signal itself.
+    if (!(target instanceof PaxosTarget) || o.cluster !== undefined) process.on('SIGINT', onSigint);
     if (o.warmup > 0) {
       say(`bench: warming up for ${o.warmup} s`);
       const warm = { clients: o.clients, durationSec: o.warmup, valueSize: o.valueSize, readRatio: o.readRatio, keys: o.keys };
-      await runWorkload(target, { ...warm, trackWrites: false, keyPrefix: 'warmup' });
+      await runWorkload(target, { ...warm, trackWrites: false, keyPrefix: 'warmup', signal: stop.signal });
     }
     const serverCpuBefore = (await target.serverCpuSeconds?.()) ?? null;
     const clientCpuBefore = process.cpuUsage();
@@ -146,6 +160,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
         readRatio: o.readRatio,
         keys: o.keys,
         trackWrites: o.verify,
+        signal: stop.signal,
       },
       progress?.update,
     );
@@ -162,6 +177,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
       get: result.get,
       errors: result.errors,
       cpu,
+      ...(stop.signal.aborted ? { interrupted: true } : {}),
       ...(await target.describe()),
     };
     const extra: { verify?: VerifyResult; restart?: RestartResult } = {};
@@ -169,7 +185,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
       say(`bench: reading back ${result.lastWrites.size} keys`);
       extra.verify = await verifyWrites(target, result.lastWrites);
     }
-    if (o.measureRestart && target instanceof PaxosTarget) {
+    if (o.measureRestart && target instanceof PaxosTarget && !stop.signal.aborted) {
       say('bench: restarting a follower');
       extra.restart = await target.measureRestart();
     }
@@ -191,6 +207,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
     }
     throw err;
   } finally {
+    process.off('SIGINT', onSigint);
     await target?.close().catch(() => undefined);
   }
 }

@@ -41,6 +41,7 @@ export function benchJson(r: BenchReport, extra: { verify?: VerifyResult; restar
     readRatio,
     keyCount: keys,
     durationMs: secToMs(durationSec),
+    ...(r.interrupted === true ? { interrupted: true } : {}),
     set: opStats(set),
     get: opStats(get),
     errorCountByCode: errors,

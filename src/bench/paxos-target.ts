@@ -23,6 +23,8 @@ export interface OwnClusterOptions {
   readonly insecure?: boolean;
   /** Called with every line a node writes on stderr (a crash must not go unseen). */
   readonly onNodeError: (line: string) => void;
+  /** The first Ctrl-C (true if taken: the run ends early and reports); a second one quits. */
+  readonly firstInterrupt?: () => boolean;
 }
 
 const LEADER_WAIT_MS = 30_000;
@@ -74,7 +76,7 @@ export class PaxosTarget implements BenchTarget {
       if (removeDir) rmSync(dataDir, { recursive: true, force: true });
     };
     process.on('exit', removeOnExit);
-    const removeSupervisorHooks = installShutdownHooks(sup);
+    const removeSupervisorHooks = installShutdownHooks(sup, undefined, o.firstInterrupt !== undefined ? { firstInterrupt: o.firstInterrupt } : {});
     const removeHooks = (): void => {
       removeSupervisorHooks();
       process.off('exit', removeOnExit);

@@ -18,6 +18,8 @@ export interface WorkloadOptions {
   readonly trackWrites: boolean;
   /** Key names are `${keyPrefix}-${i}` (default "bench"); the warm-up uses its own keys. */
   readonly keyPrefix?: string;
+  /** Aborted (Ctrl-C): no new operations; the result covers what ran. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Progress {
@@ -89,7 +91,7 @@ export async function runWorkload(
   let errorCount = 0;
   const t0 = performance.now();
   const endAt = t0 + o.durationSec * 1000;
-  const more = (): boolean => performance.now() < endAt && (o.maxOps === undefined || started < o.maxOps);
+  const more = (): boolean => performance.now() < endAt && (o.maxOps === undefined || started < o.maxOps) && o.signal?.aborted !== true;
 
   const worker = async (w: number): Promise<void> => {
     const rand = xorshift(0x9e3779b9 ^ (w * 7919 + 1));

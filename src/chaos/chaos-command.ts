@@ -4,6 +4,7 @@
 import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
+import fsSync from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -84,6 +85,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
   let client: PaxosClient | null = null;
   let faults: FaultControl | null = null;
   let removeHooks: () => void = () => undefined;
+  let started: AbortController | null = null;
   try {
     const prepared = await prepareCluster({ dataDir, size: o.nodes, basePort: undefined, fresh: true, insecure: o.insecure });
     const s = new Supervisor({
@@ -97,8 +99,17 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
       if (e.type === 'stderr') say(`node ${e.id}: ${e.line}`);
       if (e.type === 'exited' && !e.requested) say(`node ${e.id} exited unexpectedly (code ${e.code ?? '-'}, signal ${e.signal ?? '-'})`);
     });
-    removeHooks = installShutdownHooks(s, () => {
-      if (removeDir) void fs.rm(dataDir, { recursive: true, force: true });
+    removeHooks = installShutdownHooks(s, undefined, {
+      // Ctrl-C: stop the faults, then heal, converge, check and report what ran; a second quits.
+      firstInterrupt: () => {
+        if (started === null) return false;
+        say('chaos: interrupted: stopping the faults, then healing, checking and reporting (Ctrl-C again quits now)');
+        started.abort();
+        return true;
+      },
+      afterStop: () => {
+        if (removeDir) fsSync.rmSync(dataDir, { recursive: true, force: true });
+      },
     });
     await s.start();
     client = new PaxosClient(prepared.cluster, { clientId: `chaos-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS, ...(prepared.auth !== null ? { auth: prepared.auth } : {}) });
@@ -111,9 +122,10 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
       lastPrinted = key;
       say(`chaos: ${p.phase} ${Math.round(p.elapsedMs / 1000)}/${Math.round(p.durationMs / 1000)} s, ${p.ops} ops, ${p.faults} faults; ${p.faultLine}`);
     };
+    started = new AbortController();
     const report = await runChaos(
       { sup: s, client, faults, dataDir, history: new HistoryRecorder() },
-      { durationMs: o.duration * 1000, clients: o.clients, keys: o.keys, seed, historyPath },
+      { durationMs: o.duration * 1000, clients: o.clients, keys: o.keys, seed, historyPath, signal: started.signal },
       onProgress,
     );
     const exitCode = chaosExitCode(report);

@@ -238,20 +238,41 @@ function compareNums(a: number[], b: number[]): number {
  * Stops every node on SIGINT/SIGTERM/SIGHUP, on an uncaught error, and (synchronously, with
  * SIGKILL) on any other exit. Returns a function that removes the hooks.
  */
-export function installShutdownHooks(sup: Supervisor, beforeExit?: () => void): () => void {
+export interface ShutdownHooks {
+  /** Runs once every node is gone, before the exit (remove temp dirs here: nothing writes now). */
+  readonly afterStop?: () => void;
+  /** The first SIGINT goes here instead; true if it was taken (a second one shuts down). */
+  readonly firstInterrupt?: () => boolean;
+}
+
+export function installShutdownHooks(sup: Supervisor, beforeExit?: () => void, more: ShutdownHooks = {}): () => void {
   let exiting = false;
+  let interrupted = false;
   const shutdown = (code: number) => {
     if (exiting) return;
     exiting = true;
     beforeExit?.();
+    const finish = () => {
+      try {
+        more.afterStop?.();
+      } finally {
+        process.exit(code);
+      }
+    };
     const force = setTimeout(() => {
       sup.killAllNow();
-      process.exit(code);
+      finish();
     }, 5000);
     force.unref();
-    void sup.stopAll().finally(() => process.exit(code));
+    void sup.stopAll().finally(finish);
   };
-  const onSigint = () => shutdown(130);
+  const onSigint = () => {
+    if (!interrupted && more.firstInterrupt !== undefined) {
+      interrupted = true;
+      if (more.firstInterrupt()) return;
+    }
+    shutdown(130);
+  };
   const onSigterm = () => shutdown(143);
   const onSighup = () => shutdown(129);
   const onCrash = (err: unknown) => {

@@ -111,6 +111,7 @@ const benchFields = {
   readRatio: z.number().min(0).max(1),
   keyCount: count,
   durationMs: msSchema,
+  interrupted: z.literal(true).optional(),
   set: opStats,
   get: opStats,
   errorCountByCode: z.record(z.string(), count),
