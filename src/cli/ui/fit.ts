@@ -49,11 +49,24 @@ export function clipMiddle(text: string, width: number): string {
   const head = takeCells(g, width - 1 - tailWidth);
   let room = width - 1 - stringWidth(head);
   let tail = '';
-  for (let i = g.length - 1; i >= 0; i--) {
+  let i = g.length - 1;
+  for (; i >= 0; i--) {
     const w = stringWidth(g[i] as string);
     if (w > room) break;
     tail = (g[i] as string) + tail;
     room -= w;
+  }
+  // A tail that starts mid-word ("istory.json") reads worse than one that starts at a word or
+  // path boundary a few cells earlier ("/history.json"): take those cells from the head.
+  let back = '';
+  for (let j = i; j >= 0 && j > i - 8; j--) {
+    back = (g[j] as string) + back;
+    if (g[j] === '/' || g[j] === ' ') {
+      const need = stringWidth(back) - room;
+      const shorter = need > 0 ? takeCells(graphemes(head), stringWidth(head) - need) : head;
+      if (stringWidth(shorter) >= 4) return shorter + '…' + back + tail;
+      break;
+    }
   }
   return head + '…' + tail;
 }

@@ -30,7 +30,7 @@ export function computeLayout(columns: number, rows: number, nodeCount: number):
   const need = minimumRows(columns, nodeCount);
   const tooSmall =
     columns < MIN_COLUMNS || rows < need
-      ? `terminal ${columns}x${rows} is too small for ${nodeCount} node${nodeCount === 1 ? '' : 's'}: make it at least ${Math.max(MIN_COLUMNS, columns)}x${need}${nodeCount * MIN_PANE_WIDTH > columns ? ` (or ${nodeCount * MIN_PANE_WIDTH}x${minimumRows(nodeCount * MIN_PANE_WIDTH, nodeCount)})` : ''}; quit with Ctrl-C`
+      ? `too small: ${nodeCount} node${nodeCount === 1 ? '' : 's'} need ${Math.max(MIN_COLUMNS, columns)}x${need}${nodeCount * MIN_PANE_WIDTH > columns ? ` or ${nodeCount * MIN_PANE_WIDTH}x${minimumRows(nodeCount * MIN_PANE_WIDTH, nodeCount)}` : ''} (this is ${columns}x${rows})`
       : null;
   const width = Math.max(MIN_COLUMNS, columns);
   const height = Math.max(16, rows);
