@@ -49,6 +49,12 @@ export const DEFAULT_SNAPSHOT_EVERY = 10_000;
 /** Bounds on client work held by the node (TigerStyle: a limit on everything). */
 const MAX_PENDING_COMMANDS = 10_000;
 const MAX_LOG_DUMP_SLOTS = 1000;
+/**
+ * Results of commands chosen after every waiter had timed out: the client's retry (same seq)
+ * gets the real answer and slot instead of proposing the command a second time.
+ */
+const MAX_LATE_RESULTS = 1000;
+const MAX_LATE_RESULT_VALUE_BYTES = 64 * 1024;
 const BAD_FRAME_SUMMARY_MS = 1000;
 /** How often a commit index that moved on its own is written (the loop runs at least every tick). */
 const COMMIT_FLUSH_MS = 200;
@@ -70,6 +76,7 @@ const commandKey = (clientId: string, seq: number): string => `${clientId}\u0000
 export class NodeRuntime {
   private readonly startedAt = Date.now();
   private readonly pending = new Map<string, Pending>();
+  private readonly lateResults = new Map<string, Reply>();
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly badFrames = new Map<BadFrameKind, number>();
   private badFramesTotal = 0;
@@ -309,6 +316,10 @@ export class NodeRuntime {
       this.pending.delete(key);
       const reply: Reply = { ok: true, op: r.op, slot: r.slot, value: r.value, duplicate: r.duplicate, leader: this.opts.id, ...(r.existed !== undefined ? { existed: r.existed } : {}) };
       for (const w of p.waiters) this.reply(w.routingId, w.reqId, reply);
+      if (p.waiters.length === 0 && (r.value === null || r.value.length <= MAX_LATE_RESULT_VALUE_BYTES)) {
+        this.lateResults.set(key, reply);
+        if (this.lateResults.size > MAX_LATE_RESULTS) this.lateResults.delete(this.lateResults.keys().next().value!);
+      }
     }
   }
 
@@ -345,8 +356,11 @@ export class NodeRuntime {
         );
         return false;
       });
-      if (live.length === 0) this.pending.delete(key);
-      else if (live.length !== p.waiters.length) this.pending.set(key, { ballot: p.ballot, waiters: live });
+      // The entry outlives its waiters: the command is still proposed in this ballot, and a
+      // retry (same seq) must wait for it rather than propose it again. Re-proposing every
+      // timed-out command is what made an overloaded leader collapse: each 3 s it doubled its
+      // own backlog. The entry goes when the command is chosen or the ballot changes.
+      if (live.length !== p.waiters.length) this.pending.set(key, { ballot: p.ballot, waiters: live });
     }
     if (this.badFramesTotal !== this.badFramesReported && now - this.lastBadFrameSummaryAt >= BAD_FRAME_SUMMARY_MS) {
       this.badFramesReported = this.badFramesTotal;
@@ -496,6 +510,8 @@ export class NodeRuntime {
     }
     const key = commandKey(cmd.clientId, cmd.seq);
     const waiter: Waiter = { routingId, reqId, deadline: Date.now() + this.opts.requestTimeoutMs };
+    const late = this.lateResults.get(key);
+    if (late !== undefined) return this.reply(routingId, reqId, late);
     const inFlight = this.pending.get(key);
     // A retry of a command still in flight here waits for the same outcome instead of re-proposing.
     if (inFlight !== undefined) {
