@@ -6,7 +6,7 @@
 // what this checks, and 24 MB through three nodes on a shared 2-core CI box can take 10-20 s
 // (8 s deadlines failed 33 of 400 there while every write was chosen soon after).
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestCluster } from '../node/harness.js';
+import { TestCluster } from './harness.js';
 
 let cluster: TestCluster | null = null;
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { KvStore } from '../../src/paxos/kv.js';
 import type { PaxosNode } from '../../src/paxos/paxos-node.js';
 import { seededRng } from '../../src/paxos/rng.js';
 import type { Message } from '../../src/paxos/types.js';
-import { drain, makeNode } from '../paxos/harness.js';
+import { drain, makeNode } from './harness.js';
 
 function run(peer2Alive: boolean): { installed: boolean; transfers: number } {
   const kv = new KvStore();

@@ -6,7 +6,7 @@
 // state machine has already seen: its writes are answered OK ("duplicate") and never applied.
 // Real node processes, real ZeroMQ, real LevelDB.
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestCluster } from '../node/harness.js';
+import { TestCluster } from './harness.js';
 
 let cluster: TestCluster | null = null;
 
