@@ -116,6 +116,9 @@ describe('App when there is more than fits', () => {
     }
     await vi.waitFor(() => expect(app.lastFrame()).toContain('OK slot 13'));
     expect(app.lastFrame()).toMatch(/↑ \d+ more result lines · PgUp/);
+    // The grid holds 2 slots: its unused rows show older results rather than blank lines.
+    expect((app.lastFrame() ?? '').split('\n').filter((l) => l.includes('› set r')).length).toBeGreaterThan(3);
+    expect((app.lastFrame() ?? '').split('\n').length).toBeLessThan(24);
     app.stdin.write(PGUP);
     await vi.waitFor(() => expect(app.lastFrame()).toMatch(/↓ \d+ newer · PgDn, End/));
     expect(app.lastFrame()).not.toContain('OK slot 13');

@@ -56,6 +56,11 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
   const chaos = state.chaos ?? null;
   const barRows = Math.min(faultBarRows(faults, chaos), Math.max(0, layout.logViewRows - 1));
   const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 1 - barRows));
+  // Rows the slot grid has but does not fill (a young log) show older results instead.
+  const gridHeight = layout.logViewRows - borrowed - barRows;
+  const firstSlot = state.logRows[0]?.slot ?? 0;
+  const gridNeed = (state.logScroll ?? 0) > 0 ? gridHeight : Math.max(1, state.logRows.length + (firstSlot > 0 ? 1 : 0));
+  const spare = Math.max(0, Math.min(gridHeight - gridNeed, state.results.length - (layout.resultLines + borrowed)));
   const paneRows: (typeof state.nodes)[] = [];
   for (let i = 0; i < state.nodes.length; i += layout.panesPerRow) paneRows.push(state.nodes.slice(i, i + layout.panesPerRow));
   const scrollTarget = state.scrollTarget ?? 'results';
@@ -112,8 +117,8 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
           ))}
         </Box>
       ))}
-      <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={layout.logViewRows - borrowed - barRows} scroll={state.logScroll ?? 0} {...(state.latestSlot !== undefined ? { latestSlot: state.latestSlot } : {})} focused={scrollTarget === 'log'} />
-      <Results results={state.results} lines={layout.resultLines + borrowed} width={layout.width} scroll={state.resultScroll ?? 0} focused={scrollTarget === 'results'} />
+      <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={gridHeight - spare} scroll={state.logScroll ?? 0} {...(state.latestSlot !== undefined ? { latestSlot: state.latestSlot } : {})} focused={scrollTarget === 'log'} />
+      <Results results={state.results} lines={layout.resultLines + borrowed + spare} width={layout.width} scroll={state.resultScroll ?? 0} focused={scrollTarget === 'results'} />
       <FaultBar faults={faults} chaos={chaos} width={layout.width} />
       <Text wrap="truncate" color="gray">
         {hint}
