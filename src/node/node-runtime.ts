@@ -687,6 +687,8 @@ function ballotsOf(m: Message): Ballot[] {
     case 'catchup-req':
     case 'catchup-resp':
     case 'snapshot':
+    case 'read-req':
+    case 'read-resp':
       return [];
   }
 }

@@ -29,9 +29,13 @@ export function messageInRange(m: Message): boolean {
     case 'accept':
       return ballotInRange(m.ballot) && slotInRange(m.commitIndex) && slotsOk(m.entries);
     case 'accepted':
-      return ballotInRange(m.ballot) && m.slots.every(slotInRange);
+      return ballotInRange(m.ballot) && m.slots.every(slotInRange) && (m.read === undefined || slotInRange(m.read));
     case 'heartbeat':
-      return ballotInRange(m.ballot) && slotInRange(m.commitIndex);
+      return ballotInRange(m.ballot) && slotInRange(m.commitIndex) && (m.read === undefined || slotInRange(m.read));
+    case 'read-req':
+      return slotInRange(m.id);
+    case 'read-resp':
+      return slotInRange(m.id) && (m.index === null || slotInRange(m.index));
     case 'prevote':
       return ballotInRange(m.ballot) && slotInRange(m.commitIndex);
     case 'prevote-resp':

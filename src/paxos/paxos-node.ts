@@ -108,6 +108,17 @@ interface PendingWrite {
 }
 
 const MAX_EVENTS_BUFFERED = 256;
+/** Reads waiting for a heartbeat round (leader) or for the leader's answer (follower), at most. */
+const MAX_READS = 10_000;
+
+/** A read the leader answers once a quorum echoed `round`: it reads at `index`. */
+interface LeaderRead {
+  readonly id: number;
+  /** This node, or the follower that asked. */
+  readonly from: NodeId;
+  readonly round: number;
+  readonly index: number;
+}
 
 function emptyWrite(): PendingWrite {
   return { promised: undefined, accepted: new Map(), chosen: new Map(), commitIndex: undefined, snapshot: undefined };
@@ -189,14 +200,32 @@ export class PaxosNode {
   private failedElections = 0;
   /** The pre-vote round under way: the ballot phase 1 would use and who granted it. */
   private preVote: { ballot: Ballot; grants: Set<NodeId> } | null = null;
-  /** When a leader's Accept or heartbeat last reached us: while recent, we refuse pre-votes. */
-  private leaderHeardTick = -Infinity;
+  /**
+   * When a leader's Accept or heartbeat last reached us: while recent, we refuse pre-votes.
+   * It starts at 0, not -Infinity: a restarted node may have answered a leader's heartbeat just
+   * before it went down, and that leader's read lease counts on it not helping depose it.
+   */
+  private leaderHeardTick = 0;
   private exhaustedReported = false;
   private heartbeatElapsed = 0;
   private leaderCommitSeen = 0;
   /** The catch-up request in flight: only its peer's answer, and only within its range, is taken. */
   private catchup: { peer: NodeId; sentTick: number; fromSlot: number; toSlot: number } | null = null;
   private catchupPeerHint: NodeId | null = null;
+
+  // Reads. The leader numbers its heartbeats (rounds); a read asked before round r is answered
+  // once a quorum has echoed r in this ballot, i.e. still followed this leader after the read
+  // began. It reads at max(commit, recoveredTo): everything acknowledged before it began.
+  private readRound = 0;
+  private confirmedRound = 0;
+  private readRoundWanted = false;
+  private readonly roundAcks = new Map<NodeId, number>();
+  private leaderReads: LeaderRead[] = [];
+  /** One past the last slot phase 1 recovered: a value chosen by an earlier leader is below it. */
+  private recoveredTo = 0;
+  /** Follower: reads asked of the leader, by id. */
+  private readonly remoteReads = new Map<number, { leader: NodeId; sentTick: number }>();
+  private readResults: { id: number; index: number | null }[] = [];
 
   // Output buffers, drained by ready().
   private write: PendingWrite = emptyWrite();
@@ -303,6 +332,18 @@ export class PaxosNode {
   get lastSlot(): number {
     return this.highestSlot;
   }
+  /** The leader's heartbeat round: a new one with every heartbeat and read batch. */
+  get readRoundNow(): number {
+    return this.roleNow === 'leader' ? this.readRound : 0;
+  }
+  /** The highest round a quorum echoed in this ballot (0 when not leading). */
+  get confirmedReadRound(): number {
+    return this.roleNow === 'leader' ? this.confirmedRound : 0;
+  }
+  /** Where a read served by this leader now must read (null when not leading). */
+  get readIndexNow(): number | null {
+    return this.roleNow === 'leader' ? Math.max(this.commit, this.recoveredTo) : null;
+  }
   get queuedCommands(): number {
     return this.queue.length;
   }
@@ -372,6 +413,7 @@ export class PaxosNode {
       if (this.electionElapsed >= this.electionTimeout) this.onElectionTimeout();
     }
     if (this.assemblies.size > 0) this.dropStaleAssemblies();
+    if (this.remoteReads.size > 0) this.expireRemoteReads();
     if (this.catchup !== null && this.now - this.catchup.sentTick >= this.catchupTicks) {
       // The peer did not answer in time: ask another one.
       const others = this.peers.filter((p) => p !== this.catchup?.peer);
@@ -379,6 +421,100 @@ export class PaxosNode {
       this.catchupPeerHint = others.length > 0 ? (others[this.rng.int(0, others.length - 1)] ?? null) : null;
       this.maybeCatchup();
     }
+  }
+
+  /**
+   * Asks for a linearizable read index for read `id` (unique among this node's reads in
+   * flight). The leader confirms it still leads with one heartbeat round, shared by every read
+   * asked meanwhile; a follower asks the leader. The answer comes in a later Ready's `reads`.
+   */
+  readIndex(id: number): void {
+    assert(Number.isSafeInteger(id) && id >= 0, 'read ids are non-negative integers');
+    if (this.roleNow === 'leader') {
+      this.leaderRead(id, this.id);
+      return;
+    }
+    const leader = this.leaderId;
+    if (this.roleNow !== 'follower' || leader === null || leader === this.id || this.remoteReads.size >= MAX_READS || this.remoteReads.has(id)) {
+      this.readResults.push({ id, index: null });
+      return;
+    }
+    this.remoteReads.set(id, { leader, sentTick: this.now });
+    this.send({ type: 'read-req', from: this.id, to: leader, id });
+  }
+
+  private leaderRead(id: number, from: NodeId): void {
+    if (this.leaderReads.length >= MAX_READS) {
+      this.answerRead(id, from, null);
+      return;
+    }
+    this.leaderReads.push({ id, from, round: this.readRound + 1, index: Math.max(this.commit, this.recoveredTo) });
+    this.readRoundWanted = true;
+  }
+
+  private answerRead(id: number, from: NodeId, index: number | null): void {
+    if (from === this.id) this.readResults.push({ id, index });
+    else this.send({ type: 'read-resp', from: this.id, to: from, id, index });
+  }
+
+  /** A heartbeat to every peer, numbered: its echoes confirm this leader for the reads before it. */
+  private sendHeartbeats(): void {
+    this.heartbeatElapsed = 0;
+    this.readRound += 1;
+    this.readRoundWanted = false;
+    for (const p of this.peers) {
+      this.send({ type: 'heartbeat', from: this.id, to: p, ballot: this.myBallot, commitIndex: this.commit, read: this.readRound });
+    }
+    this.confirmRounds();
+  }
+
+  private onReadAck(from: NodeId, ballot: Ballot, round: number): void {
+    if (this.roleNow !== 'leader' || !ballotEquals(ballot, this.myBallot) || round > this.readRound) return;
+    if (round <= (this.roundAcks.get(from) ?? 0)) return;
+    this.roundAcks.set(from, round);
+    this.confirmRounds();
+  }
+
+  private confirmRounds(): void {
+    const echoed = [this.readRound, ...this.peers.map((p) => this.roundAcks.get(p) ?? 0)].sort((a, b) => b - a);
+    const confirmed = echoed[this.quorum - 1] ?? 0;
+    if (confirmed <= this.confirmedRound) return;
+    this.confirmedRound = confirmed;
+    const waiting: LeaderRead[] = [];
+    for (const r of this.leaderReads) {
+      if (r.round <= confirmed) this.answerRead(r.id, r.from, r.index);
+      else waiting.push(r);
+    }
+    this.leaderReads = waiting;
+  }
+
+  /** Leadership ended (or never was): every read waiting on this leader fails, to be retried. */
+  private failLeaderReads(): void {
+    for (const r of this.leaderReads) this.answerRead(r.id, r.from, null);
+    this.leaderReads = [];
+    this.roundAcks.clear();
+    this.readRoundWanted = false;
+  }
+
+  /** Reads asked of a leader we no longer follow, or that did not answer in time, fail. */
+  private expireRemoteReads(): void {
+    for (const [id, r] of this.remoteReads) {
+      if (r.leader === this.leaderId && this.roleNow === 'follower' && this.now - r.sentTick <= this.electionTicksMax) continue;
+      this.remoteReads.delete(id);
+      this.readResults.push({ id, index: null });
+    }
+  }
+
+  private onReadRequest(from: NodeId, id: number): void {
+    if (this.roleNow === 'leader') this.leaderRead(id, from);
+    else this.send({ type: 'read-resp', from: this.id, to: from, id, index: null });
+  }
+
+  private onReadResponse(from: NodeId, id: number, index: number | null): void {
+    const r = this.remoteReads.get(id);
+    if (r === undefined || r.leader !== from) return;
+    this.remoteReads.delete(id);
+    this.readResults.push({ id, index });
   }
 
   /** Queue a command for the log. False when this node is not the leader or its queue is full. */
@@ -411,10 +547,17 @@ export class PaxosNode {
         return;
       case 'accepted':
         this.onAccepted(msg.from, msg.ballot, msg.slots);
+        if (msg.read !== undefined) this.onReadAck(msg.from, msg.ballot, msg.read);
         return;
       case 'heartbeat':
         if (msg.ballot.node !== msg.from) return;
-        this.onHeartbeat(msg.from, msg.ballot, msg.commitIndex);
+        this.onHeartbeat(msg.from, msg.ballot, msg.commitIndex, msg.read);
+        return;
+      case 'read-req':
+        this.onReadRequest(msg.from, msg.id);
+        return;
+      case 'read-resp':
+        this.onReadResponse(msg.from, msg.id, msg.index);
         return;
       case 'prevote':
         if (msg.ballot.node !== msg.from) return;
@@ -443,6 +586,8 @@ export class PaxosNode {
       this.outbox.length > 0 ||
       this.earlyOutbox.length > 0 ||
       this.events.length > 0 ||
+      this.readResults.length > 0 ||
+      (this.readRoundWanted && this.roleNow === 'leader') ||
       this.emitted < this.commit ||
       this.write.promised !== undefined ||
       this.write.accepted.size > 0 ||
@@ -457,6 +602,7 @@ export class PaxosNode {
   ready(): Ready {
     assert(this.outstanding === null, `ready() called again before advance() of ready ${this.outstanding}`);
     this.flushQueue();
+    if (this.readRoundWanted && this.roleNow === 'leader') this.sendHeartbeats();
     const id = ++this.readyCount;
     const w = this.write;
     const write = {
@@ -478,6 +624,8 @@ export class PaxosNode {
     const messages = this.outbox;
     const unpersistedMessages = this.earlyOutbox;
     const events = this.events;
+    const reads = this.readResults;
+    this.readResults = [];
     this.write = emptyWrite();
     this.outbox = [];
     this.earlyOutbox = [];
@@ -490,6 +638,7 @@ export class PaxosNode {
       write,
       ...(install !== null ? { installSnapshot: install } : {}),
       committed,
+      reads,
       events,
       unpersistedMessages,
       messages(receipt: PersistReceipt): readonly Message[] {
@@ -665,6 +814,9 @@ export class PaxosNode {
     this.promises.clear();
     this.clearProposals();
     this.lastHeard.clear();
+    this.failLeaderReads();
+    this.readRound = 0;
+    this.confirmedRound = 0;
     this.leaderSinceTick = this.now;
     this.commitProgressTick = this.now;
     this.heartbeatElapsed = 0;
@@ -679,6 +831,7 @@ export class PaxosNode {
       entries.push({ slot: s, value });
     }
     this.nextSlot = maxSlot + 1;
+    this.recoveredTo = maxSlot + 1;
     if (reportedCommit > this.commit) {
       this.leaderCommitSeen = Math.max(this.leaderCommitSeen, reportedCommit);
       this.catchupPeerHint = catchupFrom;
@@ -808,12 +961,7 @@ export class PaxosNode {
 
   private tickLeader(): void {
     this.heartbeatElapsed += 1;
-    if (this.heartbeatElapsed >= this.heartbeatTicks) {
-      this.heartbeatElapsed = 0;
-      for (const p of this.peers) {
-        this.send({ type: 'heartbeat', from: this.id, to: p, ballot: this.myBallot, commitIndex: this.commit });
-      }
-    }
+    if (this.heartbeatElapsed >= this.heartbeatTicks) this.sendHeartbeats();
     this.retransmit();
     // A leader that has not heard from a quorum for a whole election timeout is probably cut
     // off: stepping down makes its clients fail fast instead of waiting on it.
@@ -854,6 +1002,7 @@ export class PaxosNode {
   }
 
   private stepDown(leader: NodeId | null): void {
+    if (this.roleNow === 'leader') this.failLeaderReads();
     this.preVote = null;
     this.clearProposals();
     this.queue = [];
@@ -947,7 +1096,7 @@ export class PaxosNode {
     this.learnCommitIndex(from, ballot, commitIndex);
   }
 
-  private onHeartbeat(from: NodeId, ballot: Ballot, commitIndex: number): void {
+  private onHeartbeat(from: NodeId, ballot: Ballot, commitIndex: number, read: number | undefined): void {
     this.observe(ballot);
     if (compareBallots(ballot, this.promisedBallot) < 0) {
       this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
@@ -955,7 +1104,7 @@ export class PaxosNode {
     }
     this.followLeader(from, ballot);
     // An empty Accepted acknowledges the heartbeat: the leader counts who still follows it.
-    this.send({ type: 'accepted', from: this.id, to: from, ballot, slots: [] });
+    this.send({ type: 'accepted', from: this.id, to: from, ballot, slots: [], ...(read !== undefined ? { read } : {}) });
     this.learnCommitIndex(from, ballot, commitIndex);
   }
 

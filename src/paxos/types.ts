@@ -56,8 +56,14 @@ export type Message =
       /** The leader's chosen prefix: every slot below it is chosen. */
       readonly commitIndex: number;
     })
-  | (Envelope & { readonly type: 'accepted'; readonly ballot: Ballot; readonly slots: readonly number[] })
-  | (Envelope & { readonly type: 'heartbeat'; readonly ballot: Ballot; readonly commitIndex: number })
+  /** `read`: the heartbeat round this answers (an empty Accepted is a heartbeat's answer). */
+  | (Envelope & { readonly type: 'accepted'; readonly ballot: Ballot; readonly slots: readonly number[]; readonly read?: number })
+  /** `read`: the leader's heartbeat round; a quorum echoing it confirms the leader for reads. */
+  | (Envelope & { readonly type: 'heartbeat'; readonly ballot: Ballot; readonly commitIndex: number; readonly read?: number })
+  /** A follower asks the leader for a read index (its read `id`). */
+  | (Envelope & { readonly type: 'read-req'; readonly id: number })
+  /** The leader's answer: the index to read at, or null (not the leader, or it stepped down). */
+  | (Envelope & { readonly type: 'read-resp'; readonly id: number; readonly index: number | null })
   /**
    * PreVote: "would you promise `ballot` if I asked?" Nothing is persisted on either side; a
    * node runs phase 1 only after a majority answered yes (itself included).
@@ -158,6 +164,11 @@ export interface Ready {
   readonly installSnapshot?: Snapshot;
   /** Newly chosen entries, contiguous and in slot order: apply them to the state machine. */
   readonly committed: readonly ChosenEntry[];
+  /**
+   * Reads asked with readIndex(): once applied reaches `index`, the state machine answers read
+   * `id` linearizably. Null: no confirmed leader; the read failed and may be retried.
+   */
+  readonly reads: readonly { readonly id: number; readonly index: number | null }[];
   readonly events: readonly CoreEvent[];
   /**
    * Messages that vouch for nothing on this node's disk (Accept, heartbeat, catch-up): they may

@@ -16,7 +16,7 @@ afterEach(async () => {
   dir = null;
 });
 
-const ready = (id: number, write: DurableWrite): Ready => ({ id, write, committed: [], events: [], unpersistedMessages: [], messages: () => [] });
+const ready = (id: number, write: DurableWrite): Ready => ({ id, write, committed: [], reads: [], events: [], unpersistedMessages: [], messages: () => [] });
 const b = (round: number, node: number) => ({ round, node });
 
 /** Writes raw bytes under a key, as damage (or a foreign writer) would. */

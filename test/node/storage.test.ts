@@ -12,7 +12,7 @@ afterEach(async () => {
   dir = null;
 });
 
-const ready = (id: number, write: DurableWrite): Ready => ({ id, write, committed: [], events: [], unpersistedMessages: [], messages: () => [] });
+const ready = (id: number, write: DurableWrite): Ready => ({ id, write, committed: [], reads: [], events: [], unpersistedMessages: [], messages: () => [] });
 const batch = (key: string) => ({ kind: 'batch' as const, cmds: [{ op: 'set' as const, key, value: key, clientId: 'c', seq: 1 }] });
 
 describe('node storage', () => {

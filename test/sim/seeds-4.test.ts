@@ -8,5 +8,6 @@ describe('simulation, seeds 1801..2400', () => {
     console.log(summarise(stats));
     expect(stats.some((s) => s.nodes === 3) && stats.some((s) => s.nodes === 5)).toBe(true);
     expect(stats.reduce((a, s) => a + s.commandsAcked, 0)).toBeGreaterThan(0);
+    expect(stats.reduce((a, s) => a + s.readsServed, 0)).toBeGreaterThan(0);
   });
 });

@@ -66,6 +66,10 @@ export interface SimStats {
   /** Of those, heals after which a rejoining node deposed that leader: must stay 0. */
   rejoinDisruptions: number;
   disksLost: number;
+  /** Read-index reads answered (each checked against every write acknowledged before it began). */
+  readsServed: number;
+  /** Reads that got no index (no confirmed leader): the client would retry. */
+  readsFailed: number;
 }
 
 export interface SimResult {
@@ -166,7 +170,11 @@ function describeMessage(m: Message): string {
     case 'accepted':
       return `accepted b=${formatBallot(m.ballot)} slots=[${m.slots.slice(0, 6).join(',')}${m.slots.length > 6 ? ',…' : ''}]`;
     case 'heartbeat':
-      return `heartbeat b=${formatBallot(m.ballot)} ci=${m.commitIndex}`;
+      return `heartbeat b=${formatBallot(m.ballot)} ci=${m.commitIndex} r=${m.read ?? '-'}`;
+    case 'read-req':
+      return `read-req id=${m.id}`;
+    case 'read-resp':
+      return `read-resp id=${m.id} index=${m.index ?? 'none'}`;
     case 'prevote':
       return `prevote b=${formatBallot(m.ballot)} ci=${m.commitIndex}`;
     case 'prevote-resp':
@@ -225,6 +233,10 @@ export class Simulation {
    */
   private readonly snapshotApplied = new Map<string, ReadonlyMap<string, number>>();
   private lastLeader: NodeId | null = null;
+  /** The highest slot of any acknowledged command: a read begun after must read at or past it. */
+  private maxAckedSlot = -1;
+  private nextReadId = 1;
+  private readonly reads = new Map<number, { node: NodeId; minIndex: number; index: number | null }>();
 
   private readonly traceRing: string[] = [];
   private readonly traceLimit: number;
@@ -277,6 +289,8 @@ export class Simulation {
       healsWatched: 0,
       rejoinDisruptions: 0,
       disksLost: 0,
+      readsServed: 0,
+      readsFailed: 0,
     };
     this.nodes = [];
     for (let id = 1; id <= this.size; id++) {
@@ -396,6 +410,8 @@ export class Simulation {
         this.stats.snapshotsInstalled += 1;
       }
       for (const e of rd.committed) this.apply(n, e);
+      for (const r of rd.reads) this.onReadIndex(n, r.id, r.index);
+      this.serveReads(n);
       for (const ev of rd.events) {
         if (ev.type === 'role') this.trace(`n${n.id} becomes ${ev.role} b=${formatBallot(ev.ballot)}`);
         if (ev.type === 'conflicting-chosen') throw new SimViolation(`SAFETY: n${ev.peer} sent node ${n.id} another chosen value for slot ${ev.slot}`);
@@ -504,6 +520,7 @@ export class Simulation {
     if (!client || !pending || pending.cmd.seq !== r.seq || pending.target !== n.id) return;
     client.pending = null;
     this.stats.commandsAcked += 1;
+    this.maxAckedSlot = Math.max(this.maxAckedSlot, r.slot);
     const acked: Acked = { id, slot: r.slot };
     const list = this.ackedBySlot.get(r.slot);
     if (list) list.push(acked);
@@ -653,6 +670,7 @@ export class Simulation {
 
   private crash(n: SimNode, why: string): void {
     n.core = null;
+    for (const [id, r] of this.reads) if (r.node === n.id) this.reads.delete(id);
     if (n.downUntilTick <= this.tickNo) n.downUntilTick = this.tickNo + this.rng.int(5, 60);
     this.stats.crashes += 1;
     this.stats.faults += 1;
@@ -722,6 +740,7 @@ export class Simulation {
 
   private clientsAct(faults: boolean): void {
     const clientTimeoutTicks = 30;
+    if (this.chance(0.3)) this.startRead();
     for (const c of this.clients) {
       if (c.pending === null) {
         if (!faults || !this.chance(0.3)) continue;
@@ -740,6 +759,38 @@ export class Simulation {
       } else {
         p.target = null;
       }
+    }
+  }
+
+  /** A read-index read at a random live node (leader or follower), checked when answered. */
+  private startRead(): void {
+    const n = this.pickLive();
+    if (n?.core == null) return;
+    const id = this.nextReadId++;
+    this.reads.set(id, { node: n.id, minIndex: this.maxAckedSlot + 1, index: null });
+    n.core.readIndex(id);
+    this.drain(n);
+  }
+
+  private onReadIndex(n: SimNode, id: number, index: number | null): void {
+    const r = this.reads.get(id);
+    if (r === undefined || r.node !== n.id) throw new SimViolation(`READ: node ${n.id} answered read ${id}, which it was never asked`);
+    if (index === null) {
+      this.reads.delete(id);
+      this.stats.readsFailed += 1;
+      return;
+    }
+    if (index < r.minIndex) {
+      throw new SimViolation(`STALE-READ: node ${n.id} read ${id} at index ${index}, below slot ${r.minIndex - 1} acknowledged before the read began`);
+    }
+    r.index = index;
+  }
+
+  private serveReads(n: SimNode): void {
+    for (const [id, r] of this.reads) {
+      if (r.node !== n.id || r.index === null || n.kv.appliedIndex < r.index) continue;
+      this.reads.delete(id);
+      this.stats.readsServed += 1;
     }
   }
 
