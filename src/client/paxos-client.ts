@@ -24,6 +24,7 @@ import {
   type ErrorReply,
   type NodeStatus,
   type Reply,
+  type ReadMode,
 } from '../node/wire.js';
 
 export type { NodeStatus } from '../node/wire.js';
@@ -87,6 +88,34 @@ export interface ReadResult extends WriteResult {
 export interface DeleteResult extends WriteResult {
   /** Whether the key was there; undefined from a node that does not say. */
   readonly existed: boolean | undefined;
+}
+
+/** How a read is made linearizable: `log` puts it in a slot like a write (the old way). */
+export type ReadModeOption = ReadMode | 'log';
+
+export interface ReadOptions extends CallOptions {
+  /** Default `index`: a heartbeat round confirms the leader; `lease`: the leader's lease, if held. */
+  readonly mode?: ReadMode;
+  /** Ask this node (a follower gets the read index from the leader and answers from its state). */
+  readonly from?: NodeId;
+}
+
+export interface IndexReadResult {
+  readonly value: string | null;
+  /** The node that answered, and the leader it knew. */
+  readonly node: NodeId;
+  readonly leader: NodeId | null;
+  /** How it was confirmed: `lease` only when the leader's lease was valid, else `index`. */
+  readonly mode: ReadMode;
+  /** The applied index of the state the answer was read from. */
+  readonly index: number;
+  readonly latencyMs: number;
+}
+
+export interface RangeResult extends Omit<IndexReadResult, 'value'> {
+  readonly entries: readonly (readonly [string, string])[];
+  /** More keys matched than the page held: ask again with `after` = the last key. */
+  readonly more: boolean;
 }
 
 export interface LocalReadResult {
@@ -332,6 +361,80 @@ export class PaxosClient {
   /** Linearizable: the read is a command in the log, answered when its slot is applied. */
   get(key: string, call: CallOptions = {}): Promise<ReadResult> {
     return this.command({ op: 'get', key }, call);
+  }
+
+  /** Linearizable without a log slot: by read index (default) or the leader's lease. */
+  async read(key: string, opts: ReadOptions = {}): Promise<IndexReadResult> {
+    const r = await this.readCall({ op: 'read', key, ...(opts.mode !== undefined ? { mode: opts.mode } : {}) }, opts);
+    if (r.op !== 'read') throw unexpected(r.node, r.op);
+    return { value: r.value, node: r.node, leader: r.leader, mode: r.mode, index: r.index, latencyMs: r.latencyMs };
+  }
+
+  /** Keys with `prefix`, in order, one page (at most `limit`), linearizable like read(). */
+  async range(prefix: string, opts: ReadOptions & { after?: string; limit?: number } = {}): Promise<RangeResult> {
+    const req: ClientRequest = {
+      op: 'range',
+      prefix,
+      ...(opts.after !== undefined ? { after: opts.after } : {}),
+      ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+      ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
+    };
+    const r = await this.readCall(req, opts);
+    if (r.op !== 'range') throw unexpected(r.node, r.op);
+    return { entries: r.entries, more: r.more, node: r.node, leader: r.leader, mode: r.mode, index: r.index, latencyMs: r.latencyMs };
+  }
+
+  /**
+   * A read, retried until it is answered or the time is up. Without `from` it goes where the
+   * leader is believed to be and follows redirects; with `from` it keeps asking that node.
+   */
+  private async readCall(req: ClientRequest, opts: ReadOptions): Promise<Extract<Reply, { op: 'read' | 'range' }> & { latencyMs: number }> {
+    const started = performance.now();
+    const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
+    const fixed = opts.from;
+    if (fixed !== undefined && !this.links.has(fixed)) throw new PaxosClientError('unknown-node', `node ${fixed} is not in the cluster`);
+    let target = fixed ?? this.leaderHint ?? this.nodeIds[0]!;
+    let failures = 0;
+    let last: PaxosClientError | null = null;
+    while (Date.now() < deadline) {
+      if (opts.signal?.aborted === true) throw new PaxosClientError('cancelled', 'cancelled while waiting for an answer');
+      let reply: Reply;
+      try {
+        const attemptMs = Math.min(ATTEMPT_TIMEOUT_MS * 2 ** Math.floor(failures / this.nodeIds.length), MAX_ATTEMPT_TIMEOUT_MS);
+        reply = await this.call(target, req, Math.min(deadline - Date.now(), attemptMs));
+      } catch (err) {
+        const e = err as PaxosClientError;
+        if (e.code === 'closed' || e.code === 'unknown-node') throw e;
+        last = e;
+        failures += 1;
+        if (fixed === undefined) {
+          if (this.leaderHint === target) this.leaderHint = null;
+          target = this.nextNode(target);
+        }
+        await this.backoff(failures, deadline);
+        continue;
+      }
+      if (reply.ok) {
+        if (reply.op !== 'read' && reply.op !== 'range') throw unexpected(target, reply.op);
+        if (fixed === undefined && reply.leader !== null && this.links.has(reply.leader)) this.leaderHint = reply.leader;
+        return { ...reply, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+      }
+      last = fromReply(reply);
+      failures += 1;
+      if (reply.code === 'bad-request' || reply.code === 'unsupported') throw last;
+      if (fixed === undefined) {
+        if (reply.leader !== null && reply.leader !== target && this.links.has(reply.leader)) {
+          target = reply.leader;
+          this.leaderHint = reply.leader;
+          if (failures <= this.nodeIds.length) continue;
+        } else if (reply.code === 'not-leader' || reply.code === 'shutting-down') {
+          target = this.nextNode(target);
+        }
+      }
+      await this.backoff(failures, deadline);
+    }
+    if (last !== null && last.code !== 'timeout') throw new PaxosClientError(last.code, `${last.message} (gave up after ${opts.timeoutMs ?? this.timeoutMs} ms)`);
+    throw new PaxosClientError('timeout', `no answer within ${opts.timeoutMs ?? this.timeoutMs} ms`);
   }
 
   /** One node's applied state, possibly stale. No retries on other nodes. */

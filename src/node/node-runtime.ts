@@ -15,6 +15,7 @@ import type { EventWriter } from './events.js';
 import { damagedLine } from './db-damage.js';
 import { chosenPrefix, NodeStorage, StorageError } from './storage.js';
 import { ReplyBatcher } from './reply-batcher.js';
+import { AppliedWaiters, LEASE_FRACTION, ReadLease } from './reads.js';
 import { Transport, type Inbound, type LinkSecurity, type PeerInbound } from './transport.js';
 import type { ZapRefusal } from './zap-handler.js';
 import {
@@ -23,6 +24,8 @@ import {
   encodePeerFrame,
   readdressPeerFrame,
   MAX_FRAME_BYTES,
+  MAX_RANGE_BYTES,
+  MAX_RANGE_ENTRIES,
   MAX_SNAPSHOT_BYTES,
   SNAPSHOT_CHUNK_BYTES,
   type BadFrameKind,
@@ -71,12 +74,26 @@ interface Waiter {
   readonly deadline: number;
 }
 
+type ReadRequest = Extract<ClientRequest, { op: 'read' | 'range' }>;
+
+interface ReadWaiter extends Waiter {
+  readonly req: ReadRequest;
+}
+
+/** Reads waiting for a read index or for the state machine to reach it, at most. */
+const MAX_PENDING_READS = 10_000;
+
 const commandKey = (clientId: string, seq: number): string => `${clientId}\u0000${seq}`;
 
 export class NodeRuntime {
   private readonly startedAt = Date.now();
   private readonly pending = new Map<string, Pending>();
   private readonly lateResults = new Map<string, Reply>();
+  private nextReadId = 1;
+  /** Reads whose read index the core has yet to give, by read id. */
+  private readonly readsAsked = new Map<number, ReadWaiter>();
+  private readonly readsWaiting = new AppliedWaiters<ReadWaiter>();
+  private lease!: ReadLease;
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly badFrames = new Map<BadFrameKind, number>();
   private badFramesTotal = 0;
@@ -102,6 +119,68 @@ export class NodeRuntime {
     private kv: KvStore,
   ) {
     this.clusterIds = new Set(opts.cluster.nodes.map((n) => n.id));
+    this.lease = new ReadLease(core.electionTicksMinimum * opts.tickMs * LEASE_FRACTION);
+  }
+
+  /** After every call into the core that may start or confirm a heartbeat round. */
+  private observeLease(before: number): void {
+    const leading = this.core.role === 'leader';
+    this.lease.observe(before, leading ? formatBallot(this.core.ballot) : '', this.core.readRoundNow, this.core.confirmedReadRound);
+  }
+
+  private onRead(routingId: Buffer, reqId: number, req: ReadRequest): void {
+    const w: ReadWaiter = { routingId, reqId, req, deadline: Date.now() + this.opts.requestTimeoutMs };
+    if (this.readsAsked.size + this.readsWaiting.size >= MAX_PENDING_READS) {
+      return this.reply(routingId, reqId, errorReply('no-quorum', `node ${this.opts.id} has too many reads in flight`));
+    }
+    const readIndex = this.core.readIndexNow;
+    if (req.mode === 'lease' && readIndex !== null && this.lease.valid(performance.now())) return this.serveRead(w, 'lease', readIndex);
+    const id = this.nextReadId++;
+    this.readsAsked.set(id, w);
+    this.core.readIndex(id);
+    this.schedule();
+  }
+
+  private onReadIndexes(reads: readonly { id: number; index: number | null }[]): void {
+    for (const r of reads) {
+      const w = this.readsAsked.get(r.id);
+      if (w === undefined) continue; // timed out meanwhile
+      this.readsAsked.delete(r.id);
+      if (r.index === null) {
+        const leader = this.core.leader === this.opts.id ? null : this.core.leader;
+        this.reply(w.routingId, w.reqId, errorReply('not-leader', `node ${this.opts.id} could not confirm a leader for this read`, leader));
+      } else {
+        this.serveRead(w, 'index', r.index);
+      }
+    }
+  }
+
+  private serveRead(w: ReadWaiter, mode: 'index' | 'lease', index: number): void {
+    if (this.kv.appliedIndex >= index) this.answerRead(w, mode);
+    else this.readsWaiting.add({ index, mode, deadline: w.deadline, waiter: w });
+  }
+
+  private serveWaitingReads(): void {
+    for (const r of this.readsWaiting.takeReady(this.kv.appliedIndex)) this.answerRead(r.waiter, r.mode);
+  }
+
+  /** The state machine has applied at least the read's index: its state now is a linearizable answer. */
+  private answerRead(w: ReadWaiter, mode: 'index' | 'lease'): void {
+    const base = { ok: true as const, node: this.opts.id, leader: this.core.leader, mode, index: this.kv.appliedIndex };
+    const req = w.req;
+    if (req.op === 'read') return this.reply(w.routingId, w.reqId, { ...base, op: 'read', value: this.kv.get(req.key) });
+    const page = this.kv.range(req.prefix, req.after, req.limit ?? MAX_RANGE_ENTRIES, MAX_RANGE_BYTES);
+    this.reply(w.routingId, w.reqId, { ...base, op: 'range', entries: page.entries, more: page.more });
+  }
+
+  private expireReads(now: number): void {
+    const timeout = errorReply('no-quorum', `no quorum: read not confirmed within ${this.opts.requestTimeoutMs} ms (fewer than a majority of nodes answer)`);
+    for (const [id, w] of this.readsAsked) {
+      if (w.deadline > now) continue;
+      this.readsAsked.delete(id);
+      this.reply(w.routingId, w.reqId, timeout);
+    }
+    for (const r of this.readsWaiting.takeExpired(now)) this.reply(r.waiter.routingId, r.waiter.reqId, timeout);
   }
 
   /** Opens the DB, rebuilds state, binds and connects, then emits `ready`. */
@@ -202,7 +281,9 @@ export class NodeRuntime {
           await this.storage.flushCommit();
           continue;
         }
+        const beforeReady = performance.now();
         const rd = this.core.ready();
+        this.observeLease(beforeReady);
         // Entries whose every vote is already on disk are answered before this Ready's fsync,
         // which only concerns newer slots: a client waits for one leader fsync, not two.
         // After a snapshot install nothing goes first: the KV is replaced once it is on disk.
@@ -217,6 +298,8 @@ export class NodeRuntime {
         // The core never addresses itself (it asserts so): every message is for a peer.
         this.sendPeers(rd.messages(receipt));
         this.core.advance(rd);
+        if (rd.reads.length > 0) this.onReadIndexes(rd.reads);
+        this.serveWaitingReads();
         if (this.pending.size > 0) this.failOrphanedCommands();
         this.maybeCompact();
       }
@@ -343,9 +426,12 @@ export class NodeRuntime {
   }
 
   private onTick(): void {
+    const beforeTick = performance.now();
     this.core.tick();
+    this.observeLease(beforeTick);
     this.schedule();
     const now = Date.now();
+    if (this.readsAsked.size > 0 || this.readsWaiting.size > 0) this.expireReads(now);
     for (const [key, p] of this.pending) {
       const live = p.waiters.filter((w) => {
         if (w.deadline > now) return true;
@@ -440,7 +526,9 @@ export class NodeRuntime {
       return this.bad('invalid', sender, `snapshot chunk [${m.offset}, +${m.chunk.byteLength}) past its total ${m.total}`);
     }
     this.lastHeard.set(m.from, Date.now());
+    const beforeStep = performance.now();
     this.core.step(m);
+    this.observeLease(beforeStep);
     this.schedule();
   }
 
@@ -458,6 +546,9 @@ export class NodeRuntime {
       case 'del':
       case 'get':
         return this.onCommand(routingId, reqId, req);
+      case 'read':
+      case 'range':
+        return this.onRead(routingId, reqId, req);
       case 'get-local':
         return this.reply(routingId, reqId, {
           ok: true,

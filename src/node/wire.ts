@@ -15,6 +15,12 @@ export const MAX_VALUE_BYTES = 64 * 1024;
 export const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 /** A peer may not make a node gather a snapshot larger than this. */
 export const MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024;
+/** How a read is made linearizable: a heartbeat round (index) or the leader's lease. */
+export const READ_MODES = ['index', 'lease'] as const;
+export type ReadMode = (typeof READ_MODES)[number];
+/** A range answer holds at most this many entries and about this many bytes; `more` says if cut. */
+export const MAX_RANGE_ENTRIES = 1000;
+export const MAX_RANGE_BYTES = 1024 * 1024;
 /** Bounds every array on the wire (entries per message, commands per batch). */
 const MAX_ITEMS = 100_000;
 
@@ -107,6 +113,15 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('del'), key, clientId, seq: uint }),
   z.object({ op: z.literal('get'), key, clientId, seq: uint }),
   z.object({ op: z.literal('get-local'), key }),
+  // Linearizable reads without a log slot: by read index (default) or, at the leader, by lease.
+  z.object({ op: z.literal('read'), key, mode: z.enum(READ_MODES).optional() }),
+  z.object({
+    op: z.literal('range'),
+    prefix: z.string().refine((s) => utf8Bytes(s) <= MAX_KEY_BYTES, 'prefix too long'),
+    after: key.optional(),
+    limit: uint.min(1).max(MAX_RANGE_ENTRIES).optional(),
+    mode: z.enum(READ_MODES).optional(),
+  }),
   z.object({ op: z.literal('status') }),
   // snapshotOffset: which chunk of the node's snapshot to send along (when from is below it);
   // withSnapshot false: none (the UI's log view only wants the slots).
@@ -174,6 +189,25 @@ export const replySchema = z.union([
     stale: z.literal(true),
     appliedIndex: uint,
   }),
+  z.object({
+    ok: z.literal(true),
+    op: z.literal('read'),
+    node: nodeId,
+    leader: nodeId.nullable(),
+    mode: z.enum(READ_MODES),
+    index: uint,
+    value: z.string().nullable(),
+  }),
+  z.object({
+    ok: z.literal(true),
+    op: z.literal('range'),
+    node: nodeId,
+    leader: nodeId.nullable(),
+    mode: z.enum(READ_MODES),
+    index: uint,
+    entries: z.array(z.tuple([z.string(), z.string()])).max(MAX_RANGE_ENTRIES),
+    more: z.boolean(),
+  }),
   z.object({ ok: z.literal(true), op: z.literal('status'), status: statusSchema }),
   z.object({ ok: z.literal(true), op: z.literal('admin'), faults: faultRulesSchema }),
   z.object({
@@ -196,6 +230,8 @@ export type ErrorReply = { ok: false; code: NodeErrorCode; message: string; lead
 export type Reply =
   | { ok: true; op: 'set' | 'del' | 'get'; slot: number; value: string | null; duplicate: boolean; leader: NodeId; existed?: boolean }
   | { ok: true; op: 'get-local'; node: NodeId; value: string | null; stale: true; appliedIndex: number }
+  | { ok: true; op: 'read'; node: NodeId; leader: NodeId | null; mode: ReadMode; index: number; value: string | null }
+  | { ok: true; op: 'range'; node: NodeId; leader: NodeId | null; mode: ReadMode; index: number; entries: [string, string][]; more: boolean }
   | { ok: true; op: 'status'; status: NodeStatus }
   | { ok: true; op: 'admin'; faults: FaultRules }
   | {

@@ -125,6 +125,26 @@ export class KvStore {
     return { clientId: cmd.clientId, seq: cmd.seq, slot, op: cmd.op, value, duplicate: false, ...existed };
   }
 
+  /**
+   * Keys starting with `prefix`, in order, after `after` (exclusive), at most `limit` entries
+   * and about `maxBytes` of keys and values (at least one entry); `more` when some were left.
+   */
+  range(prefix: string, after: string | undefined, limit: number, maxBytes: number): { entries: [string, string][]; more: boolean } {
+    const keys: string[] = [];
+    for (const k of this.data.keys()) if (k.startsWith(prefix) && (after === undefined || k > after)) keys.push(k);
+    keys.sort();
+    const entries: [string, string][] = [];
+    let bytes = 0;
+    for (const k of keys) {
+      const v = this.data.get(k)!;
+      const b = Buffer.byteLength(k) + Buffer.byteLength(v);
+      if (entries.length >= limit || (entries.length > 0 && bytes + b > maxBytes)) return { entries, more: true };
+      entries.push([k, v]);
+      bytes += b;
+    }
+    return { entries, more: false };
+  }
+
   get(key: string): string | null {
     return this.data.get(key) ?? null;
   }

@@ -332,6 +332,10 @@ export class PaxosNode {
   get lastSlot(): number {
     return this.highestSlot;
   }
+  /** Ticks a follower waits after hearing a leader before it helps elect another: what bounds a lease. */
+  get electionTicksMinimum(): number {
+    return this.electionTicksMin;
+  }
   /** The leader's heartbeat round: a new one with every heartbeat and read batch. */
   get readRoundNow(): number {
     return this.roleNow === 'leader' ? this.readRound : 0;

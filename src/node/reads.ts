@@ -1,0 +1,105 @@
+// Linearizable reads without a log slot. The core hands out read indexes (a heartbeat round
+// confirmed by a quorum); here reads wait for the state machine to reach their index, and the
+// leader's lease lets it skip the round while no other node can have been elected.
+import type { ReadMode } from './wire.js';
+
+/**
+ * The share of the followers' minimum election timeout a lease lasts, counted from before the
+ * heartbeat round that confirmed it was sent. A follower that answered that round refuses to
+ * help elect anyone for the whole timeout after it heard it (its own ticks, which a pause only
+ * slows); the rest (30 %) is the margin for timer jitter and clock-rate differences.
+ */
+export const LEASE_FRACTION = 0.7;
+
+/**
+ * The leader's lease, on this process's monotonic clock: rounds are dated before the call that
+ * created them, so a round's date is never later than its heartbeats left. A leader frozen
+ * (SIGSTOP) past its lease finds it expired when it wakes, whatever its ticks say.
+ */
+export class ReadLease {
+  private ballot = '';
+  private lastRound = 0;
+  private confirmed = 0;
+  private readonly sentAt = new Map<number, number>();
+  private until = 0;
+
+  constructor(private readonly leaseMs: number) {}
+
+  /**
+   * After any call into the core: `before` is the clock read before that call; `ballot` is ''
+   * when not leading. Rounds started in the call get `before` as their date.
+   */
+  observe(before: number, ballot: string, round: number, confirmed: number): void {
+    if (ballot !== this.ballot || round < this.lastRound) {
+      this.ballot = ballot;
+      this.lastRound = 0;
+      this.confirmed = 0;
+      this.sentAt.clear();
+      this.until = 0;
+    }
+    if (ballot === '') return;
+    if (round > this.lastRound) {
+      this.sentAt.set(round, before);
+      this.lastRound = round;
+    }
+    if (confirmed <= this.confirmed) return;
+    this.confirmed = confirmed;
+    // The newest dated round at or below the confirmed one: an undated round in between started
+    // later than that date, so using it only shortens the lease.
+    let date: number | undefined;
+    for (const [r, t] of this.sentAt) {
+      if (r <= confirmed) {
+        date = t;
+        this.sentAt.delete(r);
+      }
+    }
+    if (date !== undefined) {
+      this.until = Math.max(this.until, date + this.leaseMs);
+      this.sentAt.set(confirmed, date);
+    }
+  }
+
+  valid(now: number): boolean {
+    return this.ballot !== '' && now < this.until;
+  }
+
+  /** What a status line shows: ms of lease left (0 when none). */
+  remainingMs(now: number): number {
+    return this.valid(now) ? Math.round(this.until - now) : 0;
+  }
+}
+
+export interface WaitingRead<T> {
+  readonly index: number;
+  readonly mode: ReadMode;
+  readonly deadline: number;
+  readonly waiter: T;
+}
+
+/** Reads with an index, waiting until the state machine has applied up to it. */
+export class AppliedWaiters<T> {
+  private waiting: WaitingRead<T>[] = [];
+
+  get size(): number {
+    return this.waiting.length;
+  }
+
+  add(read: WaitingRead<T>): void {
+    this.waiting.push(read);
+  }
+
+  /** The reads whose index `applied` has reached, removed. */
+  takeReady(applied: number): WaitingRead<T>[] {
+    if (this.waiting.length === 0) return [];
+    const ready = this.waiting.filter((r) => r.index <= applied);
+    if (ready.length > 0) this.waiting = this.waiting.filter((r) => r.index > applied);
+    return ready;
+  }
+
+  /** The reads past their deadline, removed. */
+  takeExpired(now: number): WaitingRead<T>[] {
+    const expired = this.waiting.filter((r) => r.deadline <= now);
+    if (expired.length > 0) this.waiting = this.waiting.filter((r) => r.deadline > now);
+    return expired;
+  }
+}
