@@ -86,6 +86,8 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
   let faults: FaultControl | null = null;
   let removeHooks: () => void = () => undefined;
   let started: AbortController | null = null;
+  /** The report is out: a Ctrl-C now only waits for the nodes to stop (the exit code stands). */
+  let reported = false;
   try {
     const prepared = await prepareCluster({ dataDir, size: o.nodes, basePort: undefined, fresh: true, insecure: o.insecure });
     const s = new Supervisor({
@@ -102,13 +104,16 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
     removeHooks = installShutdownHooks(s, undefined, {
       // Ctrl-C: stop the faults, then heal, converge, check and report what ran; a second quits.
       firstInterrupt: () => {
-        if (started === null) return false;
+        if (reported) return true;
+        if (started === null || started.signal.aborted) return false;
         say('chaos: interrupted: stopping the faults, then healing, checking and reporting (Ctrl-C again quits now)');
         started.abort();
         return true;
       },
       afterStop: () => {
         if (removeDir) fsSync.rmSync(dataDir, { recursive: true, force: true });
+        // A history being written when the second Ctrl-C came: its temp file, never half a history.
+        fsSync.rmSync(`${historyPath}.${process.pid}.tmp`, { force: true });
       },
     });
     await s.start();
@@ -132,6 +137,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
     const reasons = chaosReasons(report);
     const json = jsonLine('chaos', exitCode === CHAOS_EXIT.passed, chaosJson(report), reasons.length > 0 ? reasons.join('; ') : undefined);
     process.stdout.write(o.json ? json + '\n' : formatChaosReport(report).join('\n') + '\n');
+    reported = true;
     return exitCode;
   } catch (err) {
     const code = (err as { code?: unknown }).code;

@@ -1,8 +1,9 @@
 // Reads a node's log file (events.ndjson and the rotated events.1.ndjson) from disk: all of it,
 // then, for following, whatever is appended, across rotations, restarts and a re-created file.
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import { eventFilePaths } from '../node/event-file.js';
-import { clockTime, logText } from './event-text.js';
+import { clockTime, logText, printable } from './event-text.js';
 import { parseNodeEventLine } from './node-events.js';
 
 export interface LogRecord {
@@ -24,11 +25,23 @@ export function parseLogLine(line: string): LogRecord | null {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
   const r = raw as Record<string, unknown>;
-  if (typeof r.event !== 'string' || typeof r.t !== 'number') return null;
+  if (typeof r.event !== 'string' || typeof r.t !== 'number' || !Number.isSafeInteger(r.t) || r.t < 0) return null;
   const event = parseNodeEventLine(line);
   if (event === null) return null;
   const level = r.event === 'log' && (r.level === 'warn' || r.level === 'error') ? r.level : 'info';
-  return { raw: r, t: r.t, text: `${clockTime(r.t)}  ${logText(event)}`, level };
+  return { raw: r, t: r.t, text: printable(`${clockTime(r.t)}  ${logText(event)}`), level };
+}
+
+/** Lines longer than this are not events (a node writes short ones): skipped to the next newline. */
+const MAX_LINE_BYTES = 1024 * 1024;
+
+function append(out: string[], lines: readonly string[]): void {
+  for (const l of lines) out.push(l);
+}
+
+/** The file at `p` must be a regular file: a FIFO or a device would block or never end. */
+async function checkRegular(p: string, st: { isFile(): boolean }): Promise<void> {
+  if (!st.isFile()) throw new Error(`${p} is not a regular file`);
 }
 
 const CHUNK = 1024 * 1024;
@@ -40,6 +53,8 @@ export class LogTail {
   private ino = 0;
   private offset = 0;
   private partial: Buffer = Buffer.alloc(0);
+  /** Inside an over-long line: everything up to the next newline is dropped. */
+  private skipping = false;
   private started = false;
 
   constructor(dir: string) {
@@ -58,22 +73,25 @@ export class LogTail {
     if (!this.started) {
       this.started = true;
       try {
-        out.push(...splitLines(await fs.readFile(this.paths.old)).lines);
+        await checkRegular(this.paths.old, await fs.stat(this.paths.old));
+        append(out, splitLines(await fs.readFile(this.paths.old)).lines.filter((l) => l.length <= MAX_LINE_BYTES));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
     }
     if (this.fh === null && !(await this.openCurrent())) return out;
-    out.push(...(await this.readNew()));
+    append(out, await this.readNew());
     const st = await fs.stat(this.paths.current).catch(() => null);
     if (st !== null && st.ino !== this.ino) {
-      // Rotated (or re-created): the old file is read to its end above; go on with the new one.
+      // Rotated (or re-created): what the old file got since the read above comes first.
+      append(out, await this.readNew());
       await this.closeFile();
-      if (await this.openCurrent()) out.push(...(await this.readNew()));
+      if (await this.openCurrent()) append(out, await this.readNew());
     } else if (st !== null && st.size < this.offset) {
       this.offset = 0;
       this.partial = Buffer.alloc(0);
-      out.push(...(await this.readNew()));
+      this.skipping = false;
+      append(out, await this.readNew());
     }
     return out;
   }
@@ -84,14 +102,24 @@ export class LogTail {
 
   private async openCurrent(): Promise<boolean> {
     try {
-      this.fh = await fs.open(this.paths.current, 'r');
+      // O_NONBLOCK: opening a FIFO put in the log's place must not wait for a writer.
+      await checkRegular(this.paths.current, await fs.stat(this.paths.current));
+      this.fh = await fs.open(this.paths.current, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw err;
     }
-    this.ino = (await this.fh.stat()).ino;
+    const st = await this.fh.stat();
+    try {
+      await checkRegular(this.paths.current, st);
+    } catch (err) {
+      await this.closeFile();
+      throw err;
+    }
+    this.ino = st.ino;
     this.offset = 0;
     this.partial = Buffer.alloc(0);
+    this.skipping = false;
     return true;
   }
 
@@ -112,9 +140,20 @@ export class LogTail {
       const { bytesRead } = await fh.read(buf, 0, CHUNK, this.offset);
       if (bytesRead === 0) break;
       this.offset += bytesRead;
-      const split = splitLines(Buffer.concat([this.partial, buf.subarray(0, bytesRead)]));
-      lines.push(...split.lines);
+      let data = buf.subarray(0, bytesRead);
+      if (this.skipping) {
+        const nl = data.indexOf(0x0a);
+        if (nl < 0) continue;
+        data = data.subarray(nl + 1);
+        this.skipping = false;
+      }
+      const split = splitLines(Buffer.concat([this.partial, data]));
+      append(lines, split.lines.filter((l) => l.length <= MAX_LINE_BYTES));
       this.partial = split.rest;
+      if (this.partial.length > MAX_LINE_BYTES) {
+        this.partial = Buffer.alloc(0);
+        this.skipping = true;
+      }
     }
     return lines;
   }

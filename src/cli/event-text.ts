@@ -2,8 +2,19 @@
 // `paxos-cli logs`, so a line reads the same wherever it is shown.
 import type { NodeEvent } from './node-events.js';
 
+/** Control characters in a node's words are shown, never sent to the terminal (no escape sequences). */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** The pane's line for an event; null for those the pane leaves out (chosen: too many). */
 export function eventLine(e: NodeEvent): string | null {
+  const line = eventWords(e);
+  return line === null ? null : printable(line);
+}
+
+function eventWords(e: NodeEvent): string | null {
   switch (e.event) {
     case 'role':
       return `${e.role} b${e.ballot}`;
@@ -24,7 +35,7 @@ export function logText(e: NodeEvent): string {
     const from = e.fromSlot !== undefined && e.fromSlot !== e.slot ? `${e.fromSlot}..` : '';
     return `chosen ${from}${e.slot} (commit ${e.commitIndex})`;
   }
-  if (e.event === 'log' && (e.level === 'warn' || e.level === 'error')) return `${e.level}: ${e.msg}`;
+  if (e.event === 'log' && (e.level === 'warn' || e.level === 'error')) return printable(`${e.level}: ${e.msg}`);
   return eventLine(e) ?? e.event;
 }
 

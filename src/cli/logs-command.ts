@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { EVENT_FILE } from '../node/event-file.js';
+import { MAX_NODE_ID } from '../paxos/limits.js';
 import { clusterFilePath, CliError, nodeDataPath, readClusterFile } from './cluster-file.js';
 import { LogTail, parseLogLine, type LogRecord } from './event-log.js';
 import { asSubcommand, parseSubcommand } from './subcommand.js';
@@ -22,7 +23,7 @@ function buildProgram(): Command {
     new Command('paxos-cli logs')
       .description("Print node N's whole log (DIR/node-N/events.ndjson, rotated part first): local time and event, one per line")
       .argument('<N>', 'node id', (raw: string) => {
-        if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new InvalidArgumentError(`"${raw}" is not a node id; give a number from 1, e.g. paxos-cli logs 1`);
+        if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > MAX_NODE_ID) throw new InvalidArgumentError(`"${raw}" is not a node id; give a number from 1, e.g. paxos-cli logs 1`);
         return Number(raw);
       })
       .option('--data-dir <dir>', 'the cluster\'s data dir (as given to `paxos-cli up`)', './paxos-data')

@@ -241,13 +241,12 @@ function compareNums(a: number[], b: number[]): number {
 export interface ShutdownHooks {
   /** Runs once every node is gone, before the exit (remove temp dirs here: nothing writes now). */
   readonly afterStop?: () => void;
-  /** The first SIGINT goes here instead; true if it was taken (a second one shuts down). */
+  /** Every SIGINT goes here first; true if it was taken, false to shut down (e.g. a second one). */
   readonly firstInterrupt?: () => boolean;
 }
 
 export function installShutdownHooks(sup: Supervisor, beforeExit?: () => void, more: ShutdownHooks = {}): () => void {
   let exiting = false;
-  let interrupted = false;
   const shutdown = (code: number) => {
     if (exiting) return;
     exiting = true;
@@ -267,10 +266,7 @@ export function installShutdownHooks(sup: Supervisor, beforeExit?: () => void, m
     void sup.stopAll().finally(finish);
   };
   const onSigint = () => {
-    if (!interrupted && more.firstInterrupt !== undefined) {
-      interrupted = true;
-      if (more.firstInterrupt()) return;
-    }
+    if (more.firstInterrupt?.() === true) return;
     shutdown(130);
   };
   const onSigterm = () => shutdown(143);

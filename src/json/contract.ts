@@ -209,7 +209,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   clear: command({}),
   quit: command({}),
   up: command({}, { exitCode: z.number().int() }),
-  'paxos-cli logs': command({ node: nodeId, atMs: z.number().int().nonnegative(), event: text, text: z.string(), line: text }, { node: nodeId.optional() }),
+  'paxos-cli logs': command({ node: nodeId, atMs: z.number().int().nonnegative(), event: text, text: z.string(), line: text }, { node: nodeId.optional(), exitCode: z.number().int().optional() }),
   'paxos-cli chaos': command(chaosFields, { ...partial(chaosFields), exitCode: z.number().int() }),
   'paxos-cli bench': command(benchFields, { ...partial(benchFields), exitCode: z.number().int().optional() }),
   'paxos-cli check': command(checkFields, { ...partial(checkFields), exitCode: z.number().int() }),

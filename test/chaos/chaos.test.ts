@@ -1,4 +1,4 @@
-// Given `paxos-cli chaos` on 5 real node processes for 22 s with a fixed seed: the nemesis
+// Given `paxos-cli chaos` on 5 real node processes for 30 s with a fixed seed: the nemesis
 // injects at least 10 faults, the logs never conflict and the history is linearizable. Then a
 // stale read planted in that very history (a get returning a value overwritten before the get
 // began) is reported as not linearizable, by the checker and by `paxos-cli check`.
@@ -57,10 +57,10 @@ function plantStaleRead(h: History): History {
 }
 
 describe('paxos-cli chaos on real processes', () => {
-  it('5 nodes, 22 s, >= 10 faults: 0 conflicts, linearizable; a planted stale read is caught', async () => {
+  it('5 nodes, 30 s, >= 10 faults: 0 conflicts, linearizable; a planted stale read is caught', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-chaos-test-'));
     const historyPath = path.join(dir, 'history.json');
-    const r = await run(['chaos', '--nodes', '5', '--duration', '22', '--seed', '7', '--clients', '4', '--keys', '6', '--json', '--history', historyPath, '--data-dir', path.join(dir, 'data')], 150_000);
+    const r = await run(['chaos', '--nodes', '5', '--duration', '30', '--seed', '7', '--clients', '4', '--keys', '6', '--json', '--history', historyPath, '--data-dir', path.join(dir, 'data')], 150_000);
     const lines = r.stdout.trim().split('\n');
     const report = JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, unknown>;
     const context = `exit ${r.code}; report ${JSON.stringify(report)}; stderr tail:\n${r.stderr.slice(-2000)}`;
