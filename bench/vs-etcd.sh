@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # paxos-cli vs etcd, same machine, same load generator, same run: a fresh 5-node paxos-cli
 # cluster and a fresh 5-member etcd cluster (loopback, fsync on, data in a temp dir), each
-# driven by `paxos-cli bench` at C=1 and C=64 with 100-byte values; prints the ratios.
+# driven by `paxos-cli bench` with 100-byte values; prints the ratios. Workloads (BENCH_WORKLOADS):
+# w = writes only, r = reads only, m = 90 % reads, each at C clients (w:64 = writes, 64 clients).
+# paxos-cli's reads run once per BENCH_READ_MODES mode (index = read index, lease = leader lease,
+# log = a log slot per read); etcd's are its default linearizable reads (the etcd3 client's
+# range requests are serializable=false, i.e. ReadIndex).
 #   npm run bench:etcd                      # defaults
-#   BENCH_DURATION=20 BENCH_WARMUP=3 BENCH_ROUNDS=3 BENCH_NODES=5 BENCH_CLIENTS="1 64" bash bench/vs-etcd.sh
+#   BENCH_DURATION=20 BENCH_WARMUP=3 BENCH_ROUNDS=3 BENCH_NODES=5 BENCH_WORKLOADS="w:1 w:64 r:1 r:64 m:64" bash bench/vs-etcd.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${BENCH_DURATION:-10}"
 NODES="${BENCH_NODES:-5}"
-CLIENTS="${BENCH_CLIENTS:-1 64}"
+WORKLOADS="${BENCH_WORKLOADS:-w:1 w:64 r:1 r:64 m:64}"
+READ_MODES="${BENCH_READ_MODES:-index lease}"
 VALUE_SIZE="${BENCH_VALUE_SIZE:-100}"
 WARMUP="${BENCH_WARMUP:-3}"
 # Rounds alternate paxos-cli and etcd; the table gives the median of each figure over the rounds.
@@ -66,7 +71,7 @@ for ((i = 0; i < NODES; i++)); do
   ETCD_PIDS+=("$!")
 done
 echo "vs-etcd: etcd $(etcd --version | head -1 | awk '{print $3}'), $NODES members at $ENDPOINTS"
-echo "vs-etcd: ${DURATION}s per run after ${WARMUP}s warm-up, $ROUNDS round(s), clients: $CLIENTS, ${VALUE_SIZE}-byte values, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "vs-etcd: ${DURATION}s per run after ${WARMUP}s warm-up, $ROUNDS round(s), workloads: $WORKLOADS, paxos read modes: $READ_MODES, ${VALUE_SIZE}-byte values, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # CPU seconds (user+system) used so far by all etcd members together.
 etcd_cpu() {
@@ -80,52 +85,69 @@ etcd_cpu() {
 }
 
 BENCH=(node bin/paxos-cli.js bench --duration "$DURATION" --warmup "$WARMUP" --value-size "$VALUE_SIZE" --json --quiet)
+ratio_of() { case "$1" in w) echo 0 ;; r) echo 1 ;; m) echo 0.9 ;; *) echo "vs-etcd: unknown workload $1 (w, r or m)" >&2; exit 2 ;; esac; }
 for ((round = 1; round <= ROUNDS; round++)); do
-  for c in $CLIENTS; do
-    echo "vs-etcd: round $round: paxos-cli, $NODES nodes, C=$c"
-    "${BENCH[@]}" --target paxos --nodes "$NODES" --clients "$c" >"$WORK/paxos-$c-$round.json"
-    echo "vs-etcd: round $round: etcd, $NODES members, C=$c"
+  for wl in $WORKLOADS; do
+    kind="${wl%%:*}" c="${wl##*:}" rr="$(ratio_of "${wl%%:*}")"
+    modes="index"
+    [ "$kind" != w ] && modes="$READ_MODES"
+    for mode in $modes; do
+      echo "vs-etcd: round $round: paxos-cli, $NODES nodes, $wl, reads by $mode"
+      "${BENCH[@]}" --target paxos --nodes "$NODES" --clients "$c" --read-ratio "$rr" --read-mode "$mode" >"$WORK/paxos-$kind-$c-$mode-$round.json"
+    done
+    echo "vs-etcd: round $round: etcd, $NODES members, $wl"
     before="$(etcd_cpu)"
-    "${BENCH[@]}" --target etcd --endpoints "$ENDPOINTS" --clients "$c" >"$WORK/etcd-$c-$round.json"
-    # Includes the warm-up: the per-op figure below divides by the measured ops only, so it is an upper bound.
-    echo "$(( $(etcd_cpu) - before ))" >"$WORK/etcd-cpu-$c-$round.ticks"
+    "${BENCH[@]}" --target etcd --endpoints "$ENDPOINTS" --clients "$c" --read-ratio "$rr" >"$WORK/etcd-$kind-$c-$round.json"
+    echo "$(( $(etcd_cpu) - before ))" >"$WORK/etcd-cpu-$kind-$c-$round.ticks"
   done
 done
 
-node - "$WORK" "$ROUNDS" "$WARMUP" "$DURATION" $CLIENTS <<'JS'
+node - "$WORK" "$ROUNDS" "$WARMUP" "$DURATION" "$READ_MODES" $WORKLOADS <<'JS'
 const fs = require('fs');
-const [dir, roundsRaw, warmupRaw, durationRaw, ...clients] = process.argv.slice(2);
+const [dir, roundsRaw, warmupRaw, durationRaw, modesRaw, ...workloads] = process.argv.slice(2);
 const rounds = Number(roundsRaw);
 const read = (f) => JSON.parse(fs.readFileSync(`${dir}/${f}`, 'utf8'));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const rows = [['C', 'system', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'server CPU us/op']];
-const ratios = [['C', 'throughput paxos/etcd', 'p50 paxos/etcd', rounds > 1 ? 'per round (throughput, p50)' : '']];
-for (const c of clients) {
-  const runs = { paxos: [], etcd: [] };
+const names = { w: 'writes', r: 'reads', m: '90% reads' };
+const rows = [['workload', 'C', 'system', 'ops/s', 'op', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'server CPU us/op']];
+const ratios = [['workload', 'C', 'paxos-cli', 'throughput paxos/etcd', 'p50 paxos/etcd']];
+for (const wl of workloads) {
+  const [kind, c] = wl.split(':');
+  const op = kind === 'w' ? 'set' : 'get';
+  const modes = kind === 'w' ? ['index'] : modesRaw.split(' ').filter(Boolean);
+  const total = (r) => r.set.opsPerSec + r.get.opsPerSec;
+  const summary = (rs, cpuOf) => ({
+    ops: median(rs.map(total)), p50: median(rs.map((r) => r[op].p50Ms)), p95: median(rs.map((r) => r[op].p95Ms)),
+    p99: median(rs.map((r) => r[op].p99Ms)), errs: rs.reduce((a, r) => a + Object.values(r.errorCountByCode).reduce((x, y) => x + y, 0), 0),
+    cpu: median(rs.map(cpuOf)),
+  });
+  const etcdRuns = [];
   for (let r = 1; r <= rounds; r++) {
-    const p = read(`paxos-${c}-${r}.json`), e = read(`etcd-${c}-${r}.json`);
+    const e = read(`etcd-${kind}-${c}-${r}.json`);
     // etcd's CPU is counted over warm-up + run; scale to the run's share of the time.
-    const ticks = Number(fs.readFileSync(`${dir}/etcd-cpu-${c}-${r}.ticks`, 'utf8'));
+    const ticks = Number(fs.readFileSync(`${dir}/etcd-cpu-${kind}-${c}-${r}.ticks`, 'utf8'));
     const share = Number(durationRaw) / (Number(durationRaw) + Number(warmupRaw));
-    e.cpuUsPerOp = e.set.opCount > 0 ? Math.round(((ticks / 100) * share * 1e6) / e.set.opCount) : 0;
-    p.cpuUsPerOp = p.cpu?.serverCpuUsPerOp ?? NaN;
-    runs.paxos.push(p); runs.etcd.push(e);
+    const ops = e.set.opCount + e.get.opCount;
+    e.cpuUsPerOp = ops > 0 ? Math.round(((ticks / 100) * share * 1e6) / ops) : 0;
+    etcdRuns.push(e);
   }
-  const med = {};
-  for (const [name, label] of [['paxos', 'paxos-cli'], ['etcd', 'etcd']]) {
-    const rs = runs[name], m = (f) => median(rs.map(f));
-    med[name] = { ops: m((r) => r.set.opsPerSec), p50: m((r) => r.set.p50Ms) };
-    const errs = rs.reduce((a, r) => a + Object.values(r.errorCountByCode).reduce((x, y) => x + y, 0), 0);
-    rows.push([c, label, m((r) => r.set.opsPerSec).toFixed(0), m((r) => r.set.p50Ms).toFixed(2), m((r) => r.set.p95Ms).toFixed(2),
-      m((r) => r.set.p99Ms).toFixed(2), m((r) => r.set.maxMs).toFixed(2), String(errs), String(m((r) => r.cpuUsPerOp))]);
+  const e = summary(etcdRuns, (r) => r.cpuUsPerOp);
+  const line = (label, s) => [names[kind], c, label, s.ops.toFixed(0), op, s.p50.toFixed(2), s.p95.toFixed(2), s.p99.toFixed(2), String(s.errs), String(s.cpu)];
+  for (const mode of modes) {
+    const runs = [];
+    for (let r = 1; r <= rounds; r++) runs.push(read(`paxos-${kind}-${c}-${mode}-${r}.json`));
+    const p = summary(runs, (r) => r.cpu?.serverCpuUsPerOp ?? NaN);
+    const label = kind === 'w' ? 'paxos-cli' : `paxos-cli (${mode})`;
+    rows.push(line(label, p));
+    ratios.push([names[kind], c, kind === 'w' ? '' : mode, (p.ops / e.ops).toFixed(2) + 'x', (p.p50 / e.p50).toFixed(2) + 'x']);
   }
-  const each = runs.paxos.map((p, i) => `${(p.set.opsPerSec / runs.etcd[i].set.opsPerSec).toFixed(2)}/${(p.set.p50Ms / runs.etcd[i].set.p50Ms).toFixed(2)}`);
-  ratios.push([c, (med.paxos.ops / med.etcd.ops).toFixed(2) + 'x', (med.paxos.p50 / med.etcd.p50).toFixed(2) + 'x', rounds > 1 ? each.join(' ') : '']);
+  rows.push(line(kind === 'w' ? 'etcd' : 'etcd (linearizable)', e));
 }
 const table = (t) => {
   const w = t[0].map((_, i) => Math.max(...t.map((r) => r[i].length)));
-  return t.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n');
+  return t.map((r) => r.map((c, i) => (i < 3 || i === 4 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n');
 };
 console.log('\n' + table(rows) + '\n\n' + table(ratios));
-console.log('\n(throughput ratio > 1 and p50 ratio < 1 favour paxos-cli)');
+console.log('\n(ops/s counts every operation; p50 is of the workload\'s main op: set for writes, get otherwise)');
+console.log('(throughput ratio > 1 and p50 ratio < 1 favour paxos-cli)');
 JS

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { BenchError, type BenchTarget } from './bench-target.js';
 import { EtcdTarget } from './etcd-target.js';
 import { formatTable, type BenchReport } from './format-report.js';
-import { PaxosTarget } from './paxos-target.js';
+import { PaxosTarget, type BenchReadMode } from './paxos-target.js';
 import { progressPrinter } from './progress.js';
 import { runWorkload, verifyWrites, type VerifyResult } from './workload.js';
 import { benchJson } from './bench-json.js';
@@ -30,6 +30,7 @@ export interface BenchOptions {
   ops?: number;
   valueSize: number;
   readRatio: number;
+  readMode: BenchReadMode;
   keys: number;
   json: boolean;
   verify: boolean;
@@ -66,6 +67,11 @@ function buildProgram(): Command {
     .option('--ops <n>', 'stop after this many operations (the duration still caps the run)', int('--ops', 1, 1e9))
     .option('--value-size <bytes>', 'bytes per written value', int('--value-size', 1, 64 * 1024), 100)
     .option('--read-ratio <r>', 'fraction of operations that are linearizable gets, 0 to 1', num('--read-ratio', 0, 1), 0)
+    .addOption(
+      new Option('--read-mode <mode>', 'paxos gets: index (read index, linearizable), lease (leader lease, linearizable), log (a log slot each, linearizable), local (one node\'s state, may be stale)')
+        .choices(['index', 'lease', 'log', 'local'])
+        .default('index'),
+    )
     .option('--keys <k>', 'number of distinct keys', int('--keys', 1, 1e8), 1000)
     .option('--json', 'print one JSON object instead of a table', false)
     .option('--verify', 'afterwards, read every written key back and compare with its last acknowledged write', false)
@@ -140,6 +146,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
         firstInterrupt: interrupt,
       });
     }
+    if (target instanceof PaxosTarget) target.readMode = o.readMode;
     // Other targets have no supervisor hooks: this process takes the signal itself.
     if (!(target instanceof PaxosTarget) || o.cluster !== undefined) process.on('SIGINT', onSigint);
     if (o.warmup > 0) {

@@ -50,6 +50,7 @@ export function benchJson(r: BenchReport, extra: { verify?: VerifyResult; restar
     ...(nodeStats !== undefined ? { nodeStats } : {}),
     ...(dataDirBytesPerNode !== undefined ? { nodeDataDirBytes: dataDirBytesPerNode } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
+    ...(typeof r.readMode === 'string' ? { readMode: r.readMode } : {}),
     ...(endpoints !== undefined ? { endpoints } : {}),
     ...(v !== undefined
       ? { verify: { keyCount: v.keys, mismatchCount: v.mismatches, ambiguousCount: v.ambiguous, ...(v.firstMismatch !== undefined ? { firstMismatch: v.firstMismatch } : {}) } }

@@ -25,7 +25,7 @@ export function formatTable(r: BenchReport): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [
-    `${r.target}: ${r.clients} client${r.clients === 1 ? '' : 's'}, ${r.valueSize}-byte values, read ratio ${r.readRatio}, ${r.keys} keys, ${r.durationSec.toFixed(1)} s`,
+    `${r.target}: ${r.clients} client${r.clients === 1 ? '' : 's'}, ${r.valueSize}-byte values, read ratio ${r.readRatio}${typeof r.readMode === 'string' && r.readRatio > 0 ? ` (reads by ${r.readMode})` : ''}, ${r.keys} keys, ${r.durationSec.toFixed(1)} s`,
     line(head),
     ...rows.map(line),
   ];

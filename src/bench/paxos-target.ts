@@ -48,8 +48,13 @@ interface OwnedCluster {
   readonly removeHooks: () => void;
 }
 
+/** How bench's gets read: read index, the leader's lease, a log slot, or one node's state (stale). */
+export type BenchReadMode = 'index' | 'lease' | 'log' | 'local';
+
 export class PaxosTarget implements BenchTarget {
   readonly name = 'paxos';
+  readMode: BenchReadMode = 'index';
+  private localTurn = 0;
 
   private constructor(
     private readonly cluster: ClusterConfig,
@@ -134,7 +139,17 @@ export class PaxosTarget implements BenchTarget {
   }
 
   async get(key: string): Promise<string | null> {
-    return (await this.client.get(key)).value;
+    switch (this.readMode) {
+      case 'log':
+        return (await this.client.get(key)).value;
+      case 'local': {
+        const nodes = this.cluster.nodes;
+        const id = nodes[this.localTurn++ % nodes.length]!.id;
+        return (await this.client.getLocal(id, key)).value;
+      }
+      default:
+        return (await this.client.read(key, { mode: this.readMode })).value;
+    }
   }
 
   async lastValueAt(key: string, slot: number): Promise<string | null | undefined> {
@@ -174,7 +189,7 @@ export class PaxosTarget implements BenchTarget {
         nodes.push({ id: n.id, role: 'down' });
       }
     }
-    const out: Record<string, unknown> = { nodes: this.cluster.nodes.length, nodeStats: nodes };
+    const out: Record<string, unknown> = { nodes: this.cluster.nodes.length, nodeStats: nodes, readMode: this.readMode };
     if (this.own !== null) {
       const perNode = await Promise.all(this.cluster.nodes.map((n) => dirBytes(nodeDataPath(this.own!.dataDir, n.id))));
       out.dataDirBytesPerNode = perNode;

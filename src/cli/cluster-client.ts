@@ -15,6 +15,21 @@ export interface WriteResult {
 export interface ReadResult extends WriteResult {
   readonly value: string | null;
 }
+/** A read without a log slot: by read index, or by the leader's lease. */
+export interface IndexReadResult {
+  readonly value: string | null;
+  readonly node: number;
+  readonly leader: number | null;
+  readonly mode: 'index' | 'lease';
+  readonly index: number;
+  readonly latencyMs: number;
+}
+export interface RangePage extends Omit<IndexReadResult, 'value'> {
+  readonly entries: readonly (readonly [string, string])[];
+  readonly more: boolean;
+}
+type ReadCall = { timeoutMs?: number; signal?: AbortSignal; mode?: 'index' | 'lease'; from?: number };
+
 export interface LocalReadResult {
   readonly value: string | null;
   readonly appliedIndex: number;
@@ -51,6 +66,8 @@ export interface ClusterClient {
   /** existed: whether the key was there (undefined from a node that does not say). */
   del(key: string, call?: { timeoutMs?: number; signal?: AbortSignal }): Promise<WriteResult & { readonly existed?: boolean | undefined }>;
   getLocal(nodeId: number, key: string): Promise<LocalReadResult>;
+  read(key: string, call?: ReadCall): Promise<IndexReadResult>;
+  range(prefix: string, call?: ReadCall & { after?: string; limit?: number }): Promise<RangePage>;
   status(nodeId: number): Promise<NodeStatus>;
   logDump(nodeId: number, fromSlot: number, toSlot: number, opts?: { withSnapshot?: boolean }): Promise<LogDump>;
   /** Fault injection (partition, heal, …); optional so test doubles need not have it. */

@@ -15,7 +15,19 @@ export const CHAOS_REPL_DEFAULTS = { durationSec: 30, clients: 5, keys: 8 } as c
 
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'set', usage: 'set KEY VALUE', summary: 'write KEY through the leader; prints slot, leader, latency', nodeArgs: [] },
-  { name: 'get', usage: 'get KEY [--local N]', summary: 'linearizable read through the log; --local N reads node N (maybe stale)', nodeArgs: [] },
+  {
+    name: 'get',
+    usage: 'get KEY [--from N] [--mode index|lease|log] | get KEY --local N | get --prefix P',
+    summary: 'linearizable read by read index (no log slot); --local N reads node N (maybe stale)',
+    nodeArgs: [],
+    options: [
+      '--from N      ask node N: a follower gets the read index from the leader, answers from its state',
+      '--mode M      index (default: one heartbeat round), lease (the leader\'s lease, no round), log (a slot)',
+      '--local N     node N\'s applied state as it is, no round: may be stale, says so',
+      '--prefix P    every key starting with P and its value, in order (linearizable, by read index)',
+    ],
+  },
+  { name: 'keys', usage: 'keys [PREFIX]', summary: 'list the keys (starting with PREFIX), in order; linearizable', nodeArgs: [] },
   { name: 'del', usage: 'del KEY', summary: 'delete KEY through the leader; says whether it was there', nodeArgs: [] },
   { name: 'kill', usage: 'kill N', summary: 'SIGKILL node N', nodeArgs: [0] },
   { name: 'restart', usage: 'restart N', summary: 'start node N again (it replays its DB and catches up)', nodeArgs: [0] },

@@ -33,8 +33,9 @@ export function completeLine(line: string, nodeCount: number): Completion {
     if (spec === undefined) options = [];
     else if (spec.name === 'help') options = argIndex === 0 ? COMMANDS.map((c) => c.name) : [];
     else if (spec.nodeArgs.includes(argIndex)) options = ids;
-    else if (spec.name === 'get' && words[words.length - 1] === '--local') options = ids;
-    else if (spec.name === 'get' && current.startsWith('-')) options = ['--local'];
+    else if (spec.name === 'get' && (words[words.length - 1] === '--local' || words[words.length - 1] === '--from')) options = ids;
+    else if (spec.name === 'get' && words[words.length - 1] === '--mode') options = ['index', 'lease', 'log'];
+    else if (spec.name === 'get' && current.startsWith('-')) options = ['--from', '--local', '--mode', '--prefix'];
     else options = [];
   }
   const candidates = options.filter((o) => o.startsWith(current));

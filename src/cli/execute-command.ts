@@ -54,6 +54,8 @@ export interface ExecutorDeps {
   readonly history?: HistoryRecorder;
   /** The cluster file's nodes, for the ports `status` shows. */
   readonly nodes?: readonly { readonly id: number; readonly port: number }[];
+  /** How `get` reads by default (up --read-mode): index, lease or log. */
+  readonly readMode?: 'index' | 'lease' | 'log';
 }
 
 export interface PaneStatus {
@@ -114,10 +116,14 @@ function sleep(ms: number): Promise<void> {
 
 /** How long `diff` lets live followers catch up with the commit index (a heartbeat is 100 ms). */
 const DIFF_SETTLE_MS = 150;
+/** keys / get --prefix show at most this many entries (a few pages). */
+const MAX_RANGE_SHOWN = 5000;
 const DIFF_SETTLE_TRIES = 3;
 
 export class Executor {
   private readonly retryMs: number;
+  /** How `get` reads unless it says: read index by default, or as `up --read-mode` chose. */
+  private readonly readMode: 'index' | 'lease' | 'log';
   /** The history's process for REPL operations: a new one after each cancel. */
   private replProcess = 'repl';
   private cancelCount = 0;
@@ -131,6 +137,7 @@ export class Executor {
 
   constructor(private readonly deps: ExecutorDeps) {
     this.retryMs = deps.retryMs ?? 20_000;
+    this.readMode = deps.readMode ?? 'index';
     this.history = deps.history ?? new HistoryRecorder();
     const admin = deps.client.admin?.bind(deps.client);
     this.faults = new FaultControl(deps.sup, admin === undefined ? undefined : { admin });
@@ -211,7 +218,7 @@ export class Executor {
 
   /** A command through the leader cannot succeed while the supervisor knows no quorum is alive. */
   private quorumImpossible(cmd: ReplCommand): string | null {
-    const throughLeader = cmd.kind === 'set' || cmd.kind === 'del' || (cmd.kind === 'get' && cmd.local === undefined);
+    const throughLeader = cmd.kind === 'set' || cmd.kind === 'del' || cmd.kind === 'range' || (cmd.kind === 'get' && cmd.local === undefined);
     if (!throughLeader) return null;
     const q = this.quorumState();
     if (q.n - q.down.length >= q.need && !q.cut) return null;
@@ -260,10 +267,29 @@ export class Executor {
           if (!sup.isAlive(id)) return failure(`node ${id} is down; restart ${id} first, or read through the leader with get ${cmd.key}`);
           return this.getLocal(id, cmd.key);
         }
-        const r = await this.withRetry(() => recordOp(this.history, this.replProcess, { op: 'get', key: cmd.key }, () => client.get(cmd.key, signal !== undefined ? { signal } : {})), signal);
+        const mode = cmd.mode ?? this.readMode;
+        if (mode === 'log') {
+          const r = await this.withRetry(() => recordOp(this.history, this.replProcess, { op: 'get', key: cmd.key }, () => client.get(cmd.key, signal !== undefined ? { signal } : {})), signal);
+          const shown = r.value === null ? '(nil)' : r.value;
+          return {
+            ok: true,
+            text: `${shown}  (log slot ${r.slot}, leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`,
+            fields: { value: r.value, readMode: 'log', slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs) },
+          };
+        }
+        if (cmd.from !== undefined && !sup.isAlive(cmd.from)) return failure(`node ${cmd.from} is down; restart ${cmd.from} first, or leave out --from`);
+        const call = { mode, ...(cmd.from !== undefined ? { from: cmd.from } : {}), ...(signal !== undefined ? { signal } : {}) };
+        const r = await this.withRetry(() => recordOp(this.history, this.replProcess, { op: 'get', key: cmd.key }, () => client.read(cmd.key, call)), signal);
         const shown = r.value === null ? '(nil)' : r.value;
-        return { ok: true, text: `${shown}  (slot ${r.slot}, leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { value: r.value, slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs) } };
+        const how = r.mode === 'lease' ? `lease at n${r.node}` : r.node === r.leader ? `read index at n${r.node}` : `read index from leader n${r.leader ?? '?'}, at n${r.node}`;
+        return {
+          ok: true,
+          text: `${shown}  (${how}, applied ${r.index}, ${r.latencyMs.toFixed(1)} ms)`,
+          fields: { value: r.value, readMode: r.mode, appliedIndex: r.index, node: r.node, leader: r.leader, latencyMs: roundMs(r.latencyMs) },
+        };
       }
+      case 'range':
+        return this.range(cmd.prefix, cmd.values, signal);
       case 'kill': {
         if (!sup.isAlive(cmd.node)) return failure(`node ${cmd.node} is already down; restart ${cmd.node} starts it`);
         await sup.kill(cmd.node);
@@ -390,6 +416,35 @@ export class Executor {
    * knows had committed before the read: that leader is asked first, so a commit that lands
    * during the read cannot make a caught-up node look behind.
    */
+  /** keys / get --prefix: pages until the end or MAX_RANGE_SHOWN entries. */
+  private async range(prefix: string, values: boolean, signal?: AbortSignal): Promise<Outcome> {
+    const { client } = this.deps;
+    const entries: (readonly [string, string])[] = [];
+    let after: string | undefined;
+    let more = true;
+    let index = 0;
+    let latencyMs = 0;
+    while (more && entries.length < MAX_RANGE_SHOWN) {
+      const call = { mode: this.readMode === 'lease' ? ('lease' as const) : ('index' as const), limit: Math.min(1000, MAX_RANGE_SHOWN - entries.length), ...(after !== undefined ? { after } : {}), ...(signal !== undefined ? { signal } : {}) };
+      const page = await this.withRetry(() => client.range(prefix, call), signal);
+      entries.push(...page.entries);
+      more = page.more;
+      index = page.index;
+      latencyMs += page.latencyMs;
+      after = page.entries.at(-1)?.[0];
+      if (after === undefined) break;
+    }
+    const what = prefix === '' ? 'keys' : `keys starting with ${JSON.stringify(prefix)}`;
+    const head = entries.length === 0 ? `no ${what}` : `${entries.length}${more ? '+' : ''} ${what}${more ? ` (the first ${MAX_RANGE_SHOWN}; narrow the prefix)` : ''}`;
+    const detail = entries.map(([k, v]) => (values ? `${k} = ${v}` : k));
+    return {
+      ok: true,
+      text: `${head} (read index, applied ${index}, ${latencyMs.toFixed(1)} ms)`,
+      detail: [`${head} (read index, applied ${index}, ${latencyMs.toFixed(1)} ms)`, ...detail],
+      fields: { prefix, keyCount: entries.length, more, appliedIndex: index, latencyMs: roundMs(latencyMs), ...(values ? { entries: entries.map(([k, v]) => ({ key: k, value: v })) } : { keys: entries.map(([k]) => k) }) },
+    };
+  }
+
   private async getLocal(id: number, key: string): Promise<Outcome> {
     const { client } = this.deps;
     const leader = (await client.status(id)).leader;

@@ -52,6 +52,11 @@ export function buildProgram(): Command {
       ),
     )
     .option('--insecure', 'no CURVE keys: nodes accept any connection (for debugging only)', false)
+    .addOption(
+      new Option('--read-mode <mode>', 'how get reads unless it says (get --mode): index = one heartbeat round, lease = the leader\'s lease, log = a log slot')
+        .choices(['index', 'lease', 'log'])
+        .default('index'),
+    )
     .addHelpText(
       'after',
       '\nWithout a terminal on stdin/stdout, or with --script, commands are read one per line\n' +
@@ -63,7 +68,7 @@ export function buildProgram(): Command {
         'Links are CURVE-encrypted and authenticated: the first `up` makes a key pair per node and one\n' +
         'for the operator in DIR/keys/ (mode 0600); public keys go in DIR/cluster.json.',
     )
-    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number; snapshotEvery?: number; insecure: boolean }) => {
+    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number; snapshotEvery?: number; insecure: boolean; readMode: 'index' | 'lease' | 'log' }) => {
       const { runUp } = await import('./up.js');
       const up: UpOptions = {
         size: n,
@@ -75,6 +80,7 @@ export function buildProgram(): Command {
         tickMs: opts.tickMs,
         snapshotEvery: opts.snapshotEvery,
         insecure: opts.insecure,
+        readMode: opts.readMode,
       };
       process.exitCode = await runUp(up);
     });

@@ -4,7 +4,9 @@ import { parseFaultCommand, type FaultCommand } from './parse-fault-command.js';
 
 export type ReplCommand =
   | { readonly kind: 'set'; readonly key: string; readonly value: string }
-  | { readonly kind: 'get'; readonly key: string; readonly local?: number }
+  | { readonly kind: 'get'; readonly key: string; readonly local?: number; readonly from?: number; readonly mode?: 'index' | 'lease' | 'log' }
+  /** keys [PREFIX] (values false) and get --prefix P (values true). */
+  | { readonly kind: 'range'; readonly prefix: string; readonly values: boolean }
   | { readonly kind: 'del'; readonly key: string }
   | { readonly kind: 'kill'; readonly node: number }
   | { readonly kind: 'restart'; readonly node: number }
@@ -121,25 +123,48 @@ export function parseCommand(line: string, nodeCount: number): ParseResult {
     }
     case 'get': {
       let local: number | undefined;
+      let from: number | undefined;
+      let mode: 'index' | 'lease' | 'log' | undefined;
+      let prefix: string | undefined;
       const words: string[] = [];
       for (let i = 0; i < args.length; i++) {
         const a = args[i] as string;
-        if (a === '--local' || a.startsWith('--local=')) {
-          const rawId = a === '--local' ? args[++i] : a.slice('--local='.length);
-          const id = parseNodeId(rawId, nodeCount, usage);
-          if (typeof id === 'string') return fail(id);
-          local = id;
+        const opt = /^--(local|from|mode|prefix)(?:=(.*))?$/.exec(a);
+        if (opt !== null) {
+          const raw = opt[2] ?? args[++i];
+          if (opt[1] === 'mode') {
+            if (raw !== 'index' && raw !== 'lease' && raw !== 'log') return fail(`--mode takes index, lease or log, not ${raw === undefined ? 'nothing' : `"${raw}"`}; usage: ${usage}`);
+            mode = raw;
+          } else if (opt[1] === 'prefix') {
+            if (raw === undefined) return fail(`--prefix needs a prefix (--prefix "" lists every key); usage: ${usage}`);
+            prefix = raw;
+          } else {
+            const id = parseNodeId(raw, nodeCount, usage);
+            if (typeof id === 'string') return fail(id);
+            if (opt[1] === 'local') local = id;
+            else from = id;
+          }
         } else if (a.startsWith('--')) {
           return fail(`unknown option ${a}; usage: ${usage}`);
         } else {
           words.push(a);
         }
       }
+      if (prefix !== undefined) {
+        if (words.length > 0 || local !== undefined || from !== undefined || mode !== undefined) return fail(`get --prefix P takes no key or other option; usage: ${usage}`);
+        return { ok: true, cmd: { kind: 'range', prefix, values: true } };
+      }
       const keyErr = checkKey(words[0], usage);
       if (keyErr !== null) return fail(keyErr);
       if (words.length > 1) return fail(`too many arguments; usage: ${usage}`);
+      if (local !== undefined && (from !== undefined || mode !== undefined)) return fail(`--local N reads one node as it is: no --from or --mode with it; usage: ${usage}`);
+      if (mode === 'log' && from !== undefined) return fail(`--mode log goes through the leader's log: no --from with it; usage: ${usage}`);
       const key = words[0] as string;
-      return { ok: true, cmd: local === undefined ? { kind: 'get', key } : { kind: 'get', key, local } };
+      return { ok: true, cmd: { kind: 'get', key, ...(local !== undefined ? { local } : {}), ...(from !== undefined ? { from } : {}), ...(mode !== undefined ? { mode } : {}) } };
+    }
+    case 'keys': {
+      if (args.length > 1) return fail(`too many arguments; usage: ${usage}`);
+      return { ok: true, cmd: { kind: 'range', prefix: args[0] ?? '', values: false } };
     }
     case 'del': {
       const keyErr = checkKey(args[0], usage);

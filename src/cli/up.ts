@@ -23,6 +23,8 @@ export interface UpOptions {
   readonly snapshotEvery?: number | undefined;
   /** No CURVE keys (debugging only). */
   readonly insecure?: boolean | undefined;
+  /** How `get` reads unless it says (default index). */
+  readonly readMode?: 'index' | 'lease' | 'log' | undefined;
 }
 
 const LEADER_WAIT_MS = 30_000;
@@ -86,7 +88,7 @@ export async function runUp(o: UpOptions): Promise<number> {
     // A node that could not start says why (its exit code and line); the others run on.
     const startFailures = Promise.all(starts).then((all) => all.flatMap((o) => (o.ok ? [] : [o.error])));
     client = await openClusterClient(prepared.cluster, { clientId: `cli-${process.pid}`, auth: prepared.auth });
-    const executor = new Executor({ sup, client, dataDir: o.dataDir, nodes: prepared.cluster.nodes });
+    const executor = new Executor({ sup, client, dataDir: o.dataDir, nodes: prepared.cluster.nodes, ...(o.readMode !== undefined ? { readMode: o.readMode } : {}) });
     const nodeCount = prepared.cluster.nodes.length;
     if (scriptMode) {
       const failedStarts = await startFailures;

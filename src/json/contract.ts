@@ -123,6 +123,7 @@ const benchFields = {
     serverCpuUsPerOp: count.optional(),
   }),
   nodeCount: count.optional(),
+  readMode: z.enum(['index', 'lease', 'log', 'local']).optional(),
   nodeStats: z
     .array(
       z.strictObject({
@@ -183,7 +184,28 @@ const partial = (s: Shape): Shape => Object.fromEntries(Object.entries(s).map(([
  */
 export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   set: command(writeFields, { cancelled: z.literal(true).optional() }),
-  get: command({ value: z.string().nullable(), ...writeFields }, { cancelled: z.literal(true).optional() }),
+  get: command(
+    {
+      value: z.string().nullable(),
+      readMode: z.enum(['index', 'lease', 'log']),
+      leader: nodeId.nullable(),
+      latencyMs: msSchema,
+      /** log reads: the slot the get took; index and lease reads: the state's applied index and who answered. */
+      slot: index.optional(),
+      appliedIndex: index.optional(),
+      node: nodeId.optional(),
+    },
+    { cancelled: z.literal(true).optional() },
+  ),
+  'get --prefix': command({
+    prefix: z.string(),
+    keyCount: count,
+    more: z.boolean(),
+    appliedIndex: index,
+    latencyMs: msSchema,
+    entries: z.array(z.strictObject({ key: z.string(), value: z.string() })),
+  }),
+  keys: command({ prefix: z.string(), keyCount: count, more: z.boolean(), appliedIndex: index, latencyMs: msSchema, keys: z.array(z.string()) }),
   'get --local': command({
     value: z.string().nullable(),
     node: nodeId,
@@ -229,6 +251,7 @@ export function schemaNameOf(obj: { cmd?: unknown }): string | null {
   const words = obj.cmd.trim().split(/\s+/);
   const name = (words[0] ?? '').toLowerCase();
   if (name === 'get' && words.some((w) => w === '--local' || w.startsWith('--local='))) return 'get --local';
+  if (name === 'get' && words.some((w) => w === '--prefix' || w.startsWith('--prefix='))) return 'get --prefix';
   return name in COMMAND_SCHEMAS ? name : null;
 }
 

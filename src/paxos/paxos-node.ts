@@ -1326,7 +1326,10 @@ export class PaxosNode {
   private send(msg: Message): void {
     assert(msg.to !== this.id, 'a node never sends to itself');
     // Promise, Accepted and Prepare (which stands on our own promise) vouch for what we wrote.
-    const vouches = msg.type === 'promise' || msg.type === 'accepted' || msg.type === 'prepare' || msg.type === 'nack';
+    // An empty Accepted (a heartbeat's answer) vouches for nothing new: the promise it stands on
+    // is on disk already (a heartbeat never raises it). Sent at once, a read's round does not
+    // wait behind this node's fsync of other slots.
+    const vouches = msg.type === 'promise' || (msg.type === 'accepted' && msg.slots.length > 0) || msg.type === 'prepare' || msg.type === 'nack';
     (vouches ? this.outbox : this.earlyOutbox).push(msg);
   }
 

@@ -22,6 +22,8 @@ function executor(statuses: Record<number, NodeStatus | Error>, local: { applied
       return s instanceof Error || s === undefined ? Promise.reject(s ?? new Error('no such node')) : Promise.resolve(s);
     },
     logDump: () => Promise.reject(new Error('unused')),
+    read: () => Promise.reject(new Error('unused')),
+    range: () => Promise.reject(new Error('unused')),
     close: () => Promise.resolve(),
   };
   const sup = { ids: [1, 2, 3], isAlive: () => true, pid: (id: number) => 100 + id, onEvent: () => () => undefined } as unknown as SupervisorLike;

@@ -101,6 +101,11 @@ describe('every command, run for real, prints lines of the contract', () => {
       'help',
       'help chaos',
       'logs 2',
+      'get b --from 2',
+      'get b --mode lease',
+      'get b --mode log',
+      'keys',
+      'get --prefix b',
       'clear',
       'frobnicate',
       'quit',
@@ -128,6 +133,14 @@ describe('every command, run for real, prints lines of the contract', () => {
     const ran = new Set(out.map((l) => validateLine(l)).flatMap((v) => (v.ok ? [v.schema] : [])));
     for (const c of COMMANDS) expect([...ran].some((s) => s === c.name || s === `paxos-cli ${c.name}`), c.name).toBe(true);
     expect(ran).toContain('get --local');
+    expect(ran).toContain('get --prefix');
+    expect(byCmd.find((o) => o.cmd === 'get b --from 2')).toMatchObject({ ok: true, value: '2', readMode: 'index', node: 2 });
+    expect(byCmd.find((o) => o.cmd === 'get b --mode log')).toMatchObject({ ok: true, value: '2', readMode: 'log', slot: expect.any(Number) });
+    const keys = byCmd.find((o) => o.cmd === 'keys') as { ok: boolean; keys: string[]; more: boolean };
+    expect(keys).toMatchObject({ ok: true, more: false });
+    expect(keys.keys).toContain('b');
+    expect(keys.keys).not.toContain('a');
+    expect(byCmd.find((o) => o.cmd === 'get --prefix b')).toMatchObject({ ok: true, entries: [{ key: 'b', value: '2' }] });
     expect(r.exitCode).toBe(1); // frobnicate
     const logs = byCmd.find((o) => o.cmd === 'logs 2') as { lineCount: number; file: string };
     expect(logs.file).toBe(path.join(dataDir, 'node-2', 'events.ndjson'));
