@@ -232,7 +232,18 @@ async function worker(deps: ChaosDeps, i: number, rng: Rng, keyPrefix: string, k
         const value = `w${i + 1}-${++n}`;
         await recordOp(deps.history, process, { op: 'set', key, value }, () => deps.client.set(key, value));
       } else if (dice < 85) {
-        await recordOp(deps.history, process, { op: 'get', key }, () => deps.client.get(key));
+        // Every linearizable way to read, all checked alike: a log slot, a read index at the
+        // leader, a read index at a random node (a follower asks the leader), the leader's lease.
+        const ids = deps.sup.ids;
+        const read: () => Promise<{ value: string | null }> =
+          dice < 55
+            ? () => deps.client.get(key)
+            : dice < 65
+              ? () => deps.client.read(key)
+              : dice < 75
+                ? () => deps.client.read(key, { from: ids[rng.int(0, ids.length - 1)]! })
+                : () => deps.client.read(key, { mode: 'lease' });
+        await recordOp(deps.history, process, { op: 'get', key }, read);
       } else {
         await recordOp(deps.history, process, { op: 'del', key }, () => deps.client.del(key));
       }

@@ -16,6 +16,6 @@ export function summarise(stats: SimStats[]): string {
   const sum = (k: keyof SimStats) => stats.reduce((a, s) => a + s[k], 0);
   return `${stats.length} schedules: ${sum('messagesSent')} messages, ${sum('dropped')} dropped, ${sum('duplicated')} duplicated, ` +
     `${sum('crashes')} crashes, ${sum('partitions')} partitions, ${sum('leaderChanges')} leader changes, ` +
-    `${sum('slotsChosen')} slots chosen, ${sum('commandsAcked')} commands acknowledged, ${sum('readsServed')} reads served (${sum('readsFailed')} failed), ` +
+    `${sum('slotsChosen')} slots chosen, ${sum('commandsAcked')} commands acknowledged, ${sum('readsServed')} reads served (${sum('leaseReads')} by lease; ${sum('readsFailed')} failed), ${sum('freezes')} leader freezes, ` +
     `${sum('healsWatched')} heals watched, ${sum('rejoinDisruptions')} leader changes caused by a rejoining node`;
 }

@@ -21,6 +21,7 @@ import {
   type Snapshot,
 } from '../../src/paxos/types.js';
 import { describeValue, valueKey } from '../../src/paxos/value.js';
+import { LEASE_FRACTION, ReadLease } from '../../src/node/reads.js';
 import { RejoinWatch } from './rejoin-watch.js';
 
 export interface SimOptions {
@@ -70,6 +71,10 @@ export interface SimStats {
   readsServed: number;
   /** Reads that got no index (no confirmed leader): the client would retry. */
   readsFailed: number;
+  /** Of the reads served, those served from the leader's lease (no round). */
+  leaseReads: number;
+  /** Leaders frozen (SIGSTOP): no ticks, messages held until they wake. */
+  freezes: number;
 }
 
 export interface SimResult {
@@ -81,6 +86,9 @@ export interface SimResult {
 }
 
 const UNITS_PER_TICK = 10;
+const SIM_ELECTION_TICKS_MIN = 10;
+/** A leader is frozen (SIGSTOP) this often per tick, in fault phases of random schedules. */
+const FREEZE_PER_TICK = 0.004;
 const KEYS = ['a', 'b', 'c', 'd'];
 
 class SimViolation extends Error {}
@@ -128,6 +136,8 @@ interface SimNode {
   downUntilTick: number;
   /** Compacts when this many slots were applied since its last snapshot (5-25, per node). */
   snapshotEvery: number;
+  /** The runtime's lease, on the simulation's clock (in ticks): it keeps running while a node is frozen. */
+  lease: ReadLease;
 }
 
 const blobKey = (blob: Uint8Array): string => Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('base64');
@@ -237,6 +247,8 @@ export class Simulation {
   private maxAckedSlot = -1;
   private nextReadId = 1;
   private readonly reads = new Map<number, { node: NodeId; minIndex: number; index: number | null }>();
+  /** Frozen nodes (SIGSTOP) and the tick they wake at. */
+  private readonly frozenUntil = new Map<NodeId, number>();
 
   private readonly traceRing: string[] = [];
   private readonly traceLimit: number;
@@ -291,6 +303,8 @@ export class Simulation {
       disksLost: 0,
       readsServed: 0,
       readsFailed: 0,
+      leaseReads: 0,
+      freezes: 0,
     };
     this.nodes = [];
     for (let id = 1; id <= this.size; id++) {
@@ -302,6 +316,7 @@ export class Simulation {
         applied: new Map(),
         downUntilTick: 0,
         snapshotEvery: r.int(5, 25),
+        lease: new ReadLease(0),
       };
       this.nodes.push(node);
       this.boot(node);
@@ -345,8 +360,10 @@ export class Simulation {
     if (faults) this.nemesis();
     else this.restartDue();
     for (const n of this.nodes) {
-      if (n.core === null) continue;
+      if (n.core === null || this.frozen(n.id)) continue;
+      const before = this.clock();
       n.core.tick();
+      this.observeLease(n, before);
       this.drain(n);
     }
     this.clientsAct(faults);
@@ -364,12 +381,23 @@ export class Simulation {
   private deliver(m: Message): void {
     const n = this.node(m.to);
     if (n.core === null) return;
+    const wake = this.frozenUntil.get(n.id);
+    if (wake !== undefined && wake > this.tickNo) {
+      // Frozen: the message waits in the socket until the node runs again.
+      const at = wake * UNITS_PER_TICK + this.rng.int(1, UNITS_PER_TICK);
+      const list = this.inflight.get(at);
+      if (list) list.push(m);
+      else this.inflight.set(at, [m]);
+      return;
+    }
     if (this.cut(m.from, m.to)) {
       this.stats.dropped += 1;
       return;
     }
     this.trace(`${m.from}->${m.to} ${describeMessage(m)}`);
+    const before = this.clock();
     n.core.step(m);
+    this.observeLease(n, before);
     this.drain(n);
   }
 
@@ -395,7 +423,9 @@ export class Simulation {
     for (let rounds = 0; n.core !== null && n.core.hasReady(); rounds++) {
       if (rounds > 1000) throw new SimViolation(`node ${n.id}: ready() never settles`);
       const core = n.core;
+      const before = this.clock();
       const rd = core.ready();
+      this.observeLease(n, before);
       // Like the runtime: these leave while the write is still being persisted.
       for (const m of rd.unpersistedMessages) this.send(m);
       if (this.faultsOn && this.chance(this.crashMidReady)) {
@@ -596,6 +626,37 @@ export class Simulation {
       this.trace('partition healed');
     }
     if (this.group.size === 0 && this.chance(this.partitionPerTick)) this.partition();
+    if (this.chance(FREEZE_PER_TICK)) this.freezeLeader();
+  }
+
+  /** SIGSTOP of the leader: its clock stops, the cluster's does not; it wakes 5-40 ticks later. */
+  private freezeLeader(): void {
+    const leader = this.nodes.find((n) => n.core?.role === 'leader' && !this.frozen(n.id));
+    if (leader === undefined) return;
+    const until = this.tickNo + this.rng.int(5, 40);
+    this.frozenUntil.set(leader.id, until);
+    this.stats.freezes += 1;
+    this.stats.faults += 1;
+    this.trace(`n${leader.id} FROZEN until tick ${until}`);
+  }
+
+  private frozen(id: NodeId): boolean {
+    const until = this.frozenUntil.get(id);
+    if (until === undefined) return false;
+    if (until > this.tickNo) return true;
+    this.frozenUntil.delete(id);
+    return false;
+  }
+
+  /** The simulation's monotonic clock, in ticks (a frozen node's keeps running too). */
+  private clock(): number {
+    return this.unit / UNITS_PER_TICK;
+  }
+
+  private observeLease(n: SimNode, before: number): void {
+    const core = n.core;
+    if (core === null) return;
+    n.lease.observe(before, core.role === 'leader' ? formatBallot(core.ballot) : '', core.readRoundNow, core.confirmedReadRound);
   }
 
   private partition(): void {
@@ -692,6 +753,8 @@ export class Simulation {
   private boot(n: SimNode): void {
     n.kv = new KvStore();
     n.applied = new Map();
+    // The runtime's lease: LEASE_FRACTION of the minimum election timeout, here in ticks.
+    n.lease = new ReadLease(SIM_ELECTION_TICKS_MIN * LEASE_FRACTION);
     if (n.disk.snapshot !== undefined) this.install(n, n.disk.snapshot, 'restores');
     n.core = new PaxosNode({
       id: n.id,
@@ -699,7 +762,7 @@ export class Simulation {
       rng: seededRng(this.rng.int(0, 2 ** 31 - 1)),
       restored: n.disk.state(),
       appliedIndex: n.kv.appliedIndex,
-      electionTicksMin: 10,
+      electionTicksMin: SIM_ELECTION_TICKS_MIN,
       electionTicksMax: 20,
       heartbeatTicks: 2,
       retransmitTicks: 4,
@@ -750,8 +813,9 @@ export class Simulation {
       const p = c.pending;
       if (p.target !== null && this.tickNo - p.sentTick < clientTimeoutTicks && this.node(p.target).core?.role === 'leader') continue;
       // Not sent, timed out, or its node lost leadership: retry the same (clientId, seq).
-      const leader = this.nodes.find((n) => n.core?.role === 'leader');
-      const target = leader ?? this.pickLive();
+      // The leader of the highest ballot, as redirects lead a real client to it: a deposed
+      // leader cut off from the rest may still believe it leads.
+      const target = this.newestLeader() ?? this.pickLive();
       if (target?.core?.propose(p.cmd)) {
         p.target = target.id;
         p.sentTick = this.tickNo;
@@ -766,8 +830,19 @@ export class Simulation {
   private startRead(): void {
     const n = this.pickLive();
     if (n?.core == null) return;
+    if (this.frozen(n.id)) return;
     const id = this.nextReadId++;
-    this.reads.set(id, { node: n.id, minIndex: this.maxAckedSlot + 1, index: null });
+    const minIndex = this.maxAckedSlot + 1;
+    const leaseIndex = n.core.readIndexNow;
+    if (leaseIndex !== null && this.chance(0.5) && n.lease.valid(this.clock())) {
+      // As the runtime does: a valid lease answers at once, at the leader's read index.
+      this.reads.set(id, { node: n.id, minIndex, index: null });
+      this.onReadIndex(n, id, leaseIndex);
+      this.stats.leaseReads += 1;
+      this.serveReads(n);
+      return;
+    }
+    this.reads.set(id, { node: n.id, minIndex, index: null });
     n.core.readIndex(id);
     this.drain(n);
   }
@@ -792,6 +867,15 @@ export class Simulation {
       this.reads.delete(id);
       this.stats.readsServed += 1;
     }
+  }
+
+  private newestLeader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const n of this.nodes) {
+      if (n.core?.role !== 'leader' || this.frozen(n.id)) continue;
+      if (best === undefined || compareBallots(n.core.ballot, best.core!.ballot) > 0) best = n;
+    }
+    return best;
   }
 
   private randomCommand(c: SimClient): Command {
