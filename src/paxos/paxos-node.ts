@@ -461,6 +461,14 @@ export class PaxosNode {
     else this.send({ type: 'read-resp', from: this.id, to: from, id, index });
   }
 
+  /**
+   * Reads wait for a round, and none is in flight: one round at a time serves every read that
+   * arrived meanwhile, so a busy leader sends a round per round trip, not per loop turn.
+   */
+  private readRoundDue(): boolean {
+    return this.readRoundWanted && this.roleNow === 'leader' && this.confirmedRound >= this.readRound;
+  }
+
   /** A heartbeat to every peer, numbered: its echoes confirm this leader for the reads before it. */
   private sendHeartbeats(): void {
     this.heartbeatElapsed = 0;
@@ -591,7 +599,7 @@ export class PaxosNode {
       this.earlyOutbox.length > 0 ||
       this.events.length > 0 ||
       this.readResults.length > 0 ||
-      (this.readRoundWanted && this.roleNow === 'leader') ||
+      this.readRoundDue() ||
       this.emitted < this.commit ||
       this.write.promised !== undefined ||
       this.write.accepted.size > 0 ||
@@ -606,7 +614,7 @@ export class PaxosNode {
   ready(): Ready {
     assert(this.outstanding === null, `ready() called again before advance() of ready ${this.outstanding}`);
     this.flushQueue();
-    if (this.readRoundWanted && this.roleNow === 'leader') this.sendHeartbeats();
+    if (this.readRoundDue()) this.sendHeartbeats();
     const id = ++this.readyCount;
     const w = this.write;
     const write = {
