@@ -400,8 +400,7 @@ export class PaxosClient {
       if (opts.signal?.aborted === true) throw new PaxosClientError('cancelled', 'cancelled while waiting for an answer');
       let reply: Reply;
       try {
-        const attemptMs = Math.min(ATTEMPT_TIMEOUT_MS * 2 ** Math.floor(failures / this.nodeIds.length), MAX_ATTEMPT_TIMEOUT_MS);
-        reply = await this.call(target, req, Math.min(deadline - Date.now(), attemptMs));
+        reply = await this.attempt(target, req, failures, deadline);
       } catch (err) {
         const e = err as PaxosClientError;
         if (e.code === 'closed' || e.code === 'unknown-node') throw e;
@@ -539,8 +538,7 @@ export class PaxosClient {
         if (call.signal?.aborted === true) throw new PaxosClientError('cancelled', 'cancelled while waiting for an answer; the command may still be chosen');
         let reply: Reply;
         try {
-          const attemptMs = Math.min(ATTEMPT_TIMEOUT_MS * 2 ** Math.floor(failures / this.nodeIds.length), MAX_ATTEMPT_TIMEOUT_MS);
-          reply = await this.call(target, req, Math.min(deadline - Date.now(), attemptMs));
+          reply = await this.attempt(target, req, failures, deadline);
         } catch (err) {
           const e = err as PaxosClientError;
           if (e.code === 'closed') throw e;
@@ -599,6 +597,12 @@ export class PaxosClient {
       throw new PaxosClientError('unreachable', why ?? `no node answered within ${timeoutMs} ms`);
     }
     throw new PaxosClientError('timeout', `no answer within ${timeoutMs} ms`);
+  }
+
+  /** One try at one node; its budget grows with each full pass over the cluster that failed. */
+  private attempt(target: NodeId, req: ClientRequest, failures: number, deadline: number): Promise<Reply> {
+    const attemptMs = Math.min(ATTEMPT_TIMEOUT_MS * 2 ** Math.floor(failures / this.nodeIds.length), MAX_ATTEMPT_TIMEOUT_MS);
+    return this.call(target, req, Math.min(deadline - Date.now(), attemptMs));
   }
 
   /** One request to one node, no retries; error replies become PaxosClientErrors. */

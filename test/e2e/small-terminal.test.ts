@@ -1,43 +1,22 @@
 // A real terminal that starts too small, then grows: tmux runs `paxos-cli up 5` at 60x15. The
 // UI says in one line what it needs, writes nothing while idle, draws the cluster once the
 // window is big enough, and opens and closes a node's whole log with `logs N`.
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasTmux, nodeProcesses as nodesOn, TmuxSession } from './tmux-session.js';
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) console.warn('tmux not found: skipping the small-terminal end-to-end test (apt-get install -y tmux)');
 
 const BIN = path.resolve('bin/paxos-cli.js');
-const SOCKET = `paxos-small-${process.pid}`;
-const SESSION = 'paxos';
+const term = new TmuxSession(`paxos-small-${process.pid}`);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-cli-small-'));
 const dataDir = path.join(root, 'data');
 const piped = path.join(root, 'pane-bytes');
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-}
-
-const screen = (): string => tmux('capture-pane', '-p', '-t', SESSION);
-
-async function waitForScreen(what: string, test: (s: string) => boolean, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = screen();
-    if (test(last)) return last;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}; screen was:\n${last}`);
-}
-
-function type(line: string): void {
-  tmux('send-keys', '-t', SESSION, '-l', line);
-  tmux('send-keys', '-t', SESSION, 'Enter');
-}
+const waitForScreen = term.waitForScreen.bind(term);
+const type = term.type.bind(term);
+const nodeProcesses = () => nodesOn(dataDir);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pipedBytes = (): number => (fs.existsSync(piped) ? fs.statSync(piped).size : 0);
@@ -49,21 +28,16 @@ async function bytesWhileIdle(ms: number): Promise<string> {
   return fs.readFileSync(piped).subarray(before).toString('latin1');
 }
 
-function nodeProcesses(): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(dataDir) && l.includes(' node ') && !l.includes('tmux'));
-}
-
 afterAll(() => {
-  if (hasTmux) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+  term.kill();
   fs.rmSync(root, { recursive: true, force: true });
 });
 
 describe.skipIf(!hasTmux)('paxos-cli up 5 in a 60x15 tmux window', () => {
   it('says it is too small, stays quiet while idle, draws once resized, opens logs 2 and goes back', async () => {
     const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} up 5 --data-dir ${JSON.stringify(dataDir)}; echo PAXOS-EXITED $?; sleep 600`;
-    tmux('new-session', '-d', '-s', SESSION, '-x', '60', '-y', '15', cmd);
-    tmux('pipe-pane', '-o', '-t', SESSION, `cat >> ${JSON.stringify(piped)}`);
+    term.start(60, 15, cmd);
+    term.tmux('pipe-pane', '-o', '-t', 'paxos', `cat >> ${JSON.stringify(piped)}`);
 
     let s = await waitForScreen('the too-small message', (t) => t.includes('too small'));
     expect(s.split('\n')[0]).toMatch(/^too small: 5 nodes need 60x\d+ or 80x\d+ \(this is 60x15\)/);
@@ -72,7 +46,7 @@ describe.skipIf(!hasTmux)('paxos-cli up 5 in a 60x15 tmux window', () => {
     await sleep(4000);
     expect((await bytesWhileIdle(3000)).length).toBeLessThan(200);
 
-    tmux('resize-window', '-t', SESSION, '-x', '100', '-y', '30');
+    term.tmux('resize-window', '-t', 'paxos', '-x', '100', '-y', '30');
     s = await waitForScreen('the full screen after the resize', (t) => /n\d LEADER/.test(t) && t.includes('paxos>'));
     expect(s).not.toContain('too small');
     expect(s).toMatch(/slot\s+n1\s+n2\s+n3\s+n4\s+n5/);
@@ -90,7 +64,7 @@ describe.skipIf(!hasTmux)('paxos-cli up 5 in a 60x15 tmux window', () => {
     s = await waitForScreen('node 2 log viewer with its events', (t) => t.includes('n2 log · ') && t.includes('q or Esc back') && /lines 1.\d+ of \d+/.test(t));
     expect(s).toContain('events.ndjson');
     expect(s).not.toContain('nothing in the log yet');
-    tmux('send-keys', '-t', SESSION, 'q');
+    term.key('q');
     s = await waitForScreen('back to the cluster', (t) => /n\d LEADER/.test(t) && t.includes('paxos>') && !t.includes('q or Esc back'));
 
     type('quit');

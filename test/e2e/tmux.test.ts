@@ -1,52 +1,23 @@
 // End to end in a real terminal: tmux runs `paxos-cli up 5`, keys go in with send-keys, the
 // screen comes out with capture-pane. Skipped (with a message) where tmux is not installed.
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasTmux, nodeProcesses as nodesOn, TmuxSession } from './tmux-session.js';
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) console.warn('tmux not found: skipping the terminal end-to-end test (apt-get install -y tmux)');
 
 const BIN = path.resolve('bin/paxos-cli.js');
-// A private tmux server, so this test never touches anyone's sessions.
-const SOCKET = `paxos-e2e-${process.pid}`;
-const SESSION = 'paxos';
+const term = new TmuxSession(`paxos-e2e-${process.pid}`);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-cli-e2e-'));
 const dataDir = path.join(root, 'data');
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-}
-
-function screen(): string {
-  return tmux('capture-pane', '-p', '-t', SESSION);
-}
-
-async function waitForScreen(what: string, test: (s: string) => boolean, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = screen();
-    if (test(last)) return last;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}; screen was:\n${last}`);
-}
-
-function type(line: string): void {
-  tmux('send-keys', '-t', SESSION, '-l', line);
-  tmux('send-keys', '-t', SESSION, 'Enter');
-}
-
-function nodeProcesses(): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(dataDir) && l.includes(' node ') && !l.includes('tmux'));
-}
+const waitForScreen = term.waitForScreen.bind(term);
+const type = term.type.bind(term);
+const nodeProcesses = () => nodesOn(dataDir);
 
 afterAll(() => {
-  if (hasTmux) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+  term.kill();
   // The supervisor is gone with the tmux server; its nodes watch --parent-pid and follow.
   fs.rmSync(root, { recursive: true, force: true });
 });
@@ -54,7 +25,7 @@ afterAll(() => {
 describe.skipIf(!hasTmux)('paxos-cli up 5 in tmux', () => {
   it('set, get, kill the leader, restart, diff, quit: on screen, and no node left behind', async () => {
     const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} up 5 --data-dir ${JSON.stringify(dataDir)}; echo PAXOS-EXITED $?; sleep 600`;
-    tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '40', cmd);
+    term.start(120, 40, cmd);
 
     let s = await waitForScreen('a leader and the prompt', (t) => /n\d LEADER/.test(t) && t.includes('paxos>'));
     expect(s).toMatch(/slot\s+n1\s+n2\s+n3\s+n4\s+n5/);
@@ -100,7 +71,7 @@ describe.skipIf(!hasTmux)('paxos-cli up 5 in tmux', () => {
     type('chaos --duration 120 --seed 7');
     await waitForScreen('chaos under way', (t) => /chaos \d+s left/.test(t) && t.includes('Esc stops the faults early'));
     await new Promise((r) => setTimeout(r, 1500));
-    tmux('send-keys', '-t', SESSION, 'Escape');
+    term.key('Escape');
     s = await waitForScreen('the stopped chaos report', (t) => /chaos: 5 nodes, [\d.]+ m?s \(stopped early\)/.test(t) && /linearizable +\w/.test(t), 60_000);
     expect(s).toMatch(/conflicts +0\n/);
     expect(s).toMatch(/linearizable +yes/);
