@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs a 5-node cluster whose node processes write CPU profiles (node --cpu-prof), benches it
 # through --cluster, stops the nodes with SIGTERM (which writes the profiles) and prints the
-# heaviest functions of the leader's profile by self time.
+# heaviest functions of the leader's profile by self time. Links are --insecure (no CURVE): the
+# profile leaves out encryption, which the real cluster pays.
 #   bash bench/profile-nodes.sh [clients] [seconds]
+#   BENCH_EXTRA="--read-ratio 1 --read-mode index" bash bench/profile-nodes.sh 64 8   # reads
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLIENTS="${1:-64}"
@@ -26,16 +28,16 @@ node -e 'const p = process.argv.slice(1).map(Number); console.log(JSON.stringify
 for ((i = 1; i <= NODES; i++)); do
   mkdir -p "$WORK/prof-$i"
   node --cpu-prof --cpu-prof-dir="$WORK/prof-$i" bin/paxos-cli.js node --id "$i" --cluster "$WORK/cluster.json" \
-    --data-dir "$WORK/node-$i" --parent-pid $$ >"$WORK/node-$i.out" 2>&1 &
+    --data-dir "$WORK/node-$i" --parent-pid $$ --insecure >"$WORK/node-$i.out" 2>&1 &
   PIDS+=("$!")
 done
-node bin/paxos-cli.js bench --cluster "$WORK/cluster.json" --clients "$CLIENTS" --duration "$SECONDS_RUN" --quiet --json >"$WORK/bench.json"
+node bin/paxos-cli.js bench --cluster "$WORK/cluster.json" --clients "$CLIENTS" --duration "$SECONDS_RUN" --quiet --json ${BENCH_EXTRA:-} >"$WORK/bench.json"
 LEADER="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.nodeStats.find((n) => n.role === "leader").id)' "$WORK/bench.json")"
 for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 PIDS=()
 FOLLOWER=$(( LEADER % NODES + 1 ))
-echo "bench: $(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(JSON.stringify(r.set))' "$WORK/bench.json")"
+echo "bench: $(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(JSON.stringify({ set: r.set, get: r.get }))' "$WORK/bench.json")"
 for who in "leader:$LEADER" "follower:$FOLLOWER"; do
   id="${who#*:}"
   echo "== ${who%%:*} n$id: top self time =="
