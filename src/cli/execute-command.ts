@@ -436,11 +436,13 @@ export class Executor {
     }
     const what = prefix === '' ? 'keys' : `keys starting with ${JSON.stringify(prefix)}`;
     const head = entries.length === 0 ? `no ${what}` : `${entries.length}${more ? '+' : ''} ${what}${more ? ` (the first ${MAX_RANGE_SHOWN}; narrow the prefix)` : ''}`;
-    const detail = entries.map(([k, v]) => (values ? `${k} = ${v}` : k));
+    const detail = entries.map(([k, v]) => (values ? `${k} = ${JSON.stringify(v)}` : k));
+    const first = `${head} (read index, applied ${index}, ${latencyMs.toFixed(1)} ms)`;
     return {
       ok: true,
-      text: `${head} (read index, applied ${index}, ${latencyMs.toFixed(1)} ms)`,
-      detail: [`${head} (read index, applied ${index}, ${latencyMs.toFixed(1)} ms)`, ...detail],
+      // One line in a script (every entry on it), one entry per line on screen.
+      text: detail.length === 0 ? first : `${first}: ${detail.join(', ')}`,
+      detail: [first, ...detail],
       fields: { prefix, keyCount: entries.length, more, appliedIndex: index, latencyMs: roundMs(latencyMs), ...(values ? { entries: entries.map(([k, v]) => ({ key: k, value: v })) } : { keys: entries.map(([k]) => k) }) },
     };
   }
