@@ -11,6 +11,7 @@ import { PaxosClient } from '../client/paxos-client.js';
 import type { KeyPair } from '../cluster/keys.js';
 import { nodeDataPath, operatorAuth, prepareCluster, readClusterFile, type ClusterConfig } from '../cli/cluster-file.js';
 import { installShutdownHooks, Supervisor } from '../cli/supervisor.js';
+import { guardTempDir } from '../cli/temp-dir-guard.js';
 import { BenchError, type BenchTarget, type WriteAck } from './bench-target.js';
 import { cpuSeconds, dirBytes, rssMiB } from './process-stats.js';
 
@@ -65,7 +66,15 @@ export class PaxosTarget implements BenchTarget {
   static async ownCluster(o: OwnClusterOptions): Promise<PaxosTarget> {
     const removeDir = o.dataDir === undefined;
     const dataDir = o.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'paxos-bench-')));
-    const prepared = await prepareCluster({ dataDir, size: o.nodes, basePort: undefined, fresh: true, insecure: o.insecure === true });
+    const releaseGuard = removeDir ? guardTempDir(dataDir) : () => undefined;
+    let prepared: Awaited<ReturnType<typeof prepareCluster>>;
+    try {
+      prepared = await prepareCluster({ dataDir, size: o.nodes, basePort: undefined, fresh: true, insecure: o.insecure === true });
+    } catch (err) {
+      releaseGuard();
+      if (removeDir) rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
     const sup = new Supervisor({
       cluster: prepared.cluster,
       clusterFile: prepared.clusterFile,
@@ -82,6 +91,7 @@ export class PaxosTarget implements BenchTarget {
     };
     process.on('exit', removeOnExit);
     const removeSupervisorHooks = installShutdownHooks(sup, undefined, o.firstInterrupt !== undefined ? { firstInterrupt: o.firstInterrupt } : {});
+    releaseGuard();
     const removeHooks = (): void => {
       removeSupervisorHooks();
       process.off('exit', removeOnExit);

@@ -2,6 +2,7 @@
 // runs the chaos workload and nemesis against it, prints the report (or one JSON object), stops
 // every node. Exit 0 only if the logs agree, the nodes converged and the history is linearizable.
 import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
+import { guardTempDir } from '../cli/temp-dir-guard.js';
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
 import fsSync from 'node:fs';
@@ -75,6 +76,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
   const seed = o.seed ?? randomInt(2 ** 31 - 1);
   const removeDir = o.dataDir === undefined;
   const dataDir = o.dataDir !== undefined ? path.resolve(o.dataDir) : await fs.mkdtemp(path.join(os.tmpdir(), 'paxos-chaos-'));
+  const releaseGuard = removeDir ? guardTempDir(dataDir) : () => undefined;
   const historyPath = path.resolve(o.history ?? path.join(os.tmpdir(), `paxos-chaos-${seed}-${Date.now().toString(36)}.json`));
   const say = (line: string) => {
     if (!o.quiet) process.stderr.write(line + '\n');
@@ -116,6 +118,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
         fsSync.rmSync(`${historyPath}.${process.pid}.tmp`, { force: true });
       },
     });
+    releaseGuard();
     await s.start();
     client = new PaxosClient(prepared.cluster, { clientId: `chaos-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS, ...(prepared.auth !== null ? { auth: prepared.auth } : {}) });
     faults = new FaultControl(s, client);
@@ -146,6 +149,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
     if (o.json) process.stdout.write(jsonLine('chaos', false, { exitCode: CHAOS_EXIT.failed }, (err as Error).message) + '\n');
     return CHAOS_EXIT.failed;
   } finally {
+    releaseGuard();
     faults?.dispose();
     await client?.close().catch(() => undefined);
     await sup?.stopAll();
