@@ -89,7 +89,11 @@ export class NodeRuntime {
   private readonly startedAt = Date.now();
   private readonly pending = new Map<string, Pending>();
   private readonly lateResults = new Map<string, Reply>();
-  private nextReadId = 1;
+  /**
+   * Random per process: a restarted follower must not be handed the leader's answer to a read
+   * its previous process asked under the same id (the leader matches answers by id alone).
+   */
+  private nextReadId = randomInt(1, 2 ** 40);
   /** Reads whose read index the core has yet to give, by read id. */
   private readonly readsAsked = new Map<number, ReadWaiter>();
   private readonly readsWaiting = new AppliedWaiters<ReadWaiter>();

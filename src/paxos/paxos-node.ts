@@ -1070,6 +1070,10 @@ export class PaxosNode {
 
   private onPrepare(from: NodeId, ballot: Ballot, fromSlot: number): void {
     this.observe(ballot);
+    // While we heard a leader within electionTicksMin, help elect no one else: a pre-vote we
+    // granted before its heartbeat must not become a promise after it. A leader's read lease
+    // counts on this (etcd-raft drops votes in a lease the same way). Found by review.
+    if (this.preVoteOn && this.roleNow === 'follower' && from !== this.leaderId && this.now - this.leaderHeardTick < this.electionTicksMin) return;
     if (!this.policy.mayPromise(this.promisedBallot, ballot)) {
       this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
       return;

@@ -14,6 +14,16 @@ export function makeNode(id: number, size: number, extra: Partial<PaxosConfig> =
   });
 }
 
+/**
+ * A node refuses to promise anyone for an election timeout after it last heard a leader, and
+ * after it starts (a leader's lease counts on that): tick it past that, its pre-vote drained.
+ */
+export function pastLeaseGuard(node: PaxosNode, ticks = 5): PaxosNode {
+  for (let i = 0; i < ticks; i++) node.tick();
+  if (node.hasReady()) drain(node);
+  return node;
+}
+
 /** Drain one Ready as a runtime would: "persist", then take the messages, then advance. */
 export function drain(node: PaxosNode): { ready: Ready; messages: Message[] } {
   const ready = node.ready();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NOOP } from '../../src/paxos/value.js';
 import { persistReceipt, type Ballot, type Message, type Value } from '../../src/paxos/types.js';
-import { drain, makeNode, tickUntilCandidate } from './harness.js';
+import { drain, makeNode, pastLeaseGuard, tickUntilCandidate } from './harness.js';
 
 const b = (round: number, node: number): Ballot => ({ round, node });
 const set = (key: string, value: string, seq = 1): Value => ({
@@ -18,6 +18,10 @@ describe('acceptor rules', () => {
     const n = makeNode(1, 3);
     n.step({ type: 'accept', from: 2, to: 1, ballot: b(1, 2), entries: [{ slot: 0, value: set('a', '1') }, { slot: 1, value: set('b', '2') }], commitIndex: 0 });
     drain(n);
+    // Within an election timeout of hearing leader n2 it would promise no one else (its lease).
+    n.step({ type: 'prepare', from: 3, to: 1, ballot: b(2, 3), fromSlot: 1 });
+    expect(n.hasReady()).toBe(false);
+    pastLeaseGuard(n);
     n.step({ type: 'prepare', from: 3, to: 1, ballot: b(2, 3), fromSlot: 1 });
     const { ready, messages } = drain(n);
     expect(ready.write.promised).toEqual(b(2, 3));
@@ -27,7 +31,7 @@ describe('acceptor rules', () => {
   });
 
   it('nacks a lower ballot with the ballot it promised, for prepare, accept and heartbeat', () => {
-    const n = makeNode(1, 3);
+    const n = pastLeaseGuard(makeNode(1, 3));
     n.step({ type: 'prepare', from: 3, to: 1, ballot: b(5, 3), fromSlot: 0 });
     drain(n);
     n.step({ type: 'prepare', from: 2, to: 1, ballot: b(4, 2), fromSlot: 0 });
@@ -160,7 +164,7 @@ describe('what may leave before the write is on disk', () => {
   });
 
   it('holds Promises and Accepteds back until the write is persisted', () => {
-    const n = makeNode(1, 3);
+    const n = pastLeaseGuard(makeNode(1, 3));
     n.step({ type: 'prepare', from: 2, to: 1, ballot: b(1, 2), fromSlot: 0 });
     n.step({ type: 'accept', from: 2, to: 1, ballot: b(1, 2), entries: [{ slot: 0, value: set('a', '1') }], commitIndex: 0 });
     const rd = n.ready();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_BALLOT_ROUND, MAX_SLOT } from '../../src/paxos/limits.js';
 import type { Ballot, Message, Value } from '../../src/paxos/types.js';
-import { drain, makeNode, tickUntilCandidate } from './harness.js';
+import { drain, makeNode, pastLeaseGuard, tickUntilCandidate } from './harness.js';
 
 const b = (round: number, node: number): Ballot => ({ round, node });
 const set = (key: string, value: string): Value => ({ kind: 'batch', cmds: [{ op: 'set', key, value, clientId: 'c', seq: 1 }] });
@@ -97,7 +97,7 @@ describe('numbers from the wire are bounded', () => {
   });
 
   it('a promise at the bound still lets a node with a higher id take the last round, and no more', () => {
-    const n = makeNode(4, 5);
+    const n = pastLeaseGuard(makeNode(4, 5));
     n.step({ type: 'prepare', from: 3, to: 4, ballot: b(MAX_BALLOT_ROUND, 3), fromSlot: 0 });
     drain(n);
     expect(n.promised).toEqual(b(MAX_BALLOT_ROUND, 3));

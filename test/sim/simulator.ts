@@ -572,6 +572,15 @@ export class Simulation {
       if (n.core?.role !== 'leader') continue;
       if (best === null || (best.core && n.core.ballot.round > best.core.ballot.round)) best = n;
     }
+    // What a lease stands on: no node leads a higher ballot while another holds a valid lease.
+    for (const a of this.nodes) {
+      for (const b of this.nodes) {
+        if (a === b || a.core?.role !== 'leader' || b.core?.role !== 'leader') continue;
+        if (compareBallots(a.core.ballot, b.core.ballot) > 0 && b.lease.valid(this.clock())) {
+          throw new SimViolation(`LEASE-OVERLAP: n${a.id} leads ${formatBallot(a.core.ballot)} while n${b.id} holds a lease in ${formatBallot(b.core.ballot)}`);
+        }
+      }
+    }
     const id = best?.id ?? null;
     if (id !== null && id !== this.lastLeader) {
       this.stats.leaderChanges += 1;
