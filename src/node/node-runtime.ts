@@ -97,7 +97,7 @@ export class NodeRuntime {
   /** Reads whose read index the core has yet to give, by read id. */
   private readonly readsAsked = new Map<number, ReadWaiter>();
   private readonly readsWaiting = new AppliedWaiters<ReadWaiter>();
-  private lease!: ReadLease;
+  private readonly lease: ReadLease;
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly badFrames = new Map<BadFrameKind, number>();
   private badFramesTotal = 0;
@@ -128,8 +128,7 @@ export class NodeRuntime {
 
   /** After every call into the core that may start or confirm a heartbeat round. */
   private observeLease(before: number): void {
-    const leading = this.core.role === 'leader';
-    this.lease.observe(before, leading ? formatBallot(this.core.ballot) : '', this.core.readRoundNow, this.core.confirmedReadRound);
+    this.lease.observe(before, this.core.role === 'leader' ? this.core.ballot : null, this.core.readRoundNow, this.core.confirmedReadRound);
   }
 
   private onRead(routingId: Buffer, reqId: number, req: ReadRequest): void {

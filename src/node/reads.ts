@@ -1,6 +1,7 @@
 // Linearizable reads without a log slot. The core hands out read indexes (a heartbeat round
 // confirmed by a quorum); here reads wait for the state machine to reach their index, and the
 // leader's lease lets it skip the round while no other node can have been elected.
+import type { Ballot } from '../paxos/types.js';
 import type { ReadMode } from './wire.js';
 
 /**
@@ -17,7 +18,7 @@ export const LEASE_FRACTION = 0.7;
  * (SIGSTOP) past its lease finds it expired when it wakes, whatever its ticks say.
  */
 export class ReadLease {
-  private ballot = '';
+  private ballot: Ballot | null = null;
   private lastRound = 0;
   private confirmed = 0;
   private readonly sentAt = new Map<number, number>();
@@ -26,18 +27,18 @@ export class ReadLease {
   constructor(private readonly leaseMs: number) {}
 
   /**
-   * After any call into the core: `before` is the clock read before that call; `ballot` is ''
+   * After any call into the core: `before` is the clock read before that call; `ballot` is null
    * when not leading. Rounds started in the call get `before` as their date.
    */
-  observe(before: number, ballot: string, round: number, confirmed: number): void {
-    if (ballot !== this.ballot || round < this.lastRound) {
+  observe(before: number, ballot: Ballot | null, round: number, confirmed: number): void {
+    if (ballot?.round !== this.ballot?.round || ballot?.node !== this.ballot?.node || round < this.lastRound) {
       this.ballot = ballot;
       this.lastRound = 0;
       this.confirmed = 0;
       this.sentAt.clear();
       this.until = 0;
     }
-    if (ballot === '') return;
+    if (ballot === null) return;
     if (round > this.lastRound) {
       this.sentAt.set(round, before);
       this.lastRound = round;
@@ -60,7 +61,7 @@ export class ReadLease {
   }
 
   valid(now: number): boolean {
-    return this.ballot !== '' && now < this.until;
+    return this.ballot !== null && now < this.until;
   }
 
   /** What a status line shows: ms of lease left (0 when none). */

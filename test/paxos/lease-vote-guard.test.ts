@@ -7,7 +7,6 @@ import { PaxosNode } from '../../src/paxos/paxos-node.js';
 import { seededRng } from '../../src/paxos/rng.js';
 import { persistReceipt, type Message } from '../../src/paxos/types.js';
 import { ReadLease, LEASE_FRACTION } from '../../src/node/reads.js';
-import { formatBallot } from '../../src/paxos/ballot.js';
 
 it('a pre-vote granted before a heartbeat echo does not become a promise inside the leader\'s lease', () => {
   const ids = [1, 2, 3];
@@ -53,10 +52,10 @@ it('a pre-vote granted before a heartbeat echo does not become a promise inside 
   n1.readIndex(7);
   flush(1);
   tick(1);
-  lease.observe(0, formatBallot(n1.ballot), n1.readRoundNow, n1.confirmedReadRound);
+  lease.observe(0, n1.ballot, n1.readRoundNow, n1.confirmedReadRound);
   deliver((m) => m.from === 1 && m.to === 2 && m.type === 'heartbeat');
   deliver((m) => m.from === 2 && m.to === 1 && m.type === 'accepted');
-  lease.observe(1, formatBallot(n1.ballot), n1.readRoundNow, n1.confirmedReadRound);
+  lease.observe(1, n1.ballot, n1.readRoundNow, n1.confirmedReadRound);
   expect(reads.find((r) => r.id === 7)?.index).not.toBeNull();
   expect(lease.valid(2)).toBe(true);
 

@@ -665,7 +665,7 @@ export class Simulation {
   private observeLease(n: SimNode, before: number): void {
     const core = n.core;
     if (core === null) return;
-    n.lease.observe(before, core.role === 'leader' ? formatBallot(core.ballot) : '', core.readRoundNow, core.confirmedReadRound);
+    n.lease.observe(before, core.role === 'leader' ? core.ballot : null, core.readRoundNow, core.confirmedReadRound);
   }
 
   private partition(): void {
