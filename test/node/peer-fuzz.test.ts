@@ -51,6 +51,10 @@ function outOfRange(rng: Rng, from: NodeId, to: NodeId): Record<string, unknown>
     { type: 'accepted', from, to, ballot, slots: [slot, 0, 1] },
     { type: 'nack', from, to, ballot, promised: { round: big(), node: to } },
     { type: 'snapshot', from, to, snapshotIndex: big(), offset: 0, total: 16, chunk: Buffer.alloc(16) },
+    { type: 'heartbeat', from, to, ballot: { round: 1, node: from }, commitIndex: 0, read: big() },
+    { type: 'accepted', from, to, ballot: { round: 1, node: to }, slots: [], read: big() },
+    { type: 'read-req', from, to, id: big() },
+    { type: 'read-resp', from, to, id: rng.int(0, 3), index: big() },
   ]);
 }
 
