@@ -126,6 +126,11 @@ export class NodeRuntime {
     this.lease = new ReadLease(core.electionTicksMinimum * opts.tickMs * LEASE_FRACTION);
   }
 
+  /** The leader to redirect a client to: never this node itself. */
+  private otherLeader(): NodeId | null {
+    return this.core.leader === this.opts.id ? null : this.core.leader;
+  }
+
   /** After every call into the core that may start or confirm a heartbeat round. */
   private observeLease(before: number): void {
     this.lease.observe(before, this.core.role === 'leader' ? this.core.ballot : null, this.core.readRoundNow, this.core.confirmedReadRound);
@@ -150,8 +155,7 @@ export class NodeRuntime {
       if (w === undefined) continue; // timed out meanwhile
       this.readsAsked.delete(r.id);
       if (r.index === null) {
-        const leader = this.core.leader === this.opts.id ? null : this.core.leader;
-        this.reply(w.routingId, w.reqId, errorReply('not-leader', `node ${this.opts.id} could not confirm a leader for this read`, leader));
+        this.reply(w.routingId, w.reqId, errorReply('not-leader', `node ${this.opts.id} could not confirm a leader for this read`, this.otherLeader()));
       } else {
         this.serveRead(w, 'index', r.index);
       }
@@ -419,8 +423,7 @@ export class NodeRuntime {
    */
   private failOrphanedCommands(): void {
     const term = this.currentTerm();
-    const leader = this.core.leader === this.opts.id ? null : this.core.leader;
-    const reply = errorReply('not-leader', `node ${this.opts.id} lost the leadership`, leader);
+    const reply = errorReply('not-leader', `node ${this.opts.id} lost the leadership`, this.otherLeader());
     for (const [key, p] of this.pending) {
       if (p.ballot === term) continue;
       for (const w of p.waiters) this.reply(w.routingId, w.reqId, reply);
@@ -599,8 +602,7 @@ export class NodeRuntime {
 
   private onCommand(routingId: Buffer, reqId: number, cmd: Command): void {
     if (this.core.role !== 'leader') {
-      const leader = this.core.leader === this.opts.id ? null : this.core.leader;
-      return this.reply(routingId, reqId, errorReply('not-leader', `node ${this.opts.id} is not the leader`, leader));
+      return this.reply(routingId, reqId, errorReply('not-leader', `node ${this.opts.id} is not the leader`, this.otherLeader()));
     }
     const key = commandKey(cmd.clientId, cmd.seq);
     const waiter: Waiter = { routingId, reqId, deadline: Date.now() + this.opts.requestTimeoutMs };
