@@ -6,6 +6,7 @@ import type { KeyPair } from '../cluster/keys.js';
 import type { ClusterConfig } from './cluster-file.js';
 import type { AcceptedEntry, ChosenEntry } from '../paxos/types.js';
 import type { FaultRules } from '../node/fault-rules.js';
+import type { StepAction, StepResult } from '../client/paxos-client.js';
 
 export interface WriteResult {
   readonly slot: number;
@@ -72,6 +73,8 @@ export interface ClusterClient {
   logDump(nodeId: number, fromSlot: number, toSlot: number, opts?: { withSnapshot?: boolean }): Promise<LogDump>;
   /** Fault injection (partition, heal, …); optional so test doubles need not have it. */
   admin?(nodeId: number, action: string, args?: unknown): Promise<FaultRules>;
+  /** Step mode (pause, held, deliver, …); optional so test doubles need not have it. */
+  step?(nodeId: number, action: StepAction, opts?: { id?: number; n?: number }): Promise<StepResult>;
   close(): Promise<void>;
 }
 

@@ -19,6 +19,7 @@ import { EVENT_FILE } from '../node/event-file.js';
 import path from 'node:path';
 import { roundMs } from '../json/contract.js';
 import { faultsJson } from '../json/fields.js';
+import { StepControl, type StepOutcome } from './step-control.js';
 
 export interface Outcome {
   readonly ok: boolean;
@@ -56,6 +57,8 @@ export interface ExecutorDeps {
   readonly nodes?: readonly { readonly id: number; readonly port: number }[];
   /** How `get` reads by default (up --read-mode): index, lease or log. */
   readonly readMode?: 'index' | 'lease' | 'log';
+  /** The nodes were started paused (`up --script` of a scenario that begins with pause). */
+  readonly startPaused?: boolean;
 }
 
 export interface PaneStatus {
@@ -119,6 +122,8 @@ const DIFF_SETTLE_MS = 150;
 /** keys / get --prefix show at most this many entries (a few pages). */
 const MAX_RANGE_SHOWN = 5000;
 const DIFF_SETTLE_TRIES = 3;
+const PAUSED_WAIT_MS = 15 * 60_000;
+const SUBMIT_SETTLE_MS = 1500;
 
 export class Executor {
   private readonly retryMs: number;
@@ -134,6 +139,9 @@ export class Executor {
   private readonly chaosListeners = new Set<(p: ChaosProgress | null) => void>();
   /** Set while a chaos command runs: aborting it stops the faults early. */
   private chaosStop: AbortController | null = null;
+  /** Step mode: pause, held, step, deliver, drop, tick, elect, resume. */
+  readonly steps: StepControl;
+  private readonly backgroundListeners = new Set<(line: string, o: Outcome) => void>();
 
   constructor(private readonly deps: ExecutorDeps) {
     this.retryMs = deps.retryMs ?? 20_000;
@@ -141,6 +149,19 @@ export class Executor {
     this.history = deps.history ?? new HistoryRecorder();
     const admin = deps.client.admin?.bind(deps.client);
     this.faults = new FaultControl(deps.sup, admin === undefined ? undefined : { admin });
+    const step = deps.client.step?.bind(deps.client);
+    this.steps = new StepControl(deps.sup, {
+      step: step ?? (() => Promise.reject(Object.assign(new Error('this client cannot drive step mode'), { code: 'unsupported' }))),
+    }, deps.startPaused === true);
+  }
+
+  /**
+   * Results of client commands submitted while the cluster is paused: they finish only once a
+   * person delivers their messages, so the REPL does not wait for them (`line` is the command).
+   */
+  onBackground(fn: (line: string, o: Outcome) => void): () => void {
+    this.backgroundListeners.add(fn);
+    return () => this.backgroundListeners.delete(fn);
   }
 
   /**
@@ -159,9 +180,15 @@ export class Executor {
     return () => this.chaosListeners.delete(fn);
   }
 
+  /** A command submitted while paused waits as long as a person stepping by hand may take. */
+  private get waitMs(): number {
+    return this.steps.paused ? PAUSED_WAIT_MS : this.retryMs;
+  }
+
   /** Retries while the failure says "no leader right now"; anything else fails at once. */
   private async withRetry<T>(what: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const deadline = Date.now() + this.retryMs;
+    const waitMs = this.waitMs;
+    const deadline = Date.now() + waitMs;
     let delayMs = 100;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -170,7 +197,7 @@ export class Executor {
         const code = errorCode(err);
         if (code === undefined || !RETRYABLE_CODES.has(code) || Date.now() + delayMs > deadline || signal?.aborted === true) {
           if (code !== undefined && RETRYABLE_CODES.has(code)) {
-            throw Object.assign(new Error(`no leader could serve it within ${Math.round(this.retryMs / 1000)} s`), { code });
+            throw Object.assign(new Error(`no leader could serve it within ${Math.round(waitMs / 1000)} s`), { code });
           }
           throw err;
         }
@@ -187,6 +214,7 @@ export class Executor {
   async run(cmd: ReplCommand, signal?: AbortSignal): Promise<Outcome> {
     const impossible = this.quorumImpossible(cmd);
     if (impossible !== null) return failure(impossible);
+    if (this.steps.paused && isClientCommand(cmd)) return this.submitPaused(cmd);
     const work = this.dispatch(cmd, signal).catch((err: unknown) => failure(this.explain(err)));
     if (signal === undefined || cmd.kind === 'chaos') return work;
     if (signal.aborted) return cancelled(cmd);
@@ -203,6 +231,23 @@ export class Executor {
         resolve(o);
       });
     });
+  }
+
+  private async submitPaused(cmd: ReplCommand): Promise<Outcome> {
+    const line = describeClientCommand(cmd);
+    const before = (await this.steps.listHeld()).length;
+    void this.dispatch(cmd)
+      .catch((err: unknown) => failure(this.explain(err)))
+      .then((o) => {
+        for (const fn of this.backgroundListeners) fn(line, o);
+      });
+    // The client finds the leader in a moment; the next command should see what it proposed.
+    await this.steps.waitForHeld(before + 1, SUBMIT_SETTLE_MS);
+    return {
+      ok: true,
+      text: `${line}: submitted; the cluster is paused, so it completes once its messages are delivered (held, step, resume)`,
+      fields: { submitted: true },
+    };
   }
 
   /** Nodes that are down, from the supervisor, and what a quorum needs. */
@@ -250,12 +295,12 @@ export class Executor {
       case 'set': {
         // Writes are not re-issued: a fresh seq could apply one `set` twice. The client retries
         // the same (clientId, seq) across leaders for as long as the REPL waits.
-        const call = { timeoutMs: this.retryMs, ...(signal !== undefined ? { signal } : {}) };
+        const call = { timeoutMs: this.waitMs, ...(signal !== undefined ? { signal } : {}) };
         const r = await recordOp(this.history, this.replProcess, { op: 'set', key: cmd.key, value: cmd.value }, () => client.set(cmd.key, cmd.value, call));
         return { ok: true, text: `OK slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs) } };
       }
       case 'del': {
-        const r = await recordOp(this.history, this.replProcess, { op: 'del', key: cmd.key }, () => client.del(cmd.key, { timeoutMs: this.retryMs, ...(signal !== undefined ? { signal } : {}) }));
+        const r = await recordOp(this.history, this.replProcess, { op: 'del', key: cmd.key }, () => client.del(cmd.key, { timeoutMs: this.waitMs, ...(signal !== undefined ? { signal } : {}) }));
         // A node too old to say leaves `existed` out; the line then says only "deleted".
         const fields = { slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs), ...(r.existed !== undefined ? { existed: r.existed } : {}) };
         const what = r.existed === false ? `${cmd.key} was not set, nothing deleted` : `deleted ${cmd.key}`;
@@ -301,6 +346,10 @@ export class Executor {
         await sup.restart(cmd.node);
         const r = await started;
         if (!r.ok) return failure(r.error, { node: cmd.node, ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}) });
+        if (this.steps.paused) {
+          await this.steps.pauseNode(cmd.node);
+          return { ok: true, text: `restarted node ${cmd.node} (paused, as the cluster is)`, fields: { node: cmd.node } };
+        }
         return { ok: true, text: `restarted node ${cmd.node}`, fields: { node: cmd.node } };
       }
       case 'logs': {
@@ -372,12 +421,28 @@ export class Executor {
         return { ok: true, text: '', fields: {}, effect: 'clear' };
       case 'quit':
         return { ok: true, text: 'stopping every node', fields: {}, effect: 'quit' };
+      case 'pause':
+        return stepOutcome(await this.steps.pause());
+      case 'resume':
+        return stepOutcome(await this.steps.resume());
+      case 'held':
+        return stepOutcome(await this.steps.held());
+      case 'step':
+        return stepOutcome(await this.steps.step(cmd.count));
+      case 'deliver':
+      case 'drop':
+        return stepOutcome(await this.steps.deliver(cmd.target, cmd.kind === 'drop'));
+      case 'tick':
+        return stepOutcome(await this.steps.tick(cmd.count));
+      case 'elect':
+        return stepOutcome(await this.steps.elect(cmd.node));
       case 'partition':
       case 'heal':
       case 'isolate':
       case 'slow':
       case 'check':
       case 'chaos': {
+        if (cmd.kind === 'chaos' && this.steps.paused) return failure('the cluster is paused; resume first, then run chaos');
         const stop = cmd.kind === 'chaos' ? new AbortController() : null;
         this.chaosStop = stop;
         try {
@@ -505,6 +570,28 @@ export class Executor {
       if (Date.now() + 200 > deadline) return null;
       await sleep(200);
     }
+  }
+}
+
+function stepOutcome(o: StepOutcome): Outcome {
+  return o.ok ? { ok: true, text: o.text, fields: o.fields, ...(o.detail.length > 0 ? { detail: [o.text, ...o.detail] } : {}) } : failure(o.text, o.fields);
+}
+
+const isClientCommand = (cmd: ReplCommand): boolean =>
+  cmd.kind === 'set' || cmd.kind === 'del' || cmd.kind === 'range' || (cmd.kind === 'get' && cmd.local === undefined);
+
+function describeClientCommand(cmd: ReplCommand): string {
+  switch (cmd.kind) {
+    case 'set':
+      return `set ${cmd.key}`;
+    case 'del':
+      return `del ${cmd.key}`;
+    case 'get':
+      return `get ${cmd.key}`;
+    case 'range':
+      return cmd.values ? `get --prefix ${cmd.prefix}` : `keys ${cmd.prefix}`;
+    default:
+      return cmd.kind;
   }
 }
 

@@ -1,6 +1,7 @@
 // The REPL parser: one line in, a typed command or a one-line error out. Pure; table-tested.
 import { findCommand, COMMANDS } from './commands.js';
 import { parseFaultCommand, type FaultCommand } from './parse-fault-command.js';
+import { parseHeldSelector, type HeldSelector } from './step-control.js';
 
 export type ReplCommand =
   | { readonly kind: 'set'; readonly key: string; readonly value: string }
@@ -17,6 +18,11 @@ export type ReplCommand =
   | { readonly kind: 'help'; readonly topic?: string }
   | { readonly kind: 'clear' }
   | { readonly kind: 'quit' }
+  | { readonly kind: 'pause' | 'resume' | 'held' }
+  | { readonly kind: 'step'; readonly count: number }
+  | { readonly kind: 'tick'; readonly count: number }
+  | { readonly kind: 'deliver' | 'drop'; readonly target: HeldSelector }
+  | { readonly kind: 'elect'; readonly node: number }
   | FaultCommand;
 
 export type ParseResult =
@@ -171,6 +177,25 @@ export function parseCommand(line: string, nodeCount: number): ParseResult {
       if (keyErr !== null) return fail(keyErr);
       return tooMany(1) ?? { ok: true, cmd: { kind: 'del', key: args[0] as string } };
     }
+    case 'pause':
+    case 'resume':
+    case 'held':
+      return tooMany(0) ?? { ok: true, cmd: { kind: spec.name } };
+    case 'step':
+    case 'tick': {
+      const max = spec.name === 'step' ? 100 : 1000;
+      const raw = args[0] ?? '1';
+      if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > max) return fail(`${spec.name} takes a count from 1 to ${max}, not "${raw}"; usage: ${usage}`);
+      return tooMany(1) ?? { ok: true, cmd: { kind: spec.name, count: Number(raw) } };
+    }
+    case 'deliver':
+    case 'drop': {
+      if (args[0] === undefined) return fail(`missing message id; usage: ${usage} (held lists the ids)`);
+      const target = parseHeldSelector(args[0], nodeCount);
+      if (typeof target === 'string') return fail(target);
+      return tooMany(1) ?? { ok: true, cmd: { kind: spec.name, target } };
+    }
+    case 'elect':
     case 'kill':
     case 'restart':
     case 'logs': {

@@ -16,19 +16,31 @@ export interface ScriptResult {
 export async function runScript(io: ScriptIo, executor: Executor, nodeCount: number, json: boolean): Promise<ScriptResult> {
   let ran = 0;
   let failed = 0;
+  // Commands submitted while paused end later, when their messages are delivered.
+  const off = executor.onBackground((line, out) => {
+    io.write(json ? jsonLine(line, out.ok, out.fields, out.ok ? undefined : (out.error ?? out.text)) + '\n' : `${line}: ${out.ok ? out.text : `error: ${out.error ?? out.text}`}\n`);
+  });
+  try {
+    return await runLines(io, executor, nodeCount, json, () => ran++, () => failed++).then(() => ({ ran, failed }));
+  } finally {
+    off();
+  }
+}
+
+async function runLines(io: ScriptIo, executor: Executor, nodeCount: number, json: boolean, onRan: () => void, onFailed: () => void): Promise<void> {
   for await (const raw of io.lines) {
     // The JSON names the command as it ran: without its comment.
     const line = stripComment(raw.trim());
     const parsed = parseCommand(line, nodeCount);
     if (parsed.ok && parsed.cmd === null) continue;
-    ran++;
+    onRan();
     if (!parsed.ok) {
-      failed++;
+      onFailed();
       io.write(json ? jsonLine(line, false, {}, parsed.error) + '\n' : `error: ${parsed.error}\n`);
       continue;
     }
     const out = await executor.run(parsed.cmd);
-    if (!out.ok) failed++;
+    if (!out.ok) onFailed();
     if (json) {
       io.write(jsonLine(line, out.ok, out.fields, out.ok ? undefined : (out.error ?? out.text)) + '\n');
     } else if (out.effect !== 'clear') {
@@ -36,5 +48,4 @@ export async function runScript(io: ScriptIo, executor: Executor, nodeCount: num
     }
     if (out.effect === 'quit') break;
   }
-  return { ran, failed };
 }

@@ -110,11 +110,12 @@ export class Supervisor {
     return best?.id ?? null;
   }
 
-  async start(): Promise<void> {
-    for (const id of this.ids) this.spawn(id);
+  /** `firstArgs`: for this first start only (a restart later goes without them). */
+  async start(firstArgs: readonly string[] = []): Promise<void> {
+    for (const id of this.ids) this.spawn(id, firstArgs);
   }
 
-  private spawn(id: number): void {
+  private spawn(id: number, extraArgs: readonly string[] = []): void {
     if (this.stopping) throw new SupervisorError('stopping', 'the cluster is shutting down');
     const s = this.slot(id);
     if (s.proc !== null) throw new SupervisorError('already-running', `node ${id} is already running; kill it first`);
@@ -126,6 +127,7 @@ export class Supervisor {
       '--data-dir', nodeDataPath(this.opts.dataDir, id),
       '--parent-pid', String(process.pid),
       ...(this.opts.nodeArgs ?? []),
+      ...extraArgs,
     ];
     const proc = execa(process.execPath, args, {
       buffer: false,

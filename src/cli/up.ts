@@ -5,6 +5,7 @@ import { CliError, prepareCluster } from './cluster-file.js';
 import { openClusterClient } from './cluster-client.js';
 import { Executor } from './execute-command.js';
 import { runScript } from './script-mode.js';
+import { stripComment } from './parse-command.js';
 import { acquireSupervisorLock } from './supervisor-lock.js';
 import { installShutdownHooks, Supervisor } from './supervisor.js';
 import { watchStart, type StartOutcome } from './watch-start.js';
@@ -84,17 +85,20 @@ export async function runUp(o: UpOptions): Promise<number> {
   let client;
   try {
     const starts: Promise<StartOutcome>[] = sup.ids.map((id) => watchStart(sup, id));
-    await sup.start();
+    // A scenario that begins with `pause` starts the nodes paused: no election happens before
+    // its first step, so its ballots and ids are the same on every run.
+    const startPaused = o.script !== undefined && scriptStartsPaused(o.script);
+    await sup.start(startPaused ? ['--paused'] : []);
     // A node that could not start says why (its exit code and line); the others run on.
     const startFailures = Promise.all(starts).then((all) => all.flatMap((o) => (o.ok ? [] : [o.error])));
     client = await openClusterClient(prepared.cluster, { clientId: `cli-${process.pid}`, auth: prepared.auth });
-    const executor = new Executor({ sup, client, dataDir: o.dataDir, nodes: prepared.cluster.nodes, ...(o.readMode !== undefined ? { readMode: o.readMode } : {}) });
+    const executor = new Executor({ sup, client, dataDir: o.dataDir, nodes: prepared.cluster.nodes, startPaused, ...(o.readMode !== undefined ? { readMode: o.readMode } : {}) });
     const nodeCount = prepared.cluster.nodes.length;
     if (scriptMode) {
       const failedStarts = await startFailures;
       for (const error of failedStarts) process.stderr.write(`paxos-cli: ${error}\n`);
-      const leader = await executor.findLeader(LEADER_WAIT_MS);
-      if (leader === null) process.stderr.write(`paxos-cli: no leader after ${LEADER_WAIT_MS / 1000} s; running the commands anyway\n`);
+      const leader = startPaused ? null : await executor.findLeader(LEADER_WAIT_MS);
+      if (leader === null && !startPaused) process.stderr.write(`paxos-cli: no leader after ${LEADER_WAIT_MS / 1000} s; running the commands anyway\n`);
       const input = o.script !== undefined ? fs.createReadStream(o.script, 'utf8') : process.stdin;
       const lines = readline.createInterface({ input, crlfDelay: Infinity });
       const result = await runScript({ lines, write: (t) => process.stdout.write(t) }, executor, nodeCount, o.json);
@@ -123,4 +127,28 @@ export async function runUp(o: UpOptions): Promise<number> {
     // If a stray handle would keep us alive after every node is gone, leave anyway.
     setTimeout(() => process.exit(), 3000).unref();
   }
+}
+
+/** Whether the script's first command is `pause` (read from its first 64 KiB). */
+function scriptStartsPaused(file: string): boolean {
+  let text: string;
+  try {
+    // Only a regular file is read ahead: a pipe's bytes belong to the script run.
+    if (!fs.statSync(file).isFile()) return false;
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      text = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  for (const raw of text.split('\n')) {
+    const line = stripComment(raw.trim());
+    if (line === '') continue;
+    return line.split(/\s+/)[0]!.toLowerCase() === 'pause';
+  }
+  return false;
 }

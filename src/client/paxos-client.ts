@@ -25,9 +25,21 @@ import {
   type NodeStatus,
   type Reply,
   type ReadMode,
+  type HeldInfo,
+  type StepAction,
 } from '../node/wire.js';
 
-export type { NodeStatus } from '../node/wire.js';
+export type { NodeStatus, HeldInfo, StepAction } from '../node/wire.js';
+
+export interface StepResult {
+  readonly node: NodeId;
+  readonly paused: boolean;
+  /** Oldest first; at most MAX_HELD_LISTED of them (heldTotal counts all). */
+  readonly held: readonly HeldInfo[];
+  readonly heldTotal: number;
+  /** What the step caused on that node, one line each ("promised b2.1", "sent Pr to n1"). */
+  readonly effects: readonly string[];
+}
 
 export type ClientErrorCode =
   | 'no-quorum'
@@ -454,6 +466,13 @@ export class PaxosClient {
     const r = await this.ask(nodeId, args === undefined ? { op: 'admin', action } : { op: 'admin', action, args });
     if (r.op !== 'admin') throw unexpected(nodeId, r.op);
     return r.faults;
+  }
+
+  /** Step mode on one node (src/node/step-mode.ts): its held messages and what the step caused. */
+  async step(nodeId: NodeId, action: StepAction, opts: { id?: number; n?: number } = {}): Promise<StepResult> {
+    const r = await this.ask(nodeId, { op: 'step', action, ...(opts.id !== undefined ? { id: opts.id } : {}), ...(opts.n !== undefined ? { n: opts.n } : {}) });
+    if (r.op !== 'step') throw unexpected(nodeId, r.op);
+    return { node: r.node, paused: r.paused, held: r.held, heldTotal: r.heldTotal, effects: r.effects };
   }
 
   /**

@@ -18,8 +18,14 @@ export const DEFAULT_EVENT_FILE_BYTES = 8 * 1024 * 1024;
 /** Lines waiting for a slow disk beyond this are dropped (and counted in the file). */
 const MAX_PENDING_CHARS = 4 * 1024 * 1024;
 
-export function eventFilePaths(dir: string): { current: string; old: string } {
-  return { current: path.join(dir, EVENT_FILE), old: path.join(dir, OLD_EVENT_FILE) };
+export interface FileNames {
+  readonly current: string;
+  readonly old: string;
+}
+const EVENT_NAMES: FileNames = { current: EVENT_FILE, old: OLD_EVENT_FILE };
+
+export function eventFilePaths(dir: string, names: FileNames = EVENT_NAMES): { current: string; old: string } {
+  return { current: path.join(dir, names.current), old: path.join(dir, names.old) };
 }
 
 export class EventFile {
@@ -38,8 +44,10 @@ export class EventFile {
     /** Told once, when the file cannot be written (the node logs it on stdout). */
     private readonly onError: (msg: string) => void,
     private readonly maxBytes = DEFAULT_EVENT_FILE_BYTES,
+    /** The message trace (messages.ndjson) is bounded the same way, under its own names. */
+    names: FileNames = EVENT_NAMES,
   ) {
-    this.paths = eventFilePaths(dir);
+    this.paths = eventFilePaths(dir, names);
   }
 
   /** Queues one newline-terminated line. Before open() lines only wait in memory. */
@@ -96,7 +104,7 @@ export class EventFile {
   private takePending(): string {
     let text = this.pending.join('');
     if (this.dropped > 0) {
-      text += JSON.stringify({ t: Date.now(), event: 'log', level: 'warn', msg: `${this.dropped} event(s) not written to ${EVENT_FILE}: the disk was too slow` }) + '\n';
+      text += JSON.stringify({ t: Date.now(), event: 'log', level: 'warn', msg: `${this.dropped} event(s) not written to ${path.basename(this.paths.current)}: the disk was too slow` }) + '\n';
       this.dropped = 0;
     }
     this.pending = [];

@@ -5,6 +5,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { KeyFileError, nodeKeyPath, readKeyFile } from '../cluster/keys.js';
 import { ClusterFileError, findNode, loadClusterFile } from '../cluster/cluster-file.js';
 import { DEFAULT_EVENT_FILE_BYTES, EventFile } from './event-file.js';
+import { MessageTrace } from './message-trace.js';
+import { OLD_TRACE_FILE, TRACE_FILE } from '../trace/trace-record.js';
 import { EventWriter, formatEvent } from './events.js';
 import { DEFAULT_SNAPSHOT_EVERY, NodeRuntime, oneLine } from './node-runtime.js';
 import { StorageError } from './storage.js';
@@ -29,6 +31,8 @@ export interface NodeCommandOptions {
   keyFile?: string;
   insecure?: boolean;
   eventFileBytes: number;
+  trace: boolean;
+  paused?: boolean;
 }
 
 const intOption =
@@ -74,6 +78,8 @@ function buildProgram(): Command {
       intOption('--event-file-bytes', 1024, 2 ** 40),
       DEFAULT_EVENT_FILE_BYTES,
     )
+    .option('--paused', 'start in step mode: no clock, every peer message held until a `step` request delivers it')
+    .option('--no-trace', `do not write <data-dir>/${TRACE_FILE} (every protocol message sent and received; bounded like the event log)`)
     .option('--insecure', 'no CURVE: accept any connection and believe it (for debugging only; every node and client must agree)'),
     'node',
   );
@@ -97,7 +103,13 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
     process.stdout.write(line);
     file.write(line);
   });
-  exitHook = (msg) => file.writeSyncOnExit(msg === undefined ? '' : formatEvent(opts.id, { event: 'log', level: 'error', msg }) + '\n');
+  const traceFile = opts.trace
+    ? new EventFile(opts.dataDir, (msg) => events?.log('warn', msg), opts.eventFileBytes, { current: TRACE_FILE, old: OLD_TRACE_FILE })
+    : null;
+  exitHook = (msg) => {
+    file.writeSyncOnExit(msg === undefined ? '' : formatEvent(opts.id, { event: 'log', level: 'error', msg }) + '\n');
+    traceFile?.writeSyncOnExit();
+  };
   const fail = (code: number, msg: string): number => {
     // One line, prefixed with the node's id: the supervisor shows it as why the node did not start.
     process.stderr.write(`paxos-cli node ${opts.id}: ${msg}\n`);
@@ -153,6 +165,8 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
       snapshotEvery: opts.snapshotEvery,
       events,
       security,
+      trace: new MessageTrace(opts.id, traceFile),
+      startPaused: opts.paused === true,
     });
   } catch (err) {
     offSignals();
@@ -160,6 +174,7 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
     throw err;
   }
   file.open();
+  traceFile?.open();
   if (stopRequested !== null) stop(stopRequested);
   let parentWatch: NodeJS.Timeout | null = null;
   if (opts.parentPid !== undefined) {
@@ -173,7 +188,7 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
   if (parentWatch !== null) clearInterval(parentWatch);
   offSignals();
   events.flushChosen();
-  await Promise.race([file.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+  await Promise.race([Promise.all([file.close(), traceFile?.close()]), new Promise((r) => setTimeout(r, 2000).unref())]);
   exitHook = null;
   return EXIT_OK;
 }

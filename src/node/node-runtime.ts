@@ -18,6 +18,9 @@ import { ReplyBatcher } from './reply-batcher.js';
 import { AppliedWaiters, LEASE_FRACTION, ReadLease } from './reads.js';
 import { Transport, type Inbound, type LinkSecurity, type PeerInbound } from './transport.js';
 import type { ZapRefusal } from './zap-handler.js';
+import { MessageTrace } from './message-trace.js';
+import { describeReady, HeldQueue, type HeldMessage } from './step-mode.js';
+import { describe } from './message-trace.js';
 import {
   decodeFrame,
   errorReply,
@@ -30,8 +33,11 @@ import {
   SNAPSHOT_CHUNK_BYTES,
   type BadFrameKind,
   type ClientRequest,
+  MAX_HELD_LISTED,
+  type HeldInfo,
   type NodeStatus,
   type Reply,
+  type StepAction,
 } from './wire.js';
 
 export interface NodeOptions {
@@ -45,6 +51,10 @@ export interface NodeOptions {
   readonly security: LinkSecurity;
   /** Snapshot the KV and compact the log every this many applied slots (default 10,000). */
   readonly snapshotEvery?: number;
+  /** The message trace (messages.ndjson); default: the Lamport clock only, no file. */
+  readonly trace?: MessageTrace;
+  /** Start in step mode (a scenario that begins with `pause`): no tick happens unasked. */
+  readonly startPaused?: boolean;
 }
 
 export const DEFAULT_SNAPSHOT_EVERY = 10_000;
@@ -85,6 +95,19 @@ const MAX_PENDING_READS = 10_000;
 
 const commandKey = (clientId: string, seq: number): string => `${clientId}\u0000${seq}`;
 
+/** For describeReady() of messages alone. */
+const EMPTY_READY: Ready = {
+  id: 0,
+  write: { accepted: [], chosen: [] },
+  committed: [],
+  reads: [],
+  events: [],
+  unpersistedMessages: [],
+  messages: () => [],
+};
+
+const heldInfo = (h: HeldMessage): HeldInfo => ({ id: h.id, type: h.m.type, from: h.m.from, to: h.m.to, bytes: h.bytes, heldAt: h.heldAt, ...describe(h.m) });
+
 export class NodeRuntime {
   private readonly startedAt = Date.now();
   private readonly pending = new Map<string, Pending>();
@@ -112,6 +135,14 @@ export class NodeRuntime {
   private readonly replies = new ReplyBatcher((routingId, bytes) => this.transport?.reply(routingId, bytes));
   private replyFlushScheduled = false;
   private readonly clusterIds: ReadonlySet<NodeId>;
+  private readonly trace: MessageTrace;
+  /** Step mode: no ticks, peer messages held, request deadlines frozen. */
+  private paused = false;
+  private pausedAt = 0;
+  private pausedTotalMs = 0;
+  private readonly held = new HeldQueue();
+  /** While a step is being carried out: what its Readys caused, for the person who asked. */
+  private capture: string[] | null = null;
   private resolveDone!: () => void;
   /** Resolves once the node has stopped and closed its sockets and DB. */
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
@@ -123,7 +154,9 @@ export class NodeRuntime {
     private kv: KvStore,
   ) {
     this.clusterIds = new Set(opts.cluster.nodes.map((n) => n.id));
+    this.trace = opts.trace ?? new MessageTrace(opts.id, null);
     this.lease = new ReadLease(core.electionTicksMinimum * opts.tickMs * LEASE_FRACTION);
+    if (opts.startPaused === true) this.enterStepMode();
   }
 
   /** The leader to redirect a client to: never this node itself. */
@@ -137,7 +170,7 @@ export class NodeRuntime {
   }
 
   private onRead(routingId: Buffer, reqId: number, req: ReadRequest): void {
-    const w: ReadWaiter = { routingId, reqId, req, deadline: Date.now() + this.opts.requestTimeoutMs };
+    const w: ReadWaiter = { routingId, reqId, req, deadline: this.requestClock() + this.opts.requestTimeoutMs };
     if (this.readsAsked.size + this.readsWaiting.size >= MAX_PENDING_READS) {
       return this.reply(routingId, reqId, errorReply('no-quorum', `node ${this.opts.id} has too many reads in flight`));
     }
@@ -299,6 +332,7 @@ export class NodeRuntime {
         // Accepts and heartbeats vouch for nothing on our disk: the followers' fsyncs overlap ours.
         this.sendPeers(rd.unpersistedMessages);
         const receipt = await this.storage.persist(rd);
+        if (this.capture !== null) this.capture.push(...describeReady(rd, [], this.opts.id));
         this.onCoreEvents(rd.events);
         if (rd.installSnapshot !== undefined) this.installSnapshot(rd.installSnapshot.index, rd.installSnapshot.blob);
         this.applyCommitted(rd.committed, early, rd.committed.length);
@@ -347,20 +381,28 @@ export class NodeRuntime {
 
   /** An Accept that repeats the previous one for another peer reuses its bytes. */
   private sendPeers(msgs: readonly Message[]): void {
-    let last: { m: Message; bytes: Uint8Array } | null = null;
+    let last: { m: Message; bytes: Uint8Array; lc: number } | null = null;
     for (const m of msgs) {
-      const bytes: Uint8Array = last !== null && sameAccept(last.m, m) ? readdressPeerFrame(last.bytes, last.m.to, m.to) : encodePeerFrame(m);
-      last = { m, bytes };
-      this.sendPeer(m, bytes);
+      // One multicast of the same Accept shares one clock value, and so one encoding.
+      const prev = last;
+      const reuse: boolean = prev !== null && sameAccept(prev.m, m);
+      const lc: number = prev !== null && reuse ? prev.lc : this.trace.tickSend();
+      const bytes: Uint8Array = prev !== null && reuse ? readdressPeerFrame(prev.bytes, prev.m.to, m.to) : encodePeerFrame(m, lc);
+      last = { m, bytes, lc };
+      this.sendPeer(m, bytes, lc);
     }
+    if (this.capture !== null) this.capture.push(...describeReady(EMPTY_READY, msgs, this.opts.id));
   }
 
-  private sendPeer(m: Message, bytes: Uint8Array): void {
+  private sendPeer(m: Message, bytes: Uint8Array, lc: number): void {
     if (bytes.byteLength > MAX_FRAME_BYTES) {
       this.opts.events.log('warn', `dropped a ${m.type} to n${m.to}: ${bytes.byteLength} bytes exceeds the frame limit`);
+      this.trace.dropped(m, lc, bytes.byteLength, 'size');
       return;
     }
-    this.transport?.sendToPeer(m.to, bytes);
+    const sent: string = this.transport?.sendToPeer(m.to, bytes) ?? 'closed';
+    if (sent === 'sent') this.trace.sent(m, lc, bytes.byteLength);
+    else this.trace.dropped(m, lc, bytes.byteLength, sent);
   }
 
   private onCoreEvents(events: readonly CoreEvent[]): void {
@@ -431,12 +473,19 @@ export class NodeRuntime {
     }
   }
 
+  /** Wall time less the time spent paused: a paused node's requests do not time out. */
+  private requestClock(): number {
+    const now = Date.now();
+    return now - this.pausedTotalMs - (this.paused ? now - this.pausedAt : 0);
+  }
+
   private onTick(): void {
+    if (this.paused) return this.reportBadFrames(Date.now());
     const beforeTick = performance.now();
     this.core.tick();
     this.observeLease(beforeTick);
     this.schedule();
-    const now = Date.now();
+    const now = this.requestClock();
     if (this.readsAsked.size > 0 || this.readsWaiting.size > 0) this.expireReads(now);
     for (const [key, p] of this.pending) {
       const live = p.waiters.filter((w) => {
@@ -454,6 +503,10 @@ export class NodeRuntime {
       // own backlog. The entry goes when the command is chosen or the ballot changes.
       if (live.length !== p.waiters.length) this.pending.set(key, { ballot: p.ballot, waiters: live });
     }
+    this.reportBadFrames(Date.now());
+  }
+
+  private reportBadFrames(now: number): void {
     if (this.badFramesTotal !== this.badFramesReported && now - this.lastBadFrameSummaryAt >= BAD_FRAME_SUMMARY_MS) {
       this.badFramesReported = this.badFramesTotal;
       this.lastBadFrameSummaryAt = now;
@@ -503,7 +556,7 @@ export class NodeRuntime {
     const decoded = decodeFrame(parts[0]!);
     if (!decoded.ok) return this.bad(decoded.kind, sender, decoded.detail);
     if (decoded.frame.k !== 'peer') return this.bad('unexpected', sender, `a '${decoded.frame.k}' frame from a peer`);
-    this.onPeerMessage(from, sender, decoded.frame.m);
+    this.onPeerMessage(from, sender, decoded.frame.m, decoded.frame.lc ?? 0, parts[0]!.byteLength);
   }
 
   /** Logged once per address; every refusal is counted in status. */
@@ -513,7 +566,7 @@ export class NodeRuntime {
     else this.opts.events.log('warn', `refused a connection on ${r.address} that did not speak CURVE (logged once; status counts them all)`);
   }
 
-  private onPeerMessage(link: NodeId, sender: string, m: Message): void {
+  private onPeerMessage(link: NodeId, sender: string, m: Message, mlc: number, bytes: number): void {
     // The link is to a peer of the cluster, so this also keeps out unknown senders and ourselves.
     if (m.from !== link) return this.bad('forged', sender, `${m.type} claims to be from n${m.from}`);
     if (m.to !== this.opts.id) return this.bad('misaddressed', sender, `${m.type} addressed to n${m.to}`);
@@ -532,6 +585,18 @@ export class NodeRuntime {
       return this.bad('invalid', sender, `snapshot chunk [${m.offset}, +${m.chunk.byteLength}) past its total ${m.total}`);
     }
     this.lastHeard.set(m.from, Date.now());
+    this.trace.tickReceive(mlc);
+    if (this.paused) {
+      const h = this.held.add(m, mlc, bytes, Date.now());
+      if (h === null) this.trace.dropped(m, mlc, bytes, 'held-full');
+      else this.trace.held(m, mlc, bytes, h.id);
+      return;
+    }
+    this.deliver(m, mlc, bytes);
+  }
+
+  private deliver(m: Message, mlc: number, bytes: number): void {
+    this.trace.received(m, mlc, bytes);
     const beforeStep = performance.now();
     this.core.step(m);
     this.observeLease(beforeStep);
@@ -585,7 +650,98 @@ export class NodeRuntime {
       }
       case 'admin':
         return this.onAdmin(routingId, reqId, req.action, req.args);
+      case 'step':
+        return void this.onStep(routingId, reqId, req.action, req.id, req.n);
     }
+  }
+
+  // ---- step mode ----
+
+  private async onStep(routingId: Buffer, reqId: number, action: StepAction, id: number | undefined, n: number | undefined): Promise<void> {
+    const effects: string[] = [];
+    const fail = (msg: string): void => this.reply(routingId, reqId, errorReply('bad-request', msg));
+    switch (action) {
+      case 'pause':
+        if (!this.paused) this.enterStepMode();
+        break;
+      case 'resume':
+        if (this.paused) {
+          this.pausedTotalMs += Date.now() - this.pausedAt;
+          this.paused = false;
+          // The held messages arrive now, late: what any network may do.
+          const all = this.held.takeAll();
+          effects.push(...(await this.captured(() => all.forEach((h) => this.deliver(h.m, h.mlc, h.bytes)))));
+          this.core.setStepMode(false);
+          this.lease.setSuspended(false);
+          this.opts.events.log('info', `resumed: ${all.length} held message(s) delivered`);
+        }
+        break;
+      case 'held':
+        break;
+      case 'deliver':
+      case 'drop': {
+        if (!this.paused) return fail(`node ${this.opts.id} is not paused; run pause first`);
+        const h = id === undefined ? undefined : this.held.take(id);
+        if (h === undefined) return fail(`node ${this.opts.id} holds no message ${id ?? '(no id given)'}`);
+        if (action === 'drop') this.trace.dropped(h.m, h.mlc, h.bytes, 'step', h.id);
+        else effects.push(...(await this.captured(() => this.deliver(h.m, h.mlc, h.bytes))));
+        break;
+      }
+      case 'tick': {
+        if (!this.paused) return fail(`node ${this.opts.id} is not paused; run pause first`);
+        const count = n ?? 1;
+        effects.push(
+          ...(await this.captured(() => {
+            for (let i = 0; i < count; i++) {
+              const before = performance.now();
+              this.core.tick();
+              this.observeLease(before);
+            }
+            this.schedule();
+          })),
+        );
+        break;
+      }
+      case 'elect':
+        if (!this.paused) return fail(`node ${this.opts.id} is not paused; run pause first`);
+        effects.push(
+          ...(await this.captured(() => {
+            this.core.campaign();
+            this.schedule();
+          })),
+        );
+        break;
+    }
+    if (this.stopping) return;
+    const listed = this.held.list(MAX_HELD_LISTED).map(heldInfo);
+    this.reply(routingId, reqId, { ok: true, op: 'step', node: this.opts.id, paused: this.paused, held: listed, heldTotal: this.held.size, effects: effects.slice(0, 400) });
+  }
+
+  private enterStepMode(): void {
+    this.paused = true;
+    this.pausedAt = Date.now();
+    this.core.setStepMode(true);
+    this.lease.setSuspended(true);
+    this.opts.events.log('info', 'paused (step mode): clock frozen, peer messages held');
+  }
+
+  /** Runs `act`, then lets the Ready loop settle, and returns what its Readys did. */
+  private async captured(act: () => void): Promise<string[]> {
+    // Another step's capture finishing first keeps their effects apart.
+    while (this.capture !== null) await new Promise<void>((r) => setImmediate(r));
+    const effects: string[] = [];
+    this.capture = effects;
+    try {
+      act();
+      for (let i = 0; i < 1000 && !this.stopping; i++) {
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.loopRunning !== null) await this.loopRunning;
+        else if (!this.loopScheduled && !this.core.hasReady()) break;
+      }
+    } finally {
+      this.capture = null;
+    }
+    return effects.map((e) => e.slice(0, 400));
   }
 
   private onAdmin(routingId: Buffer, reqId: number, action: string, args: unknown): void {
@@ -605,7 +761,7 @@ export class NodeRuntime {
       return this.reply(routingId, reqId, errorReply('not-leader', `node ${this.opts.id} is not the leader`, this.otherLeader()));
     }
     const key = commandKey(cmd.clientId, cmd.seq);
-    const waiter: Waiter = { routingId, reqId, deadline: Date.now() + this.opts.requestTimeoutMs };
+    const waiter: Waiter = { routingId, reqId, deadline: this.requestClock() + this.opts.requestTimeoutMs };
     const late = this.lateResults.get(key);
     if (late !== undefined) return this.reply(routingId, reqId, late);
     const inFlight = this.pending.get(key);

@@ -23,6 +23,7 @@ export class ReadLease {
   private confirmed = 0;
   private readonly sentAt = new Map<number, number>();
   private until = 0;
+  private suspended = false;
 
   constructor(private readonly leaseMs: number) {}
 
@@ -61,7 +62,17 @@ export class ReadLease {
   }
 
   valid(now: number): boolean {
-    return this.ballot !== null && now < this.until;
+    return !this.suspended && this.ballot !== null && now < this.until;
+  }
+
+  /**
+   * Step mode: no lease while the cluster is paused (followers then promise a stranger at once),
+   * and after it none from a round dated before the change: only rounds started afterwards renew.
+   */
+  setSuspended(on: boolean): void {
+    this.suspended = on;
+    this.sentAt.clear();
+    this.until = 0;
   }
 
   /** What a status line shows: ms of lease left (0 when none). */

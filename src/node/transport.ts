@@ -322,23 +322,28 @@ export class Transport {
     }, delayMs);
   }
 
-  sendToPeer(to: NodeId, bytes: Uint8Array): void {
+  /** 'sent' once queued (or delayed by a slow rule); otherwise why it was dropped here. */
+  sendToPeer(to: NodeId, bytes: Uint8Array): 'sent' | 'partition' | 'unknown-peer' {
     const routingId = this.peerRoutingIds.get(to);
     if (routingId === undefined) {
       this.sendDrops += 1;
-      return;
+      return 'unknown-peer';
     }
     if (!canReach(this.faults, this.opts.selfId, to)) {
       this.faultDrops += 1;
-      return;
+      return 'partition';
     }
     const delayMs = slowMsOf(this.faults, this.opts.selfId);
-    if (delayMs === 0) return this.routerQueue.push([routingId, bytes]);
+    if (delayMs === 0) {
+      this.routerQueue.push([routingId, bytes]);
+      return 'sent';
+    }
     setTimeout(() => {
       if (this.closed) return;
       if (canReach(this.faults, this.opts.selfId, to)) this.routerQueue.push([routingId, bytes]);
       else this.faultDrops += 1;
     }, delayMs);
+    return 'sent';
   }
 
   reply(routingId: Buffer, bytes: Uint8Array): void {

@@ -17,6 +17,11 @@ export const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 export const MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024;
 /** How a read is made linearizable: a heartbeat round (index) or the leader's lease. */
 export const READ_MODES = ['index', 'lease'] as const;
+export const STEP_ACTIONS = ['pause', 'resume', 'held', 'deliver', 'drop', 'tick', 'elect'] as const;
+export type StepAction = (typeof STEP_ACTIONS)[number];
+export const MAX_STEP_TICKS = 1000;
+/** A step reply lists at most this many held messages (heldTotal counts them all). */
+export const MAX_HELD_LISTED = 1000;
 export type ReadMode = (typeof READ_MODES)[number];
 /** A range answer holds at most this many entries and about this many bytes; `more` says if cut. */
 export const MAX_RANGE_ENTRIES = 1000;
@@ -128,6 +133,8 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('log-dump'), from: uint, to: uint, snapshotOffset: uint.optional(), withSnapshot: z.boolean().optional() }),
   // Fault injection (see fault-rules.ts for the actions and their args).
   z.object({ op: z.literal('admin'), action: z.string().max(64), args: z.unknown().optional() }),
+  // Step mode (step-mode.ts): id names a held message; n is a tick count.
+  z.object({ op: z.literal('step'), action: z.enum(STEP_ACTIONS), id: uint.optional(), n: uint.min(1).max(MAX_STEP_TICKS).optional() }),
 ]);
 export type ClientRequest = z.infer<typeof requestSchema>;
 
@@ -138,6 +145,29 @@ export type NodeErrorCode = (typeof ERROR_CODES)[number];
 
 /** linkUpMsAgo: since the link on which this peer's messages arrive came up (null: down). */
 const peerStatusSchema = z.object({ id: nodeId, lastHeardMsAgo: uint.nullable(), linkUpMsAgo: uint.nullable().optional() });
+
+const heldInfoSchema = z.object({
+  id: uint,
+  type: z.string().max(32),
+  from: nodeId,
+  to: nodeId,
+  ballot: z.string().max(40).optional(),
+  slots: z.tuple([uint, uint]).optional(),
+  n: uint.optional(),
+  bytes: uint,
+  heldAt: z.number(),
+});
+export interface HeldInfo {
+  readonly id: number;
+  readonly type: string;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly ballot?: string;
+  readonly slots?: readonly [number, number];
+  readonly n?: number;
+  readonly bytes: number;
+  readonly heldAt: number;
+}
 
 export const statusSchema = z.object({
   id: nodeId,
@@ -212,6 +242,15 @@ export const replySchema = z.union([
   z.object({ ok: z.literal(true), op: z.literal('admin'), faults: faultRulesSchema }),
   z.object({
     ok: z.literal(true),
+    op: z.literal('step'),
+    node: nodeId,
+    paused: z.boolean(),
+    held: z.array(heldInfoSchema).max(MAX_HELD_LISTED),
+    heldTotal: uint,
+    effects: z.array(z.string().max(400)).max(400),
+  }),
+  z.object({
+    ok: z.literal(true),
     op: z.literal('log-dump'),
     from: uint,
     to: uint,
@@ -234,6 +273,7 @@ export type Reply =
   | { ok: true; op: 'range'; node: NodeId; leader: NodeId | null; mode: ReadMode; index: number; entries: [string, string][]; more: boolean }
   | { ok: true; op: 'status'; status: NodeStatus }
   | { ok: true; op: 'admin'; faults: FaultRules }
+  | { ok: true; op: 'step'; node: NodeId; paused: boolean; held: HeldInfo[]; heldTotal: number; effects: string[] }
   | {
       ok: true;
       op: 'log-dump';
@@ -265,7 +305,8 @@ export type _AcceptedCheck = Assignable<AcceptedEntry, z.infer<typeof acceptedEn
 export const MAX_BATCH_ITEMS = 1024;
 
 const frameSchema = z.discriminatedUnion('k', [
-  z.object({ v: z.literal(WIRE_VERSION), k: z.literal('peer'), m: messageSchema }),
+  // lc: the sender's Lamport clock (message trace); optional so a frame without one is still taken.
+  z.object({ v: z.literal(WIRE_VERSION), k: z.literal('peer'), lc: uint.max(MAX_BALLOT_ROUND).optional(), m: messageSchema }),
   z.object({ v: z.literal(WIRE_VERSION), k: z.literal('req'), id: uint, req: requestSchema }),
   z.object({ v: z.literal(WIRE_VERSION), k: z.literal('res'), id: uint, res: replySchema }),
   z.object({
@@ -291,7 +332,7 @@ export interface ReplyItem {
   readonly res: Reply;
 }
 export type Frame =
-  | { v: typeof WIRE_VERSION; k: 'peer'; m: Message }
+  | { v: typeof WIRE_VERSION; k: 'peer'; lc?: number; m: Message }
   | { v: typeof WIRE_VERSION; k: 'req'; id: number; req: ClientRequest }
   | { v: typeof WIRE_VERSION; k: 'res'; id: number; res: Reply }
   | { v: typeof WIRE_VERSION; k: 'reqs'; reqs: readonly RequestItem[] }
@@ -385,9 +426,9 @@ export const peerFrame = (m: Message): Frame => ({ v: WIRE_VERSION, k: 'peer', m
  * A peer frame with `to` as its very last field: the same message for another peer then differs
  * only in those last bytes, so the leader encodes a batch of Accepts once, not once per peer.
  */
-export function encodePeerFrame(m: Message): Uint8Array {
+export function encodePeerFrame(m: Message, lc = 0): Uint8Array {
   const { to, ...rest } = m;
-  return encoder.encode({ v: WIRE_VERSION, k: 'peer', m: { ...rest, to } });
+  return encoder.encode({ v: WIRE_VERSION, k: 'peer', lc, m: { ...rest, to } });
 }
 
 /** encodePeerFrame(m) turned into encodePeerFrame({ ...m, to }), given m.to as `from`. */

@@ -206,6 +206,7 @@ export class PaxosNode {
    * before it went down, and that leader's read lease counts on it not helping depose it.
    */
   private leaderHeardTick = 0;
+  private stepMode = false;
   private exhaustedReported = false;
   private heartbeatElapsed = 0;
   private leaderCommitSeen = 0;
@@ -407,6 +408,21 @@ export class PaxosNode {
   }
 
   // ---- inputs ----------------------------------------------------------------------------
+
+  /**
+   * Step mode (a paused cluster driven by hand): a follower no longer refuses a stranger's
+   * Prepare because it heard its leader lately. That refusal protects read leases only, never
+   * what is chosen; the runtime must serve no lease read while this is on, nor from a lease
+   * confirmed before it was turned off (see ReadLease.invalidate).
+   */
+  setStepMode(on: boolean): void {
+    this.stepMode = on;
+  }
+
+  /** Starts phase 1 now, without a pre-vote: `elect N` in step mode. */
+  campaign(): void {
+    this.startElection();
+  }
 
   tick(): void {
     this.now += 1;
@@ -1073,7 +1089,9 @@ export class PaxosNode {
     // While we heard a leader within electionTicksMin, help elect no one else: a pre-vote we
     // granted before its heartbeat must not become a promise after it. A leader's read lease
     // counts on this (etcd-raft drops votes in a lease the same way). Found by review.
-    if (this.preVoteOn && this.roleNow === 'follower' && from !== this.leaderId && this.now - this.leaderHeardTick < this.electionTicksMin) return;
+    // In step mode the person at the keyboard is the clock: the runtime serves no lease reads
+    // then, so `elect N` must be able to win.
+    if (!this.stepMode && this.preVoteOn && this.roleNow === 'follower' && from !== this.leaderId && this.now - this.leaderHeardTick < this.electionTicksMin) return;
     if (!this.policy.mayPromise(this.promisedBallot, ballot)) {
       this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
       return;

@@ -109,6 +109,9 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   const offFaults = o.executor.faults.onChange((rules) =>
     store.dispatch({ type: 'faults-changed', text: isFaultFree(rules) ? null : describeFaults(rules) }),
   );
+  const offBackground = o.executor.onBackground((line, out) =>
+    store.dispatch({ type: 'command-finished', input: `${line} (submitted while paused)`, ok: out.ok, text: out.ok ? out.text : `error: ${out.error ?? out.text}` }),
+  );
   let chaosInterrupted = false;
   const offChaos = o.executor.onChaosProgress((chaos) => {
     store.dispatch({ type: 'chaos-progress', chaos });
@@ -142,5 +145,6 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   off();
   offFaults();
   offChaos();
+  offBackground();
   await poller.stop();
 }
