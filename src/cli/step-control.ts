@@ -47,6 +47,7 @@ const heldJson = (h: ListedHeld): Record<string, unknown> => ({
 const MAX_STEP = 100;
 const SETTLE_MS = 40;
 const SETTLE_TRIES = 25;
+const FIND_WAIT_MS = 3000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -164,7 +165,12 @@ export class StepControl {
 
   async deliver(sel: HeldSelector, drop = false): Promise<StepOutcome> {
     if (!this.pausedNow) return notPaused();
-    const h = this.find(await this.settledList(), sel);
+    let h = this.find(await this.settledList(), sel);
+    // A message on its way (a client's retry finding the new leader) may land in a moment.
+    for (let waited = 0; typeof h === 'string' && waited < FIND_WAIT_MS; waited += SETTLE_MS * 5) {
+      await sleep(SETTLE_MS * 5);
+      h = this.find(await this.listHeld(), sel);
+    }
     if (typeof h === 'string') return { ok: false, text: h, detail: [], fields: {} };
     return this.deliverOne(h, drop);
   }
