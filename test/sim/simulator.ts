@@ -36,8 +36,12 @@ export interface SimOptions {
   /** Inject a (broken) acceptor to prove the checks can fail. */
   readonly acceptor?: AcceptorPolicy;
   readonly traceLines?: number;
-  /** Default: the seed picks, one in ten 'rejoin' (cut a minority or pause a node, heal, watch). */
-  readonly schedule?: 'random' | 'rejoin';
+  /**
+   * Default: the seed picks, one in ten 'rejoin' (cut a minority or pause a node, heal, watch),
+   * and one in ten of the others also 'step' windows: the cluster paused, every message held, and
+   * random deliveries, drops, ticks and elections, as a person drives step mode.
+   */
+  readonly schedule?: 'random' | 'rejoin' | 'step';
   /** PreVote in every node (default on); off only to show the rejoin watch can fail. */
   readonly preVote?: boolean;
   /**
@@ -75,6 +79,9 @@ export interface SimStats {
   leaseReads: number;
   /** Leaders frozen (SIGSTOP): no ticks, messages held until they wake. */
   freezes: number;
+  /** Step-mode windows (cluster paused, messages held) and the steps taken in them. */
+  stepWindows: number;
+  steps: number;
 }
 
 export interface SimResult {
@@ -224,6 +231,11 @@ export class Simulation {
   private readonly rejoinMode: boolean;
   private readonly rejoin = new RejoinWatch(20, 60);
   private readonly amnesiaPerTick: number;
+  /** Step mode draws from its own stream, so the other seeds' schedules stay as they were. */
+  private readonly stepRng: Rng;
+  private readonly stepWindowPerTick: number;
+  private stepsLeft = 0;
+  private readonly held: Message[] = [];
 
   private unit = 0;
   private tickNo = 0;
@@ -282,6 +294,9 @@ export class Simulation {
       this.longDelayRate = 0;
     }
     this.amnesiaPerTick = this.rejoinMode ? 0 : options.amnesia ? Math.max(amnesiaRate, 0.01) : amnesiaRate;
+    this.stepRng = seededRng((options.seed ^ 0x5eed5eed) >>> 0);
+    const stepSchedule = options.schedule === 'step' || (options.schedule === undefined && !this.rejoinMode && this.stepRng.int(0, 9) === 0);
+    this.stepWindowPerTick = stepSchedule ? 0.02 : 0;
     this.traceLimit = options.traceLines ?? 300;
     this.stats = {
       nodes: this.size,
@@ -305,6 +320,8 @@ export class Simulation {
       readsFailed: 0,
       leaseReads: 0,
       freezes: 0,
+      stepWindows: 0,
+      steps: 0,
     };
     this.nodes = [];
     for (let id = 1; id <= this.size; id++) {
@@ -326,7 +343,7 @@ export class Simulation {
     this.trace(
       `seed=${this.seed} nodes=${this.size} drop=${this.dropRate} dup=${this.dupRate} delay<=${this.maxDelayUnits}u ` +
         `crash/tick=${this.crashPerTick} partition/tick=${this.partitionPerTick} clients=${clientCount}` +
-        `${this.amnesiaPerTick > 0 ? ` disk-loss/tick=${this.amnesiaPerTick}${options.amnesia ? ' (amnesia)' : ''}` : ''}${this.rejoinMode ? ' schedule=rejoin' : ''}`,
+        `${this.amnesiaPerTick > 0 ? ` disk-loss/tick=${this.amnesiaPerTick}${options.amnesia ? ' (amnesia)' : ''}` : ''}${this.rejoinMode ? ' schedule=rejoin' : ''}${this.stepWindowPerTick > 0 ? ' schedule=step' : ''}`,
     );
   }
 
@@ -357,6 +374,8 @@ export class Simulation {
   private tickOnce(faults: boolean): void {
     this.tickNo += 1;
     this.stats.ticks = this.tickNo;
+    if (this.stepsLeft > 0) return this.stepOnce(faults);
+    if (faults && this.stepChance(this.stepWindowPerTick)) return this.pauseCluster();
     if (faults) this.nemesis();
     else this.restartDue();
     for (const n of this.nodes) {
@@ -376,6 +395,84 @@ export class Simulation {
       for (const m of batch) this.deliver(m);
     }
     this.observeLeader();
+  }
+
+  // ---- step mode ---------------------------------------------------------------------------
+
+  /** `pause`: no node ticks, every message that arrives is held; leases are suspended. */
+  private pauseCluster(): void {
+    this.stepsLeft = this.stepRng.int(5, 80);
+    this.stats.stepWindows += 1;
+    for (const n of this.nodes) {
+      n.core?.setStepMode(true);
+      n.lease.setSuspended(true);
+    }
+    this.trace(`--- paused for ${this.stepsLeft} steps ---`);
+  }
+
+  /** One step of a paused cluster: time passes, messages land in the held pool, a person acts. */
+  private stepOnce(faults: boolean): void {
+    this.stats.steps += 1;
+    for (let u = 0; u < UNITS_PER_TICK; u++) {
+      this.unit += 1;
+      const batch = this.inflight.get(this.unit);
+      if (batch === undefined) continue;
+      this.inflight.delete(this.unit);
+      this.held.push(...batch);
+    }
+    const r = this.stepRng;
+    const roll = r.int(0, 99);
+    const live = this.nodes.filter((n) => n.core !== null && !this.frozen(n.id));
+    if (roll < 50 && this.held.length > 0) {
+      this.deliver(this.held.splice(r.int(0, this.held.length - 1), 1)[0]!);
+    } else if (roll < 65 && this.held.length > 0) {
+      this.deliver(this.held.shift()!);
+    } else if (roll < 75 && this.held.length > 0) {
+      const m = this.held.splice(r.int(0, this.held.length - 1), 1)[0]!;
+      this.stats.dropped += 1;
+      this.trace(`step: drop ${m.from}->${m.to} ${describeMessage(m)}`);
+    } else if (roll < 85) {
+      const ticks = r.int(1, 3);
+      this.trace(`step: tick x${ticks}`);
+      for (const n of live) {
+        for (let i = 0; i < ticks && n.core !== null; i++) {
+          const before = this.clock();
+          n.core.tick();
+          this.observeLease(n, before);
+          this.drain(n);
+        }
+      }
+    } else if (roll < 95 && live.length > 0) {
+      const n = live[r.int(0, live.length - 1)]!;
+      this.trace(`step: elect n${n.id}`);
+      const before = this.clock();
+      n.core!.campaign();
+      this.observeLease(n, before);
+      this.drain(n);
+    }
+    this.clientsAct(faults);
+    this.observeLeader();
+    if (--this.stepsLeft === 0) this.resumeCluster();
+  }
+
+  /** `resume`: what is held arrives late (a delay like any other); clocks and leases run again. */
+  private resumeCluster(): void {
+    this.stepsLeft = 0;
+    for (const m of this.held.splice(0)) {
+      const at = this.unit + this.rng.int(1, this.maxDelayUnits);
+      const list = this.inflight.get(at);
+      if (list) list.push(m);
+      else this.inflight.set(at, [m]);
+    }
+    for (const n of this.nodes) {
+      n.core?.setStepMode(false);
+      n.lease.setSuspended(false);
+    }
+    this.trace('--- resumed ---');
+  }
+
+  private stepChance(p: number): boolean {
+    return p > 0 && this.stepRng.int(0, 999_999) < p * 1_000_000;
   }
 
   private deliver(m: Message): void {
@@ -793,6 +890,7 @@ export class Simulation {
   }
 
   private endFaults(): void {
+    if (this.stepsLeft > 0) this.resumeCluster();
     // Nodes go down for good below: not a rejoin's doing.
     this.rejoin.cancel();
     this.dropRate = 0;
