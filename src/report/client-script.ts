@@ -91,14 +91,19 @@ export const CLIENT_SCRIPT = String.raw`
     });
     var drawn = 0, labelled = 0;
     var visible = D.arrows.filter(function (a) { return inView(a[2], a[3]) && laneY(a[0]) !== null && laneY(a[1]) !== null; });
-    var withLabels = visible.length <= 400;
+    var withLabels = visible.length <= 600;
+    // Per sending lane, where the last label ended: a label that would overlap it is left to
+    // the arrow's tooltip (zoom in and it gets room).
+    var labelEnd = {};
     visible.forEach(function (a) {
       var x1 = x(a[2]), y1 = laneY(a[0]), x2 = x(a[3]), y2 = laneY(a[1]);
       var line = el('line', { x1: x1, y1: y1, x2: x2, y2: y2, 'class': 'arrow' + (a[5] ? ' hb' : ''), 'marker-end': 'url(#head)' }, svg);
       title(line, D.labels[a[4]] + ': n' + a[0] + ' to n' + a[1] + ', sent ' + fmt(a[2]) + ', received ' + fmt(a[3]));
       drawn++;
-      if (withLabels && Math.abs(x2 - x1) + Math.abs(y2 - y1) > 40) {
-        label(svg, (x1 + x2) / 2 + 3, (y1 + y2) / 2 - 2, D.labels[a[4]], 'alabel');
+      var text = D.labels[a[4]], lx = (x1 + x2) / 2 + 3, row = a[0] + '>' + a[1];
+      if (withLabels && Math.abs(y2 - y1) > 20 && lx > (labelEnd[row] || 0) + 4) {
+        label(svg, lx, (y1 + y2) / 2 - 2, text, 'alabel');
+        labelEnd[row] = lx + text.length * 5.4;
         labelled++;
       }
     });
