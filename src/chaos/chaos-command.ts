@@ -96,9 +96,9 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
   let started: AbortController | null = null;
   // Made first, so a run cut short still leaves its folder; filled before the data dir goes.
   let recorder: RunRecorder | null = null;
-  const history = new HistoryRecorder();
+  let history: HistoryRecorder | null = null;
   const saveRun = (result: Record<string, unknown> | null, verdict: 'pass' | 'fail' | 'undecided' | 'none', interrupted: boolean, check?: Parameters<RunRecorder['finish']>[0]['check']): RunFiles | null =>
-    recorder?.finish({ dataDir, history: history.toJSON(), result, verdict, interrupted, ...(check !== undefined ? { check } : { checkTimeLimitMs: 5000 }) }) ?? null;
+    recorder?.finish({ dataDir, history: history?.toJSON() ?? null, result, verdict, interrupted, ...(check !== undefined ? { check } : { checkTimeLimitMs: 5000 }) }) ?? null;
   /** The report is out: a Ctrl-C now only waits for the nodes to stop (the exit code stands). */
   let reported = false;
   try {
@@ -150,6 +150,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
       say(`chaos: ${p.phase} ${Math.round(p.elapsedMs / 1000)}/${Math.round(p.durationMs / 1000)} s, ${p.ops} ops, ${p.faults} faults; ${p.faultLine}`);
     };
     started = new AbortController();
+    history = new HistoryRecorder();
     const report = await runChaos(
       { sup: s, client, faults, dataDir, history },
       { durationMs: o.duration * 1000, clients: o.clients, keys: o.keys, seed, historyPath, signal: started.signal },

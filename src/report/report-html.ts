@@ -26,7 +26,7 @@ body { font: 13px/1.4 system-ui, sans-serif; margin: 16px 20px; color: #222; bac
 h1 { font-size: 18px; margin: 0 0 6px; } h2 { font-size: 15px; margin: 22px 0 6px; }
 table.kv td { padding: 1px 10px 1px 0; vertical-align: top; } table.kv td:first-child { color: #666; }
 .verdict-pass { color: #1a7f37; font-weight: 600; } .verdict-fail { color: #c62828; font-weight: 600; } .verdict-undecided, .verdict-none { color: #8a6d00; font-weight: 600; }
-.note { color: #555; max-width: 70em; } .problems { color: #a33; }
+.note { color: #555; max-width: 70em; } pre { white-space: pre-wrap; word-break: break-all; max-height: 24em; overflow: auto; } .problems { color: #a33; }
 .toolbar { position: sticky; top: 0; background: #fff; padding: 6px 0; z-index: 2; border-bottom: 1px solid #eee; }
 .toolbar button { margin-right: 4px; } #zoom-state { margin-left: 8px; color: #555; }
 .chart { width: 100%; overflow: hidden; user-select: none; cursor: grab; border: 1px solid #ddd; background: #fcfcfc; }
@@ -62,7 +62,10 @@ function summaryRows(run: RunData, data: PageData, check: CheckResult | null): s
   rows.push(['messages', `${c.delivered} delivered, ${c.dropped} dropped, ${c.lost} sent and never received${c.unmatchedRecv > 0 ? `, ${c.unmatchedRecv} received without their send line` : ''}`]);
   rows.push(['faults', h(`${c.bands} band(s)`)]);
   rows.push(['operations', `${c.ops}${s?.historyOpCount !== undefined ? ` recorded of ${s.historyOpCount} made` : ''}`]);
-  if (s?.result !== null && s?.result !== undefined) rows.push(['result', `<code>${h(JSON.stringify(s.result).slice(0, 2000))}</code>`]);
+  if (s?.result !== null && s?.result !== undefined) {
+    const text = JSON.stringify(s.result, null, 1);
+    rows.push(['result', `<details><summary>the command's --json fields</summary><pre>${h(text.length > 20_000 ? `${text.slice(0, 20_000)}\n…` : text)}</pre></details>`]);
+  }
   return `<table class="kv">${rows.map(([k, v]) => `<tr><td>${h(k)}</td><td>${v}</td></tr>`).join('')}</table>`;
 }
 
