@@ -13,6 +13,8 @@ import { runWorkload, verifyWrites, type VerifyResult } from './workload.js';
 import { benchJson } from './bench-json.js';
 import { jsonLine } from '../json/contract.js';
 import type { RestartResult } from './paxos-target.js';
+import { OpSampler } from '../runs/op-sampler.js';
+import { RunRecorder, runFilesJson, runFilesText, type RunFiles } from '../runs/run-recorder.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -39,6 +41,9 @@ export interface BenchOptions {
   tickMs?: number;
   insecure: boolean;
   quiet: boolean;
+  /** false with --no-record: no run folder. */
+  record: boolean;
+  runsDir: string;
 }
 
 const int = (name: string, min: number, max: number) => (raw: string): number => {
@@ -79,7 +84,9 @@ function buildProgram(): Command {
     .option('--data-dir <dir>', 'data dir of the fresh cluster (kept afterwards; default: a temp dir, removed)')
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
     .option('-q, --quiet', 'no progress output', false)
-    .option('--insecure', 'no CURVE on the links of the fresh cluster (to measure what CURVE costs; debugging only)', false),
+    .option('--insecure', 'no CURVE on the links of the fresh cluster (to measure what CURVE costs; debugging only)', false)
+    .option('--runs-dir <dir>', 'where the run folder goes: DIR/<UTC time>-bench/ with summary, a sampled history, node logs and traces, report.html', 'paxos-runs')
+    .option('--no-record', 'write no run folder'),
     'bench',
   );
 }
@@ -127,7 +134,25 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
   const onSigint = (): void => {
     if (!interrupt()) process.exit(130);
   };
+  // The run folder: made first, so an interrupted run leaves one; a second Ctrl-C exits the
+  // process, and this 'exit' listener, added before the cluster's own (which removes its temp
+  // dir), saves what was gathered first.
+  let recorder: RunRecorder | null = null;
+  const sample = new OpSampler();
+  let measured = false;
+  const saveRun = (result: Record<string, unknown> | null, interrupted: boolean): RunFiles | null => {
+    if (recorder === null || recorder.finished !== null) return recorder?.finished ?? null;
+    const own = target instanceof PaxosTarget ? target.ownDataDir : null;
+    return recorder.finish({ dataDir: own, history: measured ? sample.toHistory() : null, result, verdict: 'none', interrupted, historySampled: true, historyOpCount: sample.offered });
+  };
+  const onExit = (): void => {
+    if (recorder?.finished !== null) return;
+    const files = saveRun(null, true);
+    if (files !== null) process.stderr.write(runFilesText(files).join('\n') + '\n');
+  };
+  process.on('exit', onExit);
   try {
+    if (o.record) recorder = RunRecorder.start('bench', o.target === 'paxos' && o.cluster === undefined ? Array.from({ length: o.nodes }, (_, i) => i + 1) : [], { runsDir: o.runsDir });
     if (o.target === 'etcd') {
       const endpoints = o.endpoints!.split(',').map((e) => e.trim()).filter((e) => e !== '');
       say(`bench: connecting to etcd at ${endpoints.join(', ')}`);
@@ -147,6 +172,8 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
       });
     }
     if (target instanceof PaxosTarget) target.readMode = o.readMode;
+    const own = target instanceof PaxosTarget ? target.ownSupervisor : null;
+    if (own !== null) recorder?.listen({ sup: own });
     // Other targets have no supervisor hooks: this process takes the signal itself.
     if (!(target instanceof PaxosTarget) || o.cluster !== undefined) process.on('SIGINT', onSigint);
     if (o.warmup > 0) {
@@ -168,10 +195,12 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
         keys: o.keys,
         trackWrites: o.verify,
         signal: stop.signal,
+        ...(recorder !== null ? { sample } : {}),
       },
       progress?.update,
     );
     progress?.done();
+    measured = true;
     const cpu = cpuReport(serverCpuBefore, (await target.serverCpuSeconds?.()) ?? null, process.cpuUsage(clientCpuBefore), result.set.ops + result.get.ops);
     const report: BenchReport = {
       target: target.name,
@@ -198,12 +227,17 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
     }
     const failedVerify = extra.verify !== undefined && extra.verify.mismatches > 0;
     const failure = failedVerify ? `${extra.verify!.mismatches} key(s) read back other than their last acknowledged write` : undefined;
-    if (o.json) process.stdout.write(jsonLine('bench', !failedVerify, benchJson(report, extra), failure) + '\n');
+    // The nodes stop before their files are copied, so the traces end whole.
+    recorder?.faults.stop();
+    if (target instanceof PaxosTarget) await target.stopNodes();
+    const files = saveRun(benchJson(report, extra), stop.signal.aborted);
+    if (o.json) process.stdout.write(jsonLine('bench', !failedVerify, { ...benchJson(report, extra), ...runFilesJson(files) }, failure) + '\n');
     else {
       process.stdout.write(formatTable(report));
       if (extra.verify !== undefined) process.stdout.write(`verify: ${JSON.stringify(extra.verify)}\n`);
       if (extra.restart !== undefined) process.stdout.write(`restart: ${JSON.stringify(extra.restart)}\n`);
       if (Array.isArray(report.nodeStats)) process.stdout.write(`nodes: ${JSON.stringify(report.nodeStats)}\n`);
+      if (files !== null) process.stdout.write(runFilesText(files).join('\n') + '\n');
     }
     return failedVerify ? EXIT_FAILURE : EXIT_OK;
   } catch (err) {
@@ -215,6 +249,14 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
+    if (recorder !== null && recorder.finished === null) {
+      // It failed before its report: the folder keeps what there is.
+      recorder.faults.stop();
+      if (target instanceof PaxosTarget) await target.stopNodes().catch(() => undefined);
+      const files = saveRun(null, stop.signal.aborted);
+      if (files !== null) process.stderr.write(runFilesText(files).join('\n') + '\n');
+    }
+    process.off('exit', onExit);
     await target?.close().catch(() => undefined);
   }
 }

@@ -255,6 +255,20 @@ export class PaxosTarget implements BenchTarget {
     };
   }
 
+  /** The bench's own cluster (null for a running one): its run folder copies from it. */
+  get ownDataDir(): string | null {
+    return this.own?.dataDir ?? null;
+  }
+
+  get ownSupervisor(): Supervisor | null {
+    return this.own?.sup ?? null;
+  }
+
+  /** Stops the own cluster's nodes, keeping the data dir until close(): their files end whole. */
+  async stopNodes(): Promise<void> {
+    await this.own?.sup.stopAll();
+  }
+
   async close(): Promise<void> {
     await this.client.close();
     if (this.own !== null) {

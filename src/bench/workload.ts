@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchTarget } from './bench-target.js';
 import { LatencyRecorder, type OpSummary } from './latency-recorder.js';
+import type { OpSampler } from '../runs/op-sampler.js';
 
 export interface WorkloadOptions {
   readonly clients: number;
@@ -20,6 +21,8 @@ export interface WorkloadOptions {
   readonly keyPrefix?: string;
   /** Aborted (Ctrl-C): no new operations; the result covers what ran. */
   readonly signal?: AbortSignal;
+  /** Offered every operation with its times, for the run folder's history (it keeps a sample). */
+  readonly sample?: OpSampler;
 }
 
 export interface Progress {
@@ -102,14 +105,19 @@ export async function runWorkload(
       const key = keyName(Math.floor(rand() * o.keys), o.keyPrefix);
       const isGet = o.readRatio > 0 && rand() < o.readRatio;
       const began = performance.now();
+      let value: string | null = null;
       try {
         if (isGet) {
-          await target.get(key);
-          gets.record(performance.now() - began);
+          value = await target.get(key);
+          const end = performance.now();
+          gets.record(end - began);
+          o.sample?.add(`bench-w${w + 1}`, 'get', key, value, began, end, 'ok');
         } else {
-          const value = makeValue(w, n, o.valueSize);
+          value = makeValue(w, n, o.valueSize);
           const ack = await target.set(key, value);
-          sets.record(performance.now() - began);
+          const end = performance.now();
+          sets.record(end - began);
+          o.sample?.add(`bench-w${w + 1}`, 'set', key, value, began, end, 'ok');
           if (o.trackWrites) {
             const prev = lastWrites.get(key);
             if (prev === undefined || ack.order > prev.order) lastWrites.set(key, { order: ack.order, values: [value] });
@@ -117,6 +125,8 @@ export async function runWorkload(
           }
         }
       } catch (err) {
+        // An error's outcome is not known (a timeout may still be chosen): unknown, at its time.
+        o.sample?.add(`bench-w${w + 1}`, isGet ? 'get' : 'set', key, isGet ? null : value, began, performance.now(), 'unknown');
         const code = errorCode(err);
         errors.set(code, (errors.get(code) ?? 0) + 1);
         errorCount += 1;

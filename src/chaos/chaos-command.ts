@@ -18,6 +18,7 @@ import { installShutdownHooks, Supervisor } from '../cli/supervisor.js';
 import { CHAOS_EXIT, chaosExitCode, chaosJson, chaosReasons, formatChaosReport } from './chaos-report.js';
 import { jsonLine } from '../json/contract.js';
 import { runChaos, type ChaosProgress } from './chaos-run.js';
+import { RunRecorder, runFilesJson, runFilesText, type RunFiles } from '../runs/run-recorder.js';
 
 export interface ChaosCommandOptions {
   nodes: number;
@@ -31,6 +32,9 @@ export interface ChaosCommandOptions {
   tickMs?: number;
   quiet: boolean;
   insecure: boolean;
+  /** false with --no-record: no run folder. */
+  record: boolean;
+  runsDir?: string;
 }
 
 /** The same defaults as the REPL's `chaos` (one table: its help lists them). */
@@ -59,7 +63,9 @@ function buildProgram(): Command {
     .option('--history <file>', 'where to save the operation history (default: a file in the temp dir of the OS)')
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
     .option('-q, --quiet', 'no progress lines on stderr', false)
-    .option('--insecure', 'no CURVE keys on the links (for debugging only)', false),
+    .option('--insecure', 'no CURVE keys on the links (for debugging only)', false)
+    .option('--runs-dir <dir>', 'where the run folder goes: DIR/<UTC time>-chaos/ with summary, history, faults, node logs and traces, report.html', 'paxos-runs')
+    .option('--no-record', 'write no run folder'),
     'chaos',
   );
 }
@@ -88,9 +94,15 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
   let faults: FaultControl | null = null;
   let removeHooks: () => void = () => undefined;
   let started: AbortController | null = null;
+  // Made first, so a run cut short still leaves its folder; filled before the data dir goes.
+  let recorder: RunRecorder | null = null;
+  let history: HistoryRecorder | null = null;
+  const saveRun = (result: Record<string, unknown> | null, verdict: 'pass' | 'fail' | 'undecided' | 'none', interrupted: boolean, check?: Parameters<RunRecorder['finish']>[0]['check']): RunFiles | null =>
+    recorder?.finish({ dataDir, history: history?.toJSON() ?? null, result, verdict, interrupted, ...(check !== undefined ? { check } : { checkTimeLimitMs: 5000 }) }) ?? null;
   /** The report is out: a Ctrl-C now only waits for the nodes to stop (the exit code stands). */
   let reported = false;
   try {
+    if (o.record) recorder = RunRecorder.start('chaos', Array.from({ length: o.nodes }, (_, i) => i + 1), o.runsDir !== undefined ? { runsDir: o.runsDir } : {});
     const prepared = await prepareCluster({ dataDir, size: o.nodes, basePort: undefined, fresh: true, insecure: o.insecure });
     const s = new Supervisor({
       cluster: prepared.cluster,
@@ -99,6 +111,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
       nodeArgs: [...(o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)]), ...(o.insecure ? ['--insecure'] : [])],
     });
     sup = s;
+    recorder?.listen({ sup: s });
     s.onEvent((e) => {
       if (e.type === 'stderr') say(`node ${e.id}: ${e.line}`);
       if (e.type === 'exited' && !e.requested) say(`node ${e.id} exited unexpectedly (code ${e.code ?? '-'}, signal ${e.signal ?? '-'})`);
@@ -113,6 +126,11 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
         return true;
       },
       afterStop: () => {
+        // A second Ctrl-C: keep what was gathered, then remove the temp dir.
+        if (!reported && recorder?.finished === null) {
+          const files = saveRun(null, 'none', true);
+          if (files !== null) process.stderr.write(runFilesText(files).join('\n') + '\n');
+        }
         if (removeDir) fsSync.rmSync(dataDir, { recursive: true, force: true });
         // A history being written when the second Ctrl-C came: its temp file, never half a history.
         fsSync.rmSync(`${historyPath}.${process.pid}.tmp`, { force: true });
@@ -122,6 +140,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
     await s.start();
     client = new PaxosClient(prepared.cluster, { clientId: `chaos-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS, ...(prepared.auth !== null ? { auth: prepared.auth } : {}) });
     faults = new FaultControl(s, client);
+    recorder?.listen({ faults });
     await waitForWrite(client);
     let lastPrinted = '';
     const onProgress = (p: ChaosProgress) => {
@@ -131,15 +150,20 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
       say(`chaos: ${p.phase} ${Math.round(p.elapsedMs / 1000)}/${Math.round(p.durationMs / 1000)} s, ${p.ops} ops, ${p.faults} faults; ${p.faultLine}`);
     };
     started = new AbortController();
+    history = new HistoryRecorder();
     const report = await runChaos(
-      { sup: s, client, faults, dataDir, history: new HistoryRecorder() },
+      { sup: s, client, faults, dataDir, history },
       { durationMs: o.duration * 1000, clients: o.clients, keys: o.keys, seed, historyPath, signal: started.signal },
       onProgress,
     );
     const exitCode = chaosExitCode(report);
     const reasons = chaosReasons(report);
-    const json = jsonLine('chaos', exitCode === CHAOS_EXIT.passed, chaosJson(report), reasons.length > 0 ? reasons.join('; ') : undefined);
-    process.stdout.write(o.json ? json + '\n' : formatChaosReport(report).join('\n') + '\n');
+    // The nodes stop before their files are copied, so the traces end whole.
+    recorder?.faults.stop();
+    await s.stopAll();
+    const files = saveRun(chaosJson(report), exitCode === CHAOS_EXIT.passed ? 'pass' : exitCode === CHAOS_EXIT.undecided ? 'undecided' : 'fail', report.stopped, report.check);
+    const json = jsonLine('chaos', exitCode === CHAOS_EXIT.passed, { ...chaosJson(report), ...runFilesJson(files) }, reasons.length > 0 ? reasons.join('; ') : undefined);
+    process.stdout.write(o.json ? json + '\n' : [...formatChaosReport(report), ...(files !== null ? runFilesText(files) : [])].join('\n') + '\n');
     reported = true;
     return exitCode;
   } catch (err) {
@@ -152,7 +176,13 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
     releaseGuard();
     faults?.dispose();
     await client?.close().catch(() => undefined);
+    recorder?.faults.stop();
     await sup?.stopAll();
+    if (recorder !== null && recorder.finished === null) {
+      // It failed before its report (no leader, a port in use): the folder keeps what there is.
+      const files = saveRun(null, 'none', false);
+      if (files !== null) process.stderr.write(runFilesText(files).join('\n') + '\n');
+    }
     removeHooks();
     if (removeDir) await fs.rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -52,6 +52,8 @@ export function buildProgram(): Command {
       ),
     )
     .option('--insecure', 'no CURVE keys: nodes accept any connection (for debugging only)', false)
+    .option('--record', 'when the session ends, write a run folder (node logs and traces, history, faults, report.html) under --runs-dir', false)
+    .option('--runs-dir <dir>', 'where --record puts its run folder: DIR/<UTC time>-up/', 'paxos-runs')
     .addOption(
       new Option('--read-mode <mode>', 'how get reads unless it says (get --mode): index = one heartbeat round, lease = the leader\'s lease, log = a log slot')
         .choices(['index', 'lease', 'log'])
@@ -68,7 +70,7 @@ export function buildProgram(): Command {
         'Links are CURVE-encrypted and authenticated: the first `up` makes a key pair per node and one\n' +
         'for the operator in DIR/keys/ (mode 0600); public keys go in DIR/cluster.json.',
     )
-    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number; snapshotEvery?: number; insecure: boolean; readMode: 'index' | 'lease' | 'log' }) => {
+    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number; snapshotEvery?: number; insecure: boolean; readMode: 'index' | 'lease' | 'log'; record: boolean; runsDir: string }) => {
       const { runUp } = await import('./up.js');
       const up: UpOptions = {
         size: n,
@@ -81,6 +83,8 @@ export function buildProgram(): Command {
         snapshotEvery: opts.snapshotEvery,
         insecure: opts.insecure,
         readMode: opts.readMode,
+        record: opts.record,
+        runsDir: opts.runsDir,
       };
       process.exitCode = await runUp(up);
     });
@@ -102,6 +106,7 @@ export function buildProgram(): Command {
     ['chaos', 'fresh cluster under a seeded nemesis (kills, partitions) with a workload; diff + linearizability check (paxos-cli chaos --help)'],
     ['bench', 'measure ops/s and latency of a fresh cluster, a running one or etcd (paxos-cli bench --help)'],
     ['logs', "print node N's whole log, from a second terminal too: paxos-cli logs N [--follow] [--data-dir DIR] [--json]"],
+    ['report', 'rebuild report.html of a run folder (chaos, bench, up --record) and print its path: paxos-cli report DIR [--json]'],
   ];
   for (const [name, description] of passThrough) {
     program
@@ -119,7 +124,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-type PassThrough = 'check' | 'bench' | 'chaos' | 'logs';
+type PassThrough = 'check' | 'bench' | 'chaos' | 'logs' | 'report';
 
 async function runPassThrough(command: PassThrough, args: string[]): Promise<number> {
   switch (command) {
@@ -139,6 +144,10 @@ async function runPassThrough(command: PassThrough, args: string[]): Promise<num
       const { runLogsCommand } = await import('./logs-command.js');
       return runLogsCommand(args);
     }
+    case 'report': {
+      const { runReportCommand } = await import('../report/report-command.js');
+      return runReportCommand(args);
+    }
   }
 }
 
@@ -155,12 +164,12 @@ export async function main(argv: string[]): Promise<void> {
     await runNodeCommand(argv.slice(1));
     return;
   }
-  if (argv[0] === 'check' || argv[0] === 'bench' || argv[0] === 'chaos' || argv[0] === 'logs') {
+  if (argv[0] === 'check' || argv[0] === 'bench' || argv[0] === 'chaos' || argv[0] === 'logs' || argv[0] === 'report') {
     process.exitCode = await runPassThrough(argv[0], argv.slice(1));
     return;
   }
   // `paxos-cli help chaos` is `paxos-cli chaos --help`: those commands own their options.
-  if (argv[0] === 'help' && (argv[1] === 'check' || argv[1] === 'bench' || argv[1] === 'chaos')) {
+  if (argv[0] === 'help' && (argv[1] === 'check' || argv[1] === 'bench' || argv[1] === 'chaos' || argv[1] === 'report')) {
     process.exitCode = await runPassThrough(argv[1], ['--help']);
     return;
   }

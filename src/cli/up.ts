@@ -11,6 +11,7 @@ import { installShutdownHooks, Supervisor } from './supervisor.js';
 import { watchStart, type StartOutcome } from './watch-start.js';
 import { jsonLine } from '../json/contract.js';
 import { StartProgress } from './start-progress.js';
+import { RunRecorder, runFilesText } from '../runs/run-recorder.js';
 
 export interface UpOptions {
   readonly size: number | undefined;
@@ -26,6 +27,9 @@ export interface UpOptions {
   readonly insecure?: boolean | undefined;
   /** How `get` reads unless it says (default index). */
   readonly readMode?: 'index' | 'lease' | 'log' | undefined;
+  /** --record: a run folder (paxos-runs/<time>-up/) when the session ends. */
+  readonly record?: boolean | undefined;
+  readonly runsDir?: string | undefined;
 }
 
 const LEADER_WAIT_MS = 30_000;
@@ -72,6 +76,27 @@ export async function runUp(o: UpOptions): Promise<number> {
     ],
   });
   const removeHooks = installShutdownHooks(sup);
+  let recorder: RunRecorder | null = null;
+  let history: (() => ReturnType<Executor['history']['toJSON']>) | null = null;
+  // Written once every node has stopped: on quit, at the end of a script, or on the way out of
+  // a signal (the shutdown hooks stop the nodes before 'exit').
+  const saveRun = (interrupted: boolean): void => {
+    if (recorder === null || recorder.finished !== null) return;
+    const files = recorder.finish({ dataDir: o.dataDir, history: history?.() ?? null, result: null, verdict: 'none', interrupted, checkTimeLimitMs: interrupted ? 5000 : 20_000 });
+    process.stderr.write(runFilesText(files).join('\n') + '\n');
+  };
+  const saveOnExit = (): void => saveRun(true);
+  if (o.record === true) {
+    try {
+      recorder = RunRecorder.start('up', sup.ids, o.runsDir !== undefined ? { runsDir: o.runsDir } : {});
+    } catch (err) {
+      removeHooks();
+      releaseLock();
+      return refuse((err as Error).message, 1);
+    }
+    recorder.listen({ sup });
+    process.on('exit', saveOnExit);
+  }
   progress?.watch(sup);
   // Signal paths end in process.exit(): the lock goes with them.
   process.on('exit', releaseLock);
@@ -93,6 +118,8 @@ export async function runUp(o: UpOptions): Promise<number> {
     const startFailures = Promise.all(starts).then((all) => all.flatMap((o) => (o.ok ? [] : [o.error])));
     client = await openClusterClient(prepared.cluster, { clientId: `cli-${process.pid}`, auth: prepared.auth });
     const executor = new Executor({ sup, client, dataDir: o.dataDir, nodes: prepared.cluster.nodes, startPaused, ...(o.readMode !== undefined ? { readMode: o.readMode } : {}) });
+    recorder?.listen({ faults: executor.faults });
+    history = () => executor.history.toJSON();
     const nodeCount = prepared.cluster.nodes.length;
     if (scriptMode) {
       const failedStarts = await startFailures;
@@ -120,7 +147,10 @@ export async function runUp(o: UpOptions): Promise<number> {
   } finally {
     progress?.done();
     await client?.close().catch(() => undefined);
+    recorder?.faults.stop();
     await sup.stopAll();
+    saveRun(false);
+    process.off('exit', saveOnExit);
     removeHooks();
     process.off('exit', releaseLock);
     releaseLock();

@@ -100,6 +100,9 @@ export const chaosFields = {
   checkMs: msSchema,
   history: z.string(),
   timeline: z.array(z.strictObject({ atMs: msSchema, text: z.string() })),
+  /** The run folder and its page (docs/runs.md); absent with --no-record and in the REPL. */
+  runDir: z.string().optional(),
+  report: z.string().optional(),
 };
 
 const opStats = z.strictObject({ opCount: count, opsPerSec: z.number().nonnegative(), p50Ms: msSchema, p95Ms: msSchema, p99Ms: msSchema, maxMs: msSchema });
@@ -149,6 +152,23 @@ const benchFields = {
   restart: z
     .strictObject({ node: nodeId, chosenEntryCount: count, dataDirBytes: count, spawnToReadyMs: msSchema, spawnToServingMs: msSchema })
     .optional(),
+  runDir: z.string().optional(),
+  report: z.string().optional(),
+};
+
+const reportFields = {
+  runDir: z.string(),
+  report: z.string(),
+  laneCount: count,
+  arrowCount: count,
+  deliveredCount: count,
+  sampled: z.boolean(),
+  lostCount: count,
+  droppedCount: count,
+  faultBandCount: count,
+  opCount: count,
+  linearizable: linearizable.nullable(),
+  reportBytes: count,
 };
 
 /** Operations are echoed as the history file has them (its own clock, not rounded). */
@@ -235,6 +255,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'paxos-cli chaos': command(chaosFields, { ...partial(chaosFields), exitCode: z.number().int() }),
   'paxos-cli bench': command(benchFields, { ...partial(benchFields), exitCode: z.number().int().optional() }),
   'paxos-cli check': command(checkFields, { ...partial(checkFields), exitCode: z.number().int() }),
+  'paxos-cli report': command(reportFields, { exitCode: z.number().int() }),
 };
 
 /** A line the parser refused, or a failure that carries no fields of its command. */
@@ -243,7 +264,7 @@ const errorOnly = z.strictObject({ cmd: z.string(), ok: z.literal(false), error:
 /** Which schema a line answers to: standalone commands by `cmd`, REPL lines by their first word. */
 export function schemaNameOf(obj: { cmd?: unknown }): string | null {
   if (typeof obj.cmd !== 'string') return null;
-  if (obj.cmd === 'chaos' || obj.cmd === 'bench' || obj.cmd === 'check') {
+  if (obj.cmd === 'chaos' || obj.cmd === 'bench' || obj.cmd === 'check' || obj.cmd === 'report') {
     // The standalone ones say so by a cmd of just their name (the REPL's `chaos` and `check` too:
     // told apart by their fields, see validateLine).
     return obj.cmd;
@@ -271,7 +292,7 @@ export function validateLine(line: string): Validation {
   const names = namingProblems(o);
   if (names.length > 0) return { ok: false, problem: `naming: ${names.join('; ')}` };
   const name = schemaNameOf(o);
-  const candidates = name === null ? [] : name === 'chaos' || name === 'check' || name === 'logs' ? [name, `paxos-cli ${name}`] : name === 'bench' ? ['paxos-cli bench'] : [name];
+  const candidates = name === null ? [] : name === 'chaos' || name === 'check' || name === 'logs' ? [name, `paxos-cli ${name}`] : name === 'bench' || name === 'report' ? [`paxos-cli ${name}`] : [name];
   if (o.ok === false && errorOnly.safeParse(o).success) return { ok: true, schema: 'error' };
   const problems: string[] = [];
   for (const c of candidates) {

@@ -85,7 +85,7 @@ describe('paxos-cli bench (3 real nodes)', () => {
   it('counts only acknowledged writes, and each key reads back as its last acknowledged write', async () => {
     expect(existsSync(path.join(ROOT, 'dist', 'bench', 'bench-command.js')), 'run `npm run build` first').toBe(true);
     dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-bench-test-'));
-    const args = [BIN, 'bench', '--nodes', '3', '--clients', '8', '--duration', '3', '--keys', '40', '--read-ratio', '0.2', '--warmup', '0'];
+    const args = [BIN, 'bench', '--nodes', '3', '--clients', '8', '--duration', '3', '--keys', '40', '--read-ratio', '0.2', '--warmup', '0', '--no-record'];
     args.push('--verify', '--json', '--quiet', '--data-dir', path.join(dir, 'data'), '--tick-ms', '20');
     child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -60,7 +60,7 @@ describe('paxos-cli chaos on real processes', () => {
   it('5 nodes, 30 s, >= 10 faults: 0 conflicts, linearizable; a planted stale read is caught', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-chaos-test-'));
     const historyPath = path.join(dir, 'history.json');
-    const r = await run(['chaos', '--nodes', '5', '--duration', '30', '--seed', '7', '--clients', '4', '--keys', '6', '--json', '--history', historyPath, '--data-dir', path.join(dir, 'data')], 150_000);
+    const r = await run(['chaos', '--nodes', '5', '--duration', '30', '--seed', '7', '--clients', '4', '--keys', '6', '--json', '--history', historyPath, '--data-dir', path.join(dir, 'data'), '--no-record'], 150_000);
     const lines = r.stdout.trim().split('\n');
     const report = JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, unknown>;
     const context = `exit ${r.code}; report ${JSON.stringify(report)}; stderr tail:\n${r.stderr.slice(-2000)}`;

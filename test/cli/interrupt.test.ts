@@ -72,7 +72,7 @@ function interruptWhen(args: string[], ready: RegExp, timeoutMs: number): Promis
 describe('Ctrl-C on standalone commands', () => {
   it('chaos: stops the faults, heals, checks and reports; its temp dir is removed, the history kept', async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'paxos-int-'));
-    const r = await interruptWhen(['chaos', '--nodes', '3', '--duration', '120', '--seed', '7', '--json'], /running [3-9]\/120 s/, 90_000);
+    const r = await interruptWhen(['chaos', '--nodes', '3', '--duration', '120', '--seed', '7', '--json', '--no-record'], /running [3-9]\/120 s/, 90_000);
     expect(r.stderr).toContain('chaos: interrupted');
     const line = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(line.cmd).toBe('chaos');
@@ -90,7 +90,7 @@ describe('Ctrl-C on standalone commands', () => {
 
   it('bench: reports the partial run marked interrupted; its cluster and temp dir are gone', async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'paxos-int-'));
-    const r = await interruptWhen(['bench', '--nodes', '3', '--clients', '4', '--duration', '120', '--warmup', '0', '--json'], /bench paxos c=4: \d+s \d+ ops/, 90_000);
+    const r = await interruptWhen(['bench', '--nodes', '3', '--clients', '4', '--duration', '120', '--warmup', '0', '--json', '--no-record'], /bench paxos c=4: \d+s \d+ ops/, 90_000);
     expect(r.stderr).toContain('bench: interrupted');
     const line = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(line).toMatchObject({ cmd: 'bench', ok: true, interrupted: true, nodeCount: 3 });

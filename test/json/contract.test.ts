@@ -163,7 +163,7 @@ describe('every command, run for real, prints lines of the contract', () => {
   }, 180_000);
 
   it('standalone chaos --json (short)', async () => {
-    const r = await execa(process.execPath, [BIN, 'chaos', '--nodes', '3', '--duration', '2', '--clients', '2', '--keys', '3', '--seed', '3', '--json', '--quiet', '--data-dir', path.join(dir, 'chaos-data'), '--history', path.join(dir, 'chaos-history.json')], { reject: false, timeout: 120_000 });
+    const r = await execa(process.execPath, [BIN, 'chaos', '--nodes', '3', '--duration', '2', '--clients', '2', '--keys', '3', '--seed', '3', '--json', '--quiet', '--data-dir', path.join(dir, 'chaos-data'), '--history', path.join(dir, 'chaos-history.json'), '--runs-dir', path.join(dir, 'runs')], { reject: false, timeout: 120_000 });
     const out = r.stdout.trim().split('\n');
     expect(out, r.stderr.slice(-2000)).toHaveLength(1);
     expectValid(out);
@@ -172,15 +172,21 @@ describe('every command, run for real, prints lines of the contract', () => {
     expect(j.exitCode).toBe(r.exitCode);
     expect(j.ok).toBe(r.exitCode === 0);
     expect((j.reasons as string[]).length === 0).toBe(r.exitCode === 0);
+    // The run folder, under --runs-dir, with its page.
+    expect(path.dirname(j.runDir as string)).toBe(path.join(dir, 'runs'));
+    expect(fs.existsSync(j.report as string)).toBe(true);
   }, 150_000);
 
   it('standalone bench --json (short)', async () => {
-    const r = await execa(process.execPath, [BIN, 'bench', '--nodes', '3', '--clients', '2', '--duration', '1', '--warmup', '0', '--read-ratio', '0.5', '--verify', '--json', '--quiet'], { reject: false, timeout: 120_000 });
+    const r = await execa(process.execPath, [BIN, 'bench', '--nodes', '3', '--clients', '2', '--duration', '1', '--warmup', '0', '--read-ratio', '0.5', '--verify', '--json', '--quiet', '--runs-dir', path.join(dir, 'runs')], { reject: false, timeout: 120_000 });
     const out = r.stdout.trim().split('\n');
     expect(out, r.stderr.slice(-2000)).toHaveLength(1);
     expectValid(out);
-    expect(parse(out[0] as string)).toMatchObject({ cmd: 'bench', ok: true });
+    const b = parse(out[0] as string);
+    expect(b).toMatchObject({ cmd: 'bench', ok: true });
     expect(r.exitCode).toBe(0);
+    expect(path.dirname(b.runDir as string)).toBe(path.join(dir, 'runs'));
+    expect(JSON.parse(fs.readFileSync(path.join(b.runDir as string, 'summary.json'), 'utf8'))).toMatchObject({ kind: 'bench', historySampled: true });
   }, 150_000);
 
   it('chaos and bench --json print a JSON line for a usage error too', async () => {
