@@ -154,7 +154,11 @@ export function arrowLine(m: FlowMessage, g: Geometry, width: number): Segment[]
   const lo = Math.min(a, b) + 2;
   const hi = Math.max(a, b) - 2;
   const label = pickLabel(m, hi - lo + 1);
-  if (label !== '') put(cells, lo + Math.floor((hi - lo + 1 - label.length) / 2), label, tone);
+  // Across lanes, the label goes beside its sender when it fits there whole, so it covers no lane.
+  const near = dir > 0 ? a + g.laneWidth : a - g.laneWidth;
+  const [glo, ghi] = dir > 0 ? [lo, Math.min(hi, near - 2)] : [Math.max(lo, near + 2), hi];
+  const [x0, x1] = label.length <= ghi - glo + 1 ? [glo, ghi] : [lo, hi];
+  if (label !== '') put(cells, x0 + Math.floor((x1 - x0 + 1 - label.length) / 2), label, tone);
   return toSegments(cells);
 }
 
