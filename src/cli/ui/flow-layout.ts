@@ -166,8 +166,9 @@ function headerLine(lanes: readonly FlowLane[], g: Geometry, width: number): Seg
   const cells = laneCells(g, width).map((c) => ({ ...c, ch: ' ' }));
   for (const l of lanes) {
     const x = g.centers.get(l.id) ?? 0;
-    const name = clipEnd(`n${l.id}${l.down === true ? ' down' : l.leader === true ? ' L' : ''}`, Math.max(2, g.laneWidth - 1));
-    put(cells, Math.max(0, x - Math.floor((name.length - 1) / 2)), name, l.down === true ? 'down' : l.leader === true ? 'leader' : 'header');
+    // The name starts on its lane's line, so the lane is found under its `n`.
+    const name = clipEnd(`n${l.id}${l.down === true ? ' down' : l.leader === true ? ' L' : ''}`, Math.max(2, g.laneWidth - Math.floor(g.laneWidth / 2)));
+    put(cells, x, name, l.down === true ? 'down' : l.leader === true ? 'leader' : 'header');
   }
   return toSegments(cells);
 }
