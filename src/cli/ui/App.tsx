@@ -113,8 +113,8 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
     starting > 0
       ? `starting ${state.nodes.length} nodes… ${state.nodes.length - starting}/${state.nodes.length} ready`
       : flow !== null
-        ? `flow · heartbeats ${flow.heartbeats ? 'shown' : 'hidden'} (flow hb) · PgUp/PgDn scroll ${scrollTarget === 'results' ? 'results' : grid} (Ctrl-G: ${scrollTarget === 'results' ? grid : 'results'}) · Ctrl-T panes`
-        : `Tab completes · ↑/↓ history · PgUp/PgDn scroll ${scrollTarget === 'results' ? 'results' : 'slots'} (Ctrl-G: ${scrollTarget === 'results' ? 'slots' : 'results'}) · Ctrl-T flow · help · quit`;
+        ? `heartbeats ${flow.heartbeats ? 'shown' : 'hidden'} (flow hb) · PgUp/PgDn ${scrollTarget === 'results' ? 'results' : grid} (Ctrl-G: ${scrollTarget === 'results' ? grid : 'results'}) · Ctrl-T panes`
+        : `Tab completes · PgUp/PgDn ${scrollTarget === 'results' ? 'results' : 'slots'} (Ctrl-G: ${scrollTarget === 'results' ? 'slots' : 'results'}) · Ctrl-T flow · help · quit`;
   const queued = state.queued ?? 0;
   const pending = state.running === null ? '' : `… ${state.running}${queued > 0 ? ` (${queued} more queued)` : ''} · ${stoppable ? 'Esc stops the faults early' : 'Esc cancels'}`;
   // A hint set while something runs (Ctrl-C during chaos) says more than the pending line.
