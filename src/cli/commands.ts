@@ -32,6 +32,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'kill', usage: 'kill N', summary: 'SIGKILL node N', nodeArgs: [0] },
   { name: 'restart', usage: 'restart N', summary: 'start node N again (it replays its DB and catches up)', nodeArgs: [0] },
   { name: 'logs', usage: 'logs N', summary: "node N's whole log, full screen: PgUp/PgDn, Home/End, / search, f follow, q back", nodeArgs: [0] },
+  {
+    name: 'flow',
+    usage: 'flow [on|off|hb]',
+    summary: 'the messages between nodes as a diagram in place of the panes (Ctrl-T); flow hb shows heartbeats',
+    nodeArgs: [],
+  },
   { name: 'diff', usage: 'diff', summary: "compare every node's chosen log slot by slot, hash each node's state", nodeArgs: [] },
   { name: 'status', usage: 'status', summary: 'role, port, ballots and indexes of every node', nodeArgs: [] },
   { name: 'leader', usage: 'leader', summary: 'which node leads now', nodeArgs: [] },

@@ -1,5 +1,7 @@
-// Reads a node's log file (events.ndjson and the rotated events.1.ndjson) from disk: all of it,
-// then, for following, whatever is appended, across rotations, restarts and a re-created file.
+// Reads a node's log file (events.ndjson and the rotated events.1.ndjson) from disk: all of it
+// (or only its last bytes, for a reader that keeps a window), then, for following, whatever is
+// appended, across rotations, restarts and a re-created file. The message trace
+// (messages.ndjson) is read with the same class.
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import { eventFilePaths } from '../node/event-file.js';
@@ -46,9 +48,17 @@ async function checkRegular(p: string, st: { isFile(): boolean }): Promise<void>
 
 const CHUNK = 1024 * 1024;
 
+export interface LogTailOptions {
+  /** The two files; the node's event log by default. */
+  readonly paths?: { readonly current: string; readonly old: string };
+  /** Start with only the last this many bytes of the two files (a window, not the history). */
+  readonly tailBytes?: number;
+}
+
 /** Yields complete lines of a node's log: what is there on the first poll, then what is new. */
 export class LogTail {
   private readonly paths: { current: string; old: string };
+  private readonly tailBytes: number | null;
   private fh: fs.FileHandle | null = null;
   private ino = 0;
   private offset = 0;
@@ -57,8 +67,9 @@ export class LogTail {
   private skipping = false;
   private started = false;
 
-  constructor(dir: string) {
-    this.paths = eventFilePaths(dir);
+  constructor(dir: string, options: LogTailOptions = {}) {
+    this.paths = options.paths ?? eventFilePaths(dir);
+    this.tailBytes = options.tailBytes ?? null;
   }
 
   /** True if the node has written a log file yet. */
@@ -70,16 +81,27 @@ export class LogTail {
   /** The next complete lines; the first call starts with the rotated file. */
   async poll(): Promise<string[]> {
     const out: string[] = [];
+    let skipTo = 0;
     if (!this.started) {
       this.started = true;
+      const size = this.tailBytes === null ? 0 : ((await fs.stat(this.paths.current).catch(() => null))?.size ?? 0);
+      const fromOld = this.tailBytes === null ? Infinity : this.tailBytes - size;
+      skipTo = this.tailBytes === null ? 0 : Math.max(0, size - this.tailBytes);
       try {
-        await checkRegular(this.paths.old, await fs.stat(this.paths.old));
-        append(out, splitLines(await fs.readFile(this.paths.old)).lines.filter((l) => l.length <= MAX_LINE_BYTES));
+        if (fromOld > 0) append(out, await readTail(this.paths.old, fromOld));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
     }
-    if (this.fh === null && !(await this.openCurrent())) return out;
+    if (this.fh === null) {
+      if (!(await this.openCurrent())) return out;
+      if (skipTo > 0) {
+        // From the byte before the window: the line it cuts is dropped up to its newline (as an
+        // over-long one is), and a window that starts on a line's first byte keeps that line.
+        this.offset = skipTo - 1;
+        this.skipping = true;
+      }
+    }
     append(out, await this.readNew());
     const st = await fs.stat(this.paths.current).catch(() => null);
     if (st !== null && st.ino !== this.ino) {
@@ -156,6 +178,32 @@ export class LogTail {
       }
     }
     return lines;
+  }
+}
+
+/** The complete lines in the last `bytes` of the file at `p` (all of it when it is smaller). */
+async function readTail(p: string, bytes: number): Promise<string[]> {
+  await checkRegular(p, await fs.stat(p));
+  const fh = await fs.open(p, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    await checkRegular(p, st);
+    const start = Number.isFinite(bytes) ? Math.max(0, st.size - bytes) : 0;
+    const data = Buffer.alloc(st.size - start);
+    let got = 0;
+    while (got < data.length) {
+      const { bytesRead } = await fh.read(data, got, data.length - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    let body = data.subarray(0, got);
+    if (start > 0) {
+      const nl = body.indexOf(0x0a);
+      body = nl < 0 ? Buffer.alloc(0) : body.subarray(nl + 1);
+    }
+    return splitLines(body).lines.filter((l) => l.length <= MAX_LINE_BYTES);
+  } finally {
+    await fh.close().catch(() => undefined);
   }
 }
 

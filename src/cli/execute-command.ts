@@ -1,7 +1,7 @@
 // Runs one parsed REPL command against the cluster. Shared by the Ink UI and script mode, so
 // both print the same results. Expected failures become {ok:false, error}, never throws.
 import { helpLines, helpOptionLines, helpText } from './commands.js';
-import type { ReplCommand } from './parse-command.js';
+import type { FlowHow, ReplCommand } from './parse-command.js';
 import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type NodeStatus } from './cluster-client.js';
 import { collectLogs } from './collect-logs.js';
 import { diffLogs, formatDiff } from './diff-logs.js';
@@ -16,6 +16,8 @@ import { watchStart } from './watch-start.js';
 import { nodeDataPath } from './cluster-file.js';
 import { LogTail } from './event-log.js';
 import { EVENT_FILE } from '../node/event-file.js';
+import { TRACE_FILE } from '../trace/trace-record.js';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { roundMs } from '../json/contract.js';
 import { faultsJson } from '../json/fields.js';
@@ -31,7 +33,7 @@ export interface Outcome {
   /** Extra lines the UI may show under the result (script mode prints only `text`). */
   readonly detail?: readonly string[];
   /** What the caller must do besides printing. */
-  readonly effect?: 'clear' | 'quit' | { readonly logs: LogsTarget };
+  readonly effect?: 'clear' | 'quit' | { readonly logs: LogsTarget } | { readonly flow: FlowHow };
 }
 
 /** What the UI's log viewer opens. */
@@ -358,6 +360,13 @@ export class Executor {
         const lineCount = await countLines(dir);
         const text = `node ${cmd.node}'s log: ${lineCount} lines in ${file} (paxos-cli logs ${cmd.node} --data-dir ${this.deps.dataDir} prints them)`;
         return { ok: true, text, fields: { node: cmd.node, file, lineCount }, effect: { logs: { node: cmd.node, dir, file } } };
+      }
+      case 'flow': {
+        // Script mode has no screen to switch: it says where the traces the view draws are.
+        const found = await Promise.all(sup.ids.map((id) => fs.stat(path.join(nodeDataPath(this.deps.dataDir, id), TRACE_FILE)).then(() => 1, () => 0)));
+        const traceFileCount = found.reduce<number>((a, b) => a + b, 0);
+        const text = `flow is the terminal UI's message diagram; ${traceFileCount} of ${sup.ids.length} nodes have a trace in ${path.join(this.deps.dataDir, 'node-N', TRACE_FILE)}`;
+        return { ok: true, text, fields: { traceFileCount }, effect: { flow: cmd.how } };
       }
       case 'leader': {
         const leader = await this.findLeader(Math.min(this.retryMs, 5000));

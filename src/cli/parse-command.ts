@@ -12,6 +12,8 @@ export type ReplCommand =
   | { readonly kind: 'kill'; readonly node: number }
   | { readonly kind: 'restart'; readonly node: number }
   | { readonly kind: 'logs'; readonly node: number }
+  /** The flow view: toggled, shown, hidden, or its heartbeats toggled. */
+  | { readonly kind: 'flow'; readonly how: FlowHow }
   | { readonly kind: 'diff' }
   | { readonly kind: 'status' }
   | { readonly kind: 'leader' }
@@ -24,6 +26,8 @@ export type ReplCommand =
   | { readonly kind: 'deliver' | 'drop'; readonly target: HeldSelector }
   | { readonly kind: 'elect'; readonly node: number }
   | FaultCommand;
+
+export type FlowHow = 'toggle' | 'on' | 'off' | 'heartbeats';
 
 export type ParseResult =
   | { readonly ok: true; readonly cmd: ReplCommand }
@@ -202,6 +206,12 @@ export function parseCommand(line: string, nodeCount: number): ParseResult {
       const id = parseNodeId(args[0], nodeCount, usage);
       if (typeof id === 'string') return fail(id);
       return tooMany(1) ?? { ok: true, cmd: { kind: spec.name, node: id } };
+    }
+    case 'flow': {
+      const word = args[0]?.toLowerCase();
+      const how: FlowHow | null = word === undefined ? 'toggle' : word === 'on' || word === 'off' ? word : word === 'hb' || word === 'heartbeats' ? 'heartbeats' : null;
+      if (how === null) return fail(`flow takes on, off or hb, not "${args[0] ?? ''}"; usage: ${usage}`);
+      return tooMany(1) ?? { ok: true, cmd: { kind: 'flow', how } };
     }
     case 'help': {
       if (args[0] !== undefined && findCommand(args[0]) === undefined) {

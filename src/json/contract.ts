@@ -237,6 +237,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   del: command({ ...writeFields, existed: z.boolean() }, { cancelled: z.literal(true).optional() }),
   kill: command({ node: nodeId }),
   logs: command({ node: nodeId, file: z.string(), lineCount: count }),
+  flow: command({ traceFileCount: count }),
   restart: command({ node: nodeId }, { node: nodeId.optional(), exitCode: z.number().int().optional() }),
   leader: command({ leader: nodeId.nullable() }),
   status: command({ nodeCount: count, nodes: z.array(statusNode), faults: faultsSchema }),

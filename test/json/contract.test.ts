@@ -101,6 +101,7 @@ describe('every command, run for real, prints lines of the contract', () => {
       'help',
       'help chaos',
       'logs 2',
+      'flow',
       'get b --from 2',
       'get b --mode lease',
       'get b --mode log',
@@ -145,6 +146,7 @@ describe('every command, run for real, prints lines of the contract', () => {
     const logs = byCmd.find((o) => o.cmd === 'logs 2') as { lineCount: number; file: string };
     expect(logs.file).toBe(path.join(dataDir, 'node-2', 'events.ndjson'));
     expect(logs.lineCount).toBeGreaterThan(3);
+    expect(byCmd.find((o) => o.cmd === 'flow')).toMatchObject({ ok: true, traceFileCount: expect.any(Number) });
 
     // The same log from a second terminal, after the cluster stopped: every line of the contract.
     const printed = await execa(process.execPath, [BIN, 'logs', '2', '--json', '--data-dir', dataDir], { reject: false });

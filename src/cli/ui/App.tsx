@@ -2,6 +2,8 @@ import React, { useCallback, useEffect, useState } from 'react';
 import { Box, Text, useStdout } from 'ink';
 import { completeLine } from '../complete.js';
 import { FaultBar, faultBarRows } from './FaultBar.js';
+import { flowPage } from './flow-layout.js';
+import { FlowView } from './FlowView.js';
 import { computeLayout } from './layout.js';
 import { clipEnd, wrapWords } from './fit.js';
 import { LogView } from './LogView.js';
@@ -45,6 +47,8 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
   const layout = computeLayout(columns, rows, state.nodes.length);
   const complete = useCallback((line: string) => completeLine(line, state.nodes.length), [state.nodes.length]);
   const onHint = useCallback((text: string | null) => store.dispatch({ type: 'hint', text }), [store]);
+  const onToggleFlow = useCallback(() => store.dispatch({ type: 'flow', how: 'toggle' }), [store]);
+  const flow = state.flow?.on === true ? state.flow : null;
   // A multi-line result (help, status) borrows rows from the log view so it shows whole.
   let lastBlock = 0;
   for (let i = state.results.length - 1; i >= 0; i--) {
@@ -60,14 +64,18 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
   const gridHeight = layout.logViewRows - borrowed - barRows;
   const firstSlot = state.logRows[0]?.slot ?? 0;
   const gridNeed = (state.logScroll ?? 0) > 0 ? gridHeight : Math.max(1, state.logRows.length + (firstSlot > 0 ? 1 : 0));
-  const spare = Math.max(0, Math.min(gridHeight - gridNeed, state.results.length - (layout.resultLines + borrowed)));
   const paneRows: (typeof state.nodes)[] = [];
   for (let i = 0; i < state.nodes.length; i += layout.panesPerRow) paneRows.push(state.nodes.slice(i, i + layout.panesPerRow));
+  // The flow view takes the panes' rows and the slot grid's (its title line included) and fills them.
+  const flowHeight = (l: typeof layout, rowsTaken: number) => Math.ceil(state.nodes.length / l.panesPerRow) * (5 + l.paneLogLines) + 1 + l.logViewRows - rowsTaken;
+  const spare = flow !== null ? 0 : Math.max(0, Math.min(gridHeight - gridNeed, state.results.length - (layout.resultLines + borrowed)));
   const scrollTarget = state.scrollTarget ?? 'results';
   const onScroll = useCallback(
     (how: 'page-up' | 'page-down' | 'home' | 'end' | 'switch') => {
       const l = computeLayout(columns, rows, store.getState().nodes.length);
-      store.dispatch({ type: 'scroll', how, page: (store.getState().scrollTarget ?? 'results') === 'results' ? l.resultLines : l.logViewRows });
+      const s = store.getState();
+      const page = (s.scrollTarget ?? 'results') === 'results' ? l.resultLines : s.flow?.on === true ? flowPage(flowHeight(l, 0)) : l.logViewRows;
+      store.dispatch({ type: 'scroll', how, page });
       onScrolled?.();
     },
     [store, columns, rows, onScrolled],
@@ -78,7 +86,7 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
       onSubmit={onSubmit}
       onQuit={onQuit}
       {...(onCancel !== undefined ? { onCancel } : {})}
-      complete={complete} onHint={onHint} width={width} onScroll={onScroll} />
+      complete={complete} onHint={onHint} width={width} onScroll={onScroll} onToggleFlow={onToggleFlow} />
   );
   if (layout.tooSmall !== null) {
     // One message instead of a broken screen; the prompt stays so `quit` (or anything) still works.
@@ -100,24 +108,33 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
   }
   const stoppable = state.running !== null && /^chaos\b/.test(state.running) && onCancel !== undefined;
   const starting = state.nodes.filter((n) => n.role === 'starting').length;
+  const grid = flow !== null ? 'messages' : 'slots';
   const idleHint =
     starting > 0
       ? `starting ${state.nodes.length} nodes… ${state.nodes.length - starting}/${state.nodes.length} ready`
-      : `Tab completes · ↑/↓ history · PgUp/PgDn scroll ${scrollTarget === 'results' ? 'results' : 'slots'} (Ctrl-G: ${scrollTarget === 'results' ? 'slots' : 'results'}) · help · quit`;
+      : flow !== null
+        ? `heartbeats ${flow.heartbeats ? 'shown' : 'hidden'} (flow hb) · PgUp/PgDn ${scrollTarget === 'results' ? 'results' : grid} (Ctrl-G: ${scrollTarget === 'results' ? grid : 'results'}) · Ctrl-T panes`
+        : `Tab completes · PgUp/PgDn ${scrollTarget === 'results' ? 'results' : 'slots'} (Ctrl-G: ${scrollTarget === 'results' ? 'slots' : 'results'}) · Ctrl-T flow · help · quit`;
   const queued = state.queued ?? 0;
   const pending = state.running === null ? '' : `… ${state.running}${queued > 0 ? ` (${queued} more queued)` : ''} · ${stoppable ? 'Esc stops the faults early' : 'Esc cancels'}`;
   // A hint set while something runs (Ctrl-C during chaos) says more than the pending line.
   const hint = clipEnd(state.running !== null ? (state.hint !== null && /Ctrl-C again/.test(state.hint) ? state.hint : pending) : (state.hint ?? idleHint), layout.width);
   return (
     <Box flexDirection="column" width={layout.width}>
-      {paneRows.map((row, i) => (
-        <Box key={i} flexDirection="row">
-          {row.map((n) => (
-            <NodePane key={n.id} node={n} width={layout.paneWidth} logLines={layout.paneLogLines} now={state.now} />
+      {flow !== null ? (
+        <FlowView flow={flow} nodes={state.nodes} width={layout.width} height={flowHeight(layout, borrowed + barRows)} focused={scrollTarget === 'log'} />
+      ) : (
+        <>
+          {paneRows.map((row, i) => (
+            <Box key={i} flexDirection="row">
+              {row.map((n) => (
+                <NodePane key={n.id} node={n} width={layout.paneWidth} logLines={layout.paneLogLines} now={state.now} />
+              ))}
+            </Box>
           ))}
-        </Box>
-      ))}
-      <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={gridHeight - spare} scroll={state.logScroll ?? 0} {...(state.latestSlot !== undefined ? { latestSlot: state.latestSlot } : {})} focused={scrollTarget === 'log'} />
+          <LogView rows={state.logRows} nodes={state.nodes} width={layout.width} height={gridHeight - spare} scroll={state.logScroll ?? 0} {...(state.latestSlot !== undefined ? { latestSlot: state.latestSlot } : {})} focused={scrollTarget === 'log'} />
+        </>
+      )}
       <Results results={state.results} lines={layout.resultLines + borrowed + spare} width={layout.width} scroll={state.resultScroll ?? 0} focused={scrollTarget === 'results'} />
       <FaultBar faults={faults} chaos={chaos} width={layout.width} />
       <Text wrap="truncate" color="gray">

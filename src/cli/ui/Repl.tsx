@@ -15,6 +15,8 @@ export interface ReplProps {
   readonly isActive?: boolean;
   /** PageUp/PageDown/Home/End, and Ctrl-G to switch what they scroll. */
   readonly onScroll?: (how: 'page-up' | 'page-down' | 'home' | 'end' | 'switch') => void;
+  /** Ctrl-T: the flow view in place of the panes, and back. */
+  readonly onToggleFlow?: () => void;
 }
 
 type Key = Parameters<Parameters<typeof useInput>[0]>[1];
@@ -45,7 +47,7 @@ export function splitControlBurst(input: string): { input: string; key: Key }[] 
 const MAX_INPUT = 4096;
 const MAX_HISTORY = 500;
 
-export function Repl({ history, onSubmit, onQuit, onCancel, complete, onHint, width, isActive = true, onScroll }: ReplProps): React.JSX.Element {
+export function Repl({ history, onSubmit, onQuit, onCancel, complete, onHint, width, isActive = true, onScroll, onToggleFlow }: ReplProps): React.JSX.Element {
   // Keys can arrive faster than React re-renders, so the handler works on refs, and the state
   // copy of the line only drives rendering.
   const [{ value, cursor }, setShown] = useState({ value: '', cursor: 0 });
@@ -155,6 +157,7 @@ export function Repl({ history, onSubmit, onQuit, onCancel, complete, onHint, wi
         if (key.end) return onScroll('end');
         if (key.ctrl && input === 'g') return onScroll('switch');
       }
+      if (onToggleFlow !== undefined && key.ctrl && input === 't') return onToggleFlow();
       if (key.ctrl || key.meta || key.pageUp || key.pageDown || key.home || key.end) return;
       if (input !== '') {
         // Pasted text (or keys sent in one burst, as tmux send-keys does) arrives as one chunk:

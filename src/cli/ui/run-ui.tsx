@@ -4,12 +4,14 @@ import React from 'react';
 import { render } from 'ink';
 import { describeFaults, isFaultFree } from '../../node/fault-rules.js';
 import type { ClusterClient } from '../cluster-client.js';
-import type { ClusterConfig } from '../cluster-file.js';
+import { nodeDataPath, type ClusterConfig } from '../cluster-file.js';
 import type { Executor } from '../execute-command.js';
 import { parseCommand } from '../parse-command.js';
 import type { Supervisor, SupervisorEvent } from '../supervisor.js';
 import { App } from './App.js';
+import { flowResultText } from './flow-state.js';
 import { Poller } from './poller.js';
+import { TracePoller } from './trace-poller.js';
 import { initialState, type UiAction } from './state.js';
 import { createStore, RENDER_INTERVAL_MS, type Store } from './store.js';
 
@@ -78,6 +80,12 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
         store.dispatch({ type: 'clear' });
         return;
       }
+      if (typeof out.effect === 'object' && 'flow' in out.effect) {
+        store.dispatch({ type: 'flow', how: out.effect.flow });
+        const flow = store.getState().flow;
+        store.dispatch({ type: 'command-finished', input: line, ok: true, text: flow === undefined ? out.text : flowResultText(flow) });
+        return;
+      }
       if (typeof out.effect === 'object') store.dispatch({ type: 'viewer', target: out.effect.logs });
       if (out.detail !== undefined && out.detail.length > 0) {
         store.dispatch({ type: 'command-finished', input: line, ok: out.ok, text: out.detail[0] ?? '', detail: out.detail.slice(1) });
@@ -106,6 +114,8 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   });
   const poller = new Poller(store, o.executor, o.client);
   poller.start();
+  const tracePoller = new TracePoller(store, ids.map((node) => ({ node, dir: nodeDataPath(o.dataDir, node) })));
+  tracePoller.start();
   const offFaults = o.executor.faults.onChange((rules) =>
     store.dispatch({ type: 'faults-changed', text: isFaultFree(rules) ? null : describeFaults(rules) }),
   );
@@ -147,4 +157,5 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   offChaos();
   offBackground();
   await poller.stop();
+  await tracePoller.stop();
 }

@@ -5,6 +5,8 @@ import { describeValue, valueKey } from '../../paxos/value.js';
 import { eventLine } from '../event-text.js';
 import type { NodeEvent } from '../node-events.js';
 import type { LogsTarget, PaneStatus } from '../execute-command.js';
+import type { FlowMessage } from '../flow-messages.js';
+import { flowScrolled, flowSwitched, INITIAL_FLOW, type FlowHow, type FlowState } from './flow-state.js';
 
 export const MAX_NODE_LINES = 50;
 export const MAX_RESULTS = 200;
@@ -82,6 +84,8 @@ export interface UiState {
   readonly queued?: number;
   /** `logs N` open full screen; absent or null: the main screen. */
   readonly viewer?: LogsTarget | null;
+  /** The flow view (the message diagram in place of the panes and the slot grid); absent: off. */
+  readonly flow?: FlowState;
 }
 
 export interface ChaosView {
@@ -116,6 +120,9 @@ export type UiAction =
   | { readonly type: 'faults-changed'; readonly text: string | null }
   | { readonly type: 'chaos-progress'; readonly chaos: ChaosView | null }
   | { readonly type: 'viewer'; readonly target: LogsTarget | null }
+  /** `flow`, `flow off`, `flow hb`, Ctrl-T. */
+  | { readonly type: 'flow'; readonly how: FlowHow }
+  | { readonly type: 'trace-polled'; readonly messages: readonly FlowMessage[]; readonly errors: readonly string[] }
   /** Commands typed while another runs, waiting their turn. */
   | { readonly type: 'queued'; readonly count: number }
   /** page: rows a page holds where the scrolling happens. */
@@ -249,9 +256,21 @@ export function reduce(state: UiState, action: UiAction): UiState {
       return { ...state, viewer: action.target };
     case 'queued':
       return { ...state, queued: action.count };
+    case 'flow': {
+      const before = state.flow ?? INITIAL_FLOW;
+      const flow = flowSwitched(before, action.how);
+      // Opening the view points the scroll keys at it: scrolling back is what it is for.
+      return { ...state, flow, ...(flow.on && !before.on ? { scrollTarget: 'log' as const } : {}) };
+    }
+    case 'trace-polled': {
+      const flow = state.flow ?? INITIAL_FLOW;
+      // A poll that was under way when the view closed brings nothing to show.
+      return flow.on ? { ...state, flow: { ...flow, messages: action.messages, errors: action.errors } } : state;
+    }
     case 'scroll': {
       const target = state.scrollTarget ?? 'results';
       if (action.how === 'switch') return { ...state, scrollTarget: target === 'results' ? 'log' : 'results' };
+      if (target === 'log' && state.flow?.on === true) return { ...state, flow: flowScrolled(state.flow, action.how, action.page) };
       const total = target === 'results' ? state.results.length : (state.latestSlot ?? state.logRows.length);
       const now = (target === 'results' ? state.resultScroll : state.logScroll) ?? 0;
       const page = Math.max(1, action.page - 1);
