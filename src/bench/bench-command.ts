@@ -40,6 +40,7 @@ export interface BenchOptions {
   dataDir?: string;
   tickMs?: number;
   insecure: boolean;
+  trace: boolean;
   quiet: boolean;
   /** false with --no-record: no run folder. */
   record: boolean;
@@ -85,6 +86,7 @@ function buildProgram(): Command {
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
     .option('-q, --quiet', 'no progress output', false)
     .option('--insecure', 'no CURVE on the links of the fresh cluster (to measure what CURVE costs; debugging only)', false)
+    .option('--no-trace', 'the fresh cluster writes no messages.ndjson (to measure what the message trace costs)')
     .option('--runs-dir <dir>', 'where the run folder goes: DIR/<UTC time>-bench/ with summary, a sampled history, node logs and traces, report.html', 'paxos-runs')
     .option('--no-record', 'write no run folder'),
     'bench',
@@ -167,6 +169,7 @@ export async function runBenchCommand(argv: string[]): Promise<number> {
         ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
         ...(o.tickMs !== undefined ? { tickMs: o.tickMs } : {}),
         insecure: o.insecure,
+        trace: o.trace,
         onNodeError: (line) => process.stderr.write(`${line}\n`),
         firstInterrupt: interrupt,
       });

@@ -22,6 +22,8 @@ export interface OwnClusterOptions {
   readonly tickMs?: number;
   /** No CURVE (debugging, or measuring what CURVE costs). */
   readonly insecure?: boolean;
+  /** false: nodes run with --no-trace. */
+  readonly trace?: boolean;
   /** Called with every line a node writes on stderr (a crash must not go unseen). */
   readonly onNodeError: (line: string) => void;
   /** The first Ctrl-C (true if taken: the run ends early and reports); a second one quits. */
@@ -79,7 +81,7 @@ export class PaxosTarget implements BenchTarget {
       cluster: prepared.cluster,
       clusterFile: prepared.clusterFile,
       dataDir,
-      nodeArgs: [...(o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)]), ...(o.insecure === true ? ['--insecure'] : [])],
+      nodeArgs: [...(o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)]), ...(o.insecure === true ? ['--insecure'] : []), ...(o.trace === false ? ['--no-trace'] : [])],
     });
     sup.onEvent((e) => {
       if (e.type === 'stderr') o.onNodeError(`node ${e.id}: ${e.line}`);
