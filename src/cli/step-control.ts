@@ -91,7 +91,7 @@ export class StepControl {
       failed.length === 0
         ? `paused ${ids.map((id) => `n${id}`).join(',')}: clocks frozen, peer messages held (held, step, deliver ID, drop ID, tick N, elect N, resume)`
         : `paused, but ${failed.map((id) => `n${id}`).join(',')} did not answer: run pause again`;
-    return { ok: failed.length === 0, text, detail: [], fields: { paused: true, nodes: ids.filter((id) => !failed.includes(id)) } };
+    return { ok: failed.length === 0, text, detail: [], fields: { paused: true, pausedNodes: ids.filter((id) => !failed.includes(id)) } };
   }
 
   /** A node started while paused must be paused too, before it times out on its own. */
@@ -207,7 +207,7 @@ export class StepControl {
     const results = await Promise.all(ids.map((id) => this.client.step(id, 'tick', { n })));
     const detail = results.flatMap((r) => r.effects.map((e) => `  n${r.node} ${e}`));
     const text = detail.length === 0 ? `ticked every node ${n}×: nothing happened` : `ticked every node ${n}×: ${detail.map((d) => d.trim()).slice(0, 4).join('; ')}${detail.length > 4 ? '; …' : ''}`;
-    return { ok: true, text, detail, fields: { ticks: n, effects: results.map((r) => ({ node: r.node, effects: r.effects })) } };
+    return { ok: true, text, detail, fields: { tickCount: n, effects: results.map((r) => ({ node: r.node, effects: r.effects })) } };
   }
 
   async elect(node: number): Promise<StepOutcome> {

@@ -43,6 +43,24 @@ function command(fields: Shape, failFields: Shape = {}): z.ZodType {
 
 const writeFields = { slot: index, leader: nodeId, latencyMs: msSchema };
 
+/** A client command typed while the cluster is paused answers at once; its result comes later. */
+function submittable(schema: z.ZodType): z.ZodType {
+  const options = (schema as unknown as { options: z.ZodType[] }).options;
+  return z.union([...options, z.strictObject({ cmd: z.string(), ok: z.literal(true), submitted: z.literal(true) })] as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+}
+
+const heldItem = z.strictObject({
+  id: count,
+  from: nodeId,
+  to: nodeId,
+  type: z.string(),
+  label: z.string(),
+  ballot: z.string().optional(),
+  slots: z.tuple([index, index]).optional(),
+  bytes: count,
+});
+const deliveryFields = { message: heldItem, dropped: z.boolean(), effects: z.array(z.string()) };
+
 const statusNode = z.strictObject({
   id: nodeId,
   port: z.number().int().min(1).max(65535),
@@ -203,8 +221,8 @@ const partial = (s: Shape): Shape => Object.fromEntries(Object.entries(s).map(([
  * typed, whose first word names it) and the standalone `chaos`, `bench` and `check`.
  */
 export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
-  set: command(writeFields, { cancelled: z.literal(true).optional() }),
-  get: command(
+  set: submittable(command(writeFields, { cancelled: z.literal(true).optional() })),
+  get: submittable(command(
     {
       value: z.string().nullable(),
       readMode: z.enum(['index', 'lease', 'log']),
@@ -216,16 +234,16 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
       node: nodeId.optional(),
     },
     { cancelled: z.literal(true).optional() },
-  ),
-  'get --prefix': command({
+  )),
+  'get --prefix': submittable(command({
     prefix: z.string(),
     keyCount: count,
     more: z.boolean(),
     appliedIndex: index,
     latencyMs: msSchema,
     entries: z.array(z.strictObject({ key: z.string(), value: z.string() })),
-  }),
-  keys: command({ prefix: z.string(), keyCount: count, more: z.boolean(), appliedIndex: index, latencyMs: msSchema, keys: z.array(z.string()) }),
+  })),
+  keys: submittable(command({ prefix: z.string(), keyCount: count, more: z.boolean(), appliedIndex: index, latencyMs: msSchema, keys: z.array(z.string()) })),
   'get --local': command({
     value: z.string().nullable(),
     node: nodeId,
@@ -234,7 +252,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
     leaderCommitIndex: index.nullable(),
     stale: z.boolean().nullable(),
   }),
-  del: command({ ...writeFields, existed: z.boolean() }, { cancelled: z.literal(true).optional() }),
+  del: submittable(command({ ...writeFields, existed: z.boolean() }, { cancelled: z.literal(true).optional() })),
   kill: command({ node: nodeId }),
   logs: command({ node: nodeId, file: z.string(), lineCount: count }),
   flow: command({ traceFileCount: count }),
@@ -248,6 +266,14 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   slow: command(faultFields, partial(faultFields)),
   check: command(replCheckFields, replCheckFields),
   chaos: command(chaosFields, partial(chaosFields)),
+  pause: command({ paused: z.literal(true), pausedNodes: z.array(nodeId) }),
+  resume: command({ paused: z.literal(false), effectCount: count }),
+  held: command({ held: z.array(heldItem) }),
+  step: command({ delivered: z.array(z.strictObject(deliveryFields)) }),
+  deliver: command(deliveryFields),
+  drop: command(deliveryFields),
+  tick: command({ tickCount: count, effects: z.array(z.strictObject({ node: nodeId, effects: z.array(z.string()) })) }),
+  elect: command({ node: nodeId, effects: z.array(z.string()) }),
   help: command({ help: z.string() }),
   clear: command({}),
   quit: command({}),
@@ -318,7 +344,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 }
 
 /** Names a number may carry: ids and positions are named for what they are. */
-const NUMBER_NAMES = new Set(['slot', 'lastSlot', 'leader', 'node', 'id', 'pid', 'port', 'seed', 'exitCode', 'groups']);
+const NUMBER_NAMES = new Set(['slot', 'lastSlot', 'leader', 'node', 'id', 'pid', 'port', 'seed', 'exitCode', 'groups', 'from', 'to', 'bytes', 'slots']);
 /** Or it says what it is: a count, a time, a size, an index, a rate. */
 const NUMBER_SUFFIXES = /(Count|Ops|Ms|Bytes|MiB|Index|PerSec|UsPerOp|Ratio|Slots|Nodes)$/;
 

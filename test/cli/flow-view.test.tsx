@@ -89,7 +89,7 @@ describe('the flow view in the app', () => {
     const f = frame();
     expect(f).not.toContain('n1 LEADER');
     expect(f).toContain('flow view: one lane per node');
-    expect(f).toContain('heartbeats hidden (flow hb) · PgUp/PgDn messages (Ctrl-G: results) · Ctrl-T panes');
+    expect(f).toContain('heartbeats hidden (flow hb) · PgUp/Dn messages (Ctrl-G: results) · Ctrl-T panes');
     const lines = f.split('\n');
     const header = lines[0] as string;
     const [c1, c2, c3] = [header.indexOf('n1'), header.indexOf('n2'), header.indexOf('n3')];

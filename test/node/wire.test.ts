@@ -96,7 +96,7 @@ describe('wire codec', () => {
     const ids = [1, 2, 127, 128, 255, 256, 65_535, 65_536, 1_000_000];
     for (const from of ids) {
       const bytes = encodePeerFrame({ ...accept, to: from });
-      expect(decodeFrame(bytes)).toEqual({ ok: true, frame: { v: 1, k: 'peer', m: { ...accept, to: from } } });
+      expect(decodeFrame(bytes)).toEqual({ ok: true, frame: { v: 1, k: 'peer', lc: 0, m: { ...accept, to: from } } });
       for (const to of ids) {
         expect(Buffer.from(readdressPeerFrame(bytes, from, to))).toEqual(Buffer.from(encodePeerFrame({ ...accept, to })));
       }

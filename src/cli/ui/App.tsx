@@ -113,7 +113,7 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
     starting > 0
       ? `starting ${state.nodes.length} nodes… ${state.nodes.length - starting}/${state.nodes.length} ready`
       : flow !== null
-        ? `heartbeats ${flow.heartbeats ? 'shown' : 'hidden'} (flow hb) · PgUp/PgDn ${scrollTarget === 'results' ? 'results' : grid} (Ctrl-G: ${scrollTarget === 'results' ? grid : 'results'}) · Ctrl-T panes`
+        ? `heartbeats ${flow.heartbeats ? 'shown' : 'hidden'} (flow hb) · PgUp/Dn ${scrollTarget === 'results' ? 'results' : grid} (Ctrl-G: ${scrollTarget === 'results' ? grid : 'results'}) · Ctrl-T panes`
         : `Tab completes · PgUp/PgDn ${scrollTarget === 'results' ? 'results' : 'slots'} (Ctrl-G: ${scrollTarget === 'results' ? 'slots' : 'results'}) · Ctrl-T flow · help · quit`;
   const queued = state.queued ?? 0;
   const pending = state.running === null ? '' : `… ${state.running}${queued > 0 ? ` (${queued} more queued)` : ''} · ${stoppable ? 'Esc stops the faults early' : 'Esc cancels'}`;
