@@ -100,6 +100,7 @@ export const chaosFields = {
   checkMs: msSchema,
   history: z.string(),
   timeline: z.array(z.strictObject({ atMs: msSchema, text: z.string() })),
+  faultSpans: z.array(z.strictObject({ kind: z.string(), nodes: z.array(nodeId), startMs: msSchema, endMs: msSchema, text: z.string() })),
 };
 
 const opStats = z.strictObject({ opCount: count, opsPerSec: z.number().nonnegative(), p50Ms: msSchema, p95Ms: msSchema, p99Ms: msSchema, maxMs: msSchema });
@@ -296,7 +297,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 }
 
 /** Names a number may carry: ids and positions are named for what they are. */
-const NUMBER_NAMES = new Set(['slot', 'lastSlot', 'leader', 'node', 'id', 'pid', 'port', 'seed', 'exitCode', 'groups']);
+const NUMBER_NAMES = new Set(['slot', 'lastSlot', 'leader', 'node', 'nodes', 'id', 'pid', 'port', 'seed', 'exitCode', 'groups']);
 /** Or it says what it is: a count, a time, a size, an index, a rate. */
 const NUMBER_SUFFIXES = /(Count|Ops|Ms|Bytes|MiB|Index|PerSec|UsPerOp|Ratio|Slots|Nodes)$/;
 
