@@ -19,6 +19,7 @@ import { CHAOS_EXIT, chaosExitCode, chaosJson, chaosReasons, formatChaosReport }
 import { jsonLine } from '../json/contract.js';
 import { runChaos, type ChaosProgress } from './chaos-run.js';
 import { RunRecorder, runFilesJson, runFilesText, type RunFiles } from '../runs/run-recorder.js';
+import { FAULT_KINDS, type FaultKind } from './nemesis.js';
 
 export interface ChaosCommandOptions {
   nodes: number;
@@ -35,6 +36,8 @@ export interface ChaosCommandOptions {
   /** false with --no-record: no run folder. */
   record: boolean;
   runsDir?: string;
+  faults: readonly FaultKind[];
+  shortTimeouts: number;
 }
 
 /** The same defaults as the REPL's `chaos` (one table: its help lists them). */
@@ -42,6 +45,15 @@ export const CHAOS_DEFAULTS = CHAOS_REPL_DEFAULTS;
 /** Above the nodes' request timeout (3 s), so a leader's "no quorum" answer arrives first. */
 const CLIENT_TIMEOUT_MS = 4000;
 const LEADER_WAIT_MS = 30_000;
+
+function faultKinds(raw: string): FaultKind[] {
+  const kinds = raw.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const bad = kinds.find((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (bad !== undefined || kinds.length === 0) {
+    throw new InvalidArgumentError(`--faults takes a comma-separated list of ${FAULT_KINDS.join(', ')}${bad !== undefined ? `; "${bad}" is none of them` : ''}.`);
+  }
+  return [...new Set(kinds)] as FaultKind[];
+}
 
 const int = (name: string, min: number, max: number) => (raw: string): number => {
   const n = Number(raw);
@@ -52,7 +64,7 @@ const int = (name: string, min: number, max: number) => (raw: string): number =>
 function buildProgram(): Command {
   return asSubcommand(
     new Command('paxos-cli chaos')
-    .description('Fresh cluster + concurrent sets/gets/deletes while a seeded nemesis SIGKILLs nodes (leader too) and partitions them; then heal, diff, and check linearizability')
+    .description('Fresh cluster + concurrent sets/gets/deletes while a seeded nemesis SIGKILLs, SIGSTOPs, partitions and slows nodes (leader too); then heal, diff, and check linearizability')
     .option('--nodes <n>', `cluster size, 3 to ${MAX_NODES}`, int('--nodes', 3, MAX_NODES), 5)
     .option('-d, --duration <s>', 'seconds of workload under faults', int('--duration', 1, 86_400), CHAOS_DEFAULTS.durationSec)
     .option('-c, --clients <c>', 'concurrent clients, one operation in flight each', int('--clients', 1, 256), CHAOS_DEFAULTS.clients)
@@ -61,6 +73,8 @@ function buildProgram(): Command {
     .option('--json', 'print one JSON object instead of the report', false)
     .option('--data-dir <dir>', 'data dir of the fresh cluster (wiped first, kept afterwards; default: a temp dir, removed)')
     .option('--history <file>', 'where to save the operation history (default: a file in the temp dir of the OS)')
+    .option('--faults <kinds>', `fault kinds the nemesis picks from, comma-separated (default: all of ${FAULT_KINDS.join(',')})`, faultKinds, [...FAULT_KINDS])
+    .option('--short-timeouts <pct>', 'per cent of operations given a 50-300 ms client timeout, so faults leave unknown outcomes (default 20)', int('--short-timeouts', 0, 100), 20)
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
     .option('-q, --quiet', 'no progress lines on stderr', false)
     .option('--insecure', 'no CURVE keys on the links (for debugging only)', false)
@@ -153,7 +167,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
     history = new HistoryRecorder();
     const report = await runChaos(
       { sup: s, client, faults, dataDir, history },
-      { durationMs: o.duration * 1000, clients: o.clients, keys: o.keys, seed, historyPath, signal: started.signal },
+      { durationMs: o.duration * 1000, clients: o.clients, keys: o.keys, seed, historyPath, signal: started.signal, faultKinds: o.faults, shortTimeoutPercent: o.shortTimeouts },
       onProgress,
     );
     const exitCode = chaosExitCode(report);

@@ -68,6 +68,7 @@ export function chaosJson(r: ChaosReport): Record<string, unknown> {
     checkMs: roundMs(r.checkMs),
     history: r.history,
     timeline: r.timeline.map((t) => ({ atMs: roundMs(t.atMs), text: t.text })),
+    faultSpans: r.faultSpans.map((f) => ({ kind: f.kind, nodes: f.nodes, startMs: roundMs(f.startMs), endMs: roundMs(f.endMs), text: f.text })),
   };
 }
 

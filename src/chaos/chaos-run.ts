@@ -1,7 +1,9 @@
 // One chaos run against a supervised cluster: C workers issue sets, gets and deletes (every op
-// recorded in the history, every written value unique) while a seeded nemesis injects one fault
-// at a time (SIGKILL a follower or the leader, partition a minority or the leader's side,
-// isolate the leader), holds it, and repairs it. Then: heal, restart the dead, wait for every
+// recorded in the history, every written value unique; a seeded share of them with a client
+// timeout of a few hundred ms, so faults leave operations of unknown outcome behind) while a
+// seeded nemesis injects one fault at a time (SIGKILL a follower or the leader, partition a
+// minority or the leader's side, isolate the leader, SIGSTOP a node, slow a node's links),
+// holds it, and repairs it. Then: heal (SIGCONT, no partition, restart the dead), wait for every
 // node to hold the same state, diff the logs, check the history, report.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkHistory, type CheckResult } from '../check/linearizability.js';
@@ -14,7 +16,7 @@ import type { FaultControl } from '../cli/fault-control.js';
 import type { Supervisor } from '../cli/supervisor.js';
 import { NO_FAULTS } from '../node/fault-rules.js';
 import { seededRng, type Rng } from '../paxos/rng.js';
-import { FAULT_KINDS, planFault, type FaultKind, type FaultPlan } from './nemesis.js';
+import { FAULT_KINDS, faultNodes, planFault, type FaultKind, type FaultPlan } from './nemesis.js';
 
 export interface ChaosOptions {
   readonly durationMs: number;
@@ -28,12 +30,17 @@ export interface ChaosOptions {
   readonly holdMs?: readonly [number, number];
   readonly convergeTimeoutMs?: number;
   readonly checkTimeLimitMs?: number;
+  /** The fault kinds the nemesis picks from (default: every kind). */
+  readonly faultKinds?: readonly FaultKind[];
+  /** Per cent of operations given a short client timeout (default 20), and its range in ms. */
+  readonly shortTimeoutPercent?: number;
+  readonly shortTimeoutMs?: readonly [number, number];
   /** Aborting ends the fault phase early; the run still heals, converges, checks and reports. */
   readonly signal?: AbortSignal;
 }
 
 export interface ChaosDeps {
-  readonly sup: Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'onEvent' | 'reportedLeader'>;
+  readonly sup: Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'onEvent' | 'reportedLeader' | 'pause' | 'resume' | 'isPaused' | 'resumeAll'>;
   readonly client: ClusterClient;
   readonly faults: FaultControl;
   readonly dataDir: string;
@@ -80,10 +87,29 @@ export interface ChaosReport {
   readonly history: string;
   /** Faults as injected, with their time offset (ms) into the run. */
   readonly timeline: readonly { atMs: number; text: string }[];
+  /** Each fault from injection to repair, in ms since the run started (for fault bands). */
+  readonly faultSpans: readonly FaultSpan[];
+}
+
+export interface FaultSpan {
+  readonly kind: FaultKind;
+  /** The nodes it hits (nemesis.ts faultNodes: for a partition, its minority side). */
+  readonly nodes: readonly number[];
+  /** Injection began, and repair ended (or healing, for a fault the run stopped inside). */
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly text: string;
 }
 
 const DEFAULT_CALM_MS: readonly [number, number] = [200, 700];
 const DEFAULT_HOLD_MS: readonly [number, number] = [500, 1500];
+/**
+ * Most operations get the client's own timeout (above the nodes' request timeout, so a refusal
+ * arrives before it); a share gets a short one, which a fault turns into an unknown outcome: the
+ * hardest case for the checker, which a run with long timeouts alone never produces.
+ */
+const DEFAULT_SHORT_TIMEOUT_PERCENT = 20;
+const DEFAULT_SHORT_TIMEOUT_MS: readonly [number, number] = [50, 300];
 const READY_TIMEOUT_MS = 15_000;
 const LEADER_SAMPLE_MS = 50;
 /** After a failed op a worker pauses, so a cluster without quorum is not hammered in a loop. */
@@ -112,6 +138,8 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
   const keyPrefix = `chaos-${o.seed}-${startedAt.toString(36)}`;
   const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   const timeline: { atMs: number; text: string }[] = [];
+  const spans: { kind: FaultKind; nodes: readonly number[]; startMs: number; endMs: number | null; text: string }[] = [];
+  const sinceStart = (): number => Date.now() - startedAt;
   let faultLine = 'no fault yet';
   let phase: ChaosPhase = 'running';
   const progress = () =>
@@ -129,14 +157,20 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
 
   try {
     progress();
-    const workers = Array.from({ length: o.clients }, (_, i) => worker(deps, i, seededRng(o.seed * 7919 + i + 1), keyPrefix, o.keys, running));
+    const timeouts: OpTimeouts = {
+      percent: o.shortTimeoutPercent ?? DEFAULT_SHORT_TIMEOUT_PERCENT,
+      ms: o.shortTimeoutMs ?? DEFAULT_SHORT_TIMEOUT_MS,
+    };
+    const workers = Array.from({ length: o.clients }, (_, i) => worker(deps, i, seededRng(o.seed * 7919 + i + 1), keyPrefix, o.keys, timeouts, running));
     const rng = seededRng(o.seed);
     const nemesis = (async () => {
       while (running()) {
         await pause(Math.min(endAt, Date.now() + between(rng, o.calmMs ?? DEFAULT_CALM_MS)));
         if (!running()) break;
-        const plan = planFault(rng, ids, leaders.current);
-        timeline.push({ atMs: Date.now() - startedAt, text: plan.text });
+        const plan = planFault(rng, ids, leaders.current, o.faultKinds);
+        const span = { kind: plan.kind, nodes: faultNodes(plan), startMs: sinceStart(), endMs: null as number | null, text: plan.text };
+        spans.push(span);
+        timeline.push({ atMs: span.startMs, text: plan.text });
         counts[plan.kind] += 1;
         faultLine = plan.text;
         progress();
@@ -144,16 +178,19 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
         await pause(Math.min(endAt, Date.now() + between(rng, o.holdMs ?? DEFAULT_HOLD_MS)));
         faultLine = `repairing: ${plan.text}`;
         await repair(deps, plan);
+        span.endMs = sinceStart();
         faultLine = `repaired: ${plan.text}`;
       }
     })();
     await Promise.all([...workers, nemesis]);
 
     phase = 'healing';
-    faultLine = 'healing every partition, restarting dead nodes';
+    faultLine = 'healing: continuing paused nodes, no partition or slow link, restarting dead nodes';
     progress();
+    sup.resumeAll();
     await faults.set(NO_FAULTS);
     for (const id of ids) if (!sup.isAlive(id)) await restartAndWait(deps, id);
+    const healedAtMs = sinceStart();
     leaders.stop();
 
     phase = 'converging';
@@ -203,8 +240,11 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
       check,
       history: o.historyPath,
       timeline,
+      faultSpans: spans.map((x) => ({ ...x, endMs: x.endMs ?? healedAtMs })),
     };
   } finally {
+    // However the run ends (an error included), no node stays stopped.
+    sup.resumeAll();
     clearInterval(ticker);
     leaders.stop();
     o.signal?.removeEventListener('abort', onAbort);
@@ -220,32 +260,40 @@ async function sleepUntil(at: number): Promise<void> {
   if (ms > 0) await sleep(ms);
 }
 
-async function worker(deps: ChaosDeps, i: number, rng: Rng, keyPrefix: string, keys: number, running: () => boolean): Promise<void> {
+interface OpTimeouts {
+  readonly percent: number;
+  readonly ms: readonly [number, number];
+}
+
+async function worker(deps: ChaosDeps, i: number, rng: Rng, keyPrefix: string, keys: number, timeouts: OpTimeouts, running: () => boolean): Promise<void> {
   const process = `chaos-w${i + 1}`;
   let n = 0;
   while (running()) {
     const key = `${keyPrefix}-k${rng.int(0, keys - 1)}`;
     const dice = rng.int(0, 99);
+    // undefined: the client's own timeout.
+    const timeoutMs = rng.int(0, 99) < timeouts.percent ? between(rng, timeouts.ms) : undefined;
+    const call = timeoutMs === undefined ? {} : { timeoutMs };
     try {
       if (dice < 45) {
         // Unique per run (worker, counter): a read names the one write it saw.
         const value = `w${i + 1}-${++n}`;
-        await recordOp(deps.history, process, { op: 'set', key, value }, () => deps.client.set(key, value));
+        await recordOp(deps.history, process, { op: 'set', key, value }, () => deps.client.set(key, value, call));
       } else if (dice < 85) {
         // Every linearizable way to read, all checked alike: a log slot, a read index at the
         // leader, a read index at a random node (a follower asks the leader), the leader's lease.
         const ids = deps.sup.ids;
         const read: () => Promise<{ value: string | null }> =
           dice < 55
-            ? () => deps.client.get(key)
+            ? () => deps.client.get(key, call)
             : dice < 65
-              ? () => deps.client.read(key)
+              ? () => deps.client.read(key, call)
               : dice < 75
-                ? () => deps.client.read(key, { from: ids[rng.int(0, ids.length - 1)]! })
-                : () => deps.client.read(key, { mode: 'lease' });
+                ? () => deps.client.read(key, { ...call, from: ids[rng.int(0, ids.length - 1)]! })
+                : () => deps.client.read(key, { ...call, mode: 'lease' });
         await recordOp(deps.history, process, { op: 'get', key }, read);
       } else {
-        await recordOp(deps.history, process, { op: 'del', key }, () => deps.client.del(key));
+        await recordOp(deps.history, process, { op: 'del', key }, () => deps.client.del(key, call));
       }
     } catch {
       await sleep(ERROR_PAUSE_MS);
@@ -259,6 +307,12 @@ async function inject(deps: ChaosDeps, plan: FaultPlan): Promise<void> {
     case 'kill-leader':
       if (deps.sup.isAlive(plan.node)) await deps.sup.kill(plan.node);
       return;
+    case 'pause':
+      if (deps.sup.isAlive(plan.node)) deps.sup.pause(plan.node);
+      return;
+    case 'slow':
+      await deps.faults.set({ groups: null, slow: [{ node: plan.node, ms: plan.ms }] });
+      return;
     default:
       await deps.faults.set({ groups: plan.groups, slow: [] });
   }
@@ -269,6 +323,9 @@ async function repair(deps: ChaosDeps, plan: FaultPlan): Promise<void> {
     case 'kill':
     case 'kill-leader':
       if (!deps.sup.isAlive(plan.node)) await restartAndWait(deps, plan.node);
+      return;
+    case 'pause':
+      deps.sup.resume(plan.node);
       return;
     default:
       await deps.faults.set(NO_FAULTS);
@@ -366,6 +423,8 @@ class LeaderWatch {
   private sample(): void {
     const now = Date.now();
     let leader = this.deps.sup.reportedLeader();
+    // A stopped leader still says it leads (its last word), but it serves nobody.
+    if (leader !== null && this.deps.sup.isPaused(leader)) leader = null;
     const groups = this.deps.faults.rules.groups;
     if (leader !== null && groups !== null) {
       const mine = groups.find((g) => g.includes(leader!)) ?? [leader];

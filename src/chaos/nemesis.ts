@@ -3,12 +3,26 @@
 // timing) and testable without processes.
 import type { Rng } from '../paxos/rng.js';
 
-export const FAULT_KINDS = ['kill', 'kill-leader', 'partition-minority', 'partition-majority', 'isolate-leader'] as const;
+export const FAULT_KINDS = ['kill', 'kill-leader', 'partition-minority', 'partition-majority', 'isolate-leader', 'pause', 'slow'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** A slow node's peer messages wait this long, in and out (fault-rules' `slow`), ms. */
+export const SLOW_MS: readonly [number, number] = [20, 200];
 
 export type FaultPlan =
   | { readonly kind: 'kill' | 'kill-leader'; readonly node: number; readonly text: string }
-  | { readonly kind: 'partition-minority' | 'partition-majority' | 'isolate-leader'; readonly groups: readonly (readonly number[])[]; readonly text: string };
+  | { readonly kind: 'partition-minority' | 'partition-majority' | 'isolate-leader'; readonly groups: readonly (readonly number[])[]; readonly text: string }
+  /** SIGSTOP for the hold, then SIGCONT: the node freezes with its connections open. */
+  | { readonly kind: 'pause'; readonly node: number; readonly leader: boolean; readonly text: string }
+  | { readonly kind: 'slow'; readonly node: number; readonly leader: boolean; readonly ms: number; readonly text: string };
+
+/**
+ * The nodes a fault hits, for a report's fault bands: the killed, paused or slowed node; for a
+ * partition, its minority side (the first group; the leader's side for partition-majority).
+ */
+export function faultNodes(plan: FaultPlan): readonly number[] {
+  return 'node' in plan ? [plan.node] : (plan.groups[0] ?? []);
+}
 
 function pick<T>(rng: Rng, items: readonly T[]): T {
   if (items.length === 0) throw new Error('nemesis: pick from an empty list');
@@ -32,10 +46,13 @@ const groupsText = (groups: readonly (readonly number[])[]): string => groups.ma
  * - partition-minority: a minority without the leader is cut off (the leader keeps serving);
  * - partition-majority: the leader lands in the minority (the majority must elect a new one);
  * - isolate-leader: the leader alone.
+ * pause and slow hit the leader or a follower, even odds: a paused leader must be replaced or
+ * waited for, a paused follower must catch up; a slow leader slows every write, a slow follower
+ * only its own acks.
  */
-export function planFault(rng: Rng, ids: readonly number[], leader: number | null): FaultPlan {
+export function planFault(rng: Rng, ids: readonly number[], leader: number | null, kinds: readonly FaultKind[] = FAULT_KINDS): FaultPlan {
   if (ids.length < 3) throw new Error('nemesis: needs at least 3 nodes');
-  const kind = pick(rng, FAULT_KINDS);
+  const kind = pick(rng, kinds);
   const lead = leader !== null && ids.includes(leader) ? leader : pick(rng, ids);
   const others = ids.filter((id) => id !== lead);
   const minoritySize = Math.floor((ids.length - 1) / 2);
@@ -60,6 +77,17 @@ export function planFault(rng: Rng, ids: readonly number[], leader: number | nul
     case 'isolate-leader': {
       const groups = [[lead], others];
       return { kind, groups, text: `isolate leader n${lead}` };
+    }
+    case 'pause': {
+      const leaderHit = rng.int(0, 1) === 0;
+      const node = leaderHit ? lead : pick(rng, others);
+      return { kind, node, leader: leaderHit, text: `pause n${node} (SIGSTOP, ${leaderHit ? 'the leader' : 'a follower'})` };
+    }
+    case 'slow': {
+      const leaderHit = rng.int(0, 1) === 0;
+      const node = leaderHit ? lead : pick(rng, others);
+      const ms = rng.int(SLOW_MS[0], SLOW_MS[1]);
+      return { kind, node, leader: leaderHit, ms, text: `slow n${node} by ${ms} ms (its peer messages, ${leaderHit ? 'the leader' : 'a follower'})` };
     }
   }
 }

@@ -12,9 +12,10 @@ export const OP_KINDS = ['set', 'get', 'del'] as const;
 export type OpKind = (typeof OP_KINDS)[number];
 
 /**
- * ok: took effect and the client was told so. failed: definitely did not take effect (rejected
- * before it was proposed). unknown: timed out; it may take effect at any time after its
- * invocation, or never, so its completion is effectively +infinity.
+ * ok: took effect and the client was told so. failed: definitely did not take effect and never
+ * will (never sent, or refused as malformed before any proposal: src/check/record-op.ts).
+ * unknown: anything else (a timeout, a lost link, a refusal that may follow a proposal); it may
+ * take effect at any time after its invocation, or never, so its completion is effectively +infinity.
  */
 export const OUTCOMES = ['ok', 'failed', 'unknown'] as const;
 export type Outcome = (typeof OUTCOMES)[number];

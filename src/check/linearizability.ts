@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import type { Operation } from './history.js';
+import { simplifiedOps } from './simplify.js';
 
 export type KeyVerdict = 'ok' | 'violation' | 'timeout';
 
@@ -19,9 +20,14 @@ export interface KeyResult {
    * unknown writes constrain nothing and are left out). */
   readonly searched: number;
   readonly verdict: KeyVerdict;
-  /** Distinct (linearized set, state) configurations explored. */
+  /** Distinct (linearized set, state) configurations explored (both searches, when two ran). */
   readonly states: number;
   readonly ms: number;
+  /**
+   * Which search gave the verdict: the simplified history (simplify.ts: a pass only), or the
+   * full one (exact; also the only search of a key without unknown operations); null: undecided.
+   */
+  readonly decidedBy: 'simplified' | 'full' | null;
 }
 
 export interface Counterexample {
@@ -43,6 +49,9 @@ export interface CheckResult {
   readonly ops: number;
   readonly ms: number;
   readonly perKey: readonly KeyResult[];
+  /** Keys whose pass came from the simplified search, and keys left undecided (time limit). */
+  readonly simplifiedKeys: number;
+  readonly undecidedKeys: number;
   readonly counterexample?: Counterexample;
 }
 
@@ -86,8 +95,7 @@ export function checkHistory(ops: readonly Operation[], opts: CheckOptions = {})
     assert.ok(keyOps !== undefined);
     const keyStartMs = clock();
     const searchOps = relevantOps(keyOps);
-    const outcome =
-      keyStartMs > budget.deadlineMs ? { verdict: 'timeout' as const, states: 0 } : search(searchOps, budget);
+    const outcome = keyStartMs > budget.deadlineMs ? { verdict: 'timeout' as const, states: 0, decidedBy: null } : decideKey(searchOps, budget);
     perKey.push({
       key,
       ops: keyOps.length,
@@ -95,6 +103,7 @@ export function checkHistory(ops: readonly Operation[], opts: CheckOptions = {})
       verdict: outcome.verdict,
       states: outcome.states,
       ms: clock() - keyStartMs,
+      decidedBy: outcome.decidedBy,
     });
   }
 
@@ -118,16 +127,52 @@ export function checkHistory(ops: readonly Operation[], opts: CheckOptions = {})
 
   const linearizable =
     violated !== undefined ? false : perKey.some((k) => k.verdict === 'timeout') ? ('unknown' as const) : true;
-  const result = { linearizable, keys: keys.length, ops: ops.length, ms: clock() - startMs, perKey };
+  const result = {
+    linearizable,
+    keys: keys.length,
+    ops: ops.length,
+    ms: clock() - startMs,
+    perKey,
+    simplifiedKeys: perKey.filter((k) => k.decidedBy === 'simplified').length,
+    undecidedKeys: perKey.filter((k) => k.verdict === 'timeout').length,
+  };
   return counterexample === undefined ? result : { ...result, counterexample };
 }
 
-/** Checks one key's operations on their own (all must share a key). Used by shrinking and tests. */
-export function checkKey(ops: readonly Operation[], opts: CheckOptions = {}): KeyVerdict {
+/**
+ * The simplified search first (a pass there is a pass), then, only if it found no
+ * linearization, the full one: a violation of the simplified history may be one of the
+ * simplification's making (an unknown write it made take effect too early), never a verdict.
+ */
+function decideKey(ops: readonly Operation[], budget: Budget): SearchOutcome & { decidedBy: KeyResult['decidedBy'] } {
+  const simple = simplifiedOps(ops);
+  let states = 0;
+  if (simple !== null) {
+    const first = search(simple, budget);
+    if (first.verdict === 'ok') return { ...first, decidedBy: 'simplified' };
+    if (first.verdict === 'timeout') return { ...first, decidedBy: null };
+    states = first.states;
+  }
+  const full = search(ops, budget);
+  return { verdict: full.verdict, states: states + full.states, decidedBy: full.verdict === 'timeout' ? null : 'full' };
+}
+
+/** How one key was decided. `full: true` skips the simplified search (for tests). */
+export function checkKeyDetail(ops: readonly Operation[], opts: CheckOptions & { full?: boolean } = {}): SearchOutcome & { decidedBy: KeyResult['decidedBy'] } {
   const clock = opts.clock ?? (() => performance.now());
   const key = ops[0]?.key;
   assert.ok(ops.every((o) => o.key === key), 'checkKey takes one key');
-  return search(relevantOps(ops), { clock, deadlineMs: clock() + (opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS) }).verdict;
+  const budget = { clock, deadlineMs: clock() + (opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS) };
+  if (opts.full === true) {
+    const r = search(relevantOps(ops), budget);
+    return { ...r, decidedBy: r.verdict === 'timeout' ? null : 'full' };
+  }
+  return decideKey(relevantOps(ops), budget);
+}
+
+/** Checks one key's operations on their own (all must share a key). Used by tests. */
+export function checkKey(ops: readonly Operation[], opts: CheckOptions & { full?: boolean } = {}): KeyVerdict {
+  return checkKeyDetail(ops, opts).verdict;
 }
 
 function byInvocation(a: Operation, b: Operation): number {
@@ -172,7 +217,7 @@ interface EventNode {
   next: EventNode | null;
 }
 
-interface SearchOutcome {
+export interface SearchOutcome {
   readonly verdict: KeyVerdict;
   readonly states: number;
 }

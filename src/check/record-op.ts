@@ -1,17 +1,16 @@
 // Runs one client operation and records it in a history: invoke before the request, completion
-// after the answer. The outcome of an error is judged conservatively: 'failed' only when the
-// operation certainly did not take effect (refused as malformed before any proposal); a timeout,
-// a lost connection, "no quorum" or a lost leadership may all follow a proposal that is later
-// chosen, so they are 'unknown'. Exported for every recorder of client operations (REPL, chaos,
-// bench): `recordOp(history, 'w3', {op:'set', key, value}, () => client.set(key, value))`.
+// after the answer. 'failed' is a promise the checker relies on (the operation never took effect,
+// and never will), so it is given only when the client says so (PaxosClientError.notApplied: no
+// attempt left it, or the only ones that did were refused as malformed before any proposal).
+// Everything else is 'unknown': a timeout, a lost connection, not-leader or no-quorum (the node
+// may have proposed the command first), an unexpected reply, an error of any other kind; the
+// command may still be chosen later under its (clientId, seq). Exported for every recorder of
+// client operations (REPL, chaos, bench):
+// `recordOp(history, 'w3', {op:'set', key, value}, () => client.set(key, value))`.
 import type { HistoryRecorder } from './history.js';
 
-/** Error codes that mean the node refused the request before proposing it. */
-const DEFINITELY_NOT_APPLIED: ReadonlySet<string> = new Set(['bad-request', 'unsupported', 'unknown-node']);
-
 export function outcomeOfError(err: unknown): 'failed' | 'unknown' {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && DEFINITELY_NOT_APPLIED.has(code) ? 'failed' : 'unknown';
+  return (err as { notApplied?: unknown } | null)?.notApplied === true ? 'failed' : 'unknown';
 }
 
 export type RecordedOp = { readonly op: 'set'; readonly key: string; readonly value: string } | { readonly op: 'get' | 'del'; readonly key: string };

@@ -43,7 +43,7 @@ export interface LogsTarget {
   readonly file: string;
 }
 
-export type SupervisorLike = Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'reportedLeader' | 'onEvent' | 'pid'>;
+export type SupervisorLike = Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'reportedLeader' | 'onEvent' | 'pid' | 'pause' | 'resume' | 'isPaused' | 'resumeAll'>;
 
 export interface ExecutorDeps {
   readonly sup: SupervisorLike;

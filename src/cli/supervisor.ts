@@ -12,7 +12,10 @@ export type SupervisorEvent =
   | { readonly type: 'spawned'; readonly id: number; readonly pid: number }
   | { readonly type: 'exited'; readonly id: number; readonly code: number | null; readonly signal: string | null; readonly requested: boolean }
   | { readonly type: 'node-event'; readonly id: number; readonly event: NodeEvent }
-  | { readonly type: 'stderr'; readonly id: number; readonly line: string };
+  | { readonly type: 'stderr'; readonly id: number; readonly line: string }
+  /** SIGSTOP and SIGCONT (pause/resume): the run report draws the span as a pause band. */
+  | { readonly type: 'stopped'; readonly id: number }
+  | { readonly type: 'continued'; readonly id: number };
 
 export interface SupervisorOptions {
   readonly cluster: ClusterConfig;
@@ -40,6 +43,8 @@ interface Slot {
   exited: Promise<void>;
   /** Set right before we signal it, so an exit we asked for is not reported as a crash. */
   requestedStop: boolean;
+  /** SIGSTOPped by pause(): every way out of this process sends SIGCONT (or SIGKILL) first. */
+  paused: boolean;
   role: 'leader' | 'follower' | 'candidate' | null;
   ballot: string | null;
 }
@@ -55,7 +60,7 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     for (const n of opts.cluster.nodes) {
-      this.slots.set(n.id, { proc: null, exited: Promise.resolve(), requestedStop: false, role: null, ballot: null });
+      this.slots.set(n.id, { proc: null, exited: Promise.resolve(), requestedStop: false, paused: false, role: null, ballot: null });
     }
   }
 
@@ -139,6 +144,7 @@ export class Supervisor {
     }) as Subprocess;
     s.proc = proc;
     s.requestedStop = false;
+    s.paused = false;
     s.role = null;
     s.ballot = null;
     if (proc.pid !== undefined) this.emit({ type: 'spawned', id, pid: proc.pid });
@@ -160,6 +166,7 @@ export class Supervisor {
     s.exited = proc.then((result) => {
       if (s.proc === proc) {
         s.proc = null;
+        s.paused = false;
         s.role = null;
       }
       this.emit({
@@ -192,6 +199,43 @@ export class Supervisor {
     await s.exited;
   }
 
+  /**
+   * SIGSTOP: the node freezes with its sockets open, as a long GC pause or a stalled VM would
+   * leave it; its peers see silence, not a closed connection. resume() must follow: a stopped
+   * node ignores SIGTERM (and its own parent watch) until it is continued, so stopAll and the
+   * exit hook continue or kill every paused node.
+   */
+  pause(id: number): void {
+    const s = this.slot(id);
+    if (s.proc === null) throw new SupervisorError('not-running', `node ${id} is not running; restart ${id} starts it`);
+    if (this.stopping) throw new SupervisorError('stopping', 'the cluster is shutting down');
+    s.proc.kill('SIGSTOP');
+    s.paused = true;
+    this.emit({ type: 'stopped', id });
+  }
+
+  /** SIGCONT a paused node; nothing for one that is not paused (or gone). */
+  resume(id: number): void {
+    const s = this.slot(id);
+    if (!s.paused) return;
+    s.paused = false;
+    try {
+      s.proc?.kill('SIGCONT');
+    } catch {
+      // already gone
+    }
+    this.emit({ type: 'continued', id });
+  }
+
+  isPaused(id: number): boolean {
+    return this.slots.get(id)?.paused === true;
+  }
+
+  /** Continues every paused node: what heal, Ctrl-C and every exit path do first. */
+  resumeAll(): void {
+    for (const id of this.ids) this.resume(id);
+  }
+
   async restart(id: number): Promise<void> {
     const s = this.slot(id);
     if (s.proc !== null) throw new SupervisorError('already-running', `node ${id} is already running; kill ${id} first`);
@@ -210,20 +254,25 @@ export class Supervisor {
       }
       waits.push(s.exited);
     }
+    // After the SIGTERM, so a paused node wakes up to it and stops at once.
+    this.resumeAll();
     await Promise.all(waits);
   }
 
   /** Last resort for synchronous exit paths ('exit' event): no waiting possible. */
   killAllNow(): void {
+    // SIGKILL ends a stopped process too; the SIGCONT is for one the kill cannot reach in time.
     for (const s of this.slots.values()) {
       if (s.proc !== null) {
         s.requestedStop = true;
         try {
           s.proc.kill('SIGKILL');
+          if (s.paused) s.proc.kill('SIGCONT');
         } catch {
           // already gone
         }
       }
+      s.paused = false;
     }
   }
 }

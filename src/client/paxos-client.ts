@@ -52,13 +52,23 @@ export type ClientErrorCode =
   | 'shutting-down'
   | 'unknown-node'
   | 'closed'
-  | 'cancelled';
+  | 'cancelled'
+  /** A node answered ok, but with a reply of another kind: the command may have been applied. */
+  | 'unexpected-reply';
 
 export class PaxosClientError extends Error {
   constructor(
     readonly code: ClientErrorCode,
     message: string,
     readonly leader: NodeId | null = null,
+    /**
+     * True only when the command certainly never took effect and never will: no attempt of it
+     * left this client, or the only attempts that did were refused by a node as malformed before
+     * any proposal. A timeout, a lost connection, not-leader or no-quorum (the node may have
+     * proposed it before it lost its ballot or gave up waiting), or an unexpected reply leave
+     * it false: the command may still be chosen later, under the same (clientId, seq).
+     */
+    readonly notApplied = false,
   ) {
     super(message);
     this.name = 'PaxosClientError';
@@ -254,7 +264,8 @@ class NodeLink {
           // One send at a time: a ZeroMQ socket refuses a second while one is in progress.
           if (bytes !== null) await this.dealer.send(bytes);
         } catch {
-          const err = new PaxosClientError('unreachable', `node ${this.id} is not reachable`);
+          // A send that throws queued nothing: these requests never left.
+          const err = new PaxosClientError('unreachable', `node ${this.id} is not reachable`, null, true);
           for (const it of items) this.fail(it.id, err);
         }
         await nextTurn();
@@ -274,7 +285,7 @@ class NodeLink {
           encodeFrame(requestsFrame([it]));
           return true;
         } catch (err) {
-          this.fail(it.id, new PaxosClientError('bad-request', `request cannot be encoded: ${err instanceof Error ? err.message : String(err)}`));
+          this.fail(it.id, new PaxosClientError('bad-request', `request cannot be encoded: ${err instanceof Error ? err.message : String(err)}`, null, true));
           return false;
         }
       });
@@ -552,15 +563,20 @@ export class PaxosClient {
     let sawUnreachable = 0;
     let sawNoLeader = false;
     let sawTimeout = false;
+    // Whether some attempt may have reached a leader that proposed it: from then on no error
+    // can promise the command was not applied (a retry's refusal says nothing of the first try).
+    let mayBeApplied = false;
+    const final = (code: ClientErrorCode, message: string, leader: NodeId | null = null) => new PaxosClientError(code, message, leader, !mayBeApplied);
     try {
       while (Date.now() < deadline) {
-        if (call.signal?.aborted === true) throw new PaxosClientError('cancelled', 'cancelled while waiting for an answer; the command may still be chosen');
+        if (call.signal?.aborted === true) throw final('cancelled', 'cancelled while waiting for an answer; the command may still be chosen');
         let reply: Reply;
         try {
           reply = await this.attempt(target, req, failures, deadline);
         } catch (err) {
           const e = err as PaxosClientError;
-          if (e.code === 'closed') throw e;
+          if (!e.notApplied) mayBeApplied = true;
+          if (e.code === 'closed') throw final(e.code, e.message);
           if (e.code === 'timeout') sawTimeout = true;
           else sawUnreachable += 1;
           if (this.leaderHint === target) this.leaderHint = null;
@@ -569,6 +585,10 @@ export class PaxosClient {
           await this.backoff(failures, deadline);
           continue;
         }
+        // bad-request and unsupported are refused as they arrive, before any proposal; any other
+        // refusal may come after this node proposed the command (not-leader: it lost its ballot;
+        // no-quorum: it stopped waiting; shutting-down: it stopped), which may still be chosen.
+        if (!reply.ok && reply.code !== 'bad-request' && reply.code !== 'unsupported') mayBeApplied = true;
         if (reply.ok) {
           if (reply.op !== 'set' && reply.op !== 'del' && reply.op !== 'get') throw unexpected(target, reply.op);
           this.leaderHint = reply.leader;
@@ -603,19 +623,19 @@ export class PaxosClient {
           await this.backoff(failures, deadline);
           continue;
         }
-        throw fromReply(reply);
+        throw final(reply.code, reply.message, reply.leader);
       }
     } finally {
       this.releaseSession(session);
     }
     if (sawNoLeader) {
-      throw new PaxosClientError('no-quorum', `no quorum: no leader could be found within ${timeoutMs} ms`);
+      throw final('no-quorum', `no quorum: no leader could be found within ${timeoutMs} ms`);
     }
     if (sawUnreachable > 0 && !sawTimeout) {
       const why = [...this.links.values()].map((l) => l.handshakeError).find((e) => e !== null);
-      throw new PaxosClientError('unreachable', why ?? `no node answered within ${timeoutMs} ms`);
+      throw final('unreachable', why ?? `no node answered within ${timeoutMs} ms`);
     }
-    throw new PaxosClientError('timeout', `no answer within ${timeoutMs} ms`);
+    throw final('timeout', `no answer within ${timeoutMs} ms`);
   }
 
   /** One try at one node; its budget grows with each full pass over the cluster that failed. */
@@ -636,12 +656,13 @@ export class PaxosClient {
    * answer or redirect); questions to one named node wait a little for it.
    */
   private async call(nodeId: NodeId, req: ClientRequest, budgetMs: number, reconnectWaitMs = 0): Promise<Reply> {
-    if (this.closed) throw new PaxosClientError('closed', 'client closed');
+    if (this.closed) throw new PaxosClientError('closed', 'client closed', null, true);
     const link = this.links.get(nodeId);
-    if (link === undefined) throw new PaxosClientError('unknown-node', `node ${nodeId} is not in the cluster`);
+    if (link === undefined) throw new PaxosClientError('unknown-node', `node ${nodeId} is not in the cluster`, null, true);
     const startedAt = Date.now();
+    // immediate: a link that is not up queues nothing, so this request has not left.
     if (!(await link.waitConnected(budgetMs, reconnectWaitMs))) {
-      throw new PaxosClientError('unreachable', link.handshakeError ?? `node ${nodeId} is not reachable`);
+      throw new PaxosClientError('unreachable', link.handshakeError ?? `node ${nodeId} is not reachable`, null, true);
     }
     const id = this.nextReqId++;
     const remaining = Math.max(1, budgetMs - (Date.now() - startedAt));
@@ -708,6 +729,7 @@ function fromReply(r: ErrorReply): PaxosClientError {
   return new PaxosClientError(r.code, r.message, r.leader);
 }
 
+/** Not a refusal: the node took the request and answered, so a command may have been applied. */
 function unexpected(nodeId: NodeId, op: string): PaxosClientError {
-  return new PaxosClientError('bad-request', `node ${nodeId} answered with an unexpected '${op}' reply`);
+  return new PaxosClientError('unexpected-reply', `node ${nodeId} answered with an unexpected '${op}' reply`);
 }

@@ -121,6 +121,7 @@ export const chaosFields = {
   /** The run folder and its page (docs/runs.md); absent with --no-record and in the REPL. */
   runDir: z.string().optional(),
   report: z.string().optional(),
+  faultSpans: z.array(z.strictObject({ kind: z.string(), nodes: z.array(nodeId), startMs: msSchema, endMs: msSchema, text: z.string() })),
 };
 
 const opStats = z.strictObject({ opCount: count, opsPerSec: z.number().nonnegative(), p50Ms: msSchema, p95Ms: msSchema, p99Ms: msSchema, maxMs: msSchema });
@@ -344,7 +345,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 }
 
 /** Names a number may carry: ids and positions are named for what they are. */
-const NUMBER_NAMES = new Set(['slot', 'lastSlot', 'leader', 'node', 'id', 'pid', 'port', 'seed', 'exitCode', 'groups', 'from', 'to', 'bytes', 'slots']);
+const NUMBER_NAMES = new Set(['slot', 'lastSlot', 'leader', 'node', 'nodes', 'id', 'pid', 'port', 'seed', 'exitCode', 'groups', 'from', 'to', 'bytes', 'slots']);
 /** Or it says what it is: a count, a time, a size, an index, a rate. */
 const NUMBER_SUFFIXES = /(Count|Ops|Ms|Bytes|MiB|Index|PerSec|UsPerOp|Ratio|Slots|Nodes)$/;
 

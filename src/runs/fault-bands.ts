@@ -57,6 +57,8 @@ export class FaultRecorder {
             this.end(`pause:${e.id}`);
           }
           if (e.type === 'spawned') this.end(`kill:${e.id}`);
+          if (e.type === 'stopped') this.pause(e.id);
+          if (e.type === 'continued') this.resume(e.id);
         }),
       );
     }

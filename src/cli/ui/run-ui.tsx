@@ -35,6 +35,9 @@ export function supervisorAction(e: SupervisorEvent, at: number): UiAction {
       return { type: 'node-event', id: e.id, event: e.event, at };
     case 'stderr':
       return { type: 'node-stderr', id: e.id, line: e.line };
+    case 'stopped':
+    case 'continued':
+      return { type: 'node-signalled', id: e.id, stopped: e.type === 'stopped', at };
   }
 }
 

@@ -110,6 +110,8 @@ export type UiAction =
   | { readonly type: 'node-exited'; readonly id: number; readonly code: number | null; readonly signal: string | null; readonly requested: boolean; readonly at: number }
   | { readonly type: 'node-event'; readonly id: number; readonly event: NodeEvent; readonly at: number }
   | { readonly type: 'node-stderr'; readonly id: number; readonly line: string }
+  /** SIGSTOP (stopped) or SIGCONT: a frozen process, as chaos's pause fault makes one. */
+  | { readonly type: 'node-signalled'; readonly id: number; readonly stopped: boolean; readonly at: number }
   | { readonly type: 'status-polled'; readonly statuses: readonly PaneStatus[]; readonly at: number }
   | { readonly type: 'log-polled'; readonly fromSlot: number; readonly toSlot: number; readonly dumps: readonly NodeDump[]; readonly latestSlot?: number }
   | { readonly type: 'command-started'; readonly input: string }
@@ -206,6 +208,12 @@ export function reduce(state: UiState, action: UiAction): UiState {
     }
     case 'node-stderr':
       return updateNode(state, action.id, (n) => withLine(n, `! ${action.line}`));
+    case 'node-signalled':
+      return updateNode(state, action.id, (n) =>
+        action.stopped
+          ? withLine({ ...n, flash: { text: 'FROZEN', tone: 'bad', until: action.at + FLASH_MS } }, 'SIGSTOP: frozen, sockets open')
+          : withLine(n, 'SIGCONT: running again'),
+      );
     case 'status-polled': {
       const byId = new Map(action.statuses.map((s) => [s.id, s]));
       const levels = action.statuses.filter((s) => s.alive && s.commitIndex !== null).map((s) => s.commitIndex as number);
