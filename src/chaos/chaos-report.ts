@@ -1,5 +1,6 @@
 // The chaos report as text lines, as one JSON object, and as an exit code.
 import { formatCheckResult } from '../check/format-check.js';
+import type { CheckResult } from '../check/linearizability.js';
 import type { ChaosReport } from './chaos-run.js';
 import { FAULT_KINDS } from './nemesis.js';
 import { roundMs } from '../json/contract.js';
@@ -25,10 +26,19 @@ export function formatChaosReport(r: ChaosReport): string[] {
     `conflicts        ${r.conflicts}${r.conflicts > 0 ? '  <- two nodes chose different values for one slot' : ''}`,
   ];
   for (const u of r.unreadable) lines.push(`  node ${u.node} log unreadable: ${u.error}`);
-  lines.push(`linearizable     ${linearizableText(r.linearizable)} (checked in ${secs(r.checkMs)})`);
+  lines.push(`linearizable     ${linearizableText(r.linearizable)} (checked in ${secs(r.checkMs)}; ${decidedText(r.check)})`);
   if (r.linearizable !== true) lines.push(...formatCheckResult(r.check).map((l) => `  ${l}`));
   lines.push(`history          ${r.history}  (re-check: paxos-cli check ${r.history})`);
   return lines;
+}
+
+/** How the checker got there: keys passed by the simplified search, by the full one, undecided. */
+export function decidedText(c: CheckResult): string {
+  const full = c.perKey.filter((k) => k.decidedBy === 'full').length;
+  const parts = [`${c.simplifiedKeys} of ${c.keys} key${c.keys === 1 ? '' : 's'} passed by the simplified search`];
+  if (full > 0) parts.push(`${full} by the full search`);
+  if (c.undecidedKeys > 0) parts.push(`${c.undecidedKeys} undecided`);
+  return parts.join(', ');
 }
 
 /** One line, for script mode and the REPL's result line. */
@@ -66,6 +76,8 @@ export function chaosJson(r: ChaosReport): Record<string, unknown> {
     unreadable: r.unreadable,
     linearizable: r.linearizable,
     checkMs: roundMs(r.checkMs),
+    simplifiedKeyCount: r.check.simplifiedKeys,
+    undecidedKeyCount: r.check.undecidedKeys,
     history: r.history,
     timeline: r.timeline.map((t) => ({ atMs: roundMs(t.atMs), text: t.text })),
     faultSpans: r.faultSpans.map((f) => ({ kind: f.kind, nodes: f.nodes, startMs: roundMs(f.startMs), endMs: roundMs(f.endMs), text: f.text })),

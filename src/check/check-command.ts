@@ -88,7 +88,9 @@ export function checkResultJson(r: CheckResult): Record<string, unknown> {
     opCount: r.ops,
     keyCount: r.keys,
     checkMs: roundMs(r.ms),
-    perKey: r.perKey.map((k) => ({ key: k.key, opCount: k.ops, searchedCount: k.searched, verdict: k.verdict, stateCount: k.states, checkMs: roundMs(k.ms) })),
+    simplifiedKeyCount: r.simplifiedKeys,
+    undecidedKeyCount: r.undecidedKeys,
+    perKey: r.perKey.map((k) => ({ key: k.key, opCount: k.ops, searchedCount: k.searched, verdict: k.verdict, stateCount: k.states, checkMs: roundMs(k.ms), decidedBy: k.decidedBy })),
     ...(r.counterexample !== undefined ? { counterexample: r.counterexample } : {}),
   };
 }

@@ -30,6 +30,10 @@ export function formatCheckResult(result: CheckResult): string[] {
   const verdict = result.linearizable === true ? 'yes' : result.linearizable === false ? 'NO' : 'unknown (time limit reached)';
   lines.push(`linearizable   ${verdict}`);
   lines.push(`checked in     ${ms(result.ms)}`);
+  const full = result.perKey.filter((k) => k.decidedBy === 'full').length;
+  lines.push(
+    `decided by     simplified search ${result.simplifiedKeys}, full search ${full}, undecided ${result.undecidedKeys} (of ${result.keys} key${result.keys === 1 ? '' : 's'})`,
+  );
   const bad = result.perKey.filter((k) => k.verdict !== 'ok');
   const shown = bad.slice(0, 10);
   for (const k of shown) {

@@ -24,8 +24,8 @@ export interface KeyResult {
   readonly states: number;
   readonly ms: number;
   /**
-   * Which search gave the verdict: the simplified history (simplify.ts: a pass only), or the
-   * full one (exact; also the only search of a key without unknown operations); null: undecided.
+   * Which search gave the verdict: the simplified history (simplify.ts; trusted for a pass
+   * only), or the full one (after the simplified search found no linearization); null: undecided.
    */
   readonly decidedBy: 'simplified' | 'full' | null;
 }
@@ -145,33 +145,32 @@ export function checkHistory(ops: readonly Operation[], opts: CheckOptions = {})
  * simplification's making (an unknown write it made take effect too early), never a verdict.
  */
 function decideKey(ops: readonly Operation[], budget: Budget): SearchOutcome & { decidedBy: KeyResult['decidedBy'] } {
-  const simple = simplifiedOps(ops);
-  let states = 0;
-  if (simple !== null) {
-    const first = search(simple, budget);
-    if (first.verdict === 'ok') return { ...first, decidedBy: 'simplified' };
-    if (first.verdict === 'timeout') return { ...first, decidedBy: null };
-    states = first.states;
-  }
+  const first = search(simplifiedOps(ops), budget);
+  if (first.verdict === 'ok') return { ...first, decidedBy: 'simplified' };
+  if (first.verdict === 'timeout') return { ...first, decidedBy: null };
   const full = search(ops, budget);
-  return { verdict: full.verdict, states: states + full.states, decidedBy: full.verdict === 'timeout' ? null : 'full' };
+  return { verdict: full.verdict, states: first.states + full.states, decidedBy: full.verdict === 'timeout' ? null : 'full' };
 }
 
-/** How one key was decided. `full: true` skips the simplified search (for tests). */
-export function checkKeyDetail(ops: readonly Operation[], opts: CheckOptions & { full?: boolean } = {}): SearchOutcome & { decidedBy: KeyResult['decidedBy'] } {
+/** How one key was decided. `only` runs one of the two searches alone (for tests). */
+export function checkKeyDetail(
+  ops: readonly Operation[],
+  opts: CheckOptions & { only?: 'full' | 'simplified' } = {},
+): SearchOutcome & { decidedBy: KeyResult['decidedBy'] } {
   const clock = opts.clock ?? (() => performance.now());
   const key = ops[0]?.key;
   assert.ok(ops.every((o) => o.key === key), 'checkKey takes one key');
   const budget = { clock, deadlineMs: clock() + (opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS) };
-  if (opts.full === true) {
-    const r = search(relevantOps(ops), budget);
-    return { ...r, decidedBy: r.verdict === 'timeout' ? null : 'full' };
+  if (opts.only !== undefined) {
+    const relevant = relevantOps(ops);
+    const r = search(opts.only === 'full' ? relevant : simplifiedOps(relevant), budget);
+    return { ...r, decidedBy: r.verdict === 'timeout' ? null : opts.only };
   }
   return decideKey(relevantOps(ops), budget);
 }
 
 /** Checks one key's operations on their own (all must share a key). Used by tests. */
-export function checkKey(ops: readonly Operation[], opts: CheckOptions & { full?: boolean } = {}): KeyVerdict {
+export function checkKey(ops: readonly Operation[], opts: CheckOptions & { only?: 'full' | 'simplified' } = {}): KeyVerdict {
   return checkKeyDetail(ops, opts).verdict;
 }
 
@@ -235,7 +234,9 @@ function stateCode(state: number): number {
   return Math.imul(state + 0x3c6ef372, 0x27d4eb2d);
 }
 
-function search(ops: readonly Operation[], budget: Budget): SearchOutcome {
+function search(unordered: readonly Operation[], budget: Budget): SearchOutcome {
+  // Invocation order, so that the linearized set is a full prefix plus a short tail (see remember).
+  const ops = [...unordered].sort(byInvocation);
   const n = ops.length;
   if (n === 0) return { verdict: 'ok', states: 0 };
 
@@ -296,7 +297,7 @@ function search(ops: readonly Operation[], budget: Budget): SearchOutcome {
 
   const words = (n + 31) >>> 5;
   const linearized = new Uint32Array(words);
-  const cache = new Map<number, { bits: Uint32Array; state: number }[]>();
+  const cache = new Map<number, { bits: Uint32Array; low: number; state: number }[]>();
   let states = 0;
   const stackCalls: EventNode[] = [];
   const stackStates: number[] = [];
@@ -305,31 +306,112 @@ function search(ops: readonly Operation[], budget: Budget): SearchOutcome {
   let definiteLeft = 0;
   for (let i = 0; i < n; i++) if (unknown[i] === 0) definiteLeft++;
 
+  // A configuration is stored from its first word that is not all ones: operations are indexed
+  // in invocation order and linearized roughly in that order, so the words below are full in
+  // nearly every configuration, and copying or comparing them (a 15,000-op key has 470) would
+  // cost more than the search itself. `low` is part of the key: equal tails from different
+  // starts are different sets.
+  // Never above the first word that is not full: every clear lowers it, lowWord() raises it.
+  let lowHint = 0;
+  const lowWord = (): number => {
+    while (lowHint < words && linearized[lowHint] === 0xffffffff) lowHint++;
+    return lowHint;
+  };
   const seen = (h: number, s: number): boolean => {
     const bucket = cache.get(h);
     if (bucket === undefined) return false;
+    const low = lowWord();
     outer: for (const c of bucket) {
-      if (c.state !== s) continue;
-      for (let w = 0; w < words; w++) if (c.bits[w] !== linearized[w]) continue outer;
+      if (c.state !== s || c.low !== low) continue;
+      for (let w = low; w < words; w++) if ((c.bits[w - low] ?? 0) !== linearized[w]) continue outer;
       return true;
     }
     return false;
   };
   const remember = (h: number, s: number): void => {
-    const entry = { bits: linearized.slice(), state: s };
+    const low = lowWord();
+    let high = words;
+    while (high > low && linearized[high - 1] === 0) high--;
+    const entry = { bits: linearized.slice(low, high), low, state: s };
     const bucket = cache.get(h);
     if (bucket === undefined) cache.set(h, [entry]);
     else bucket.push(entry);
     states++;
   };
 
-  let entry = head.next;
+  let entry: EventNode | null = head.next;
   let steps = 0;
+  // Set on the stack entries of gets taken by the rule below: they have no alternatives.
+  const stackForced: boolean[] = [];
+  let freshLevel = true;
+
+  const push = (call: EventNode, next: number, nextSetHash: number, forced: boolean): void => {
+    const i = call.op;
+    stackCalls.push(call);
+    stackStates.push(state);
+    stackForced.push(forced);
+    setHash = nextSetHash;
+    state = next;
+    if (kind[i] === KIND_GET) pendingReaders[value[i] as number] = (pendingReaders[value[i] as number] as number) - 1;
+    if (unknown[i] === 0) definiteLeft--;
+    lift(call);
+    entry = head.next;
+    freshLevel = true;
+  };
+  const clearBit = (i: number): void => {
+    linearized[i >>> 5] = (linearized[i >>> 5] as number) & ~(1 << (i & 31));
+    if (i >>> 5 < lowHint) lowHint = i >>> 5;
+  };
+  /** Undoes the last choice that had alternatives and resumes after it; false: none is left. */
+  const backtrack = (): boolean => {
+    for (;;) {
+      const top = stackCalls.pop();
+      if (top === undefined) return false;
+      const forced = stackForced.pop() as boolean;
+      const i = top.op;
+      state = stackStates.pop() as number;
+      setHash ^= code[i] as number;
+      clearBit(i);
+      if (kind[i] === KIND_GET) pendingReaders[value[i] as number] = (pendingReaders[value[i] as number] as number) + 1;
+      if (unknown[i] === 0) definiteLeft++;
+      unlift(top);
+      if (!forced) {
+        entry = top.next;
+        return true;
+      }
+    }
+  };
+
   // Unknown operations may stay unlinearized ("never took effect"), so the search succeeds as
   // soon as every operation with a known return is linearized.
   while (definiteLeft > 0) {
     if (++steps % CLOCK_CHECK_STEPS === 0 && budget.clock() > budget.deadlineMs) {
       return { verdict: 'timeout', states };
+    }
+    if (freshLevel) {
+      freshLevel = false;
+      // A get that may go next (no pending operation returned before its call) and reads the
+      // current value goes next, with no alternatives tried: in any linearization that extends
+      // this prefix it can be moved to the front, since it changes no state and nothing still
+      // pending has to precede it. Without this, k concurrent gets of one value are tried in k!
+      // orders and 2^k subsets, the blow-up that makes long histories with many clients undecided.
+      let g: EventNode | null = head.next;
+      while (g !== null && g.call && !(kind[g.op] === KIND_GET && value[g.op] === state)) g = g.next;
+      if (g !== null && g.call) {
+        const i = g.op;
+        linearized[i >>> 5] = (linearized[i >>> 5] as number) | (1 << (i & 31));
+        const nextSetHash = setHash ^ (code[i] as number);
+        const h = nextSetHash ^ stateCode(state);
+        if (!seen(h, state)) {
+          remember(h, state);
+          push(g, state, nextSetHash, true);
+          continue;
+        }
+        // Explored before and failed: then so does this prefix.
+        clearBit(i);
+        if (!backtrack()) return { verdict: 'violation', states };
+        continue;
+      }
     }
     // A definite call still in the list has its return after it, so the scan never runs off.
     assert.ok(entry !== null, 'scan ran past the last return');
@@ -346,38 +428,19 @@ function search(ops: readonly Operation[], budget: Budget): SearchOutcome {
         legal = unknown[i] === 0 || (pendingReaders[v] as number) > 0;
       }
       if (legal) {
-        const w = i >>> 5;
-        const bit = 1 << (i & 31);
-        linearized[w] = (linearized[w] as number) | bit;
+        linearized[i >>> 5] = (linearized[i >>> 5] as number) | (1 << (i & 31));
         const nextSetHash = setHash ^ (code[i] as number);
         const h = nextSetHash ^ stateCode(next);
         if (!seen(h, next)) {
           remember(h, next);
-          stackCalls.push(entry);
-          stackStates.push(state);
-          setHash = nextSetHash;
-          state = next;
-          if (k === KIND_GET) pendingReaders[v] = (pendingReaders[v] as number) - 1;
-          if (unknown[i] === 0) definiteLeft--;
-          lift(entry);
-          entry = head.next;
+          push(entry, next, nextSetHash, false);
           continue;
         }
-        linearized[w] = (linearized[w] as number) & ~bit;
+        clearBit(i);
       }
       entry = entry.next;
-    } else {
-      const top = stackCalls.pop();
-      if (top === undefined) return { verdict: 'violation', states };
-      const i = top.op;
-      state = stackStates.pop() as number;
-      setHash ^= code[i] as number;
-      linearized[i >>> 5] = (linearized[i >>> 5] as number) & ~(1 << (i & 31));
-      const v = value[i] as number;
-      if (kind[i] === KIND_GET) pendingReaders[v] = (pendingReaders[v] as number) + 1;
-      if (unknown[i] === 0) definiteLeft++;
-      unlift(top);
-      entry = top.next;
+    } else if (!backtrack()) {
+      return { verdict: 'violation', states };
     }
   }
   return { verdict: 'ok', states };

@@ -64,13 +64,16 @@ async function check(d: FaultCommandDeps): Promise<Outcome> {
   const history = d.history.toJSON();
   if (history.ops.length === 0) {
     const text = 'nothing to check: no set, get, del or chaos has run in this session';
-    return { ok: true, text, fields: { linearizable: true, opCount: 0, keyCount: 0, checkMs: 0, history: null, note: text } };
+    return { ok: true, text, fields: { linearizable: true, opCount: 0, keyCount: 0, checkMs: 0, simplifiedKeyCount: 0, undecidedKeyCount: 0, history: null, note: text } };
   }
   const file = path.join(d.dataDir, `history-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await d.history.save(file);
   const result = checkHistory(history.ops, { timeLimitMs: REPL_CHECK_LIMIT_MS });
   const text = `linearizable ${linearizableText(result.linearizable)}: ${result.ops} ops on ${result.keys} keys, ${Math.round(result.ms)} ms; history ${file}`;
-  const fields = { linearizable: result.linearizable, opCount: result.ops, keyCount: result.keys, checkMs: roundMs(result.ms), history: file };
+  const fields = {
+    linearizable: result.linearizable, opCount: result.ops, keyCount: result.keys, checkMs: roundMs(result.ms),
+    simplifiedKeyCount: result.simplifiedKeys, undecidedKeyCount: result.undecidedKeys, history: file,
+  };
   const detail = [text, ...formatCheckResult(result)];
   return result.linearizable === true ? { ok: true, text, fields, detail } : { ok: false, text, fields, detail, error: text };
 }

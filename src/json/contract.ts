@@ -89,7 +89,7 @@ const diffFields = {
 
 const faultFields = { faults: faultsSchema, appliedNodes: z.array(nodeId), failed: nodeErrors };
 
-const replCheckFields = { linearizable, opCount: count, keyCount: count, checkMs: msSchema, history: z.string().nullable() };
+const replCheckFields = { linearizable, opCount: count, keyCount: count, checkMs: msSchema, simplifiedKeyCount: count, undecidedKeyCount: count, history: z.string().nullable() };
 
 export const chaosFields = {
   exitCode: z.number().int().min(0).max(3),
@@ -116,6 +116,9 @@ export const chaosFields = {
   unreadable: nodeErrors,
   linearizable,
   checkMs: msSchema,
+  /** Keys the simplified search passed, and keys the time limit left undecided (docs/json.md). */
+  simplifiedKeyCount: count,
+  undecidedKeyCount: count,
   history: z.string(),
   timeline: z.array(z.strictObject({ atMs: msSchema, text: z.string() })),
   /** The run folder and its page (docs/runs.md); absent with --no-record and in the REPL. */
@@ -209,8 +212,13 @@ const checkFields = {
   opCount: count,
   keyCount: count,
   checkMs: msSchema,
+  simplifiedKeyCount: count,
+  undecidedKeyCount: count,
   perKey: z.array(
-    z.strictObject({ key: z.string(), opCount: count, searchedCount: count, verdict: z.enum(['ok', 'violation', 'timeout']), stateCount: count, checkMs: msSchema }),
+    z.strictObject({
+      key: z.string(), opCount: count, searchedCount: count, verdict: z.enum(['ok', 'violation', 'timeout']), stateCount: count, checkMs: msSchema,
+      decidedBy: z.enum(['simplified', 'full']).nullable(),
+    }),
   ),
   counterexample: z.strictObject({ key: z.string(), ops: z.array(operation), minimal: z.boolean(), failedWrites: z.array(operation) }).optional(),
 };

@@ -2,7 +2,7 @@
 // try every subset of unknown writes and every order that respects real time.
 import { describe, expect, it } from 'vitest';
 import type { Operation, Outcome } from '../../src/check/history.js';
-import { checkKey } from '../../src/check/linearizability.js';
+import { checkKey, checkKeyDetail } from '../../src/check/linearizability.js';
 import { seededRng, type Rng } from '../../src/paxos/rng.js';
 
 function linearizableByDefinition(history: readonly Operation[]): boolean {
@@ -52,15 +52,20 @@ function randomSmallHistory(rng: Rng, n: number): Operation[] {
 describe('linearizability checker agrees with brute force', () => {
   it('on 3,000 random small histories (repeated values, unknown and failed outcomes)', () => {
     const rng = seededRng(7);
-    const seen = { yes: 0, no: 0 };
+    const seen = { yes: 0, no: 0, simplified: 0 };
     for (let round = 0; round < 3000; round++) {
       const history = randomSmallHistory(rng, rng.int(1, 7));
       const expected = linearizableByDefinition(history);
       expect(checkKey(history) === 'ok', `round=${round} ${JSON.stringify(history)}`).toBe(expected);
+      // Each search on its own agrees too: the simplification (simplify.ts) loses no linearization.
+      expect(checkKey(history, { only: 'full' }) === 'ok', `full, round=${round}`).toBe(expected);
+      expect(checkKey(history, { only: 'simplified' }) === 'ok', `simplified, round=${round}`).toBe(expected);
+      if (checkKeyDetail(history).decidedBy === 'simplified') seen.simplified++;
       seen[expected ? 'yes' : 'no']++;
     }
     // Both verdicts must be well represented, or this test proves little.
     expect(seen.yes).toBeGreaterThan(500);
     expect(seen.no).toBeGreaterThan(500);
+    expect(seen.simplified).toBe(seen.yes);
   });
 });
