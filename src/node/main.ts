@@ -35,6 +35,9 @@ export interface NodeCommandOptions {
   paused?: boolean;
 }
 
+/** The message trace is written in 50 ms batches (EventFile): a SIGKILL loses at most that much of it. */
+const TRACE_BATCH_MS = 50;
+
 const intOption =
   (name: string, min: number, max: number) =>
   (raw: string): number => {
@@ -104,7 +107,7 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
     file.write(line);
   });
   const traceFile = opts.trace
-    ? new EventFile(opts.dataDir, (msg) => events?.log('warn', msg), opts.eventFileBytes, { current: TRACE_FILE, old: OLD_TRACE_FILE })
+    ? new EventFile(opts.dataDir, (msg) => events?.log('warn', msg), opts.eventFileBytes, { current: TRACE_FILE, old: OLD_TRACE_FILE }, TRACE_BATCH_MS)
     : null;
   exitHook = (msg) => {
     file.writeSyncOnExit(msg === undefined ? '' : formatEvent(opts.id, { event: 'log', level: 'error', msg }) + '\n');
