@@ -66,12 +66,12 @@ const tempDataDirs = () => fs.readdirSync(tmp).filter((f) => f.startsWith('paxos
 describe('chaos writes a run folder', () => {
   it('3 nodes, 3 s: summary, history, faults, every node\'s files, a report; `report DIR` rebuilds it', async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-runs-chaos-'));
-    const r = await cli(['chaos', '--nodes', '3', '--duration', '3', '--clients', '2', '--keys', '3', '--seed', '11', '--json', '--quiet'], 120_000);
+    const r = await cli(['chaos', '--nodes', '3', '--duration', '3', '--clients', '2', '--keys', '3', '--seed', '11', '--faults', 'pause,partition-minority', '--json', '--quiet'], 120_000);
     const lines = r.stdout.trim().split('\n');
     expect(lines, r.stderr.slice(-2000)).toHaveLength(1);
     const v = validateLine(lines[0]!);
     expect(v.ok ? 'ok' : v.problem).toBe('ok');
-    const j = JSON.parse(lines[0]!) as { exitCode: number; opCount: number; faultCount: number; runDir: string; report: string };
+    const j = JSON.parse(lines[0]!) as { exitCode: number; opCount: number; faultCount: number; faultCountByKind: Record<string, number>; runDir: string; report: string };
     expect(j.exitCode).toBe(r.code);
     // The default place: paxos-runs/ under the current directory.
     expect(path.dirname(j.runDir)).toBe(path.join(fs.realpathSync(tmp), 'paxos-runs'));
@@ -88,6 +88,10 @@ describe('chaos writes a run folder', () => {
     const bands = (readJson(path.join(j.runDir, 'faults.json')) as { bands: { kind: string; endMs: number | null }[] }).bands;
     expect(bands).toHaveLength(j.faultCount);
     for (const b of bands) expect(b.endMs).not.toBeNull();
+    // A SIGSTOP is a pause band (the supervisor reports it), one per pause the nemesis made.
+    const byKind = j.faultCountByKind;
+    expect(bands.filter((b) => b.kind === 'pause')).toHaveLength(byKind.pause ?? 0);
+    expect(bands.filter((b) => b.kind === 'partition')).toHaveLength(byKind['partition-minority'] ?? 0);
     for (const id of [1, 2, 3]) expect(fs.existsSync(path.join(j.runDir, `node-${id}`, 'events.ndjson')), `node-${id}`).toBe(true);
     // Copied before the temp data dir went, and that dir is gone.
     expect(tempDataDirs()).toEqual([]);

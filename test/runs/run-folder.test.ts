@@ -87,9 +87,17 @@ describe('fault bands', () => {
     s.set({ groups: [[1, 2], [3]], slow: [{ node: 2, ms: 200 }] });
     now = 2500;
     s.set({ groups: null, slow: [{ node: 2, ms: 200 }] });
-    rec.pause(1);
+    // As the supervisor reports chaos's SIGSTOP and SIGCONT.
+    s.emit({ type: 'stopped', id: 1 });
     now = 2700;
-    rec.resume(1);
+    s.emit({ type: 'continued', id: 1 });
+    now = 2800;
+    s.emit({ type: 'stopped', id: 4 });
+    now = 2900;
+    // A paused node that is killed is not paused any more.
+    s.emit({ type: 'exited', id: 4, requested: true });
+    now = 3000;
+    s.emit({ type: 'spawned', id: 4 });
     rec.stop();
     // Not a fault: the cluster shutting down after stop().
     s.emit({ type: 'exited', id: 1, requested: true });
@@ -98,6 +106,8 @@ describe('fault bands', () => {
       { kind: 'partition', nodes: [1, 2, 3], startMs: 2000, endMs: 2500, text: 'partition 1,2 | 3', groups: [[1, 2], [3]] },
       { kind: 'slow', nodes: [2], startMs: 2200, endMs: null, text: 'slow n2 200 ms' },
       { kind: 'pause', nodes: [1], startMs: 2500, endMs: 2700, text: 'pause n1 (SIGSTOP)' },
+      { kind: 'pause', nodes: [4], startMs: 2800, endMs: 2900, text: 'pause n4 (SIGSTOP)' },
+      { kind: 'kill', nodes: [4], startMs: 2900, endMs: 3000, text: 'kill n4 (SIGKILL)' },
     ]);
   });
 });
