@@ -311,32 +311,39 @@ function search(unordered: readonly Operation[], budget: Budget): SearchOutcome 
   // nearly every configuration, and copying or comparing them (a 15,000-op key has 470) would
   // cost more than the search itself. `low` is part of the key: equal tails from different
   // starts are different sets.
-  // Never above the first word that is not full: every clear lowers it, lowWord() raises it.
+  // Bounds of the words that are neither all ones nor all zeros: lowHint is never above the
+  // first word that is not full (every clear lowers it, span() raises it); highHint is never
+  // below the last word with a bit set (every set raises it, span() lowers it). Both move a word
+  // or two per step, so a configuration costs its few words, not the whole bitset.
   let lowHint = 0;
-  const lowWord = (): number => {
+  let highHint = 0;
+  const span = (): void => {
     while (lowHint < words && linearized[lowHint] === 0xffffffff) lowHint++;
-    return lowHint;
+    if (highHint < lowHint) highHint = lowHint;
+    while (highHint > lowHint && linearized[highHint - 1] === 0) highHint--;
   };
   const seen = (h: number, s: number): boolean => {
     const bucket = cache.get(h);
     if (bucket === undefined) return false;
-    const low = lowWord();
+    span();
     outer: for (const c of bucket) {
-      if (c.state !== s || c.low !== low) continue;
-      for (let w = low; w < words; w++) if ((c.bits[w - low] ?? 0) !== linearized[w]) continue outer;
+      if (c.state !== s || c.low !== lowHint || c.bits.length !== highHint - lowHint) continue;
+      for (let w = 0; w < c.bits.length; w++) if (c.bits[w] !== linearized[lowHint + w]) continue outer;
       return true;
     }
     return false;
   };
   const remember = (h: number, s: number): void => {
-    const low = lowWord();
-    let high = words;
-    while (high > low && linearized[high - 1] === 0) high--;
-    const entry = { bits: linearized.slice(low, high), low, state: s };
+    span();
+    const entry = { bits: linearized.slice(lowHint, highHint), low: lowHint, state: s };
     const bucket = cache.get(h);
     if (bucket === undefined) cache.set(h, [entry]);
     else bucket.push(entry);
     states++;
+  };
+  const setBit = (i: number): void => {
+    linearized[i >>> 5] = (linearized[i >>> 5] as number) | (1 << (i & 31));
+    if ((i >>> 5) + 1 > highHint) highHint = (i >>> 5) + 1;
   };
 
   let entry: EventNode | null = head.next;
@@ -361,6 +368,20 @@ function search(unordered: readonly Operation[], budget: Budget): SearchOutcome 
   const clearBit = (i: number): void => {
     linearized[i >>> 5] = (linearized[i >>> 5] as number) & ~(1 << (i & 31));
     if (i >>> 5 < lowHint) lowHint = i >>> 5;
+  };
+  /** Linearizes `call` next (state becomes `next`) unless that configuration was explored. */
+  const tryPush = (call: EventNode, next: number, forced: boolean): boolean => {
+    const i = call.op;
+    setBit(i);
+    const nextSetHash = setHash ^ (code[i] as number);
+    const h = nextSetHash ^ stateCode(next);
+    if (seen(h, next)) {
+      clearBit(i);
+      return false;
+    }
+    remember(h, next);
+    push(call, next, nextSetHash, forced);
+    return true;
   };
   /** Undoes the last choice that had alternatives and resumes after it; false: none is left. */
   const backtrack = (): boolean => {
@@ -398,18 +419,8 @@ function search(unordered: readonly Operation[], budget: Budget): SearchOutcome 
       let g: EventNode | null = head.next;
       while (g !== null && g.call && !(kind[g.op] === KIND_GET && value[g.op] === state)) g = g.next;
       if (g !== null && g.call) {
-        const i = g.op;
-        linearized[i >>> 5] = (linearized[i >>> 5] as number) | (1 << (i & 31));
-        const nextSetHash = setHash ^ (code[i] as number);
-        const h = nextSetHash ^ stateCode(state);
-        if (!seen(h, state)) {
-          remember(h, state);
-          push(g, state, nextSetHash, true);
-          continue;
-        }
         // Explored before and failed: then so does this prefix.
-        clearBit(i);
-        if (!backtrack()) return { verdict: 'violation', states };
+        if (!tryPush(g, state, true) && !backtrack()) return { verdict: 'violation', states };
         continue;
       }
     }
@@ -427,17 +438,7 @@ function search(unordered: readonly Operation[], budget: Budget): SearchOutcome 
         next = v;
         legal = unknown[i] === 0 || (pendingReaders[v] as number) > 0;
       }
-      if (legal) {
-        linearized[i >>> 5] = (linearized[i >>> 5] as number) | (1 << (i & 31));
-        const nextSetHash = setHash ^ (code[i] as number);
-        const h = nextSetHash ^ stateCode(next);
-        if (!seen(h, next)) {
-          remember(h, next);
-          push(entry, next, nextSetHash, false);
-          continue;
-        }
-        clearBit(i);
-      }
+      if (legal && tryPush(entry, next, false)) continue;
       entry = entry.next;
     } else if (!backtrack()) {
       return { verdict: 'violation', states };
