@@ -1,6 +1,5 @@
 // The chaos report as text lines, as one JSON object, and as an exit code.
-import { formatCheckResult } from '../check/format-check.js';
-import type { CheckResult } from '../check/linearizability.js';
+import { decidedText, formatCheckResult } from '../check/format-check.js';
 import type { ChaosReport } from './chaos-run.js';
 import { FAULT_KINDS } from './nemesis.js';
 import { roundMs } from '../json/contract.js';
@@ -30,15 +29,6 @@ export function formatChaosReport(r: ChaosReport): string[] {
   if (r.linearizable !== true) lines.push(...formatCheckResult(r.check).map((l) => `  ${l}`));
   lines.push(`history          ${r.history}  (re-check: paxos-cli check ${r.history})`);
   return lines;
-}
-
-/** How the checker got there: keys passed by the simplified search, by the full one, undecided. */
-export function decidedText(c: CheckResult): string {
-  const full = c.perKey.filter((k) => k.decidedBy === 'full').length;
-  const parts = [`${c.simplifiedKeys} of ${c.keys} key${c.keys === 1 ? '' : 's'} passed by the simplified search`];
-  if (full > 0) parts.push(`${full} by the full search`);
-  if (c.undecidedKeys > 0) parts.push(`${c.undecidedKeys} undecided`);
-  return parts.join(', ');
 }
 
 /** One line, for script mode and the REPL's result line. */

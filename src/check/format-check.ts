@@ -23,6 +23,15 @@ export function formatOperation(o: Operation): string {
   return `[${o.process}] ${what}  ${ms(o.invokeMs)}..${until} ${o.outcome}`;
 }
 
+/** Which search decided how many keys: `2 of 3 keys passed by the simplified search, 1 undecided`. */
+export function decidedText(c: CheckResult): string {
+  const full = c.perKey.filter((k) => k.decidedBy === 'full').length;
+  const parts = [`${c.simplifiedKeys} of ${c.keys} key${c.keys === 1 ? '' : 's'} passed by the simplified search`];
+  if (full > 0) parts.push(`${full} by the full search`);
+  if (c.undecidedKeys > 0) parts.push(`${c.undecidedKeys} undecided`);
+  return parts.join(', ');
+}
+
 export function formatCheckResult(result: CheckResult): string[] {
   const lines: string[] = [];
   const searched = result.perKey.reduce((sum, k) => sum + k.searched, 0);
@@ -30,10 +39,7 @@ export function formatCheckResult(result: CheckResult): string[] {
   const verdict = result.linearizable === true ? 'yes' : result.linearizable === false ? 'NO' : 'unknown (time limit reached)';
   lines.push(`linearizable   ${verdict}`);
   lines.push(`checked in     ${ms(result.ms)}`);
-  const full = result.perKey.filter((k) => k.decidedBy === 'full').length;
-  lines.push(
-    `decided by     simplified search ${result.simplifiedKeys}, full search ${full}, undecided ${result.undecidedKeys} (of ${result.keys} key${result.keys === 1 ? '' : 's'})`,
-  );
+  lines.push(`decided by     ${decidedText(result)}`);
   const bad = result.perKey.filter((k) => k.verdict !== 'ok');
   const shown = bad.slice(0, 10);
   for (const k of shown) {

@@ -261,13 +261,12 @@ export class Supervisor {
 
   /** Last resort for synchronous exit paths ('exit' event): no waiting possible. */
   killAllNow(): void {
-    // SIGKILL ends a stopped process too; the SIGCONT is for one the kill cannot reach in time.
+    // SIGKILL ends a stopped (paused) process too: no SIGCONT needed.
     for (const s of this.slots.values()) {
       if (s.proc !== null) {
         s.requestedStop = true;
         try {
           s.proc.kill('SIGKILL');
-          if (s.paused) s.proc.kill('SIGCONT');
         } catch {
           // already gone
         }

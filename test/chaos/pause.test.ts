@@ -2,7 +2,7 @@
 // left behind. The supervisor continues it on stopAll (a stopped process ignores SIGTERM until
 // continued); `paxos-cli chaos --faults pause` continues it on heal after one Ctrl-C and before
 // its shutdown after two, and no node of it is left, stopped or running.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { prepareCluster } from '../../src/cli/cluster-file.js';
 import { Supervisor } from '../../src/cli/supervisor.js';
+import { processesUnder } from '../processes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'paxos-cli.js');
@@ -36,16 +37,6 @@ afterEach(async () => {
   }
   tmp = null;
 });
-
-/** Pids of processes whose command line names `dir` (the nodes get their data dir there). */
-function processesUnder(dir: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((l) => l.includes(dir))
-    .map((l) => Number(l.trim().split(/\s+/)[0]))
-    .filter((pid) => Number.isInteger(pid) && pid !== process.pid);
-}
 
 /** The process state letter from /proc (T: stopped), or null once it is gone. */
 function procState(pid: number): string | null {

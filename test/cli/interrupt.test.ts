@@ -1,13 +1,14 @@
 // Ctrl-C (SIGINT) on the standalone long commands, on real node processes: the first one ends
 // the run early but still reports what ran (chaos also heals and checks); every temp dir the
 // command made is gone and no node process is left behind.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { processesUnder } from '../processes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'paxos-cli.js');
@@ -24,16 +25,6 @@ afterEach(async () => {
   }
   tmp = null;
 });
-
-/** Pids of processes whose command line names `dir` (the nodes get their data dir there). */
-function processesUnder(dir: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((l) => l.includes(dir))
-    .map((l) => Number(l.trim().split(/\s+/)[0]))
-    .filter((pid) => Number.isInteger(pid) && pid !== process.pid);
-}
 
 interface Run {
   code: number | null;
