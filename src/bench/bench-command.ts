@@ -1,7 +1,7 @@
 // `paxos-cli bench`: a closed-loop load generator against a paxos-cli cluster (its own fresh
 // one by default, or a running one) or an etcd cluster, with the same loop and the same
 // latency accounting for both. Prints a table, or one JSON object with --json.
-import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
+import { asSubcommand, parseSubcommand } from '../command/subcommand.js';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BenchError, type BenchTarget } from './bench-target.js';

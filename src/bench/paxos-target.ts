@@ -9,9 +9,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PaxosClient } from '../client/paxos-client.js';
 import type { KeyPair } from '../cluster/keys.js';
-import { nodeDataPath, operatorAuth, prepareCluster, readClusterFile, type ClusterConfig } from '../cli/cluster-file.js';
-import { installShutdownHooks, Supervisor } from '../cli/supervisor.js';
-import { guardTempDir } from '../cli/temp-dir-guard.js';
+import { nodeDataPath, operatorAuth, prepareCluster, readClusterFile, type ClusterConfig } from '../cluster/data-dir.js';
+import { installShutdownHooks, Supervisor } from '../cluster/supervisor.js';
+import { guardTempDir } from '../cluster/temp-dir-guard.js';
 import { BenchError, type BenchTarget, type WriteAck } from './bench-target.js';
 import { cpuSeconds, dirBytes, rssMiB } from './process-stats.js';
 

@@ -1,8 +1,8 @@
 // `paxos-cli chaos --nodes N`: brings up a fresh cluster of its own (a temp dir, or --data-dir),
 // runs the chaos workload and nemesis against it, prints the report (or one JSON object), stops
 // every node. Exit 0 only if the logs agree, the nodes converged and the history is linearizable.
-import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
-import { guardTempDir } from '../cli/temp-dir-guard.js';
+import { asSubcommand, parseSubcommand } from '../command/subcommand.js';
+import { guardTempDir } from '../cluster/temp-dir-guard.js';
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs/promises';
 import fsSync from 'node:fs';
@@ -11,10 +11,10 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HistoryRecorder } from '../check/history.js';
 import { PaxosClient } from '../client/paxos-client.js';
-import { MAX_NODES, prepareCluster } from '../cli/cluster-file.js';
-import { CHAOS_REPL_DEFAULTS } from '../cli/commands.js';
-import { FaultControl } from '../cli/fault-control.js';
-import { installShutdownHooks, Supervisor } from '../cli/supervisor.js';
+import { MAX_NODES, prepareCluster } from '../cluster/data-dir.js';
+import { CHAOS_DEFAULTS } from './chaos-defaults.js';
+import { FaultControl } from '../cluster/fault-control.js';
+import { installShutdownHooks, Supervisor } from '../cluster/supervisor.js';
 import { CHAOS_EXIT, chaosExitCode, chaosJson, chaosReasons, formatChaosReport } from './chaos-report.js';
 import { jsonLine } from '../json/contract.js';
 import { runChaos, type ChaosProgress } from './chaos-run.js';
@@ -40,8 +40,6 @@ export interface ChaosCommandOptions {
   shortTimeouts: number;
 }
 
-/** The same defaults as the REPL's `chaos` (one table: its help lists them). */
-export const CHAOS_DEFAULTS = CHAOS_REPL_DEFAULTS;
 /** Above the nodes' request timeout (3 s), so a leader's "no quorum" answer arrives first. */
 const CLIENT_TIMEOUT_MS = 4000;
 const LEADER_WAIT_MS = 30_000;

@@ -9,12 +9,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkHistory, type CheckResult } from '../check/linearizability.js';
 import { HISTORY_VERSION, writeHistoryFile, type History, type HistoryRecorder, type Operation } from '../check/history.js';
 import { recordOp } from '../check/record-op.js';
-import { collectLogs } from '../cli/collect-logs.js';
-import type { ClusterClient } from '../cli/cluster-client.js';
-import { diffLogs } from '../cli/diff-logs.js';
-import type { FaultControl } from '../cli/fault-control.js';
-import type { Supervisor } from '../cli/supervisor.js';
-import { NO_FAULTS } from '../node/fault-rules.js';
+import { collectLogs } from '../cluster/collect-logs.js';
+import type { ClusterClient } from '../cluster/cluster-client.js';
+import { diffLogs } from '../cluster/diff-logs.js';
+import type { FaultControl } from '../cluster/fault-control.js';
+import type { Supervisor } from '../cluster/supervisor.js';
+import { NO_FAULTS } from '../protocol/fault-rules.js';
 import { seededRng, type Rng } from '../paxos/rng.js';
 import { FAULT_KINDS, faultNodes, planFault, type FaultKind, type FaultPlan } from './nemesis.js';
 

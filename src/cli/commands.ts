@@ -1,4 +1,5 @@
 // The REPL's command table: one place that help, the parser and tab completion all read.
+import { CHAOS_DEFAULTS } from '../chaos/chaos-defaults.js';
 
 export interface CommandSpec {
   readonly name: string;
@@ -9,9 +10,6 @@ export interface CommandSpec {
   /** Its options, one line each, for `help NAME`. */
   readonly options?: readonly string[];
 }
-
-// The chaos defaults live here (not in src/chaos) so help needs nothing but this table.
-export const CHAOS_REPL_DEFAULTS = { durationSec: 30, clients: 5, keys: 8 } as const;
 
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'set', usage: 'set KEY VALUE', summary: 'write KEY through the leader; prints slot, leader, latency', nodeArgs: [] },
@@ -51,9 +49,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'workload + random kills/partitions, then heal, diff and check (Esc stops early)',
     nodeArgs: [],
     options: [
-      `--duration S  seconds of workload under faults, 1 to 86400 (default ${CHAOS_REPL_DEFAULTS.durationSec})`,
-      `--clients C   concurrent clients, 1 to 256 (default ${CHAOS_REPL_DEFAULTS.clients})`,
-      `--keys K      distinct keys, 1 to 10000; fewer keys, more contention (default ${CHAOS_REPL_DEFAULTS.keys})`,
+      `--duration S  seconds of workload under faults, 1 to 86400 (default ${CHAOS_DEFAULTS.durationSec})`,
+      `--clients C   concurrent clients, 1 to 256 (default ${CHAOS_DEFAULTS.clients})`,
+      `--keys K      distinct keys, 1 to 10000; fewer keys, more contention (default ${CHAOS_DEFAULTS.keys})`,
       '--seed N      nemesis and workload seed, to replay a run (default: random, printed)',
       '--json        the result as one JSON line (docs/json.md)',
     ],

@@ -6,7 +6,7 @@ import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import { eventFilePaths } from '../node/event-file.js';
 import { clockTime, logText, printable } from './event-text.js';
-import { parseNodeEventLine } from './node-events.js';
+import { parseNodeEventLine } from '../cluster/node-events.js';
 
 export interface LogRecord {
   /** The line's object as the node wrote it (t, node, event, …). */

@@ -1,6 +1,6 @@
 // The words for a node's events: one place for the UI panes, the `logs` viewer and
 // `paxos-cli logs`, so a line reads the same wherever it is shown.
-import type { NodeEvent } from './node-events.js';
+import type { NodeEvent } from '../cluster/node-events.js';
 
 /** Control characters in a node's words are shown, never sent to the terminal (no escape sequences). */
 export function printable(text: string): string {

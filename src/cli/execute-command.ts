@@ -2,18 +2,18 @@
 // both print the same results. Expected failures become {ok:false, error}, never throws.
 import { helpLines, helpOptionLines, helpText } from './commands.js';
 import type { FlowHow, ReplCommand } from './parse-command.js';
-import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type NodeStatus } from './cluster-client.js';
-import { collectLogs } from './collect-logs.js';
-import { diffLogs, formatDiff } from './diff-logs.js';
-import type { Supervisor } from './supervisor.js';
+import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type NodeStatus } from '../cluster/cluster-client.js';
+import { collectLogs } from '../cluster/collect-logs.js';
+import { diffLogs, formatDiff } from '../cluster/diff-logs.js';
+import type { Supervisor } from '../cluster/supervisor.js';
 import { HistoryRecorder } from '../check/history.js';
 import { recordOp } from '../check/record-op.js';
 import type { ChaosProgress } from '../chaos/chaos-run.js';
-import { describeFaults, isFaultFree } from '../node/fault-rules.js';
+import { describeFaults, isFaultFree } from '../protocol/fault-rules.js';
 import { runFaultCommand } from './execute-fault-command.js';
-import { FaultControl } from './fault-control.js';
+import { FaultControl } from '../cluster/fault-control.js';
 import { watchStart } from './watch-start.js';
-import { nodeDataPath } from './cluster-file.js';
+import { nodeDataPath } from '../cluster/data-dir.js';
 import { LogTail } from './event-log.js';
 import { EVENT_FILE } from '../node/event-file.js';
 import { TRACE_FILE } from '../trace/trace-record.js';

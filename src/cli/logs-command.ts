@@ -5,9 +5,9 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { EVENT_FILE } from '../node/event-file.js';
 import { MAX_NODE_ID } from '../paxos/limits.js';
-import { clusterFilePath, CliError, nodeDataPath, readClusterFile } from './cluster-file.js';
+import { clusterFilePath, CliError, nodeDataPath, readClusterFile } from '../cluster/data-dir.js';
 import { LogTail, parseLogLine, type LogRecord } from './event-log.js';
-import { asSubcommand, parseSubcommand } from './subcommand.js';
+import { asSubcommand, parseSubcommand } from '../command/subcommand.js';
 
 export interface LogsCommandOptions {
   readonly dataDir: string;

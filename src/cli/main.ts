@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { MAX_NODES } from './cluster-file.js';
+import { MAX_NODES } from '../cluster/data-dir.js';
 import { replCommandList } from './commands.js';
 import type { UpOptions } from './up.js';
 

@@ -1,6 +1,6 @@
 // REPL parsing of the fault and verification commands: partition, heal, isolate, slow, check,
 // chaos. Pure; called by parse-command.ts for these names.
-import { MAX_SLOW_MS, validateGroups } from '../node/fault-rules.js';
+import { MAX_SLOW_MS, validateGroups } from '../protocol/fault-rules.js';
 
 export type FaultCommand =
   | { readonly kind: 'partition'; readonly groups: readonly (readonly number[])[] }

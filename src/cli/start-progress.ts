@@ -1,6 +1,6 @@
 // The line a person sees from the first instant of `up` at a terminal, before the UI can draw:
 // "starting 5 nodes… 3/5 ready". Rewritten in place; cleared when the UI takes the screen.
-import type { Supervisor } from './supervisor.js';
+import type { Supervisor } from '../cluster/supervisor.js';
 
 export class StartProgress {
   private readonly ready = new Set<number>();

@@ -1,13 +1,13 @@
 // `paxos-cli up`: prepare the data dir, spawn the nodes, then run the UI or a script.
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { CliError, prepareCluster } from './cluster-file.js';
-import { openClusterClient } from './cluster-client.js';
+import { CliError, prepareCluster } from '../cluster/data-dir.js';
+import { openClusterClient } from '../cluster/cluster-client.js';
 import { Executor } from './execute-command.js';
 import { runScript } from './script-mode.js';
 import { stripComment } from './parse-command.js';
-import { acquireSupervisorLock } from './supervisor-lock.js';
-import { installShutdownHooks, Supervisor } from './supervisor.js';
+import { acquireSupervisorLock } from '../cluster/supervisor-lock.js';
+import { installShutdownHooks, Supervisor } from '../cluster/supervisor.js';
 import { watchStart, type StartOutcome } from './watch-start.js';
 import { jsonLine } from '../json/contract.js';
 import { StartProgress } from './start-progress.js';

@@ -1,6 +1,6 @@
 // Whether a node we just spawned came up: `ready`, or an exit (port taken, damaged or lost data
 // dir, ...) with its exit code and the one line it printed on stderr, or no word within the bound.
-import type { Supervisor } from './supervisor.js';
+import type { Supervisor } from '../cluster/supervisor.js';
 
 /** A start that takes longer is reported as failed: recovery of a large DB takes well under 1 s. */
 export const START_TIMEOUT_MS = 10_000;

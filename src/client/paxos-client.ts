@@ -10,9 +10,9 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import { Dealer } from 'zeromq';
 import type { KeyPair } from '../cluster/keys.js';
 import type { AcceptedEntry, ChosenEntry, NodeId } from '../paxos/types.js';
-import type { FaultRules } from '../node/fault-rules.js';
+import type { FaultRules } from '../protocol/fault-rules.js';
 import { commandBytesBound } from '../paxos/value.js';
-import { relinkAfterProtocolErrors } from '../node/relink.js';
+import { relinkAfterProtocolErrors } from '../protocol/relink.js';
 import {
   decodeFrame,
   encodeFrame,
@@ -27,9 +27,9 @@ import {
   type ReadMode,
   type HeldInfo,
   type StepAction,
-} from '../node/wire.js';
+} from '../protocol/wire.js';
 
-export type { NodeStatus, HeldInfo, StepAction } from '../node/wire.js';
+export type { NodeStatus, HeldInfo, StepAction } from '../protocol/wire.js';
 
 export interface StepResult {
   readonly node: NodeId;
@@ -472,7 +472,7 @@ export class PaxosClient {
     return r.status;
   }
 
-  /** Fault injection on one node (actions: src/node/fault-rules.ts); returns the rules it now enforces. */
+  /** Fault injection on one node (actions: src/protocol/fault-rules.ts); returns the rules it now enforces. */
   async admin(nodeId: NodeId, action: string, args?: unknown): Promise<FaultRules> {
     const r = await this.ask(nodeId, args === undefined ? { op: 'admin', action } : { op: 'admin', action, args });
     if (r.op !== 'admin') throw unexpected(nodeId, r.op);

@@ -1,5 +1,5 @@
 // Converters from internal results to the fields of the JSON contract (src/json/contract.ts).
-import type { FaultRules } from '../node/fault-rules.js';
+import type { FaultRules } from '../protocol/fault-rules.js';
 import { roundMs } from './contract.js';
 
 /** The rules as the contract names them: `slow` delays are `delayMs`. */

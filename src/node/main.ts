@@ -1,5 +1,5 @@
 // `paxos-cli node ...`: parse options, run one node until a signal (or the parent's death).
-import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
+import { asSubcommand, parseSubcommand } from '../command/subcommand.js';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { KeyFileError, nodeKeyPath, readKeyFile } from '../cluster/keys.js';

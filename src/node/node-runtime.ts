@@ -10,7 +10,7 @@ import { seededRng } from '../paxos/rng.js';
 import type { AcceptedEntry, Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready, Snapshot } from '../paxos/types.js';
 import { entryBytesBound } from '../paxos/value.js';
 import { findNode, nodeAddress, type Cluster } from '../cluster/cluster-file.js';
-import { applyAdminAction, describeFaults, NO_FAULTS } from './fault-rules.js';
+import { applyAdminAction, describeFaults, NO_FAULTS } from '../protocol/fault-rules.js';
 import type { EventWriter } from './events.js';
 import { damagedLine } from './db-damage.js';
 import { chosenPrefix, NodeStorage, StorageError } from './storage.js';
@@ -38,7 +38,7 @@ import {
   type NodeStatus,
   type Reply,
   type StepAction,
-} from './wire.js';
+} from '../protocol/wire.js';
 
 export interface NodeOptions {
   readonly id: NodeId;

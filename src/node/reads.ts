@@ -2,7 +2,7 @@
 // confirmed by a quorum); here reads wait for the state machine to reach their index, and the
 // leader's lease lets it skip the round while no other node can have been elected.
 import type { Ballot } from '../paxos/types.js';
-import type { ReadMode } from './wire.js';
+import type { ReadMode } from '../protocol/wire.js';
 
 /**
  * The share of the followers' minimum election timeout a lease lasts, counted from before the

@@ -1,7 +1,7 @@
 // Replies wait here until the node is done with what produced them (a chosen batch, a frame of
 // requests, a tick), then leave as one frame per client: a client with 64 commands in one slot
 // gets one ZeroMQ message, not 64. Only command results are batched; anything large goes alone.
-import { MAX_BATCH_ITEMS, encodeFrame, repliesFrame, type Reply, type ReplyItem } from './wire.js';
+import { MAX_BATCH_ITEMS, encodeFrame, repliesFrame, type Reply, type ReplyItem } from '../protocol/wire.js';
 
 /** Bytes a batch may reach before it is sent early, well below the frame limit. */
 const MAX_BATCH_BYTES = 512 * 1024;

@@ -18,9 +18,9 @@ import { Dealer, Router } from 'zeromq';
 import type { KeyPair } from '../cluster/keys.js';
 import { sharedSecret } from '../cluster/x25519.js';
 import type { NodeId } from '../paxos/types.js';
-import { canReach, NO_FAULTS, slowMsOf, type FaultRules } from './fault-rules.js';
-import { MAX_FRAME_BYTES } from './wire.js';
-import { relinkAfterProtocolErrors } from './relink.js';
+import { canReach, NO_FAULTS, slowMsOf, type FaultRules } from '../protocol/fault-rules.js';
+import { MAX_FRAME_BYTES } from '../protocol/wire.js';
+import { relinkAfterProtocolErrors } from '../protocol/relink.js';
 import { ZAP_DOMAIN, ZapHandler, type ZapRefusal } from './zap-handler.js';
 
 /** Per-socket JS queue in front of ZeroMQ's own HWM: one send in flight, the rest wait here. */

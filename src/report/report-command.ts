@@ -1,6 +1,6 @@
 // `paxos-cli report DIR`: rebuilds DIR/report.html from the run folder and prints its path.
 import { Command } from 'commander';
-import { asSubcommand, parseSubcommand } from '../cli/subcommand.js';
+import { asSubcommand, parseSubcommand } from '../command/subcommand.js';
 import { jsonLine } from '../json/contract.js';
 import { buildReport } from './build-report.js';
 import { RunDirError } from './load-run.js';

@@ -2,7 +2,7 @@
 // message lanes and the latency chart. Gathered where faults are carried out (the supervisor's
 // kills and restarts, FaultControl's partition and slow rules), so chaos's nemesis, the REPL's
 // fault commands and `bench --measure-restart` are all seen without each having to report.
-import type { FaultRules } from '../node/fault-rules.js';
+import type { FaultRules } from '../protocol/fault-rules.js';
 
 /** kill: SIGKILLed (or crashed) until it was spawned again. pause: SIGSTOP until SIGCONT. */
 export const FAULT_BAND_KINDS = ['kill', 'partition', 'slow', 'pause'] as const;

@@ -1,6 +1,6 @@
 // Fault rules are pure: reachability, validation messages and the admin shorthands.
 import { describe, expect, it } from 'vitest';
-import { applyAdminAction, canReach, describeFaults, NO_FAULTS, slowMsOf, validateGroups } from '../../src/node/fault-rules.js';
+import { applyAdminAction, canReach, describeFaults, NO_FAULTS, slowMsOf, validateGroups } from '../../src/protocol/fault-rules.js';
 
 const ids = [1, 2, 3, 4, 5];
 

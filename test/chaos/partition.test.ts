@@ -3,7 +3,7 @@
 // converge; `slow` delays a node's peer traffic; every node reports the rules in status.
 import { afterEach, describe, expect, it } from 'vitest';
 import { PaxosClient, PaxosClientError } from '../../src/client/paxos-client.js';
-import { NO_FAULTS, type FaultRules } from '../../src/node/fault-rules.js';
+import { NO_FAULTS, type FaultRules } from '../../src/protocol/fault-rules.js';
 import type { NodeId } from '../../src/paxos/types.js';
 import { TestCluster, waitFor } from '../node/harness.js';
 

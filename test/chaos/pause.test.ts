@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { prepareCluster } from '../../src/cli/cluster-file.js';
-import { Supervisor } from '../../src/cli/supervisor.js';
+import { prepareCluster } from '../../src/cluster/data-dir.js';
+import { Supervisor } from '../../src/cluster/supervisor.js';
 import { processesUnder } from '../processes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -3,7 +3,7 @@
 // existed, `status` shows ports, `check` with nothing to check. (The same commands against real
 // nodes: test/json/contract.test.ts.)
 import { describe, expect, it } from 'vitest';
-import type { ClusterClient, NodeStatus } from '../../src/cli/cluster-client.js';
+import type { ClusterClient, NodeStatus } from '../../src/cluster/cluster-client.js';
 import { Executor, type SupervisorLike } from '../../src/cli/execute-command.js';
 import { validateLine } from '../../src/json/contract.js';
 

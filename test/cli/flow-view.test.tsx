@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import stringWidth from 'string-width';
 import { Executor, type SupervisorLike } from '../../src/cli/execute-command.js';
-import type { ClusterClient } from '../../src/cli/cluster-client.js';
+import type { ClusterClient } from '../../src/cluster/cluster-client.js';
 import { App } from '../../src/cli/ui/App.js';
 import { createCommandRunner } from '../../src/cli/ui/run-ui.js';
 import { initialState, type UiAction } from '../../src/cli/ui/state.js';

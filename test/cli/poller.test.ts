@@ -1,7 +1,7 @@
 // The UI's poller: it polls on its interval, at once when a command asks (so the log view shows
 // a write right away), and never runs two polls at the same time.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClusterClient } from '../../src/cli/cluster-client.js';
+import type { ClusterClient } from '../../src/cluster/cluster-client.js';
 import type { Executor } from '../../src/cli/execute-command.js';
 import { Poller } from '../../src/cli/ui/poller.js';
 import type { Store } from '../../src/cli/ui/store.js';

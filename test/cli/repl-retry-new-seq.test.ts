@@ -12,7 +12,7 @@ import { Router } from 'zeromq';
 import { PaxosClient } from '../../src/client/paxos-client.js';
 import { Executor, type SupervisorLike } from '../../src/cli/execute-command.js';
 import { KvStore } from '../../src/paxos/kv.js';
-import { decodeFrame, encodeFrame, errorReply, replyFrame } from '../../src/node/wire.js';
+import { decodeFrame, encodeFrame, errorReply, replyFrame } from '../../src/protocol/wire.js';
 import type { Command } from '../../src/paxos/types.js';
 
 let router: Router | null = null;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isPortFree } from '../../src/cli/free-ports.js';
+import { isPortFree } from '../../src/cluster/free-ports.js';
 import { NodeStorage } from '../../src/node/storage.js';
 
 const BIN = path.resolve('bin/paxos-cli.js');

@@ -8,9 +8,9 @@ import { Router } from 'zeromq';
 import { PaxosClient, PaxosClientError } from '../../src/client/paxos-client.js';
 import { HistoryRecorder, type Outcome } from '../../src/check/history.js';
 import { recordOp } from '../../src/check/record-op.js';
-import { freePorts } from '../../src/cli/free-ports.js';
-import { NO_FAULTS } from '../../src/node/fault-rules.js';
-import { decodeFrame, encodeFrame, replyFrame, type ClientRequest, type Reply } from '../../src/node/wire.js';
+import { freePorts } from '../../src/cluster/free-ports.js';
+import { NO_FAULTS } from '../../src/protocol/fault-rules.js';
+import { decodeFrame, encodeFrame, replyFrame, type ClientRequest, type Reply } from '../../src/protocol/wire.js';
 
 /** Per request: a reply, or null to stay silent (the node froze, or the answer was lost). */
 type Script = (req: ClientRequest, n: number) => Reply | null;

@@ -2,7 +2,7 @@
 // the writes share one slot and come back in one reply frame, and only the bad one is refused.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dealer } from 'zeromq';
-import { decodeFrame, encodeFrame, type Frame, type ReplyItem } from '../../src/node/wire.js';
+import { decodeFrame, encodeFrame, type Frame, type ReplyItem } from '../../src/protocol/wire.js';
 import { TestCluster, waitFor } from './harness.js';
 
 let cluster: TestCluster | null = null;

@@ -7,7 +7,7 @@ import { Dealer } from 'zeromq';
 import { seededRng, type Rng } from '../../src/paxos/rng.js';
 import type { NodeId } from '../../src/paxos/types.js';
 import { peerRoutingId } from '../../src/node/transport.js';
-import { MAX_FRAME_BYTES } from '../../src/node/wire.js';
+import { MAX_FRAME_BYTES } from '../../src/protocol/wire.js';
 import { runPool, TestCluster, waitFor } from './harness.js';
 
 let cluster: TestCluster | null = null;

@@ -4,7 +4,7 @@
 // Promise on every election the candidate ran. The window is now 2 MiB, and the chosen page
 // only gets the room the accepted entries leave under a 3.5 MiB Promise budget.
 import { describe, expect, it } from 'vitest';
-import { encodePeerFrame, MAX_FRAME_BYTES } from '../../src/node/wire.js';
+import { encodePeerFrame, MAX_FRAME_BYTES } from '../../src/protocol/wire.js';
 import type { Message } from '../../src/paxos/types.js';
 import { drain, makeNode, tickUntilCandidate } from '../paxos/harness.js';
 

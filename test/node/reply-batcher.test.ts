@@ -1,9 +1,9 @@
 // Replies to one client leave as one frame per flush, each client gets its own, and anything
 // that is not a command result (a status, a log page) is never held back.
 import { describe, expect, it } from 'vitest';
-import { NO_FAULTS } from '../../src/node/fault-rules.js';
+import { NO_FAULTS } from '../../src/protocol/fault-rules.js';
 import { ReplyBatcher } from '../../src/node/reply-batcher.js';
-import { decodeFrame, MAX_BATCH_ITEMS, type Reply } from '../../src/node/wire.js';
+import { decodeFrame, MAX_BATCH_ITEMS, type Reply } from '../../src/protocol/wire.js';
 
 const ok = (slot: number, value: string | null = null): Reply => ({ ok: true, op: 'set', slot, value, duplicate: false, leader: 1 });
 

@@ -3,7 +3,7 @@
 // requests in it were never answered. Items are now checked one by one, ids included.
 import { describe, expect, it } from 'vitest';
 import { Encoder } from '@msgpack/msgpack';
-import { decodeFrame } from '../../src/node/wire.js';
+import { decodeFrame } from '../../src/protocol/wire.js';
 
 const enc = new Encoder();
 const good = (id: number) => ({ id, req: { op: 'set', key: `k${id}`, value: 'v', clientId: 'c.1', seq: id } });

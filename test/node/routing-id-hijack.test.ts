@@ -5,7 +5,7 @@
 // "A routing id vouches for nothing" should also mean it receives nothing meant for a node.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dealer } from 'zeromq';
-import { decodeFrame } from '../../src/node/wire.js';
+import { decodeFrame } from '../../src/protocol/wire.js';
 import { peerRoutingId } from '../../src/node/transport.js';
 import { TestCluster } from './harness.js';
 

@@ -4,8 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeId } from '../../src/paxos/types.js';
 import { runPool, TestCluster, type NodeProc } from './harness.js';
-import { collectLogs } from '../../src/cli/collect-logs.js';
-import { diffLogs } from '../../src/cli/diff-logs.js';
+import { collectLogs } from '../../src/cluster/collect-logs.js';
+import { diffLogs } from '../../src/cluster/diff-logs.js';
 
 let cluster: TestCluster | null = null;
 

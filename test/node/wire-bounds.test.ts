@@ -3,7 +3,7 @@ import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import { MAX_BALLOT_ROUND, MAX_SLOT } from '../../src/paxos/limits.js';
 import type { Message } from '../../src/paxos/types.js';
-import { decodeFrame, encodeFrame, peerFrame } from '../../src/node/wire.js';
+import { decodeFrame, encodeFrame, peerFrame } from '../../src/protocol/wire.js';
 
 const prepare = (round: number, fromSlot = 0): Message => ({ type: 'prepare', from: 3, to: 1, ballot: { round, node: 3 }, fromSlot });
 

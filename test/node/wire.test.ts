@@ -3,7 +3,7 @@
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/paxos/types.js';
-import { decodeFrame, encodeFrame, encodePeerFrame, readdressPeerFrame, SNAPSHOT_CHUNK_BYTES, MAX_BATCH_ITEMS, MAX_FRAME_BYTES, peerFrame, repliesFrame, replyFrame, requestFrame, requestsFrame } from '../../src/node/wire.js';
+import { decodeFrame, encodeFrame, encodePeerFrame, readdressPeerFrame, SNAPSHOT_CHUNK_BYTES, MAX_BATCH_ITEMS, MAX_FRAME_BYTES, peerFrame, repliesFrame, replyFrame, requestFrame, requestsFrame } from '../../src/protocol/wire.js';
 
 const accept: Message = {
   type: 'accept',

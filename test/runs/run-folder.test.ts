@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryRecorder } from '../../src/check/history.js';
-import type { FaultRules } from '../../src/node/fault-rules.js';
+import type { FaultRules } from '../../src/protocol/fault-rules.js';
 import { FaultRecorder } from '../../src/runs/fault-bands.js';
 import { OpSampler } from '../../src/runs/op-sampler.js';
 import { copyNodeFiles, createRunFolder, runStamp } from '../../src/runs/run-folder.js';

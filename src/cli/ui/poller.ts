@@ -1,6 +1,6 @@
 // Feeds the UI store with what events do not carry: every node's status and the tail of each
 // live node's log (chosen and accepted-not-chosen), polled every ~300 ms, one poll at a time.
-import type { ClusterClient } from '../cluster-client.js';
+import type { ClusterClient } from '../../cluster/cluster-client.js';
 import type { Executor } from '../execute-command.js';
 import type { NodeDump } from './state.js';
 import type { Store } from './store.js';

@@ -2,12 +2,12 @@
 // the executor (one command at a time, in order), quit to a clean stop of every node.
 import React from 'react';
 import { render } from 'ink';
-import { describeFaults, isFaultFree } from '../../node/fault-rules.js';
-import type { ClusterClient } from '../cluster-client.js';
-import { nodeDataPath, type ClusterConfig } from '../cluster-file.js';
+import { describeFaults, isFaultFree } from '../../protocol/fault-rules.js';
+import type { ClusterClient } from '../../cluster/cluster-client.js';
+import { nodeDataPath, type ClusterConfig } from '../../cluster/data-dir.js';
 import type { Executor } from '../execute-command.js';
 import { parseCommand } from '../parse-command.js';
-import type { Supervisor, SupervisorEvent } from '../supervisor.js';
+import type { Supervisor, SupervisorEvent } from '../../cluster/supervisor.js';
 import { App } from './App.js';
 import { flowResultText } from './flow-state.js';
 import { Poller } from './poller.js';

@@ -3,7 +3,7 @@
 import type { AcceptedEntry, ChosenEntry } from '../../paxos/types.js';
 import { describeValue, valueKey } from '../../paxos/value.js';
 import { eventLine } from '../event-text.js';
-import type { NodeEvent } from '../node-events.js';
+import type { NodeEvent } from '../../cluster/node-events.js';
 import type { LogsTarget, PaneStatus } from '../execute-command.js';
 import type { FlowMessage } from '../flow-messages.js';
 import { flowScrolled, flowSwitched, INITIAL_FLOW, type FlowHow, type FlowState } from './flow-state.js';

@@ -1,7 +1,7 @@
 // Records in DIR/cluster.json that a node has reported ready: from then on it refuses to start
 // on a missing or empty data dir (it would vote again having forgotten its promises). The mark
 // lives outside the node's dir, so losing the dir does not lose it.
-import { readClusterFile, writeClusterFile } from './cluster-file.js';
+import { readClusterFile, writeClusterFile } from './data-dir.js';
 
 const chains = new Map<string, Promise<void>>();
 

@@ -2,7 +2,7 @@
 // by opening their LevelDB directly (nobody else holds its lock while the node is down).
 import { chosenPrefix, NodeStorage, StorageError } from '../node/storage.js';
 import type { ChosenEntry, Snapshot } from '../paxos/types.js';
-import { nodeDataPath } from './cluster-file.js';
+import { nodeDataPath } from './data-dir.js';
 import type { ClusterClient } from './cluster-client.js';
 import type { NodeLog } from './diff-logs.js';
 

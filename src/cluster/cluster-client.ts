@@ -2,10 +2,10 @@
 // poller depend on this, so they can be driven by the real PaxosClient or by a test double
 // in UI-only tests (system tests always use the real one).
 import { PaxosClient } from '../client/paxos-client.js';
-import type { KeyPair } from '../cluster/keys.js';
-import type { ClusterConfig } from './cluster-file.js';
+import type { KeyPair } from './keys.js';
+import type { ClusterConfig } from './data-dir.js';
 import type { AcceptedEntry, ChosenEntry } from '../paxos/types.js';
-import type { FaultRules } from '../node/fault-rules.js';
+import type { FaultRules } from '../protocol/fault-rules.js';
 import type { StepAction, StepResult } from '../client/paxos-client.js';
 
 export interface WriteResult {

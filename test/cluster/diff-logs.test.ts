@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffLogs, formatDiff, type NodeLog } from '../../src/cli/diff-logs.js';
+import { diffLogs, formatDiff, type NodeLog } from '../../src/cluster/diff-logs.js';
 import type { ChosenEntry, Value } from '../../src/paxos/types.js';
 
 const set = (key: string, value: string, seq: number): Value => ({ kind: 'batch', cmds: [{ op: 'set', key, value, clientId: 'c', seq }] });

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ClusterFileError, parseCluster, type Cluster } from '../cluster/cluster-file.js';
-import { ensureKeyFile, KeyFileError, nodeKeyPath, operatorKeyPath, readKeyFile, type KeyPair } from '../cluster/keys.js';
+import { ClusterFileError, parseCluster, type Cluster } from './cluster-file.js';
+import { ensureKeyFile, KeyFileError, nodeKeyPath, operatorKeyPath, readKeyFile, type KeyPair } from './keys.js';
 import { EVENT_FILE, OLD_EVENT_FILE } from '../node/event-file.js';
 import { freePorts, isPortFree } from './free-ports.js';
 

@@ -4,7 +4,7 @@
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
-import { nodeDataPath, type ClusterConfig } from './cluster-file.js';
+import { nodeDataPath, type ClusterConfig } from './data-dir.js';
 import { recordHasRun } from './has-run.js';
 import { parseNodeEventLine, type NodeEvent } from './node-events.js';
 

@@ -3,7 +3,7 @@
 // the data under running nodes; this turns that into one clear line instead.
 import fs from 'node:fs';
 import path from 'node:path';
-import { CliError } from './cluster-file.js';
+import { CliError } from './data-dir.js';
 
 export const LOCK_FILE = 'supervisor.pid';
 

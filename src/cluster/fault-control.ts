@@ -1,7 +1,7 @@
 // The CLI's side of fault injection: it owns the current rules, pushes them to every live node,
 // and pushes them again to a node that restarts (a fresh process starts with no rules). The
 // other nodes keep enforcing the partition meanwhile, so the cut holds across the restart.
-import { isFaultFree, NO_FAULTS, type FaultRules } from '../node/fault-rules.js';
+import { isFaultFree, NO_FAULTS, type FaultRules } from '../protocol/fault-rules.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface AdminClient {
