@@ -101,14 +101,7 @@ export function buildProgram(): Command {
     });
 
   // Subcommands that parse their own options (and print their own --help) get their arguments untouched.
-  const passThrough: [PassThrough, string][] = [
-    ['check', 'check an operation history (JSON) for linearizability: paxos-cli check HISTORY.json [--json]'],
-    ['chaos', 'fresh cluster under a seeded nemesis (kills, partitions) with a workload; diff + linearizability check (paxos-cli chaos --help)'],
-    ['bench', 'measure ops/s and latency of a fresh cluster, a running one or etcd (paxos-cli bench --help)'],
-    ['logs', "print node N's whole log, from a second terminal too: paxos-cli logs N [--follow] [--data-dir DIR] [--json]"],
-    ['report', 'rebuild report.html of a run folder (chaos, bench, up --record) and print its path: paxos-cli report DIR [--json]'],
-  ];
-  for (const [name, description] of passThrough) {
+  for (const [name, { description }] of Object.entries(PASS_THROUGH)) {
     program
       .command(name)
       .description(description)
@@ -117,39 +110,45 @@ export function buildProgram(): Command {
       .allowExcessArguments(true)
       .argument('[args...]')
       .action(async (args: string[]) => {
-        process.exitCode = await runPassThrough(name, args);
+        process.exitCode = await PASS_THROUGH[name]!.run(args);
       });
   }
 
   return program;
 }
 
-type PassThrough = 'check' | 'bench' | 'chaos' | 'logs' | 'report';
-
-async function runPassThrough(command: PassThrough, args: string[]): Promise<number> {
-  switch (command) {
-    case 'chaos': {
-      const { runChaosCommand } = await import('../chaos/chaos-command.js');
-      return runChaosCommand(args);
-    }
-    case 'bench': {
-      const { runBenchCommand } = await import('../bench/bench-command.js');
-      return runBenchCommand(args);
-    }
-    case 'check': {
-      const { runCheckCommand } = await import('../check/check-command.js');
-      return runCheckCommand(args);
-    }
-    case 'logs': {
-      const { runLogsCommand } = await import('./logs-command.js');
-      return runLogsCommand(args);
-    }
-    case 'report': {
-      const { runReportCommand } = await import('../report/report-command.js');
-      return runReportCommand(args);
-    }
-  }
+interface PassThrough {
+  readonly description: string;
+  readonly run: (args: string[]) => Promise<number>;
 }
+
+/** Each loads its module only when run: `paxos-cli get` must not pay for the UI. */
+const PASS_THROUGH: Record<string, PassThrough> = {
+  init: {
+    description: 'write a cluster for real hosts: cluster file, keys, one folder per node (paxos-cli init --hosts H1,H2,H3 --out DIR)',
+    run: async (args) => (await import('./init-command.js')).runInitCommand(args),
+  },
+  check: {
+    description: 'check an operation history (JSON) for linearizability: paxos-cli check HISTORY.json [--json]',
+    run: async (args) => (await import('../check/check-command.js')).runCheckCommand(args),
+  },
+  chaos: {
+    description: 'fresh cluster under a seeded nemesis (kills, partitions) with a workload; diff + linearizability check (paxos-cli chaos --help)',
+    run: async (args) => (await import('../chaos/chaos-command.js')).runChaosCommand(args),
+  },
+  bench: {
+    description: 'measure ops/s and latency of a fresh cluster, a running one or etcd (paxos-cli bench --help)',
+    run: async (args) => (await import('../bench/bench-command.js')).runBenchCommand(args),
+  },
+  logs: {
+    description: "print node N's whole log, from a second terminal too: paxos-cli logs N [--follow] [--data-dir DIR] [--json]",
+    run: async (args) => (await import('./logs-command.js')).runLogsCommand(args),
+  },
+  report: {
+    description: 'rebuild report.html of a run folder (chaos, bench, up --record) and print its path: paxos-cli report DIR [--json]',
+    run: async (args) => (await import('../report/report-command.js')).runReportCommand(args),
+  },
+};
 
 async function runNodeCommand(args: string[]): Promise<void> {
   // The node process owns its own option parsing; this is only a dispatch.
@@ -164,13 +163,15 @@ export async function main(argv: string[]): Promise<void> {
     await runNodeCommand(argv.slice(1));
     return;
   }
-  if (argv[0] === 'check' || argv[0] === 'bench' || argv[0] === 'chaos' || argv[0] === 'logs' || argv[0] === 'report') {
-    process.exitCode = await runPassThrough(argv[0], argv.slice(1));
+  const own = argv[0] === undefined ? undefined : PASS_THROUGH[argv[0]];
+  if (own !== undefined && Object.hasOwn(PASS_THROUGH, argv[0]!)) {
+    process.exitCode = await own.run(argv.slice(1));
     return;
   }
   // `paxos-cli help chaos` is `paxos-cli chaos --help`: those commands own their options.
-  if (argv[0] === 'help' && (argv[1] === 'check' || argv[1] === 'bench' || argv[1] === 'chaos' || argv[1] === 'report')) {
-    process.exitCode = await runPassThrough(argv[1], ['--help']);
+  const helped = argv[0] === 'help' && argv[1] !== undefined && Object.hasOwn(PASS_THROUGH, argv[1]) ? PASS_THROUGH[argv[1]] : undefined;
+  if (helped !== undefined) {
+    process.exitCode = await helped.run(['--help']);
     return;
   }
   // Bare `paxos-cli` is a request for help: on stdout, exit 0 (commander would use stderr and 1).

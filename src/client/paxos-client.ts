@@ -5,6 +5,7 @@
 // machine applies it once and returns its first result. A command must never be in flight twice
 // under one clientId, so each concurrent operation borrows its own sub-session
 // (`<clientId>.<n>`) from a small pool: one PaxosClient may be used by many callers at once.
+import { needsIpv6, nodeAddress } from '../cluster/cluster-file.js';
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { Dealer } from 'zeromq';
@@ -196,6 +197,7 @@ class NodeLink {
       sendHighWaterMark: 1000,
       reconnectInterval: 100,
       reconnectMaxInterval: 300,
+      ipv6: needsIpv6(address),
       ...(curve === null ? {} : { curveServerKey: curve.serverKey, curvePublicKey: curve.auth.publicKey, curveSecretKey: curve.auth.secretKey }),
     });
     const secure = curve !== null;
@@ -362,7 +364,7 @@ export class PaxosClient {
         if (n.publicKey === undefined) throw new PaxosClientError('bad-request', `node ${n.id} has no public key in the cluster file`);
         curve = { serverKey: n.publicKey, auth: opts.auth };
       }
-      this.links.set(n.id, new NodeLink(n.id, `tcp://${n.host}:${n.port}`, curve));
+      this.links.set(n.id, new NodeLink(n.id, nodeAddress(n), curve));
     }
   }
 

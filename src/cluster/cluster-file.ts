@@ -1,8 +1,10 @@
 // The cluster file names every node, its address and public key, and the operators' keys;
 // every process of a cluster (nodes, the CLI, chaos, bench) reads the same one.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { NodeId } from '../paxos/types.js';
+import { isHostName } from './host-list.js';
 import { isZ85Key } from './x25519.js';
 
 export interface ClusterNode {
@@ -31,7 +33,7 @@ const clusterSchema = z
       .array(
         z.object({
           id: z.number().int().min(1).max(1_000_000),
-          host: z.string().min(1).max(255).default('127.0.0.1'),
+          host: z.string().min(1).max(253).refine(isHostName, 'not a host name or an IP address (an IPv6 address goes without brackets)').default('127.0.0.1'),
           port: z.number().int().min(1).max(65535),
           publicKey: z85Key.optional(),
         }),
@@ -99,8 +101,14 @@ export function loadClusterFile(path: string): Cluster {
   return parseCluster(text, `cluster file ${path}`);
 }
 
-export function nodeAddress(n: ClusterNode): string {
-  return `tcp://${n.host}:${n.port}`;
+/** ZeroMQ's endpoint for a node: an IPv6 address goes in brackets (and needs the socket's ipv6 option). */
+export function nodeAddress(n: Pick<ClusterNode, 'host' | 'port'>): string {
+  return `tcp://${isIP(n.host) === 6 ? `[${n.host}]` : n.host}:${n.port}`;
+}
+
+/** Whether a socket for this endpoint needs ZeroMQ's ipv6 option. */
+export function needsIpv6(endpoint: string): boolean {
+  return endpoint.startsWith('tcp://[');
 }
 
 export function findNode(cluster: Cluster, id: NodeId): ClusterNode | undefined {

@@ -6,6 +6,7 @@ import { KeyFileError, nodeKeyPath, readKeyFile } from '../cluster/keys.js';
 import { ClusterFileError, findNode, loadClusterFile } from '../cluster/cluster-file.js';
 import { DEFAULT_EVENT_FILE_BYTES, EventFile } from './event-file.js';
 import { MessageTrace } from './message-trace.js';
+import { BindAddressError, chooseBindAddress } from './bind-address.js';
 import { OLD_TRACE_FILE, TRACE_FILE } from '../trace/trace-record.js';
 import { EventWriter, formatEvent } from './events.js';
 import { DEFAULT_SNAPSHOT_EVERY, NodeRuntime, oneLine } from './node-runtime.js';
@@ -33,6 +34,7 @@ export interface NodeCommandOptions {
   eventFileBytes: number;
   trace: boolean;
   paused?: boolean;
+  bind?: string;
 }
 
 /** The message trace is written in 50 ms batches (EventFile): a SIGKILL loses at most that much of it. */
@@ -81,6 +83,7 @@ function buildProgram(): Command {
       intOption('--event-file-bytes', 1024, 2 ** 40),
       DEFAULT_EVENT_FILE_BYTES,
     )
+    .option('--bind <address>', "listen on this IP address instead of the cluster file's (0.0.0.0 or :: for every interface: only when asked, e.g. in a container); the port stays the cluster file's")
     .option('--paused', 'start in step mode: no clock, every peer message held until a `step` request delivers it')
     .option('--no-trace', `do not write <data-dir>/${TRACE_FILE} (every protocol message sent and received; bounded like the event log)`)
     .option('--insecure', 'no CURVE: accept any connection and believe it (for debugging only; every node and client must agree)'),
@@ -128,7 +131,8 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
     if (err instanceof ClusterFileError) return fail(EXIT_USAGE, err.message);
     throw err;
   }
-  if (findNode(cluster, opts.id) === undefined) {
+  const self = findNode(cluster, opts.id);
+  if (self === undefined) {
     const ids = cluster.nodes.map((n) => n.id).join(', ');
     return fail(EXIT_USAGE, `--id ${opts.id} is not in the cluster file (its ids: ${ids})`);
   }
@@ -138,6 +142,14 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
     security = linkSecurity(opts, cluster);
   } catch (err) {
     if (err instanceof KeyFileError) return fail(EXIT_USAGE, err.message);
+    throw err;
+  }
+
+  let bindAddress: string;
+  try {
+    bindAddress = await chooseBindAddress({ id: opts.id, host: self.host, port: self.port, bind: opts.bind, insecure: security.mode === 'insecure' });
+  } catch (err) {
+    if (err instanceof BindAddressError) return fail(EXIT_USAGE, err.message);
     throw err;
   }
 
@@ -170,6 +182,7 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
       security,
       trace: new MessageTrace(opts.id, traceFile),
       startPaused: opts.paused === true,
+      bindAddress,
     });
   } catch (err) {
     offSignals();

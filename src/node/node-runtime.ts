@@ -51,6 +51,8 @@ export interface NodeOptions {
   readonly security: LinkSecurity;
   /** Snapshot the KV and compact the log every this many applied slots (default 10,000). */
   readonly snapshotEvery?: number;
+  /** The ZeroMQ endpoint to listen on; default: the cluster file's address of this node. */
+  readonly bindAddress?: string;
   /** The message trace (messages.ndjson); default: the Lamport clock only, no file. */
   readonly trace?: MessageTrace;
   /** Start in step mode (a scenario that begins with `pause`): no tick happens unasked. */
@@ -273,7 +275,7 @@ export class NodeRuntime {
     try {
       runtime.transport = await Transport.start({
         selfId: opts.id,
-        bindAddress: nodeAddress(self),
+        bindAddress: opts.bindAddress ?? nodeAddress(self),
         peers: opts.cluster.nodes.filter((n) => n.id !== opts.id).map((n) => ({ id: n.id, address: nodeAddress(n) })),
         security: opts.security,
         onInbound: (msg) => runtime.onInbound(msg),

@@ -12,6 +12,7 @@
 //
 // Sends never block and never queue without bound: Paxos tolerates loss, so when a peer is
 // unreachable or slow its messages are dropped and counted; the protocol retries on ticks.
+import { needsIpv6 } from '../cluster/cluster-file.js';
 import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Dealer, Router } from 'zeromq';
@@ -211,6 +212,7 @@ export class Transport {
       // Detects half-open connections so a paused or vanished peer's pipe is freed promptly.
       heartbeatInterval: 1000,
       heartbeatTimeout: 3000,
+      ipv6: needsIpv6(opts.bindAddress),
       ...(sec.mode === 'curve' ? { curveServer: true, curveSecretKey: sec.self.secretKey, zapDomain: ZAP_DOMAIN } : {}),
     });
     const t = new Transport(router, zap, opts);
@@ -258,6 +260,7 @@ export class Transport {
       // re-dialled its ROUTER, so this bounds how soon it is heard (a refused dial costs nothing).
       reconnectInterval: 100,
       reconnectMaxInterval: 100,
+      ipv6: needsIpv6(address),
       heartbeatInterval: 1000,
       heartbeatTimeout: 3000,
       ...curve,

@@ -1,0 +1,69 @@
+// `init --hosts H1,H2,H3[:PORT]`: one entry per node, in id order. An entry is a name or an
+// IPv4 address with an optional port, or an IPv6 address: bare (`::1`, no port) or bracketed
+// (`[::1]:7001`). Parsing is pure; resolving the names (to find two entries that are one
+// address) is the caller's, since it needs the network.
+import { isIP } from 'node:net';
+
+export const DEFAULT_NODE_PORT = 7001;
+
+export interface HostEntry {
+  /** As the cluster file stores it: a name, an IPv4 address, or an IPv6 address without brackets. */
+  readonly host: string;
+  readonly port: number;
+}
+
+export class HostListError extends Error {
+  readonly code = 'bad-hosts';
+}
+
+// RFC 1123 names: labels of letters, digits and hyphens, dot-separated, at most 253 characters.
+const NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+export function isHostName(s: string): boolean {
+  return isIP(s) !== 0 || NAME.test(s);
+}
+
+function parsePort(raw: string, entry: string): number {
+  const n = Number(raw);
+  if (!/^\d{1,5}$/.test(raw) || n < 1 || n > 65535) throw new HostListError(`bad port in "${entry}": a port is 1 to 65535`);
+  return n;
+}
+
+export function parseHostEntry(raw: string, defaultPort = DEFAULT_NODE_PORT): HostEntry {
+  const entry = raw.trim();
+  if (entry === '') throw new HostListError('an empty host in --hosts; give one host per node, comma-separated (e.g. h1,h2,h3)');
+  if (entry.startsWith('[')) {
+    const m = /^\[([^\]]+)\](?::(.*))?$/.exec(entry);
+    if (m === null || isIP(m[1]!) !== 6) throw new HostListError(`"${entry}" is not an IPv6 address; write it as [::1] or [::1]:7001`);
+    return { host: m[1]!, port: m[2] === undefined ? defaultPort : parsePort(m[2], entry) };
+  }
+  if (isIP(entry) === 6) return { host: entry, port: defaultPort };
+  const colon = entry.lastIndexOf(':');
+  if (colon !== entry.indexOf(':')) throw new HostListError(`"${entry}" is not a host; an IPv6 address with a port goes in brackets: [${entry.slice(0, colon)}]:${entry.slice(colon + 1)}`);
+  const host = colon < 0 ? entry : entry.slice(0, colon);
+  const port = colon < 0 ? defaultPort : parsePort(entry.slice(colon + 1), entry);
+  if (!isHostName(host)) throw new HostListError(`"${host}" is not a host name or an IP address`);
+  return { host: host.toLowerCase(), port };
+}
+
+/** The entries of `--hosts`, with literal duplicates refused here (resolved ones by the caller). */
+export function parseHostList(list: string, defaultPort = DEFAULT_NODE_PORT, maxNodes = 99): HostEntry[] {
+  const entries = list.split(',').map((e) => parseHostEntry(e, defaultPort));
+  if (entries.length > maxNodes) throw new HostListError(`--hosts names ${entries.length} nodes; a cluster has at most ${maxNodes}`);
+  const seen = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const key = addressKey(e.host, e.port);
+    const first = seen.get(key);
+    if (first !== undefined) throw new HostListError(`nodes ${first + 1} and ${i + 1} are both ${showAddress(e.host, e.port)}; give each node its own host or port (e.g. h1:7001,h1:7002)`);
+    seen.set(key, i);
+  });
+  return entries;
+}
+
+export function showAddress(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function addressKey(host: string, port: number): string {
+  return `${host.toLowerCase()}|${port}`;
+}
