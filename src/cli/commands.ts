@@ -28,6 +28,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'keys', usage: 'keys [PREFIX]', summary: 'list the keys (starting with PREFIX), in order; linearizable', nodeArgs: [] },
   { name: 'del', usage: 'del KEY', summary: 'delete KEY through the leader; says whether it was there', nodeArgs: [] },
   { name: 'kill', usage: 'kill N', summary: 'SIGKILL node N', nodeArgs: [0] },
+  { name: 'stop', usage: 'stop N', summary: 'ask node N to exit cleanly (as on SIGTERM), through its admin API: works on any host', nodeArgs: [0] },
   { name: 'restart', usage: 'restart N', summary: 'start node N again (it replays its DB and catches up)', nodeArgs: [0] },
   { name: 'logs', usage: 'logs N', summary: "node N's whole log, full screen: PgUp/PgDn, Home/End, / search, f follow, q back", nodeArgs: [0] },
   {

@@ -6,6 +6,7 @@ import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type 
 import { collectLogs } from '../cluster/collect-logs.js';
 import { diffLogs, formatDiff } from '../cluster/diff-logs.js';
 import type { Supervisor } from '../cluster/supervisor.js';
+import type { RemoteNodes } from '../cluster/remote-nodes.js';
 import { HistoryRecorder } from '../check/history.js';
 import { recordOp } from '../check/record-op.js';
 import type { ChaosProgress } from '../chaos/chaos-run.js';
@@ -59,6 +60,8 @@ export interface ExecutorDeps {
   readonly nodes?: readonly { readonly id: number; readonly port: number }[];
   /** How `get` reads by default (up --read-mode): index, lease or log. */
   readonly readMode?: 'index' | 'lease' | 'log';
+  /** Set when this terminal did not start the nodes (attach, one-shot commands). */
+  readonly remote?: RemoteNodes;
   /** The nodes were started paused (`up --script` of a scenario that begins with pause). */
   readonly startPaused?: boolean;
 }
@@ -337,12 +340,20 @@ export class Executor {
       }
       case 'range':
         return this.range(cmd.prefix, cmd.values, signal);
+      case 'stop': {
+        if (!sup.isAlive(cmd.node)) return failure(`node ${cmd.node} is already down`);
+        if (this.deps.client.admin === undefined) return failure('this client cannot reach the admin API');
+        await this.deps.client.admin(cmd.node, 'stop');
+        return { ok: true, text: `asked node ${cmd.node} to stop; it exits cleanly in a moment`, fields: { node: cmd.node } };
+      }
       case 'kill': {
+        if (this.deps.remote !== undefined) return failure(this.deps.remote.refusal('kill', cmd.node).message, { node: cmd.node });
         if (!sup.isAlive(cmd.node)) return failure(`node ${cmd.node} is already down; restart ${cmd.node} starts it`);
         await sup.kill(cmd.node);
         return { ok: true, text: `killed node ${cmd.node} (SIGKILL)`, fields: { node: cmd.node } };
       }
       case 'restart': {
+        if (this.deps.remote !== undefined) return failure(this.deps.remote.refusal('restart', cmd.node).message, { node: cmd.node });
         if (sup.isAlive(cmd.node)) return failure(`node ${cmd.node} is running; kill ${cmd.node} first`);
         const started = watchStart(sup, cmd.node, this.deps.restartReadyMs);
         await sup.restart(cmd.node);

@@ -148,6 +148,15 @@ const PASS_THROUGH: Record<string, PassThrough> = {
     description: 'rebuild report.html of a run folder (chaos, bench, up --record) and print its path: paxos-cli report DIR [--json]',
     run: async (args) => (await import('../report/report-command.js')).runReportCommand(args),
   },
+  ...Object.fromEntries(
+    (['get', 'set', 'del', 'keys', 'status', 'leader', 'diff', 'stop'] as const).map((name) => [
+      name,
+      {
+        description: `the REPL's ${name}, once, against a running cluster: paxos-cli ${name} ... [--cluster FILE] [-w table|json]`,
+        run: async (args: string[]) => (await import('./oneshot-command.js')).runOneshotCommand(name, args),
+      },
+    ]),
+  ),
 };
 
 async function runNodeCommand(args: string[]): Promise<void> {

@@ -10,6 +10,7 @@ export type ReplCommand =
   | { readonly kind: 'range'; readonly prefix: string; readonly values: boolean }
   | { readonly kind: 'del'; readonly key: string }
   | { readonly kind: 'kill'; readonly node: number }
+  | { readonly kind: 'stop'; readonly node: number }
   | { readonly kind: 'restart'; readonly node: number }
   | { readonly kind: 'logs'; readonly node: number }
   /** The flow view: toggled, shown, hidden, or its heartbeats toggled. */
@@ -201,6 +202,7 @@ export function parseCommand(line: string, nodeCount: number): ParseResult {
     }
     case 'elect':
     case 'kill':
+    case 'stop':
     case 'restart':
     case 'logs': {
       const id = parseNodeId(args[0], nodeCount, usage);

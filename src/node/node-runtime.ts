@@ -749,6 +749,13 @@ export class NodeRuntime {
   private onAdmin(routingId: Buffer, reqId: number, action: string, args: unknown): void {
     const t = this.transport;
     if (t === null) return this.reply(routingId, reqId, errorReply('shutting-down', `node ${this.opts.id} is not serving`));
+    if (action === 'stop') {
+      // `stop N` from a terminal that did not start this node: a clean exit, as on SIGTERM. The
+      // reply leaves first, so the operator hears it was asked, not a timeout.
+      this.reply(routingId, reqId, { ok: true, op: 'admin', faults: t.faultRules });
+      setTimeout(() => void this.stop('stop requested by an operator'), 50);
+      return;
+    }
     const r = applyAdminAction(t.faultRules, action, args, [...this.clusterIds]);
     if (!r.ok) return this.reply(routingId, reqId, errorReply('bad-request', r.error.slice(0, 300)));
     if (action !== 'get-faults') {

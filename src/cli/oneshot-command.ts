@@ -1,0 +1,132 @@
+// One-shot commands, etcdctl style: `paxos-cli get|set|del|status|leader|diff|stop ... --cluster
+// FILE [-w table|json]` from any terminal or script, against a running cluster (started by `up`
+// in another terminal, or by `paxos-cli node` on its hosts). Each is the REPL command of the same
+// name, run once by the same executor: the same words, the same output, the same JSON line.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { loadClusterFile, ClusterFileError } from '../cluster/cluster-file.js';
+import { openClusterClient } from '../cluster/cluster-client.js';
+import { CliError, clusterFilePath, operatorAuth } from '../cluster/data-dir.js';
+import { RemoteNodes } from '../cluster/remote-nodes.js';
+import { EXIT_USAGE } from '../command/subcommand.js';
+import { jsonLine } from '../json/contract.js';
+import { findCommand, helpOptionLines } from './commands.js';
+import { Executor, type Outcome } from './execute-command.js';
+import { parseCommand } from './parse-command.js';
+
+export const ONESHOT_COMMANDS = ['get', 'set', 'del', 'keys', 'status', 'leader', 'diff', 'stop'] as const;
+export type OneshotName = (typeof ONESHOT_COMMANDS)[number];
+
+export const DEFAULT_CLUSTER_FILE = clusterFilePath('paxos-data');
+/** A one-shot command waits at most this long for a leader (the REPL waits longer). */
+const ONESHOT_RETRY_MS = 10_000;
+
+interface OneshotArgs {
+  readonly words: string[];
+  readonly clusterFile: string;
+  readonly json: boolean;
+  readonly help: boolean;
+}
+
+/** Splits our options (--cluster, -w, --json, --help) from the REPL command's own words. */
+export function splitOneshotArgs(args: readonly string[]): OneshotArgs | string {
+  const words: string[] = [];
+  let clusterFile = DEFAULT_CLUSTER_FILE;
+  let json = false;
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = (name: string): string | null => {
+      if (a.startsWith(`${name}=`)) return a.slice(name.length + 1);
+      const next = args[i + 1];
+      if (next === undefined) return null;
+      i++;
+      return next;
+    };
+    if (a === '--cluster' || a.startsWith('--cluster=')) {
+      const v = value('--cluster');
+      if (v === null || v === '') return '--cluster needs a file (e.g. --cluster paxos-data/cluster.json)';
+      clusterFile = v;
+    } else if (a === '-w' || a === '--write-out' || a.startsWith('--write-out=') || a.startsWith('-w=')) {
+      const v = value(a.startsWith('-w') ? '-w' : '--write-out');
+      if (v !== 'table' && v !== 'json') return `-w takes table or json, not ${v === null ? 'nothing' : `"${v}"`}`;
+      json = v === 'json';
+    } else if (a === '--json') {
+      json = true;
+    } else if (a === '-h' || a === '--help') {
+      help = true;
+    } else {
+      words.push(a);
+    }
+  }
+  return { words, clusterFile, json, help };
+}
+
+/** The words as one REPL line: a word with a space or a quote is quoted back. */
+function toLine(name: string, words: readonly string[]): string {
+  const quote = (w: string): string => (w === '' || /[\s"'#]/.test(w) ? (w.includes('"') ? `'${w}'` : `"${w}"`) : w);
+  return [name, ...words.map(quote)].join(' ');
+}
+
+function helpFor(name: OneshotName): string {
+  const spec = findCommand(name)!;
+  const program = new Command(`paxos-cli ${name}`)
+    .usage(`${spec.usage.replace(/^\S+\s*/, '')} [--cluster FILE] [-w table|json]`.trim())
+    .description(`${spec.summary}. The REPL's ${name}, once, against a running cluster.`)
+    .option('--cluster <file>', `the cluster file (written by paxos-cli up or paxos-cli init; its keys/operator.key beside it)`, DEFAULT_CLUSTER_FILE)
+    .option('-w, --write-out <format>', 'table (words, as the REPL prints) or json (one line of the JSON contract, docs/json.md)', 'table')
+    .option('--json', 'the same as -w json')
+    .helpOption('-h, --help', 'show this help');
+  const extra = helpOptionLines(name);
+  return program.helpInformation() + (extra.length > 0 ? `\nThe command's own ${extra.join('\n')}\n` : '');
+}
+
+export async function runOneshotCommand(name: OneshotName, args: readonly string[], out: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
+  const split = splitOneshotArgs(args);
+  const jsonWanted = typeof split === 'string' ? args.includes('--json') || args.join(' ').includes('-w json') : split.json;
+  const fail = (line: string, msg: string, code: number): number => {
+    process.stderr.write(`paxos-cli ${name}: ${msg}\n`);
+    if (jsonWanted) out(jsonLine(line, false, {}, msg) + '\n');
+    return code;
+  };
+  if (typeof split === 'string') return fail(name, `${split} (see paxos-cli ${name} --help)`, EXIT_USAGE);
+  if (split.help) {
+    out(helpFor(name));
+    return 0;
+  }
+  const line = toLine(name, split.words);
+  if (!fs.existsSync(split.clusterFile)) {
+    return fail(line, `no cluster file at ${split.clusterFile}; pass --cluster FILE (written by paxos-cli up or paxos-cli init)`, EXIT_USAGE);
+  }
+  let cluster;
+  let auth;
+  try {
+    cluster = loadClusterFile(split.clusterFile);
+    auth = operatorAuth(split.clusterFile, cluster);
+  } catch (err) {
+    if (err instanceof ClusterFileError || err instanceof CliError) return fail(line, err.message, 1);
+    throw err;
+  }
+  const parsed = parseCommand(line, Math.max(...cluster.nodes.map((n) => n.id)));
+  if (!parsed.ok) return fail(line, `${parsed.error.replace(/; type help for the list$/, '')} (see paxos-cli ${name} --help)`, EXIT_USAGE);
+  if (parsed.cmd === null) return fail(line, `nothing to run (see paxos-cli ${name} --help)`, EXIT_USAGE);
+  const client = await openClusterClient(cluster, { clientId: `oneshot-${randomUUID()}`, auth });
+  let outcome: Outcome;
+  try {
+    const remote = new RemoteNodes(cluster.nodes.map((n) => n.id), split.clusterFile);
+    const executor = new Executor({ sup: remote, remote, client, dataDir: path.dirname(split.clusterFile), nodes: cluster.nodes, retryMs: ONESHOT_RETRY_MS });
+    outcome = await executor.run(parsed.cmd);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+  if (split.json) {
+    out(jsonLine(line, outcome.ok, outcome.fields, outcome.ok ? undefined : (outcome.error ?? outcome.text)) + '\n');
+  } else if (outcome.ok) {
+    out((outcome.detail ?? [outcome.text]).join('\n') + '\n');
+  } else {
+    process.stderr.write(`paxos-cli ${name}: ${outcome.error ?? outcome.text}\n`);
+  }
+  return outcome.ok ? 0 : 1;
+}
