@@ -10,6 +10,7 @@ import type { RemoteNodes } from '../cluster/remote-nodes.js';
 import { HistoryRecorder } from '../check/history.js';
 import { recordOp } from '../check/record-op.js';
 import type { ChaosProgress } from '../chaos/chaos-run.js';
+import { FAULT_KINDS, type FaultKind } from '../chaos/nemesis.js';
 import { describeFaults, isFaultFree } from '../protocol/fault-rules.js';
 import { runFaultCommand } from './execute-fault-command.js';
 import { FaultControl } from '../cluster/fault-control.js';
@@ -62,6 +63,8 @@ export interface ExecutorDeps {
   readonly readMode?: 'index' | 'lease' | 'log';
   /** Set when this terminal did not start the nodes (attach, one-shot commands). */
   readonly remote?: RemoteNodes;
+  /** Where chaos writes its history file (default: dataDir; attach's dataDir is a temp copy). */
+  readonly historyDir?: string;
   /** The nodes were started paused (`up --script` of a scenario that begins with pause). */
   readonly startPaused?: boolean;
 }
@@ -369,7 +372,10 @@ export class Executor {
         const dir = nodeDataPath(this.deps.dataDir, cmd.node);
         const file = path.join(dir, EVENT_FILE);
         const lineCount = await countLines(dir);
-        const text = `node ${cmd.node}'s log: ${lineCount} lines in ${file} (paxos-cli logs ${cmd.node} --data-dir ${this.deps.dataDir} prints them)`;
+        const text =
+          this.deps.remote !== undefined
+            ? `node ${cmd.node}'s log: ${lineCount} lines so far, read through its API`
+            : `node ${cmd.node}'s log: ${lineCount} lines in ${file} (paxos-cli logs ${cmd.node} --data-dir ${this.deps.dataDir} prints them)`;
         return { ok: true, text, fields: { node: cmd.node, file, lineCount }, effect: { logs: { node: cmd.node, dir, file } } };
       }
       case 'flow': {
@@ -440,7 +446,7 @@ export class Executor {
       case 'clear':
         return { ok: true, text: '', fields: {}, effect: 'clear' };
       case 'quit':
-        return { ok: true, text: 'stopping every node', fields: {}, effect: 'quit' };
+        return { ok: true, text: this.deps.remote !== undefined ? 'detaching; the nodes keep running' : 'stopping every node', fields: {}, effect: 'quit' };
       case 'pause':
         return stepOutcome(await this.steps.pause());
       case 'resume':
@@ -476,6 +482,9 @@ export class Executor {
               for (const fn of this.chaosListeners) fn(p);
             },
             ...(stop !== null ? { signal: stop.signal } : {}),
+            ...(this.deps.historyDir !== undefined ? { historyDir: this.deps.historyDir } : {}),
+            // Over the network chaos cuts links and pauses nodes; it cannot kill a process.
+            ...(this.deps.remote !== undefined ? { faultKinds: REMOTE_FAULT_KINDS } : {}),
           });
         } finally {
           if (this.chaosStop === stop) this.chaosStop = null;
@@ -596,6 +605,8 @@ export class Executor {
 function stepOutcome(o: StepOutcome): Outcome {
   return o.ok ? { ok: true, text: o.text, fields: o.fields, ...(o.detail.length > 0 ? { detail: [o.text, ...o.detail] } : {}) } : failure(o.text, o.fields);
 }
+
+const REMOTE_FAULT_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'kill' && k !== 'kill-leader');
 
 const isClientCommand = (cmd: ReplCommand): boolean =>
   cmd.kind === 'set' || cmd.kind === 'del' || cmd.kind === 'range' || (cmd.kind === 'get' && cmd.local === undefined);

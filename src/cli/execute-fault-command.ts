@@ -12,6 +12,7 @@ import { describeFaults, isolateGroups, NO_FAULTS, withSlow, type FaultRules } f
 import type { ClusterClient } from '../cluster/cluster-client.js';
 import type { Outcome, SupervisorLike } from './execute-command.js';
 import type { FaultControl } from '../cluster/fault-control.js';
+import type { FaultKind } from '../chaos/nemesis.js';
 import type { FaultCommand } from './parse-fault-command.js';
 import { jsonLine, roundMs } from '../json/contract.js';
 import { faultsJson } from '../json/fields.js';
@@ -25,6 +26,10 @@ export interface FaultCommandDeps {
   readonly onChaosProgress: (p: ChaosProgress | null) => void;
   /** Stops a chaos command's faults early. */
   readonly signal?: AbortSignal;
+  /** Where chaos writes its history (default: dataDir). */
+  readonly historyDir?: string;
+  /** The fault kinds chaos may inject (attach: only what the network can do). */
+  readonly faultKinds?: readonly FaultKind[];
 }
 
 /** A REPL check gets a bounded budget: the UI must answer, and 'unknown' is reported honestly. */
@@ -80,7 +85,7 @@ async function check(d: FaultCommandDeps): Promise<Outcome> {
 
 async function chaos(cmd: Extract<FaultCommand, { kind: 'chaos' }>, d: FaultCommandDeps): Promise<Outcome> {
   const seed = cmd.seed ?? randomInt(2 ** 31 - 1);
-  const historyPath = path.join(d.dataDir, `chaos-${seed}-${Date.now().toString(36)}.json`);
+  const historyPath = path.join(d.historyDir ?? d.dataDir, `chaos-${seed}-${Date.now().toString(36)}.json`);
   try {
     const report = await runChaos(
       { sup: d.sup, client: d.client, faults: d.faults, dataDir: d.dataDir, history: d.history },
@@ -90,6 +95,7 @@ async function chaos(cmd: Extract<FaultCommand, { kind: 'chaos' }>, d: FaultComm
         keys: cmd.keys ?? CHAOS_DEFAULTS.keys,
         seed,
         historyPath,
+        ...(d.faultKinds !== undefined ? { faultKinds: d.faultKinds } : {}),
         ...(d.signal !== undefined ? { signal: d.signal } : {}),
       },
       (p) => d.onChaosProgress(p),

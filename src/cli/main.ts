@@ -148,6 +148,10 @@ const PASS_THROUGH: Record<string, PassThrough> = {
     description: 'rebuild report.html of a run folder (chaos, bench, up --record) and print its path: paxos-cli report DIR [--json]',
     run: async (args) => (await import('../report/report-command.js')).runReportCommand(args),
   },
+  attach: {
+    description: 'the UI and REPL over a running cluster this terminal did not start: paxos-cli attach [FILE] (default ./paxos-data/cluster.json)',
+    run: async (args) => (await import('./attach.js')).runAttachCommand(args),
+  },
   ...Object.fromEntries(
     (['get', 'set', 'del', 'keys', 'status', 'leader', 'diff', 'stop'] as const).map((name) => [
       name,

@@ -28,6 +28,7 @@ import {
   type ReadMode,
   type HeldInfo,
   type StepAction,
+  type NodeFileName,
 } from '../protocol/wire.js';
 
 export type { NodeStatus, HeldInfo, StepAction } from '../protocol/wire.js';
@@ -486,6 +487,14 @@ export class PaxosClient {
     const r = await this.ask(nodeId, { op: 'step', action, ...(opts.id !== undefined ? { id: opts.id } : {}), ...(opts.n !== undefined ? { n: opts.n } : {}) });
     if (r.op !== 'step') throw unexpected(nodeId, r.op);
     return { node: r.node, paused: r.paused, held: r.held, heldTotal: r.heldTotal, effects: r.effects };
+  }
+
+  /** Up to `max` bytes of one of the node's log files from `offset`, and the file's size now. */
+  async readFile(nodeId: NodeId, file: NodeFileName, offset: number, max: number): Promise<{ size: number; ino: number; data: Uint8Array }> {
+    const r = await this.ask(nodeId, { op: 'file-read', file, offset, max });
+    if (r.op !== 'file-read') throw unexpected(nodeId, r.op);
+    if (r.file !== file || r.offset !== offset || r.data.byteLength > max) throw unexpected(nodeId, 'file-read of another chunk');
+    return { size: r.size, ino: r.ino, data: r.data };
   }
 
   /**

@@ -6,6 +6,7 @@ import type { KeyPair } from './keys.js';
 import type { ClusterConfig } from './data-dir.js';
 import type { AcceptedEntry, ChosenEntry } from '../paxos/types.js';
 import type { FaultRules } from '../protocol/fault-rules.js';
+import type { NodeFileName } from '../protocol/wire.js';
 import type { StepAction, StepResult } from '../client/paxos-client.js';
 
 export interface WriteResult {
@@ -75,6 +76,8 @@ export interface ClusterClient {
   admin?(nodeId: number, action: string, args?: unknown): Promise<FaultRules>;
   /** Step mode (pause, held, deliver, …); optional so test doubles need not have it. */
   step?(nodeId: number, action: StepAction, opts?: { id?: number; n?: number }): Promise<StepResult>;
+  /** A chunk of one of a node's log files (attach mirrors them); optional so test doubles need not have it. */
+  readFile?(nodeId: number, file: NodeFileName, offset: number, max: number): Promise<{ size: number; ino: number; data: Uint8Array }>;
   close(): Promise<void>;
 }
 

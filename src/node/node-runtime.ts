@@ -19,6 +19,7 @@ import { AppliedWaiters, LEASE_FRACTION, ReadLease } from './reads.js';
 import { Transport, type Inbound, type LinkSecurity, type PeerInbound } from './transport.js';
 import type { ZapRefusal } from './zap-handler.js';
 import { MessageTrace } from './message-trace.js';
+import { readNodeFile } from './node-files.js';
 import { describeReady, HeldQueue, type HeldMessage } from './step-mode.js';
 import { describe } from './message-trace.js';
 import {
@@ -654,6 +655,11 @@ export class NodeRuntime {
         return this.onAdmin(routingId, reqId, req.action, req.args);
       case 'step':
         return void this.onStep(routingId, reqId, req.action, req.id, req.n);
+      case 'file-read':
+        return void readNodeFile(this.opts.dataDir, req.file, req.offset, req.max).then(
+          (r) => this.reply(routingId, reqId, { ok: true, op: 'file-read', file: req.file, ...r }),
+          (err: unknown) => this.reply(routingId, reqId, errorReply('unsupported', `cannot read ${req.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)),
+        );
     }
   }
 

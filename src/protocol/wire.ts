@@ -26,6 +26,11 @@ export type ReadMode = (typeof READ_MODES)[number];
 /** A range answer holds at most this many entries and about this many bytes; `more` says if cut. */
 export const MAX_RANGE_ENTRIES = 1000;
 export const MAX_RANGE_BYTES = 1024 * 1024;
+/** A `file-read` answer carries at most this much of a node's log file. */
+export const MAX_FILE_CHUNK = 1024 * 1024;
+/** The files `file-read` serves, by name: the event log and the message trace, each with its rotated part. */
+export const NODE_FILES = ['events', 'events-old', 'messages', 'messages-old'] as const;
+export type NodeFileName = (typeof NODE_FILES)[number];
 /** Bounds every array on the wire (entries per message, commands per batch). */
 const MAX_ITEMS = 100_000;
 
@@ -135,6 +140,8 @@ export const requestSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('admin'), action: z.string().max(64), args: z.unknown().optional() }),
   // Step mode (step-mode.ts): id names a held message; n is a tick count.
   z.object({ op: z.literal('step'), action: z.enum(STEP_ACTIONS), id: uint.optional(), n: uint.min(1).max(MAX_STEP_TICKS).optional() }),
+  // A chunk of one of the node's own log files (attach mirrors them): only these names, never a path.
+  z.object({ op: z.literal('file-read'), file: z.enum(NODE_FILES), offset: uint, max: uint.min(1).max(MAX_FILE_CHUNK) }),
 ]);
 export type ClientRequest = z.infer<typeof requestSchema>;
 
@@ -262,6 +269,7 @@ export const replySchema = z.union([
     snapshotOffset: uint.optional(),
     snapshotBytes: uint.optional(),
   }),
+  z.object({ ok: z.literal(true), op: z.literal('file-read'), file: z.enum(NODE_FILES), size: uint, ino: uint, offset: uint, data: z.instanceof(Uint8Array).refine((d) => d.byteLength <= MAX_FILE_CHUNK, 'chunk too large') }),
   z.object({ ok: z.literal(false), code: z.enum(ERROR_CODES), message: z.string(), leader: nodeId.nullable() }),
 ]);
 export type ErrorReply = { ok: false; code: NodeErrorCode; message: string; leader: NodeId | null };
@@ -290,6 +298,11 @@ export type Reply =
       snapshotOffset?: number;
       snapshotBytes?: number;
     }
+  /**
+   * Bytes [offset, offset + data.length) of the file, which holds `size` bytes now. `ino` tells
+   * a rotation (the file renamed to its old part keeps its inode) from growth. 0: no file.
+   */
+  | { ok: true; op: 'file-read'; file: NodeFileName; size: number; ino: number; offset: number; data: Uint8Array }
   | ErrorReply;
 export type _ReplyCheck = Assignable<Reply, z.infer<typeof replySchema>>;
 export type _EntryCheck = Assignable<ChosenEntry, z.infer<typeof chosenEntrySchema>>;

@@ -90,7 +90,7 @@ describe('tokenize', () => {
 
 describe('completeLine', () => {
   const table: [string, string, string[]][] = [
-    ['s', 's', ['set', 'status', 'slow', 'step']],
+    ['s', 's', ['set', 'stop', 'status', 'slow', 'step']],
     ['se', 'set ', ['set']],
     ['ki', 'kill ', ['kill']],
     ['kill ', 'kill ', ['1', '2', '3']],

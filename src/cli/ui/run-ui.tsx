@@ -16,7 +16,10 @@ import { initialState, type UiAction } from './state.js';
 import { createStore, RENDER_INTERVAL_MS, type Store } from './store.js';
 
 export interface RunUiOptions {
-  readonly sup: Supervisor;
+  /** The local supervisor, or attach's RemoteNodes (events read from the nodes' logs). */
+  readonly sup: Pick<Supervisor, 'recentEvents' | 'onEvent'>;
+  /** attach: the nodes run elsewhere; quitting leaves them running. */
+  readonly attached?: boolean;
   readonly client: ClusterClient;
   readonly executor: Executor;
   readonly cluster: ClusterConfig;
@@ -42,7 +45,7 @@ export function supervisorAction(e: SupervisorEvent, at: number): UiAction {
 }
 
 /** Runs REPL lines one after another; `cancel` (Esc) stops waiting for the one running now. */
-export function createCommandRunner(store: Store, executor: Executor, nodeCount: number, onQuit: () => void, onRan: () => void = () => undefined) {
+export function createCommandRunner(store: Store, executor: Executor, nodeCount: number, onQuit: () => void, onRan: () => void = () => undefined, quitText = 'stopping every node…') {
   let chain: Promise<void> = Promise.resolve();
   let queued = 0;
   let current: AbortController | null = null;
@@ -71,7 +74,7 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
       }
       if (parsed.cmd === null) return;
       if (parsed.cmd.kind === 'quit') {
-        store.dispatch({ type: 'command-finished', input: line, ok: true, text: 'stopping every node…' });
+        store.dispatch({ type: 'command-finished', input: line, ok: true, text: quitText });
         onQuit();
         return;
       }
@@ -108,7 +111,7 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
 
 export async function runUi(o: RunUiOptions): Promise<void> {
   const ids = o.cluster.nodes.map((n) => n.id);
-  const store = createStore(initialState(ids, Date.now()));
+  const store = createStore(initialState(ids, Date.now(), { alive: o.attached === true }));
   // The nodes started before the UI existed: replay what they said so far.
   for (const e of o.sup.recentEvents()) store.dispatch(supervisorAction(e, Date.now()));
   const off = o.sup.onEvent((e) => store.dispatch(supervisorAction(e, Date.now())));
@@ -136,7 +139,7 @@ export async function runUi(o: RunUiOptions): Promise<void> {
 
   let resolveQuit: () => void = () => undefined;
   const quitRequested = new Promise<void>((r) => (resolveQuit = r));
-  const submit = createCommandRunner(store, o.executor, ids.length, () => resolveQuit(), () => poller.pollSoon());
+  const submit = createCommandRunner(store, o.executor, ids.length, () => resolveQuit(), () => poller.pollSoon(), o.attached === true ? 'detaching; the nodes keep running…' : undefined);
   // Ctrl-C while chaos runs: the first stops its faults (it still heals, checks and reports);
   // a second one quits at once.
   const onQuit = (): void => {

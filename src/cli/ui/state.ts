@@ -130,11 +130,12 @@ export type UiAction =
   /** page: rows a page holds where the scrolling happens. */
   | { readonly type: 'scroll'; readonly how: 'page-up' | 'page-down' | 'home' | 'end' | 'switch'; readonly page: number };
 
-export function initialState(nodeIds: readonly number[], now = 0): UiState {
+/** alive: the nodes run already, elsewhere (attach): their panes follow the polls from the start. */
+export function initialState(nodeIds: readonly number[], now = 0, opts: { alive?: boolean } = {}): UiState {
   return {
     now,
     nodes: nodeIds.map((id) => ({
-      id, alive: false, role: 'starting', ballot: '-', promised: '-', commitIndex: null, appliedIndex: null,
+      id, alive: opts.alive === true, role: 'starting', ballot: '-', promised: '-', commitIndex: null, appliedIndex: null,
       pid: null, lines: [], flash: null, catchingUp: false,
     })),
     logRows: [],

@@ -1,0 +1,160 @@
+// `paxos-cli attach [FILE]`: the UI and REPL (or a script) over a cluster this terminal did not
+// start: nodes on other hosts (`paxos-cli node`), or an `up` in another terminal. Everything goes
+// through the nodes' API with the operator key beside the cluster file: commands, status and
+// log polls, and the nodes' own event logs and message traces, mirrored into a temp dir that the
+// panes, `logs N` and the flow view read as they read a local data dir. Quitting leaves the
+// nodes running; a node this session paused (chaos) is resumed first.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { randomUUID } from 'node:crypto';
+import { Command, Option } from 'commander';
+import { ClusterFileError, loadClusterFile } from '../cluster/cluster-file.js';
+import { openClusterClient, type ClusterClient } from '../cluster/cluster-client.js';
+import { CliError, operatorAuth } from '../cluster/data-dir.js';
+import { NodeLogMirror } from '../cluster/node-log-mirror.js';
+import { RemoteNodes } from '../cluster/remote-nodes.js';
+import { asSubcommand, EXIT_USAGE, parseSubcommand } from '../command/subcommand.js';
+import { jsonLine } from '../json/contract.js';
+import { replCommandList } from './commands.js';
+import { Executor } from './execute-command.js';
+import { DEFAULT_CLUSTER_FILE } from './oneshot-command.js';
+import { runScript } from './script-mode.js';
+
+interface AttachOptions {
+  readonly cluster?: string;
+  readonly script?: string;
+  readonly json: boolean;
+  readonly readMode: 'index' | 'lease' | 'log';
+}
+
+/** How long a pause this session made may take to be undone on the way out. */
+const RESUME_ON_EXIT_MS = 5000;
+
+function buildProgram(): Command {
+  return asSubcommand(
+    new Command('paxos-cli attach')
+      .description(
+        'The terminal UI and REPL over a running cluster this terminal did not start (nodes on other hosts, or an `up` ' +
+          'in another terminal), through the nodes\' API with the operator key beside the cluster file. quit leaves the nodes running.',
+      )
+      .argument('[file]', `the cluster file (written by paxos-cli init or up; keys/operator.key beside it) (default: ${DEFAULT_CLUSTER_FILE})`)
+      .option('--cluster <file>', 'the same as FILE')
+      .option('--script <file>', 'run the commands in FILE without the UI, then detach')
+      .option('--json', 'in script mode, print one JSON object per command', false)
+      .addOption(new Option('--read-mode <mode>', 'how get reads unless it says (get --mode)').choices(['index', 'lease', 'log']).default('index'))
+      .addHelpText(
+        'after',
+        '\nWithout a terminal, or with --script, commands are read one per line and each prints one result line.\n' +
+          'Over the network: kill and restart are refused (stop N asks a node to exit; start it on its host);\n' +
+          'chaos cuts links and pauses nodes (step mode: a frozen clock, peer messages held) but kills nothing.\n' +
+          'REPL commands:\n' +
+          replCommandList().join('\n'),
+      ),
+    'attach',
+  );
+}
+
+export async function runAttachCommand(args: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  const parsed = parseSubcommand<AttachOptions>(program, args);
+  if (typeof parsed === 'number') return parsed;
+  const positional = program.args[0];
+  const scriptMode = parsed.script !== undefined || !process.stdin.isTTY || !process.stdout.isTTY;
+  const refuse = (message: string, code: number): number => {
+    process.stderr.write(`paxos-cli attach: ${message}\n`);
+    if (scriptMode && parsed.json) process.stdout.write(jsonLine('attach', false, { exitCode: code }, message) + '\n');
+    return code;
+  };
+  if (positional !== undefined && parsed.cluster !== undefined && path.resolve(positional) !== path.resolve(parsed.cluster)) {
+    return refuse('give the cluster file once: as FILE or as --cluster FILE', EXIT_USAGE);
+  }
+  const clusterFile = path.resolve(positional ?? parsed.cluster ?? DEFAULT_CLUSTER_FILE);
+  if (!fs.existsSync(clusterFile)) {
+    return refuse(`no cluster file at ${clusterFile}; give its path (written by paxos-cli init or up: DIR/cluster.json)`, EXIT_USAGE);
+  }
+  if (parsed.script !== undefined) {
+    try {
+      fs.accessSync(parsed.script, fs.constants.R_OK);
+    } catch {
+      return refuse(`cannot read script ${parsed.script}; check the path`, EXIT_USAGE);
+    }
+  }
+  let cluster;
+  let auth;
+  try {
+    cluster = loadClusterFile(clusterFile);
+    auth = operatorAuth(clusterFile, cluster);
+  } catch (err) {
+    if (err instanceof ClusterFileError || err instanceof CliError) return refuse(err.message, 1);
+    throw err;
+  }
+
+  const mirrorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-attach-'));
+  let client: ClusterClient | null = null;
+  let remote: RemoteNodes | null = null;
+  let mirror: NodeLogMirror | null = null;
+  // A signal (a closed terminal is SIGHUP) ends the session too: a node it paused is resumed and
+  // the temp copy removed before the process goes.
+  const onSignal = (code: number) => (): void => {
+    void (async () => {
+      if (remote !== null) {
+        remote.resumeAll();
+        await Promise.race([remote.settled(), new Promise((r) => setTimeout(r, RESUME_ON_EXIT_MS).unref())]);
+      }
+      fs.rmSync(mirrorDir, { recursive: true, force: true });
+      process.exit(code);
+    })();
+  };
+  const signals = [
+    ['SIGINT', onSignal(130)],
+    ['SIGTERM', onSignal(143)],
+    ['SIGHUP', onSignal(129)],
+  ] as const;
+  for (const [name, fn] of signals) process.on(name, fn);
+  try {
+    const c = await openClusterClient(cluster, { clientId: `attach-${randomUUID()}`, auth });
+    client = c;
+    const ids = cluster.nodes.map((n) => n.id);
+    remote = new RemoteNodes(ids, clusterFile, (id, action) => c.step!(id, action));
+    const r = remote;
+    mirror = new NodeLogMirror({ readFile: (id, file, offset, max) => c.readFile!(id, file, offset, max) }, ids, mirrorDir, (id, event) =>
+      r.emit({ type: 'node-event', id, event }),
+    );
+    mirror.start();
+    const executor = new Executor({
+      sup: remote,
+      remote,
+      client,
+      dataDir: mirrorDir,
+      historyDir: path.dirname(clusterFile),
+      nodes: cluster.nodes,
+      readMode: parsed.readMode,
+    });
+    if (scriptMode) {
+      const input = parsed.script !== undefined ? fs.createReadStream(parsed.script, 'utf8') : process.stdin;
+      const lines = readline.createInterface({ input, crlfDelay: Infinity });
+      const result = await runScript({ lines, write: (t) => process.stdout.write(t) }, executor, Math.max(...ids), parsed.json);
+      lines.close();
+      return result.failed === 0 ? 0 : 1;
+    }
+    // Ink reads CI when first imported: a person at a terminal inside a CI job must see the screen.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+    const { runUi } = await import('./ui/run-ui.js');
+    await runUi({ sup: remote, attached: true, client, executor, cluster, dataDir: mirrorDir });
+    process.stdout.write(`detached from ${clusterFile}; the nodes keep running\n`);
+    return 0;
+  } finally {
+    if (remote !== null) {
+      remote.resumeAll();
+      await Promise.race([remote.settled(), new Promise((r) => setTimeout(r, RESUME_ON_EXIT_MS).unref())]);
+    }
+    await mirror?.stop();
+    await client?.close().catch(() => undefined);
+    fs.rmSync(mirrorDir, { recursive: true, force: true });
+    for (const [name, fn] of signals) process.off(name, fn);
+    setTimeout(() => process.exit(), 3000).unref();
+  }
+}
