@@ -7,6 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { nodeDataPath, type ClusterConfig } from './data-dir.js';
 import { recordHasRun } from './has-run.js';
 import { parseNodeEventLine, type NodeEvent } from './node-events.js';
+import { OPERATOR_STOP } from '../node/events.js';
 
 export type SupervisorEvent =
   | { readonly type: 'spawned'; readonly id: number; readonly pid: number }
@@ -157,6 +158,8 @@ export class Supervisor {
         s.ballot = event.ballot;
       }
       if (event.event === 'ready') this.markHasRun(id);
+      // `stop N` reaches the node through its API, not through us: its exit is still asked for.
+      if (event.event === 'other' && event.name === 'stopping' && s.proc === proc && String(event.fields.reason ?? '').startsWith(OPERATOR_STOP)) s.requestedStop = true;
       this.emit({ type: 'node-event', id, event });
     });
     const err = readline.createInterface({ input: proc.stderr });

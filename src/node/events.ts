@@ -15,6 +15,9 @@ export type NodeEventBody =
   | { event: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
   | { event: 'stopping'; reason: string };
 
+/** The `stopping` reason of a node that `stop N` asked to exit: its supervisor counts the exit as asked for. */
+export const OPERATOR_STOP = 'stop requested by an operator';
+
 export type NodeEvent = NodeEventBody & { t: number; node: NodeId };
 export type NodeEventName = NodeEvent['event'];
 

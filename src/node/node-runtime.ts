@@ -20,6 +20,7 @@ import { Transport, type Inbound, type LinkSecurity, type PeerInbound } from './
 import type { ZapRefusal } from './zap-handler.js';
 import { MessageTrace } from './message-trace.js';
 import { readNodeFile } from './node-files.js';
+import { OPERATOR_STOP } from './events.js';
 import { describeReady, HeldQueue, type HeldMessage } from './step-mode.js';
 import { describe } from './message-trace.js';
 import {
@@ -759,7 +760,7 @@ export class NodeRuntime {
       // `stop N` from a terminal that did not start this node: a clean exit, as on SIGTERM. The
       // reply leaves first, so the operator hears it was asked, not a timeout.
       this.reply(routingId, reqId, { ok: true, op: 'admin', faults: t.faultRules });
-      setTimeout(() => void this.stop('stop requested by an operator'), 50);
+      setTimeout(() => void this.stop(OPERATOR_STOP), 50);
       return;
     }
     const r = applyAdminAction(t.faultRules, action, args, [...this.clusterIds]);

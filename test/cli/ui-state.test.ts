@@ -37,6 +37,11 @@ describe('ui reducer', () => {
     expect(n2?.flash?.text).toBe('NEW LEADER');
   });
 
+  it('an exit that was asked for without SIGKILL (stop N, quit) flashes STOPPED; one nobody asked for, CRASHED', () => {
+    expect(reduce(started, { type: 'node-exited', id: 3, code: 0, signal: null, requested: true, at: 100 }).nodes[2]?.flash?.text).toBe('STOPPED');
+    expect(reduce(started, { type: 'node-exited', id: 3, code: 0, signal: null, requested: false, at: 100 }).nodes[2]?.flash?.text).toBe('CRASHED');
+  });
+
   it('an exit marks the node down with a KILLED flash; a respawn flashes RESTARTED and catches up later', () => {
     let s = reduce(started, { type: 'node-exited', id: 3, code: null, signal: 'SIGKILL', requested: true, at: 100 });
     expect(s.nodes[2]).toMatchObject({ alive: false, role: 'down', pid: null });

@@ -189,7 +189,7 @@ export function reduce(state: UiState, action: UiAction): UiState {
         const how = action.signal !== null ? action.signal : `code ${action.code ?? '?'}`;
         const next: NodeView = {
           ...n, alive: false, role: 'down', pid: null, catchingUp: false,
-          flash: { text: action.requested ? 'KILLED' : 'CRASHED', tone: 'bad', until: action.at + FLASH_MS },
+          flash: { text: !action.requested ? 'CRASHED' : action.signal === 'SIGKILL' ? 'KILLED' : 'STOPPED', tone: 'bad', until: action.at + FLASH_MS },
         };
         return withLine(next, `exited (${how})`);
       });
