@@ -36,9 +36,9 @@ function imageEntryCommand(): string[] {
   return (cmd as string[]).map((w) => w.replace(/^\/app(?=\/|$)/, ROOT));
 }
 
-function cli(args: string[], timeoutMs = 30_000): { code: number; stdout: string; stderr: string } {
+function cli(args: string[], timeoutMs = 30_000, env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync('node', [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = execFileSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr: '' };
   } catch (err) {
     const e = err as { status?: number; stdout?: string; stderr?: string };
@@ -140,8 +140,11 @@ describe.skipIf(unavailable !== null)('a cluster across three network namespaces
 
   it('attach drives the cluster and refuses what needs the node process', () => {
     const script = path.join(dir, 'attach.paxos');
+    // attach's temp copy goes here, so "nothing left behind" is this test's alone.
+    const attachTmp = path.join(dir, 'tmp');
+    fs.mkdirSync(attachTmp);
     fs.writeFileSync(script, 'set shape round\nget shape\nkill 1\nstatus\nlogs 2\ndiff\nquit\n');
-    const r = cli(['attach', clusterFile, '--script', script, '--json'], 60_000);
+    const r = cli(['attach', clusterFile, '--script', script, '--json'], 60_000, { TMPDIR: attachTmp });
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const l of r.stdout.trim().split('\n')) expect(validateLine(l)).toMatchObject({ ok: true });
     expect(lines.map((l) => [l.cmd, l.ok])).toEqual([
@@ -155,7 +158,7 @@ describe.skipIf(unavailable !== null)('a cluster across three network namespaces
     ]);
     expect(String(lines[2]!.error)).toMatch(/stop 1 asks it to exit/);
     expect(r.code).toBe(1);
-    expect(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('paxos-attach-'))).toEqual([]);
+    expect(fs.readdirSync(attachTmp), 'attach removed its temp copy').toEqual([]);
   }, 90_000);
 
   it('a host cut off under a write load loses no acknowledged write, and diff is clean after it heals', async () => {

@@ -117,6 +117,7 @@ describe('every command, run for real, prints lines of the contract', () => {
       'step',
       'tick 2',
       'resume',
+      'stop 2',
       'clear',
       'frobnicate',
       'quit',
