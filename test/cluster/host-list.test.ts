@@ -103,6 +103,12 @@ describe('--hosts duplicates', () => {
     expect(refusal('[FD00::2],fd00::2')).toMatch(/^nodes 1 and 2 are both \[fd00::2\]:7001;/);
   });
 
+  // Known bug (reported with #14): IPv6 is compared as lower-cased text, not as an address, and
+  // init's resolving does not normalise literals either. Drop `.fails` once it is fixed.
+  it.fails('refuses one IPv6 address written two ways', () => {
+    expect(refusal('::1,0:0:0:0:0:0:0:1')).toMatch(/^nodes 1 and 2 are both /);
+  });
+
   it('takes one host on two ports', () => {
     expect(parseHostList('h1:7001,h1:7002,H1:7003')).toHaveLength(3);
   });
