@@ -227,7 +227,8 @@ const partial = (s: Shape): Shape => Object.fromEntries(Object.entries(s).map(([
 
 /**
  * Every command's schema, by name: the REPL's commands (in script mode `cmd` is the line as
- * typed, whose first word names it) and the standalone `chaos`, `bench` and `check`.
+ * typed, whose first word names it) and the standalone ones (`up`, `chaos`, `bench`, `check`,
+ * `report`, `logs`, `init`).
  */
 export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   set: submittable(command(writeFields, { cancelled: z.literal(true).optional() })),
@@ -293,6 +294,15 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   'paxos-cli bench': command(benchFields, { ...partial(benchFields), exitCode: z.number().int().optional() }),
   'paxos-cli check': command(checkFields, { ...partial(checkFields), exitCode: z.number().int() }),
   'paxos-cli report': command(reportFields, { exitCode: z.number().int() }),
+  init: command(
+    {
+      dir: text,
+      clusterFile: text,
+      nodeCount: count,
+      nodes: z.array(z.strictObject({ node: nodeId, host: text, port: z.number().int().min(1).max(65535), folder: text })),
+    },
+    { exitCode: z.number().int() },
+  ),
 };
 
 /** A line the parser refused, or a failure that carries no fields of its command. */
