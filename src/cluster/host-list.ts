@@ -20,7 +20,23 @@ export class HostListError extends Error {
 const NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export function isHostName(s: string): boolean {
-  return isIP(s) !== 0 || NAME.test(s);
+  // All digits and dots is an IPv4 address or nothing: `127.1` and `10.0.0.256` are not names.
+  return isIP(s) !== 0 || (NAME.test(s) && !/^[\d.]+$/.test(s));
+}
+
+/**
+ * One spelling per address, so two spellings of one IPv6 address compare equal: lower case,
+ * zeros compressed (`FD00:0::2` is `fd00::2`), an IPv4-mapped address dotted (`::ffff:127.0.0.1`).
+ * IPv4 addresses and names are returned as they are.
+ */
+export function canonicalIp(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const host = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (mapped === null) return host;
+  const hi = parseInt(mapped[1]!, 16);
+  const lo = parseInt(mapped[2]!, 16);
+  return `::ffff:${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
 function parsePort(raw: string, entry: string): number {
@@ -35,14 +51,14 @@ export function parseHostEntry(raw: string, defaultPort = DEFAULT_NODE_PORT): Ho
   if (entry.startsWith('[')) {
     const m = /^\[([^\]]+)\](?::(.*))?$/.exec(entry);
     if (m === null || isIP(m[1]!) !== 6) throw new HostListError(`"${entry}" is not an IPv6 address; write it as [::1] or [::1]:7001`);
-    return { host: m[1]!, port: m[2] === undefined ? defaultPort : parsePort(m[2], entry) };
+    return { host: canonicalIp(m[1]!), port: m[2] === undefined ? defaultPort : parsePort(m[2], entry) };
   }
-  if (isIP(entry) === 6) return { host: entry, port: defaultPort };
+  if (isIP(entry) === 6) return { host: canonicalIp(entry), port: defaultPort };
   const colon = entry.lastIndexOf(':');
   if (colon !== entry.indexOf(':')) throw new HostListError(`"${entry}" is not a host; an IPv6 address with a port goes in brackets: [${entry.slice(0, colon)}]:${entry.slice(colon + 1)}`);
   const host = colon < 0 ? entry : entry.slice(0, colon);
   const port = colon < 0 ? defaultPort : parsePort(entry.slice(colon + 1), entry);
-  if (!isHostName(host)) throw new HostListError(`"${host}" is not a host name or an IP address`);
+  if (!isHostName(host)) throw new HostListError(/^[\d.]+$/.test(host) ? `"${host}" is not an IPv4 address (four numbers 0 to 255, e.g. 10.0.0.1)` : `"${host}" is not a host name or an IP address`);
   return { host: host.toLowerCase(), port };
 }
 

@@ -7,6 +7,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import { nodeAddress } from '../cluster/cluster-file.js';
+import { canonicalIp } from '../cluster/host-list.js';
 
 export class BindAddressError extends Error {
   readonly code = 'bad-bind-address';
@@ -23,7 +24,8 @@ export interface BindRequest {
 }
 
 export function isLoopback(ip: string): boolean {
-  return ip === '::1' || /^127\./.test(ip) || /^::ffff:127\./i.test(ip);
+  const c = canonicalIp(ip);
+  return c === '::1' || /^127\./.test(c) || /^::ffff:127\./.test(c);
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
@@ -36,7 +38,14 @@ export function ownAddresses(): string[] {
 }
 
 function isOwn(ip: string, own: readonly string[]): boolean {
-  return isLoopback(ip) || own.includes(ip);
+  return isLoopback(ip) || own.some((o) => canonicalIp(o) === canonicalIp(ip));
+}
+
+/** This host's addresses for an error line: link-local ones left out, at most a few. */
+function listed(own: readonly string[]): string {
+  const shown = own.filter((a) => !/^fe80:/i.test(a));
+  if (shown.length === 0) return 'none';
+  return shown.length > 6 ? `${shown.slice(0, 6).join(', ')}, …` : shown.join(', ');
 }
 
 /** The ZeroMQ endpoint to bind; a BindAddressError (one line that says what to do) otherwise. */
@@ -45,12 +54,12 @@ export async function chooseBindAddress(req: BindRequest, own: readonly string[]
   if (bind !== undefined) {
     if (isIP(bind) === 0) throw new BindAddressError(`--bind ${bind} is not an IP address; give one of this host's addresses, or 0.0.0.0 (every interface)`);
     if (!WILDCARDS.has(bind) && !isOwn(bind, own)) {
-      throw new BindAddressError(`--bind ${bind} is not an address of this host (it has ${own.join(', ') || 'none'}); give one of them, or 0.0.0.0`);
+      throw new BindAddressError(`--bind ${bind} is not an address of this host (it has ${listed(own)}); give one of them, or 0.0.0.0`);
     }
     if (req.insecure && !isLoopback(bind)) {
       throw new BindAddressError(`--bind ${bind} with --insecure would let any host that reaches the port vote unauthenticated; bind a loopback address, or drop --insecure`);
     }
-    return nodeAddress({ host: bind, port: req.port });
+    return nodeAddress({ host: canonicalIp(bind), port: req.port });
   }
   let ips: string[];
   if (isIP(req.host) !== 0) {
@@ -63,10 +72,10 @@ export async function chooseBindAddress(req: BindRequest, own: readonly string[]
       throw new BindAddressError(`node ${req.id}'s host ${req.host} does not resolve here (${(err as NodeJS.ErrnoException).code ?? 'lookup failed'}); fix the name, or run the node with --bind ADDRESS`);
     }
   }
-  const mine = ips.find((ip) => isOwn(ip, own));
+  const mine = ips.map(canonicalIp).find((ip) => isOwn(ip, own));
   if (mine === undefined) {
     throw new BindAddressError(
-      `node ${req.id}'s address ${req.host}${ips[0] !== req.host ? ` (${ips.join(', ')})` : ''} is not an address of this host (it has ${own.join(', ') || 'none'}); ` +
+      `node ${req.id}'s address ${req.host}${ips[0] !== req.host ? ` (${ips.join(', ')})` : ''} is not an address of this host (it has ${listed(own)}); ` +
         `run node ${req.id} on the host the cluster file names, or fix the cluster file`,
     );
   }
