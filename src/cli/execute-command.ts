@@ -580,7 +580,8 @@ export class Executor {
       const security = { ...(s.secure !== undefined ? { secure: s.secure } : {}), ...(s.refusedHandshakes !== undefined ? { refusedHandshakes: s.refusedHandshakes } : {}) };
       return { id, alive: true, role: s.role, ballot: formatBallotLike(s.ballot), promised: formatBallotLike(s.promised), commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, leader: s.leader, lastSlot: s.lastSlot, pid, ...security };
     } catch (err) {
-      return { id, alive: true, role: `unreachable (${errorCode(err) ?? 'error'})`, ballot: '-', promised: '-', commitIndex: null, appliedIndex: null, leader: null, lastSlot: null, pid };
+      const code = errorCode(err) ?? 'error';
+      return { id, alive: true, role: code === 'unreachable' ? code : `unreachable (${code})`, ballot: '-', promised: '-', commitIndex: null, appliedIndex: null, leader: null, lastSlot: null, pid };
     }
   }
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { NodeId } from '../paxos/types.js';
-import { isHostName } from './host-list.js';
+import { canonicalIp, isHostName } from './host-list.js';
 import { isZ85Key } from './x25519.js';
 
 export interface ClusterNode {
@@ -54,7 +54,8 @@ const clusterSchema = z
         keys.add(n.publicKey);
       }
       if (ids.has(n.id)) ctx.addIssue({ code: 'custom', message: `node id ${n.id} appears twice` });
-      const addr = `${n.host}:${n.port}`;
+      // One address however it is spelled: names in any case, IPv6 compressed or not.
+      const addr = `${canonicalIp(n.host.toLowerCase())}:${n.port}`;
       if (addrs.has(addr)) ctx.addIssue({ code: 'custom', message: `address ${addr} appears twice` });
       ids.add(n.id);
       addrs.add(addr);
