@@ -14,6 +14,7 @@ import { loadClusterFile } from '../../src/cluster/cluster-file.js';
 import { openClusterClient, type ClusterClient } from '../../src/cluster/cluster-client.js';
 import { operatorAuth } from '../../src/cluster/data-dir.js';
 import { validateLine } from '../../src/json/contract.js';
+import { nodeCommandHere } from '../deploy/dockerfile.js';
 import { leftovers, makeHosts, netnsUnavailable, type TestHosts } from './netns.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,16 +25,6 @@ const unavailable = netnsUnavailable();
 if (unavailable !== null) {
   if (process.env.CI === 'true') throw new Error(`the multi-host test must run in CI, but ${unavailable}`);
   console.warn(`skipping the multi-host test: ${unavailable}`);
-}
-
-/** The image's entry command, with /app mapped to this checkout. */
-function imageEntryCommand(): string[] {
-  const text = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
-  const lines = text.split('\n').filter((l) => /^ENTRYPOINT\s/.test(l));
-  expect(lines, 'the Dockerfile has one ENTRYPOINT').toHaveLength(1);
-  const cmd = JSON.parse(lines[0]!.replace(/^ENTRYPOINT\s+/, '')) as unknown;
-  expect(Array.isArray(cmd) && cmd.every((w) => typeof w === 'string'), 'ENTRYPOINT in exec (JSON) form').toBe(true);
-  return (cmd as string[]).map((w) => w.replace(/^\/app(?=\/|$)/, ROOT));
 }
 
 function cli(args: string[], timeoutMs = 30_000, env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
@@ -79,7 +70,7 @@ describe.skipIf(unavailable !== null)('a cluster across three network namespaces
     const init = cli(['init', '--hosts', Array.from({ length: NODES }, (_, i) => h.address(i + 1)).join(','), '--out', out, '--json']);
     expect(init.code, init.stderr).toBe(0);
     clusterFile = path.join(out, 'cluster.json');
-    const entry = imageEntryCommand();
+    const entry = nodeCommandHere();
     for (let id = 1; id <= NODES; id++) {
       const folder = path.join(out, `node-${id}`);
       const proc = spawn('ip', ['netns', 'exec', h.namespace(id), ...entry, '--id', String(id), '--cluster', path.join(folder, 'cluster.json'), '--data-dir', path.join(folder, 'data')], {
