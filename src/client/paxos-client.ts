@@ -19,6 +19,7 @@ import {
   encodeFrame,
   requestsFrame,
   MAX_BATCH_ITEMS,
+  MAX_FRAME_BYTES,
   type ClientRequest,
   type Reply as WireReply,
   type RequestItem,
@@ -52,6 +53,8 @@ export type ClientErrorCode =
   | 'bad-request'
   | 'unsupported'
   | 'shutting-down'
+  /** The node serves too many requests of this kind (file-read) now: ask again later. */
+  | 'busy'
   | 'unknown-node'
   | 'closed'
   | 'cancelled'
@@ -198,6 +201,9 @@ class NodeLink {
       sendHighWaterMark: 1000,
       reconnectInterval: 100,
       reconnectMaxInterval: 300,
+      // A node's answer is one frame within MAX_FRAME_BYTES (and a batch of them a few): libzmq
+      // drops a link that sends more, so a broken or hostile node cannot make us buffer gigabytes.
+      maxMessageSize: 4 * MAX_FRAME_BYTES,
       ipv6: needsIpv6(address),
       ...(curve === null ? {} : { curveServerKey: curve.serverKey, curvePublicKey: curve.auth.publicKey, curveSecretKey: curve.auth.secretKey }),
     });

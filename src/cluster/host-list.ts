@@ -20,9 +20,23 @@ export class HostListError extends Error {
 const NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export function isHostName(s: string): boolean {
-  // All digits and dots is an IPv4 address or nothing: `127.1` and `10.0.0.256` are not names.
-  return isIP(s) !== 0 || (NAME.test(s) && !/^[\d.]+$/.test(s));
+  return hostProblem(s) === null;
 }
+
+/** Why `s` cannot be a node's host, or null. */
+export function hostProblem(s: string): string | null {
+  if (isIP(s) !== 0) {
+    // A zone (`%eth0`) names an interface of one host: no other host can dial it.
+    if (s.includes('%')) return `"${s}" is a link-local address with a zone; give an address other hosts can reach`;
+    if (WILDCARDS.has(canonicalIp(s))) return `"${s}" is every address, not one; give the node's own address (a node binds 0.0.0.0 only with --bind)`;
+    return null;
+  }
+  // All digits and dots is an IPv4 address or nothing: `127.1` and `10.0.0.256` are not names.
+  if (/^[\d.]+$/.test(s)) return `"${s}" is not an IPv4 address (four numbers 0 to 255, e.g. 10.0.0.1)`;
+  return NAME.test(s) ? null : `"${s}" is not a host name or an IP address`;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::']);
 
 /**
  * One spelling per address, so two spellings of one IPv6 address compare equal: lower case,
@@ -30,13 +44,15 @@ export function isHostName(s: string): boolean {
  * IPv4 addresses and names are returned as they are.
  */
 export function canonicalIp(ip: string): string {
-  if (isIP(ip) !== 6) return ip;
+  // With a zone it is no address we compare (hostProblem refuses it); URL would throw on it.
+  if (isIP(ip) !== 6 || ip.includes('%')) return ip;
   const host = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  // An IPv4-mapped address is that IPv4 address: a socket bound to one is reached by the other.
   const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
   if (mapped === null) return host;
   const hi = parseInt(mapped[1]!, 16);
   const lo = parseInt(mapped[2]!, 16);
-  return `::ffff:${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
 function parsePort(raw: string, entry: string): number {
@@ -51,14 +67,21 @@ export function parseHostEntry(raw: string, defaultPort = DEFAULT_NODE_PORT): Ho
   if (entry.startsWith('[')) {
     const m = /^\[([^\]]+)\](?::(.*))?$/.exec(entry);
     if (m === null || isIP(m[1]!) !== 6) throw new HostListError(`"${entry}" is not an IPv6 address; write it as [::1] or [::1]:7001`);
+    const problem = hostProblem(m[1]!);
+    if (problem !== null) throw new HostListError(problem);
     return { host: canonicalIp(m[1]!), port: m[2] === undefined ? defaultPort : parsePort(m[2], entry) };
   }
-  if (isIP(entry) === 6) return { host: canonicalIp(entry), port: defaultPort };
+  if (isIP(entry) === 6) {
+    const problem = hostProblem(entry);
+    if (problem !== null) throw new HostListError(problem);
+    return { host: canonicalIp(entry), port: defaultPort };
+  }
   const colon = entry.lastIndexOf(':');
   if (colon !== entry.indexOf(':')) throw new HostListError(`"${entry}" is not a host; an IPv6 address with a port goes in brackets: [${entry.slice(0, colon)}]:${entry.slice(colon + 1)}`);
   const host = colon < 0 ? entry : entry.slice(0, colon);
   const port = colon < 0 ? defaultPort : parsePort(entry.slice(colon + 1), entry);
-  if (!isHostName(host)) throw new HostListError(/^[\d.]+$/.test(host) ? `"${host}" is not an IPv4 address (four numbers 0 to 255, e.g. 10.0.0.1)` : `"${host}" is not a host name or an IP address`);
+  const problem = hostProblem(host);
+  if (problem !== null) throw new HostListError(problem);
   return { host: host.toLowerCase(), port };
 }
 

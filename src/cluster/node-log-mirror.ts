@@ -29,6 +29,8 @@ export interface MirrorOptions {
   /** Chunks read per file per round, so one node far behind cannot starve the others' rounds. */
   readonly chunksPerRound?: number;
   readonly chunkBytes?: number;
+  /** A local copy rotates at this size (default 32 MiB), so it holds at most twice this. */
+  readonly maxCopyBytes?: number;
 }
 
 interface Followed {
@@ -36,7 +38,7 @@ interface Followed {
   readonly remoteOld: NodeFileName;
   readonly local: string;
   readonly localOld: string;
-  /** The first read starts this many bytes before the end (Infinity: from the start, old part first). */
+  /** The first read starts this many bytes before the end (Infinity: from the start, old part first; a copy's size at most). */
   readonly startTail: number;
   offset: number;
   ino: number | null;
@@ -44,13 +46,19 @@ interface Followed {
   carry: string;
   /** Bytes of the first read to skip announcing. */
   quietUntil: number;
+  /** Bytes in the local copy of the current file. */
+  localBytes: number;
 }
+
+/** A local copy rotates at this size (and an old part is copied from its last this many bytes). */
+const DEFAULT_MAX_COPY_BYTES = 32 * 1024 * 1024;
 
 export class NodeLogMirror {
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly wakers = new Set<() => void>();
+  private readonly maxCopy: number;
 
   constructor(
     private readonly reader: FileReader,
@@ -58,7 +66,9 @@ export class NodeLogMirror {
     readonly dir: string,
     private readonly onEvent: (id: number, e: NodeEvent) => void,
     private readonly opts: MirrorOptions = {},
-  ) {}
+  ) {
+    this.maxCopy = opts.maxCopyBytes ?? DEFAULT_MAX_COPY_BYTES;
+  }
 
   start(): void {
     for (const id of this.ids) {
@@ -72,15 +82,16 @@ export class NodeLogMirror {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Stops following; waits for a read under way at most `waitMs` (a node may not answer). */
+  async stop(waitMs = 2000): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     for (const wake of this.wakers) wake();
-    await Promise.all(this.loops);
+    await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
 
   private followed(remote: NodeFileName, remoteOld: NodeFileName, nodeDir: string, local: string, localOld: string, startTail: number, announceTail: number): Followed {
-    return { remote, remoteOld, local: path.join(nodeDir, local), localOld: path.join(nodeDir, localOld), startTail, offset: 0, ino: null, carry: '', quietUntil: -announceTail };
+    return { remote, remoteOld, local: path.join(nodeDir, local), localOld: path.join(nodeDir, localOld), startTail, offset: 0, ino: null, carry: '', quietUntil: -announceTail, localBytes: 0 };
   }
 
   private async loop(id: number, files: Followed[]): Promise<void> {
@@ -116,6 +127,7 @@ export class NodeLogMirror {
     if (f.ino === null) await this.firstRead(id, f);
     for (let i = 0; i < (this.opts.chunksPerRound ?? 8) && !this.stopped; i++) {
       const r = await this.reader.readFile(id, f.remote, f.offset, chunk);
+      if (this.stopped) return;
       if (r.ino !== f.ino || r.size < f.offset) {
         await this.rotated(id, f, r.ino);
         continue;
@@ -126,19 +138,17 @@ export class NodeLogMirror {
     }
   }
 
-  /** Where a file is first read from: its start (old part first) or its recent end. */
+  /**
+   * Where a file is first read from: the event log whole (its old part first), as far as a copy
+   * holds; the trace from its recent end.
+   */
   private async firstRead(id: number, f: Followed): Promise<void> {
     const probe = await this.reader.readFile(id, f.remote, 0, 1);
     f.ino = probe.ino;
-    if (f.startTail === Infinity) {
-      await this.copyWhole(id, f.remoteOld, f.localOld);
-      fs.writeFileSync(f.local, '');
-      f.quietUntil += probe.size;
-      f.offset = 0;
-      return;
-    }
+    if (f.startTail === Infinity) await this.copyWhole(id, f.remoteOld, f.localOld);
+    f.quietUntil += probe.size;
     // Mid-file: skip to the next line start, so the copy never begins with half a line.
-    f.offset = Math.max(0, probe.size - f.startTail);
+    f.offset = Math.max(0, probe.size - Math.min(f.startTail, this.maxCopy));
     if (f.offset > 0) {
       const r = await this.reader.readFile(id, f.remote, f.offset, Math.min(64 * 1024, MAX_FILE_CHUNK));
       const nl = Buffer.from(r.data).indexOf(0x0a);
@@ -147,17 +157,20 @@ export class NodeLogMirror {
     fs.writeFileSync(f.local, '');
   }
 
+  /** The old part, or its last maxCopy bytes: streamed to disk, never more than a chunk in memory. */
   private async copyWhole(id: number, remote: NodeFileName, local: string): Promise<void> {
-    const parts: Buffer[] = [];
-    let offset = 0;
-    for (;;) {
+    fs.writeFileSync(local, '');
+    const probe = await this.reader.readFile(id, remote, 0, 1);
+    let offset = Math.max(0, probe.size - this.maxCopy);
+    let copied = 0;
+    while (!this.stopped && copied < this.maxCopy) {
       const r = await this.reader.readFile(id, remote, offset, MAX_FILE_CHUNK);
       if (r.data.byteLength === 0) break;
-      parts.push(Buffer.from(r.data));
+      fs.appendFileSync(local, r.data);
       offset += r.data.byteLength;
+      copied += r.data.byteLength;
       if (offset >= r.size) break;
     }
-    fs.writeFileSync(local, Buffer.concat(parts));
   }
 
   /** The node rotated (or its file was replaced): finish the old part, then start the new file. */
@@ -165,7 +178,9 @@ export class NodeLogMirror {
     const old = await this.reader.readFile(id, f.remoteOld, f.offset, 1);
     if (old.ino === f.ino && old.size > f.offset) {
       let offset = f.offset;
-      while (offset < old.size) {
+      // A node that says its file never ends is read no further than a copy may hold.
+      const end = Math.min(old.size, f.offset + this.maxCopy);
+      while (offset < end && !this.stopped) {
         const r = await this.reader.readFile(id, f.remoteOld, offset, MAX_FILE_CHUNK);
         if (r.ino !== f.ino || r.data.byteLength === 0) break;
         this.append(id, f, r.data);
@@ -174,6 +189,7 @@ export class NodeLogMirror {
     }
     if (fs.existsSync(f.local)) fs.renameSync(f.local, f.localOld);
     fs.writeFileSync(f.local, '');
+    f.localBytes = 0;
     f.ino = newIno;
     f.offset = 0;
     f.carry = '';
@@ -181,7 +197,14 @@ export class NodeLogMirror {
   }
 
   private append(id: number, f: Followed, data: Uint8Array): void {
+    // The copy is bounded like the node's files, by its own rotation: whatever the node says.
+    if (f.localBytes + data.byteLength > this.maxCopy) {
+      fs.renameSync(f.local, f.localOld);
+      fs.writeFileSync(f.local, '');
+      f.localBytes = 0;
+    }
     fs.appendFileSync(f.local, data);
+    f.localBytes += data.byteLength;
     const start = f.offset;
     f.offset += data.byteLength;
     if (f.remote !== 'events') return;

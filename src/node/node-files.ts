@@ -1,5 +1,6 @@
 // The log files a node serves to `file-read` (attach mirrors them to show a node on another
 // host): a fixed name, never a path from the wire, so a request cannot reach any other file.
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { NodeFileName } from '../protocol/wire.js';
@@ -13,17 +14,26 @@ export const NODE_FILE_NAMES: Readonly<Record<NodeFileName, string>> = {
   'messages-old': OLD_TRACE_FILE,
 };
 
-/** Up to `max` bytes from `offset`; a file that does not exist (yet) reads as empty. */
+const EMPTY = (offset: number) => ({ size: 0, ino: 0, offset, data: new Uint8Array(0) });
+
+/**
+ * Up to `max` bytes from `offset`; a file that does not exist (yet) reads as empty. Only a
+ * regular file is read: a symlink put in the data dir (to /etc/shadow, say) or a FIFO (which
+ * would block a read forever) reads as absent.
+ */
 export async function readNodeFile(dataDir: string, file: NodeFileName, offset: number, max: number): Promise<{ size: number; ino: number; offset: number; data: Uint8Array }> {
   let fh: fs.FileHandle;
   try {
-    fh = await fs.open(path.join(dataDir, NODE_FILE_NAMES[file]), 'r');
+    fh = await fs.open(path.join(dataDir, NODE_FILE_NAMES[file]), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { size: 0, ino: 0, offset, data: new Uint8Array(0) };
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP') return EMPTY(offset);
     throw err;
   }
   try {
-    const { size, ino } = await fh.stat();
+    const st = await fh.stat();
+    if (!st.isFile()) return EMPTY(offset);
+    const { size, ino } = st;
     const length = Math.max(0, Math.min(max, size - offset));
     const data = Buffer.alloc(length);
     const { bytesRead } = length === 0 ? { bytesRead: 0 } : await fh.read(data, 0, length, offset);

@@ -73,6 +73,8 @@ const MAX_LOG_DUMP_SLOTS = 1000;
 const MAX_LATE_RESULTS = 1000;
 const MAX_LATE_RESULT_VALUE_BYTES = 64 * 1024;
 const BAD_FRAME_SUMMARY_MS = 1000;
+/** file-read requests served at once; attach reads each file in turn, so two nodes' worth is plenty. */
+const MAX_FILE_READS = 4;
 /** How often a commit index that moved on its own is written (the loop runs at least every tick). */
 const COMMIT_FLUSH_MS = 200;
 
@@ -615,6 +617,8 @@ export class NodeRuntime {
     if (seen === 0) this.opts.events.log('warn', `bad frame (${kind}) from ${printable(sender)}: ${detail.slice(0, 200)}`);
   }
 
+  private fileReads = 0;
+
   private onRequest(routingId: Buffer, reqId: number, req: ClientRequest): void {
     switch (req.op) {
       case 'set':
@@ -656,11 +660,18 @@ export class NodeRuntime {
         return this.onAdmin(routingId, reqId, req.action, req.args);
       case 'step':
         return void this.onStep(routingId, reqId, req.action, req.id, req.n);
-      case 'file-read':
-        return void readNodeFile(this.opts.dataDir, req.file, req.offset, req.max).then(
-          (r) => this.reply(routingId, reqId, { ok: true, op: 'file-read', file: req.file, ...r }),
-          (err: unknown) => this.reply(routingId, reqId, errorReply('unsupported', `cannot read ${req.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)),
-        );
+      case 'file-read': {
+        // Each read holds a file and up to a chunk of memory, on the thread pool LevelDB uses:
+        // a few at a time, the rest refused (attach asks again on its next round).
+        if (this.fileReads >= MAX_FILE_READS) return this.reply(routingId, reqId, errorReply('busy', `node ${this.opts.id} is serving ${this.fileReads} file reads; try again`));
+        this.fileReads++;
+        return void readNodeFile(this.opts.dataDir, req.file, req.offset, req.max)
+          .then(
+            (r) => this.reply(routingId, reqId, { ok: true, op: 'file-read', file: req.file, ...r }),
+            (err: unknown) => this.reply(routingId, reqId, errorReply('unsupported', `cannot read ${req.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)),
+          )
+          .finally(() => this.fileReads--);
+      }
     }
   }
 

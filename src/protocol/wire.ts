@@ -147,7 +147,7 @@ export type ClientRequest = z.infer<typeof requestSchema>;
 
 // ---- replies ----
 
-export const ERROR_CODES = ['not-leader', 'no-quorum', 'bad-request', 'unsupported', 'shutting-down'] as const;
+export const ERROR_CODES = ['not-leader', 'no-quorum', 'bad-request', 'unsupported', 'shutting-down', 'busy'] as const;
 export type NodeErrorCode = (typeof ERROR_CODES)[number];
 
 /** linkUpMsAgo: since the link on which this peer's messages arrive came up (null: down). */

@@ -24,8 +24,16 @@ describe('--hosts entries', () => {
     ]);
   });
 
-  it('stores one spelling of an IPv6 address (lower case, zeros compressed, IPv4-mapped dotted)', () => {
-    expect(parseHostList('FD00:0::2,[0:0:0:0:0:0:0:1]:7002,::FFFF:7F00:1').map((e) => e.host)).toEqual(['fd00::2', '::1', '::ffff:127.0.0.1']);
+  it('stores one spelling of an IPv6 address (lower case, zeros compressed, IPv4-mapped as IPv4)', () => {
+    expect(parseHostList('FD00:0::2,[0:0:0:0:0:0:0:1]:7002,::FFFF:7F00:1').map((e) => e.host)).toEqual(['fd00::2', '::1', '127.0.0.1']);
+    expect(refusal('[::ffff:127.0.0.1]:7001,127.0.0.1:7001')).toMatch(/^nodes 1 and 2 are both 127\.0\.0\.1:7001/);
+  });
+
+  it('refuses what no other host can dial: a zone, or every address', () => {
+    expect(refusal('[fe80::1%eth0]:7001')).toMatch(/link-local address with a zone/);
+    expect(refusal('fe80::1%lo')).toMatch(/link-local address with a zone/);
+    expect(refusal('0.0.0.0')).toMatch(/is every address, not one.*--bind/);
+    expect(refusal('[::]:7001')).toMatch(/is every address, not one/);
   });
 
   it('refuses dotted numbers that are no IPv4 address, rather than taking them for names', () => {

@@ -99,4 +99,18 @@ describe('NodeLogMirror', () => {
     fail = false;
     await until('the line once the node answers', () => seen.includes('line 7'));
   });
+
+  it('a node that lies (a file that never ends) gets a bounded copy, and stop() does not wait for it', async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(0x78);
+    const liar = { readFile: (_id: number, _file: Parameters<typeof readNodeFile>[1], offset: number) => Promise.resolve({ size: 2 ** 50, ino: 7, data: offset >= 2 ** 50 ? new Uint8Array(0) : chunk }) };
+    mirror = new NodeLogMirror(liar, [1], copyDir, () => undefined, { intervalMs: 5, maxCopyBytes: 512 * 1024 });
+    mirror.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    await mirror.stop();
+    expect(Date.now() - t0).toBeLessThan(2500);
+    for (const name of fs.readdirSync(path.join(copyDir, 'node-1'))) {
+      expect(fs.statSync(path.join(copyDir, 'node-1', name)).size, name).toBeLessThanOrEqual(512 * 1024);
+    }
+  });
 });
