@@ -51,6 +51,7 @@ export function benchJson(r: BenchReport, extra: { verify?: VerifyResult; restar
     ...(dataDirBytesPerNode !== undefined ? { nodeDataDirBytes: dataDirBytesPerNode } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
     ...(typeof r.readMode === 'string' ? { readMode: r.readMode } : {}),
+    ...(typeof r.traced === 'boolean' ? { traced: r.traced } : {}),
     ...(endpoints !== undefined ? { endpoints } : {}),
     ...(v !== undefined
       ? { verify: { keyCount: v.keys, mismatchCount: v.mismatches, ambiguousCount: v.ambiguous, ...(v.firstMismatch !== undefined ? { firstMismatch: v.firstMismatch } : {}) } }

@@ -32,6 +32,7 @@ export function formatTable(r: BenchReport): string {
   const cpu = r.cpu as { serverUsPerOp?: number; clientUsPerOp?: number } | undefined;
   if (cpu?.serverUsPerOp !== undefined) out.push(`cpu per op: servers ${cpu.serverUsPerOp} us (all processes together), load generator ${cpu.clientUsPerOp ?? '-'} us`);
   const errs = Object.entries(r.errors);
+  if (r.traced === true) out.push('message trace on (--trace): these figures include what it costs');
   if (r.interrupted === true) out.push('interrupted (Ctrl-C): a partial result, the load ran for the time shown above');
   if (errs.length > 0) out.push(`errors (not counted above): ${errs.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   return out.join('\n') + '\n';

@@ -22,7 +22,7 @@ export interface OwnClusterOptions {
   readonly tickMs?: number;
   /** No CURVE (debugging, or measuring what CURVE costs). */
   readonly insecure?: boolean;
-  /** false: nodes run with --no-trace. */
+  /** true: nodes run with --trace (their message trace on). */
   readonly trace?: boolean;
   /** Called with every line a node writes on stderr (a crash must not go unseen). */
   readonly onNodeError: (line: string) => void;
@@ -81,7 +81,8 @@ export class PaxosTarget implements BenchTarget {
       cluster: prepared.cluster,
       clusterFile: prepared.clusterFile,
       dataDir,
-      nodeArgs: [...(o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)]), ...(o.insecure === true ? ['--insecure'] : []), ...(o.trace === false ? ['--no-trace'] : [])],
+      nodeArgs: [...(o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)]), ...(o.insecure === true ? ['--insecure'] : [])],
+      trace: o.trace === true,
     });
     sup.onEvent((e) => {
       if (e.type === 'stderr') o.onNodeError(`node ${e.id}: ${e.line}`);
@@ -192,16 +193,18 @@ export class PaxosTarget implements BenchTarget {
 
   async describe(): Promise<Record<string, unknown>> {
     const nodes: Record<string, unknown>[] = [];
+    let traced: boolean | undefined;
     for (const n of this.cluster.nodes) {
       try {
         const s = await this.client.status(n.id);
+        if (s.trace !== undefined) traced = traced === true || s.trace;
         const rss = n.host === '127.0.0.1' || n.host === 'localhost' ? await rssMiB(s.pid) : null;
         nodes.push({ id: n.id, pid: s.pid, role: s.role, commitIndex: s.commitIndex, rssMiB: rss });
       } catch {
         nodes.push({ id: n.id, role: 'down' });
       }
     }
-    const out: Record<string, unknown> = { nodes: this.cluster.nodes.length, nodeStats: nodes, readMode: this.readMode };
+    const out: Record<string, unknown> = { nodes: this.cluster.nodes.length, nodeStats: nodes, readMode: this.readMode, ...(traced !== undefined ? { traced } : {}) };
     if (this.own !== null) {
       const perNode = await Promise.all(this.cluster.nodes.map((n) => dirBytes(nodeDataPath(this.own!.dataDir, n.id))));
       out.dataDirBytesPerNode = perNode;

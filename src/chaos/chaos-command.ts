@@ -35,6 +35,8 @@ export interface ChaosCommandOptions {
   insecure: boolean;
   /** false with --no-record: no run folder. */
   record: boolean;
+  /** --trace: message traces even without a run folder (with one they are always on). */
+  trace?: boolean;
   runsDir?: string;
   faults: readonly FaultKind[];
   shortTimeouts: number;
@@ -77,7 +79,8 @@ function buildProgram(): Command {
     .option('-q, --quiet', 'no progress lines on stderr', false)
     .option('--insecure', 'no CURVE keys on the links (for debugging only)', false)
     .option('--runs-dir <dir>', 'where the run folder goes: DIR/<UTC time>-chaos/ with summary, history, faults, node logs and traces, report.html', 'paxos-runs')
-    .option('--no-record', 'write no run folder'),
+    .option('--no-record', 'write no run folder (and, without --trace, no message traces)')
+    .option('--trace', 'nodes record their messages (node-N/messages.ndjson) even with --no-record; a run folder always has them'),
     'chaos',
   );
 }
@@ -109,8 +112,10 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
   // Made first, so a run cut short still leaves its folder; filled before the data dir goes.
   let recorder: RunRecorder | null = null;
   let history: HistoryRecorder | null = null;
+  // The report draws the messages, so a run folder means traces; without one only --trace asks.
+  const trace = o.record || o.trace === true;
   const saveRun = (result: Record<string, unknown> | null, verdict: 'pass' | 'fail' | 'undecided' | 'none', interrupted: boolean, check?: Parameters<RunRecorder['finish']>[0]['check']): RunFiles | null =>
-    recorder?.finish({ dataDir, history: history?.toJSON() ?? null, result, verdict, interrupted, ...(check !== undefined ? { check } : { checkTimeLimitMs: 5000 }) }) ?? null;
+    recorder?.finish({ dataDir, history: history?.toJSON() ?? null, result, verdict, interrupted, traced: trace, ...(check !== undefined ? { check } : { checkTimeLimitMs: 5000 }) }) ?? null;
   /** The report is out: a Ctrl-C now only waits for the nodes to stop (the exit code stands). */
   let reported = false;
   try {
@@ -121,6 +126,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
       clusterFile: prepared.clusterFile,
       dataDir,
       nodeArgs: [...(o.tickMs === undefined ? [] : ['--tick-ms', String(o.tickMs)]), ...(o.insecure ? ['--insecure'] : [])],
+      trace,
     });
     sup = s;
     recorder?.listen({ sup: s });

@@ -34,7 +34,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'flow',
     usage: 'flow [on|off|hb]',
-    summary: 'the messages between nodes as a diagram in place of the panes (Ctrl-T); flow hb shows heartbeats',
+    summary: 'the messages between nodes as a diagram in place of the panes (Ctrl-T; turns the message trace on); flow hb shows heartbeats',
     nodeArgs: [],
   },
   { name: 'diff', usage: 'diff', summary: "compare every node's chosen log slot by slot, hash each node's state", nodeArgs: [] },
@@ -58,7 +58,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   { name: 'check', usage: 'check', summary: "check this session's operation history for linearizability", nodeArgs: [] },
-  { name: 'pause', usage: 'pause', summary: 'step mode: freeze every node\'s clock and hold every peer message (clients may still submit)', nodeArgs: [] },
+  { name: 'pause', usage: 'pause', summary: 'step mode: freeze every node\'s clock and hold every peer message (clients may still submit); turns the message trace on', nodeArgs: [] },
   { name: 'held', usage: 'held', summary: 'step mode: list the held messages, oldest first, with their ids', nodeArgs: [] },
   {
     name: 'step',

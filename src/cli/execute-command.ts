@@ -24,6 +24,7 @@ import path from 'node:path';
 import { roundMs } from '../json/contract.js';
 import { faultsJson } from '../json/fields.js';
 import { StepControl, type StepOutcome } from './step-control.js';
+import { TraceControl, traceFailureText, TRACING_ON_NOTE, type TraceSwitch } from '../cluster/trace-control.js';
 
 export interface Outcome {
   readonly ok: boolean;
@@ -45,7 +46,9 @@ export interface LogsTarget {
   readonly file: string;
 }
 
-export type SupervisorLike = Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'reportedLeader' | 'onEvent' | 'pid' | 'pause' | 'resume' | 'isPaused' | 'resumeAll'>;
+export type SupervisorLike = Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'reportedLeader' | 'onEvent' | 'pid' | 'pause' | 'resume' | 'isPaused' | 'resumeAll'> &
+  /** Our own supervisor starts (and restarts) nodes tracing or not; others leave it to the admin API. */
+  Partial<Pick<Supervisor, 'tracing' | 'setTracing'>>;
 
 export interface ExecutorDeps {
   readonly sup: SupervisorLike;
@@ -83,6 +86,8 @@ export interface PaneStatus {
   /** Absent when the node is down or did not say. */
   readonly secure?: boolean;
   readonly refusedHandshakes?: number;
+  /** Whether it writes its message trace now; absent when the node is down or did not say. */
+  readonly tracing?: boolean;
 }
 
 /** One line on the links: authenticated or not, and who turned strangers away. */
@@ -92,6 +97,21 @@ function describeLinks(nodes: readonly PaneStatus[]): string | null {
   if (known.some((n) => n.secure === false)) return 'links: INSECURE (--insecure: no authentication, no encryption; for debugging only)';
   const refused = known.filter((n) => (n.refusedHandshakes ?? 0) > 0).map((n) => `n${n.id} ${n.refusedHandshakes}`);
   return `links: CURVE-authenticated and encrypted; refused handshakes: ${refused.length === 0 ? 'none' : refused.join(', ')}`;
+}
+
+/** One line on the message trace: who writes messages.ndjson now. */
+function describeTracing(nodes: readonly PaneStatus[]): string | null {
+  const known = nodes.filter((n) => n.tracing !== undefined);
+  if (known.length === 0) return null;
+  const on = known.filter((n) => n.tracing === true).map((n) => `n${n.id}`);
+  if (on.length === 0) return 'message trace: off (flow, pause or up --trace turn it on)';
+  return `message trace: ${on.length === known.length ? 'on' : `on in ${on.join(',')} only`} (DIR/node-N/messages.ndjson)`;
+}
+
+/** The lines a switch of the trace adds to a command's result: the note the first time, and who failed. */
+function traceLines(s: TraceSwitch): string[] {
+  const failed = traceFailureText(s);
+  return [...(s.changed && s.on ? [TRACING_ON_NOTE] : []), ...(failed !== null ? [failed] : [])];
 }
 
 function cancelled(cmd: ReplCommand): Outcome {
@@ -149,6 +169,8 @@ export class Executor {
   private chaosStop: AbortController | null = null;
   /** Step mode: pause, held, step, deliver, drop, tick, elect, resume. */
   readonly steps: StepControl;
+  /** The message trace: off unless up --trace; the flow view and step mode turn it on. */
+  readonly tracing: TraceControl;
   private readonly backgroundListeners = new Set<(line: string, o: Outcome) => void>();
 
   constructor(private readonly deps: ExecutorDeps) {
@@ -161,6 +183,8 @@ export class Executor {
     this.steps = new StepControl(deps.sup, {
       step: step ?? (() => Promise.reject(Object.assign(new Error('this client cannot drive step mode'), { code: 'unsupported' }))),
     }, deps.startPaused === true);
+    const trace = deps.client.trace?.bind(deps.client);
+    this.tracing = new TraceControl(deps.sup, trace === undefined ? undefined : { trace });
   }
 
   /**
@@ -379,11 +403,15 @@ export class Executor {
         return { ok: true, text, fields: { node: cmd.node, file, lineCount }, effect: { logs: { node: cmd.node, dir, file } } };
       }
       case 'flow': {
+        // The view draws the traces: opening it (flow, flow on; Ctrl-T in the UI) turns them on.
+        const sw = cmd.how === 'on' || cmd.how === 'toggle' ? await this.tracing.set(true) : null;
+        const lines = sw === null ? [] : traceLines(sw);
         // Script mode has no screen to switch: it says where the traces the view draws are.
         const found = await Promise.all(sup.ids.map((id) => fs.stat(path.join(nodeDataPath(this.deps.dataDir, id), TRACE_FILE)).then(() => 1, () => 0)));
         const traceFileCount = found.reduce<number>((a, b) => a + b, 0);
-        const text = `flow is the terminal UI's message diagram; ${traceFileCount} of ${sup.ids.length} nodes have a trace in ${path.join(this.deps.dataDir, 'node-N', TRACE_FILE)}`;
-        return { ok: true, text, fields: { traceFileCount }, effect: { flow: cmd.how } };
+        const tracing = this.tracing.on && (sw === null || sw.failed.length === 0);
+        const text = `flow is the terminal UI's message diagram; ${lines.length > 0 ? `${lines.join('; ')}; ` : ''}${traceFileCount} of ${sup.ids.length} nodes have a trace in ${path.join(this.deps.dataDir, 'node-N', TRACE_FILE)}`;
+        return { ok: true, text, fields: { traceFileCount, tracing }, ...(lines.length > 0 ? { detail: lines } : {}), effect: { flow: cmd.how } };
       }
       case 'leader': {
         const leader = await this.findLeader(Math.min(this.retryMs, 5000));
@@ -405,6 +433,8 @@ export class Executor {
         );
         const links = describeLinks(nodes);
         if (links !== null) detail.push(links);
+        const tracing = describeTracing(nodes);
+        if (tracing !== null) detail.push(tracing);
         const shown = nodes.some((n) => n.secure === false) ? `${text} | links INSECURE` : text;
         const fields = { nodeCount: nodes.length, nodes: nodes.map((n) => this.statusJson(n)), faults: faultsJson(this.faults.rules) };
         if (!isFaultFree(this.faults.rules)) {
@@ -447,8 +477,12 @@ export class Executor {
         return { ok: true, text: '', fields: {}, effect: 'clear' };
       case 'quit':
         return { ok: true, text: this.deps.remote !== undefined ? 'detaching; the nodes keep running' : 'stopping every node', fields: {}, effect: 'quit' };
-      case 'pause':
-        return stepOutcome(await this.steps.pause());
+      case 'pause': {
+        // Step mode is for watching messages one at a time: the flow view shows the held ones.
+        const sw = await this.tracing.set(true);
+        const out = await this.steps.pause();
+        return stepOutcome({ ...out, detail: [...out.detail, ...traceLines(sw)] });
+      }
       case 'resume':
         return stepOutcome(await this.steps.resume());
       case 'held':
@@ -577,7 +611,11 @@ export class Executor {
     }
     try {
       const s: NodeStatus = await this.deps.client.status(id);
-      const security = { ...(s.secure !== undefined ? { secure: s.secure } : {}), ...(s.refusedHandshakes !== undefined ? { refusedHandshakes: s.refusedHandshakes } : {}) };
+      const security = {
+        ...(s.secure !== undefined ? { secure: s.secure } : {}),
+        ...(s.refusedHandshakes !== undefined ? { refusedHandshakes: s.refusedHandshakes } : {}),
+        ...(s.trace !== undefined ? { tracing: s.trace } : {}),
+      };
       return { id, alive: true, role: s.role, ballot: formatBallotLike(s.ballot), promised: formatBallotLike(s.promised), commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, leader: s.leader, lastSlot: s.lastSlot, pid, ...security };
     } catch (err) {
       const code = errorCode(err) ?? 'error';

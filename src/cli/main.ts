@@ -52,7 +52,8 @@ export function buildProgram(): Command {
       ),
     )
     .option('--insecure', 'no CURVE keys: nodes accept any connection (for debugging only)', false)
-    .option('--record', 'when the session ends, write a run folder (node logs and traces, history, faults, report.html) under --runs-dir', false)
+    .option('--trace', 'every node records its messages (DIR/node-N/messages.ndjson) from the start; otherwise from when the flow view opens or pause runs (tracing costs ~8 % of write throughput)', false)
+    .option('--record', 'when the session ends, write a run folder (node logs and traces, history, faults, report.html) under --runs-dir; traces from the start', false)
     .option('--runs-dir <dir>', 'where --record puts its run folder: DIR/<UTC time>-up/', 'paxos-runs')
     .addOption(
       new Option('--read-mode <mode>', 'how get reads unless it says (get --mode): index = one heartbeat round, lease = the leader\'s lease, log = a log slot')
@@ -70,7 +71,7 @@ export function buildProgram(): Command {
         'Links are CURVE-encrypted and authenticated: the first `up` makes a key pair per node and one\n' +
         'for the operator in DIR/keys/ (mode 0600); public keys go in DIR/cluster.json.',
     )
-    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number; snapshotEvery?: number; insecure: boolean; readMode: 'index' | 'lease' | 'log'; record: boolean; runsDir: string }) => {
+    .action(async (n: number | undefined, opts: { dataDir: string; fresh: boolean; basePort?: number; script?: string; json: boolean; tickMs?: number; snapshotEvery?: number; insecure: boolean; readMode: 'index' | 'lease' | 'log'; record: boolean; runsDir: string; trace: boolean }) => {
       const { runUp } = await import('./up.js');
       const up: UpOptions = {
         size: n,
@@ -84,6 +85,7 @@ export function buildProgram(): Command {
         insecure: opts.insecure,
         readMode: opts.readMode,
         record: opts.record,
+        trace: opts.trace,
         runsDir: opts.runsDir,
       };
       process.exitCode = await runUp(up);

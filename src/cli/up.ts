@@ -27,8 +27,10 @@ export interface UpOptions {
   readonly insecure?: boolean | undefined;
   /** How `get` reads unless it says (default index). */
   readonly readMode?: 'index' | 'lease' | 'log' | undefined;
-  /** --record: a run folder (paxos-runs/<time>-up/) when the session ends. */
+  /** --record: a run folder (paxos-runs/<time>-up/) when the session ends (implies trace). */
   readonly record?: boolean | undefined;
+  /** --trace: every node writes its message trace from the start (otherwise from the flow view or pause on). */
+  readonly trace?: boolean | undefined;
   readonly runsDir?: string | undefined;
 }
 
@@ -65,6 +67,9 @@ export async function runUp(o: UpOptions): Promise<number> {
   }
   if (prepared.note !== undefined) process.stderr.write(`paxos-cli: ${prepared.note}\n`);
 
+  // A scenario that begins with `pause` starts the nodes paused: no election happens before
+  // its first step, so its ballots and ids are the same on every run.
+  const startPaused = o.script !== undefined && scriptStartsPaused(o.script);
   const sup = new Supervisor({
     cluster: prepared.cluster,
     clusterFile: prepared.clusterFile,
@@ -74,6 +79,10 @@ export async function runUp(o: UpOptions): Promise<number> {
       ...(o.snapshotEvery === undefined ? [] : ['--snapshot-every', String(o.snapshotEvery)]),
       ...(o.insecure === true ? ['--insecure'] : []),
     ],
+    // The message trace costs ~8 % of write throughput, so it is on only when asked for: --trace,
+    // a report that draws it (--record), or step mode from the first instant (held messages are
+    // what the flow view and the trace are for). The flow view and `pause` turn it on later.
+    trace: o.trace === true || o.record === true || startPaused,
   });
   const removeHooks = installShutdownHooks(sup);
   let recorder: RunRecorder | null = null;
@@ -82,7 +91,7 @@ export async function runUp(o: UpOptions): Promise<number> {
   // a signal (the shutdown hooks stop the nodes before 'exit').
   const saveRun = (interrupted: boolean): void => {
     if (recorder === null || recorder.finished !== null) return;
-    const files = recorder.finish({ dataDir: o.dataDir, history: history?.() ?? null, result: null, verdict: 'none', interrupted, checkTimeLimitMs: interrupted ? 5000 : 20_000 });
+    const files = recorder.finish({ dataDir: o.dataDir, history: history?.() ?? null, result: null, verdict: 'none', interrupted, traced: true, checkTimeLimitMs: interrupted ? 5000 : 20_000 });
     process.stderr.write(runFilesText(files).join('\n') + '\n');
   };
   const saveOnExit = (): void => saveRun(true);
@@ -110,9 +119,6 @@ export async function runUp(o: UpOptions): Promise<number> {
   let client;
   try {
     const starts: Promise<StartOutcome>[] = sup.ids.map((id) => watchStart(sup, id));
-    // A scenario that begins with `pause` starts the nodes paused: no election happens before
-    // its first step, so its ballots and ids are the same on every run.
-    const startPaused = o.script !== undefined && scriptStartsPaused(o.script);
     await sup.start(startPaused ? ['--paused'] : []);
     // A node that could not start says why (its exit code and line); the others run on.
     const startFailures = Promise.all(starts).then((all) => all.flatMap((o) => (o.ok ? [] : [o.error])));

@@ -488,6 +488,16 @@ export class PaxosClient {
     return r.faults;
   }
 
+  /**
+   * Switches one node's message trace (messages.ndjson) on or off from now; resolves with whether
+   * it traces afterwards. A node too old to know the action fails with `bad-request`.
+   */
+  async trace(nodeId: NodeId, on: boolean): Promise<boolean> {
+    const r = await this.ask(nodeId, { op: 'admin', action: 'trace', args: { on } });
+    if (r.op !== 'admin' || r.trace === undefined) throw unexpected(nodeId, r.op);
+    return r.trace;
+  }
+
   /** Step mode on one node (src/node/step-mode.ts): its held messages and what the step caused. */
   async step(nodeId: NodeId, action: StepAction, opts: { id?: number; n?: number } = {}): Promise<StepResult> {
     const r = await this.ask(nodeId, { op: 'step', action, ...(opts.id !== undefined ? { id: opts.id } : {}), ...(opts.n !== undefined ? { n: opts.n } : {}) });

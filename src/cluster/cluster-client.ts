@@ -53,6 +53,8 @@ export interface NodeStatus {
   /** Whether its links are CURVE-authenticated, and how many handshakes it refused. */
   readonly secure?: boolean;
   readonly refusedHandshakes?: number;
+  /** Whether it writes its message trace now (older nodes and test doubles: absent). */
+  readonly trace?: boolean;
 }
 export interface LogDump {
   readonly chosen: readonly ChosenEntry[];
@@ -74,6 +76,8 @@ export interface ClusterClient {
   logDump(nodeId: number, fromSlot: number, toSlot: number, opts?: { withSnapshot?: boolean }): Promise<LogDump>;
   /** Fault injection (partition, heal, …); optional so test doubles need not have it. */
   admin?(nodeId: number, action: string, args?: unknown): Promise<FaultRules>;
+  /** Message trace on/off from now; resolves with whether the node traces. Optional for test doubles. */
+  trace?(nodeId: number, on: boolean): Promise<boolean>;
   /** Step mode (pause, held, deliver, …); optional so test doubles need not have it. */
   step?(nodeId: number, action: StepAction, opts?: { id?: number; n?: number }): Promise<StepResult>;
   /** A chunk of one of a node's log files (attach mirrors them); optional so test doubles need not have it. */

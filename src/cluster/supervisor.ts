@@ -26,6 +26,8 @@ export interface SupervisorOptions {
   readonly nodeArgs?: readonly string[];
   /** How long SIGTERM gets before SIGKILL. */
   readonly stopGraceMs?: number;
+  /** Nodes start with --trace (their message trace on) until setTracing(false). */
+  readonly trace?: boolean;
 }
 
 export class SupervisorError extends Error {
@@ -58,8 +60,10 @@ export class Supervisor {
   private readonly listeners = new Set<(e: SupervisorEvent) => void>();
   private stopping = false;
   private readonly markedHasRun = new Set<number>();
+  private traceNodes: boolean;
 
   constructor(private readonly opts: SupervisorOptions) {
+    this.traceNodes = opts.trace === true;
     for (const n of opts.cluster.nodes) {
       this.slots.set(n.id, { proc: null, exited: Promise.resolve(), requestedStop: false, paused: false, role: null, ballot: null });
     }
@@ -116,6 +120,19 @@ export class Supervisor {
     return best?.id ?? null;
   }
 
+  /** Whether nodes spawned from now on get --trace. */
+  get tracing(): boolean {
+    return this.traceNodes;
+  }
+
+  /**
+   * From now on, spawn (and restart) nodes with their message trace on, or not. Running nodes
+   * are switched through their admin API, by TraceControl.
+   */
+  setTracing(on: boolean): void {
+    this.traceNodes = on;
+  }
+
   /** `firstArgs`: for this first start only (a restart later goes without them). */
   async start(firstArgs: readonly string[] = []): Promise<void> {
     for (const id of this.ids) this.spawn(id, firstArgs);
@@ -133,6 +150,7 @@ export class Supervisor {
       '--data-dir', nodeDataPath(this.opts.dataDir, id),
       '--parent-pid', String(process.pid),
       ...(this.opts.nodeArgs ?? []),
+      ...(this.traceNodes ? ['--trace'] : []),
       ...extraArgs,
     ];
     const proc = execa(process.execPath, args, {

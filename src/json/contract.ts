@@ -75,6 +75,7 @@ const statusNode = z.strictObject({
   pid: z.number().int().positive().nullable(),
   secure: z.boolean().optional(),
   refusedHandshakeCount: count.optional(),
+  tracing: z.boolean().optional(),
 });
 
 const diffFields = {
@@ -149,6 +150,7 @@ const benchFields = {
   }),
   nodeCount: count.optional(),
   readMode: z.enum(['index', 'lease', 'log', 'local']).optional(),
+  traced: z.boolean().optional(),
   nodeStats: z
     .array(
       z.strictObject({
@@ -266,7 +268,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   kill: command({ node: nodeId }, { node: nodeId.optional() }),
   stop: command({ node: nodeId }),
   logs: command({ node: nodeId, file: z.string(), lineCount: count }),
-  flow: command({ traceFileCount: count }),
+  flow: command({ traceFileCount: count, tracing: z.boolean() }),
   restart: command({ node: nodeId }, { node: nodeId.optional(), exitCode: z.number().int().optional() }),
   leader: command({ leader: nodeId.nullable() }),
   status: command({ nodeCount: count, nodes: z.array(statusNode), faults: faultsSchema }),

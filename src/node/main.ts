@@ -1,7 +1,7 @@
 // `paxos-cli node ...`: parse options, run one node until a signal (or the parent's death).
 import { asSubcommand, parseSubcommand } from '../command/subcommand.js';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { KeyFileError, nodeKeyPath, readKeyFile } from '../cluster/keys.js';
 import { ClusterFileError, findNode, loadClusterFile } from '../cluster/cluster-file.js';
 import { DEFAULT_EVENT_FILE_BYTES, EventFile } from './event-file.js';
@@ -32,7 +32,8 @@ export interface NodeCommandOptions {
   keyFile?: string;
   insecure?: boolean;
   eventFileBytes: number;
-  trace: boolean;
+  /** --trace: write messages.ndjson from the start (off by default; the admin action `trace` switches it). */
+  trace?: boolean;
   paused?: boolean;
   bind?: string;
 }
@@ -85,7 +86,13 @@ function buildProgram(): Command {
     )
     .option('--bind <address>', "listen on this IP address instead of the cluster file's (0.0.0.0 or :: for every interface: only when asked, e.g. in a container); the port stays the cluster file's")
     .option('--paused', 'start in step mode: no clock, every peer message held until a `step` request delivers it')
-    .option('--no-trace', `do not write <data-dir>/${TRACE_FILE} (every protocol message sent and received; bounded like the event log)`)
+    .option(
+      '--trace',
+      `write every protocol message sent, received, held or dropped to <data-dir>/${TRACE_FILE} from the start (bounded like the event log; ` +
+        'off by default, as it costs about 8 % of write throughput; the admin action "trace" switches it while the node runs)',
+    )
+    // The default since tracing became opt-in; still taken, so old scripts run unchanged.
+    .addOption(new Option('--no-trace', 'do not trace (the default)').hideHelp())
     .option('--insecure', 'no CURVE: accept any connection and believe it (for debugging only; every node and client must agree)'),
     'node',
   );
@@ -109,12 +116,12 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
     process.stdout.write(line);
     file.write(line);
   });
-  const traceFile = opts.trace
-    ? new EventFile(opts.dataDir, (msg) => events?.log('warn', msg), opts.eventFileBytes, { current: TRACE_FILE, old: OLD_TRACE_FILE }, TRACE_BATCH_MS)
-    : null;
+  // Made even when tracing starts off: the admin action `trace` may turn it on. It creates its
+  // file only when it has a line to write.
+  const traceFile = new EventFile(opts.dataDir, (msg) => events?.log('warn', msg), opts.eventFileBytes, { current: TRACE_FILE, old: OLD_TRACE_FILE }, TRACE_BATCH_MS);
   exitHook = (msg) => {
     file.writeSyncOnExit(msg === undefined ? '' : formatEvent(opts.id, { event: 'log', level: 'error', msg }) + '\n');
-    traceFile?.writeSyncOnExit();
+    traceFile.writeSyncOnExit();
   };
   const fail = (code: number, msg: string): number => {
     // One line, prefixed with the node's id: the supervisor shows it as why the node did not start.
@@ -180,7 +187,7 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
       snapshotEvery: opts.snapshotEvery,
       events,
       security,
-      trace: new MessageTrace(opts.id, traceFile),
+      trace: new MessageTrace(opts.id, traceFile, opts.trace === true),
       startPaused: opts.paused === true,
       bindAddress,
     });
@@ -190,7 +197,7 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
     throw err;
   }
   file.open();
-  traceFile?.open();
+  traceFile.open();
   if (stopRequested !== null) stop(stopRequested);
   let parentWatch: NodeJS.Timeout | null = null;
   if (opts.parentPid !== undefined) {
@@ -204,7 +211,7 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
   if (parentWatch !== null) clearInterval(parentWatch);
   offSignals();
   events.flushChosen();
-  await Promise.race([Promise.all([file.close(), traceFile?.close()]), new Promise((r) => setTimeout(r, 2000).unref())]);
+  await Promise.race([Promise.all([file.close(), traceFile.close()]), new Promise((r) => setTimeout(r, 2000).unref())]);
   exitHook = null;
   return EXIT_OK;
 }

@@ -10,7 +10,9 @@ import { seededRng } from '../paxos/rng.js';
 import type { AcceptedEntry, Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready, Snapshot } from '../paxos/types.js';
 import { entryBytesBound } from '../paxos/value.js';
 import { findNode, nodeAddress, type Cluster } from '../cluster/cluster-file.js';
-import { applyAdminAction, describeFaults, NO_FAULTS } from '../protocol/fault-rules.js';
+import { applyAdminAction, describeFaults, NO_FAULTS, type FaultRules } from '../protocol/fault-rules.js';
+import { parseTraceArgs, TRACE_ACTION } from '../protocol/trace-switch.js';
+import { TRACE_FILE } from '../trace/trace-record.js';
 import type { EventWriter } from './events.js';
 import { damagedLine } from './db-damage.js';
 import { chosenPrefix, NodeStorage, StorageError } from './storage.js';
@@ -774,6 +776,7 @@ export class NodeRuntime {
       setTimeout(() => void this.stop(OPERATOR_STOP), 50);
       return;
     }
+    if (action === TRACE_ACTION) return this.onTraceSwitch(routingId, reqId, args, t.faultRules);
     const r = applyAdminAction(t.faultRules, action, args, [...this.clusterIds]);
     if (!r.ok) return this.reply(routingId, reqId, errorReply('bad-request', r.error.slice(0, 300)));
     if (action !== 'get-faults') {
@@ -781,6 +784,17 @@ export class NodeRuntime {
       this.opts.events.log('info', `fault rules: ${describeFaults(r.rules)}`);
     }
     this.reply(routingId, reqId, { ok: true, op: 'admin', faults: r.rules });
+  }
+
+  /** The admin action `trace`: messages.ndjson on or off from now (the Lamport clock runs either way). */
+  private onTraceSwitch(routingId: Buffer, reqId: number, args: unknown, faults: FaultRules): void {
+    const p = parseTraceArgs(args);
+    if (!p.ok) return this.reply(routingId, reqId, errorReply('bad-request', p.error));
+    if (p.on !== this.trace.enabled) {
+      if (!this.trace.setEnabled(p.on)) return this.reply(routingId, reqId, errorReply('unsupported', `node ${this.opts.id} has no trace file to write`));
+      this.opts.events.log('info', p.on ? `message trace on: every peer message goes to ${TRACE_FILE}` : 'message trace off');
+    }
+    this.reply(routingId, reqId, { ok: true, op: 'admin', faults, trace: this.trace.enabled });
   }
 
   private onCommand(routingId: Buffer, reqId: number, cmd: Command): void {
@@ -849,6 +863,7 @@ export class NodeRuntime {
       faultDrops: this.transport?.faultDrops ?? 0,
       secure: this.transport?.secure ?? this.opts.security.mode === 'curve',
       refusedHandshakes: this.transport?.refusedHandshakes ?? 0,
+      trace: this.trace.enabled,
     };
   }
 

@@ -119,7 +119,7 @@ export function applyAdminAction(current: FaultRules, action: string, args: unkn
     case 'get-faults':
       return { ok: true, rules: current };
     default:
-      return bad(`unknown admin action '${action}' (faults, partition, isolate, slow, heal, get-faults)`);
+      return bad(`unknown admin action '${action.slice(0, 64)}' (faults, partition, isolate, slow, heal, get-faults, trace, stop)`);
   }
 }
 

@@ -203,6 +203,8 @@ export const statusSchema = z.object({
   /** Whether links are CURVE-authenticated, and how many handshakes were refused (unknown keys, no CURVE). */
   secure: z.boolean().optional(),
   refusedHandshakes: uint.optional(),
+  /** Whether it writes its message trace (messages.ndjson) now. */
+  trace: z.boolean().optional(),
 });
 export type NodeStatus = z.infer<typeof statusSchema>;
 export type _RoleCheck = Assignable<Role, NodeStatus['role']>;
@@ -246,7 +248,8 @@ export const replySchema = z.union([
     more: z.boolean(),
   }),
   z.object({ ok: z.literal(true), op: z.literal('status'), status: statusSchema }),
-  z.object({ ok: z.literal(true), op: z.literal('admin'), faults: faultRulesSchema }),
+  // trace: in answer to the admin action `trace`, whether the node traces now.
+  z.object({ ok: z.literal(true), op: z.literal('admin'), faults: faultRulesSchema, trace: z.boolean().optional() }),
   z.object({
     ok: z.literal(true),
     op: z.literal('step'),
@@ -280,7 +283,7 @@ export type Reply =
   | { ok: true; op: 'read'; node: NodeId; leader: NodeId | null; mode: ReadMode; index: number; value: string | null }
   | { ok: true; op: 'range'; node: NodeId; leader: NodeId | null; mode: ReadMode; index: number; entries: [string, string][]; more: boolean }
   | { ok: true; op: 'status'; status: NodeStatus }
-  | { ok: true; op: 'admin'; faults: FaultRules }
+  | { ok: true; op: 'admin'; faults: FaultRules; trace?: boolean }
   | { ok: true; op: 'step'; node: NodeId; paused: boolean; held: HeldInfo[]; heldTotal: number; effects: string[] }
   | {
       ok: true;

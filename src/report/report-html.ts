@@ -27,6 +27,7 @@ h1 { font-size: 18px; margin: 0 0 6px; } h2 { font-size: 15px; margin: 22px 0 6p
 table.kv td { padding: 1px 10px 1px 0; vertical-align: top; } table.kv td:first-child { color: #666; }
 .verdict-pass { color: #1a7f37; font-weight: 600; } .verdict-fail { color: #c62828; font-weight: 600; } .verdict-undecided, .verdict-none { color: #8a6d00; font-weight: 600; }
 .note { color: #555; max-width: 70em; } pre { white-space: pre-wrap; word-break: break-all; max-height: 24em; overflow: auto; } .problems { color: #a33; }
+.no-trace { max-width: 70em; padding: 6px 10px; border-left: 4px solid #b58900; background: #fdf6e3; }
 .toolbar { position: sticky; top: 0; background: #fff; padding: 6px 0; z-index: 2; border-bottom: 1px solid #eee; }
 .toolbar button { margin-right: 4px; } #zoom-state { margin-left: 8px; color: #555; }
 .chart { width: 100%; overflow: hidden; user-select: none; cursor: grab; border: 1px solid #ddd; background: #fcfcfc; }
@@ -46,6 +47,22 @@ table.cx { border-collapse: collapse; } table.cx td, table.cx th { border: 1px s
 .legend span { display: inline-block; margin-right: 14px; } .sw { display: inline-block; width: 12px; height: 10px; margin-right: 4px; vertical-align: middle; }
 `;
 
+/**
+ * Why section 1 has no arrows, when the folder has no trace: the run did not record one (bench
+ * without --trace: tracing costs about 8 % of write throughput), or the files are missing.
+ */
+export function noTraceText(run: RunData): string | null {
+  if (run.records.length > 0) return null;
+  if (run.summary?.traced !== false) return 'No message trace: no node-N/messages.ndjson in this folder, so there are no arrows to draw.';
+  const how =
+    run.summary.kind === 'bench'
+      ? 'bench leaves it off, as its figures are the cluster\'s speed and tracing costs about 8 % of write throughput; run paxos-cli bench --trace to record one'
+      : run.summary.kind === 'chaos'
+        ? 'chaos records one with its run folder, or with --trace'
+        : 'up records one with --trace or --record';
+  return `No message trace: the nodes of this run did not record their messages (${how}). The lanes show the fault bands only.`;
+}
+
 const fmtMs = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
 function summaryRows(run: RunData, data: PageData, check: CheckResult | null): string {
@@ -59,7 +76,8 @@ function summaryRows(run: RunData, data: PageData, check: CheckResult | null): s
   if (check !== null) rows.push(['linearizable', `<span class="verdict-${check.linearizable === true ? 'pass' : check.linearizable === false ? 'fail' : 'undecided'}">${h(String(check.linearizable))}</span> (${check.ops} operations on ${check.keys} keys)`]);
   else if (run.history !== null && s?.historySampled === true) rows.push(['linearizable', 'not checked: history.json holds a sample of the operations']);
   const c = data.counts;
-  rows.push(['messages', `${c.delivered} delivered, ${c.dropped} dropped, ${c.lost} sent and never received${c.unmatchedRecv > 0 ? `, ${c.unmatchedRecv} received without their send line` : ''}`]);
+  if (run.records.length === 0) rows.push(['messages', s?.traced === false ? 'not recorded (no message trace: see 1.)' : 'no message trace in this folder']);
+  else rows.push(['messages', `${c.delivered} delivered, ${c.dropped} dropped, ${c.lost} sent and never received${c.unmatchedRecv > 0 ? `, ${c.unmatchedRecv} received without their send line` : ''}`]);
   rows.push(['faults', h(`${c.bands} band(s)`)]);
   rows.push(['operations', `${c.ops}${s?.historyOpCount !== undefined ? ` recorded of ${s.historyOpCount} made` : ''}`]);
   if (s?.result !== null && s?.result !== undefined) {
@@ -90,7 +108,9 @@ export function renderReportHtml(run: RunData, data: PageData, check: CheckResul
   const problems = [...run.problems];
   if (run.badTraceLineCount > 0) problems.push(`${run.badTraceLineCount} trace line(s) did not parse (a torn last line after a SIGKILL is normal)`);
   if (run.traceCut) problems.push('some trace was longer than the report reads; its oldest part is left out');
-  if (run.records.length === 0) problems.push('no message trace (node-N/messages.ndjson) in this folder');
+  // A run that chose not to trace (bench) has no problem: section 1 says why it has no arrows.
+  if (run.records.length === 0 && run.summary?.traced !== false) problems.push('no message trace (node-N/messages.ndjson) in this folder');
+  const noTrace = noTraceText(run);
   const attrs = `data-lanes="${c.lanes}" data-arrows="${c.arrows}" data-delivered="${c.delivered}" data-sampled="${c.sampled}" data-marks="${c.marks}" data-lost="${c.lost}" data-dropped="${c.dropped}" data-bands="${c.bands}"`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -108,8 +128,8 @@ ${problems.length > 0 ? `<ul class="problems">${problems.map((p) => `<li>${h(p)}
 <span style="color:#c62828">× dropped</span><span style="color:#e67e22">○ sent, never received</span>
 <span><i class="sw" style="background:rgba(220,50,47,0.35)"></i>killed</span><span><i class="sw" style="background:rgba(181,137,0,0.35)"></i>partition</span>
 <span><i class="sw" style="background:rgba(108,113,196,0.4)"></i>paused</span><span><i class="sw" style="background:rgba(38,139,210,0.3)"></i>slow</span></p>
-<div id="spacetime" class="chart" ${attrs}></div>
-<p class="note">${c.sampled ? `Sampled: ${c.arrows} of ${c.delivered} delivered messages are drawn. ` : `All ${c.delivered} delivered messages are drawn. `}Rule: ${h(SAMPLING_RULE)}.</p>
+${noTrace !== null ? `<p class="no-trace" id="no-trace">${h(noTrace)}</p>\n` : ''}<div id="spacetime" class="chart" ${attrs}></div>
+${noTrace !== null ? '' : `<p class="note">${c.sampled ? `Sampled: ${c.arrows} of ${c.delivered} delivered messages are drawn. ` : `All ${c.delivered} delivered messages are drawn. `}Rule: ${h(SAMPLING_RULE)}.</p>`}
 <h2>2. Client operations</h2>
 <p class="legend"><span><i class="sw" style="background:#2e7d32"></i>ok</span><span><i class="sw" style="background:#c62828"></i>failed</span><span><i class="sw" style="background:#f0ad4e"></i>unknown (never answered: drawn to the end)</span><span><i class="sw" style="border:2px solid #000"></i>in the counterexample</span></p>
 <div id="timeline" class="chart" data-ops="${c.opBars}" data-procs="${data.procs.length}"></div>

@@ -22,6 +22,8 @@ export interface RunEnd {
   readonly interrupted: boolean;
   readonly historySampled?: boolean;
   readonly historyOpCount?: number;
+  /** Whether the nodes recorded their messages: the report says why it has none when they did not. */
+  readonly traced?: boolean;
   /** The verdict already computed on this history: the report shows it instead of checking again. */
   readonly check?: CheckResult;
   /** Without `check`: the checker's budget here (short on the way out of an interrupted run). */
@@ -96,6 +98,7 @@ export class RunRecorder {
       result: end.result,
       historySampled: end.historySampled === true,
       ...(end.historyOpCount !== undefined ? { historyOpCount: end.historyOpCount } : {}),
+      ...(end.traced !== undefined ? { traced: end.traced } : {}),
       files: files.sort(),
     };
     fs.writeFileSync(path.join(this.dir, SUMMARY_FILE), JSON.stringify(summary, null, 1) + '\n');

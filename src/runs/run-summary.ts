@@ -27,6 +27,8 @@ export interface RunSummary {
   readonly historySampled: boolean;
   /** Operations the run made, when sampled (history.json holds fewer). */
   readonly historyOpCount?: number;
+  /** Whether the nodes recorded their messages (false: bench without --trace); absent in older folders. */
+  readonly traced?: boolean;
   /** Files of the folder, relative to it. */
   readonly files: readonly string[];
 }
@@ -52,6 +54,7 @@ export function parseSummary(input: unknown): RunSummary | null {
     result: typeof r.result === 'object' && r.result !== null && !Array.isArray(r.result) ? (r.result as Record<string, unknown>) : null,
     historySampled: r.historySampled === true,
     ...(num(r.historyOpCount) ? { historyOpCount: r.historyOpCount } : {}),
+    ...(typeof r.traced === 'boolean' ? { traced: r.traced } : {}),
     files: Array.isArray(r.files) ? r.files.filter((f): f is string => typeof f === 'string') : [],
   };
 }

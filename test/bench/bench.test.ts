@@ -2,7 +2,7 @@
 // honest: every write the bench counted as acknowledged is readable afterwards. Speed is not
 // asserted: this machine is shared.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,12 +58,18 @@ describe('bench options', () => {
       expect(parseBenchArgs(['--target', 'etcd'])).toBe(2);
       expect(parseBenchArgs(['--clients', '0'])).toBe(2);
       expect(parseBenchArgs(['--read-ratio', '1.5'])).toBe(2);
+      expect(parseBenchArgs(['--trace', '--cluster', 'paxos-data/cluster.json'])).toBe(2);
     } finally {
       process.stderr.write = orig;
     }
     expect(writes.join('')).toContain('--endpoints');
     expect(writes.every((w) => w.trimEnd().split('\n').length === 1)).toBe(true);
+    expect(writes.join('')).toContain('--trace applies to the bench\'s own paxos cluster');
     expect(parseBenchArgs(['--clients', '4', '--read-ratio', '0.5'])).toMatchObject({ clients: 4, readRatio: 0.5, valueSize: 100, nodes: 5 });
+    // No trace unless --trace; --no-trace (the old way to turn it off) is still taken.
+    expect((parseBenchArgs([]) as { trace?: boolean }).trace).toBeUndefined();
+    expect(parseBenchArgs(['--trace'])).toMatchObject({ trace: true });
+    expect(parseBenchArgs(['--no-trace'])).toMatchObject({ trace: false });
   });
 });
 
@@ -103,10 +109,14 @@ describe('paxos-cli bench (3 real nodes)', () => {
       errorCountByCode: Record<string, number>;
       verify: { keyCount: number; mismatchCount: number; ambiguousCount: number };
       nodeStats: { pid: number; commitIndex: number }[];
+      traced: boolean;
     };
     nodePids = r.nodeStats.map((n) => n.pid);
     expect(r).toMatchObject({ cmd: 'bench', ok: true });
     expect(r.errorCountByCode).toEqual({});
+    // No message trace by default: the figures are the cluster's speed.
+    expect(r.traced).toBe(false);
+    for (const id of [1, 2, 3]) expect(existsSync(path.join(dir, 'data', `node-${id}`, 'messages.ndjson')), `node ${id}`).toBe(false);
     expect(r.set.opCount).toBeGreaterThan(0);
     expect(r.get.opCount).toBeGreaterThan(0);
     expect(r.set.p50Ms).toBeLessThanOrEqual(r.set.maxMs);
@@ -119,4 +129,25 @@ describe('paxos-cli bench (3 real nodes)', () => {
     expect(Math.max(...r.nodeStats.map((n) => n.commitIndex))).toBeGreaterThan(0);
     await waitFor('the bench to stop its nodes', () => nodePids.every((pid) => !alive(pid)), 10_000);
   });
+
+  it('--trace: the nodes record their messages, and the run folder and its report have them', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-bench-trace-'));
+    const args = [BIN, 'bench', '--nodes', '3', '--clients', '2', '--duration', '1', '--warmup', '0', '--trace', '--json', '--quiet', '--runs-dir', path.join(dir, 'runs'), '--tick-ms', '20'];
+    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child!.on('exit', (c) => resolve(c)));
+    expect(code, `stdout: ${out.slice(0, 2000)}; stderr: ${err.slice(-2000)}`).toBe(0);
+    const r = JSON.parse(out) as { traced: boolean; runDir: string; report: string; nodeStats: { pid: number }[] };
+    nodePids = r.nodeStats.map((n) => n.pid);
+    expect(r.traced).toBe(true);
+    const summary = JSON.parse(readFileSync(path.join(r.runDir, 'summary.json'), 'utf8')) as { traced: boolean; files: string[] };
+    expect(summary.traced).toBe(true);
+    for (const id of [1, 2, 3]) expect(summary.files).toContain(`node-${id}/messages.ndjson`);
+    const page = readFileSync(r.report, 'utf8');
+    expect(page).not.toContain('id="no-trace"');
+    expect(Number(/data-delivered="(\d+)"/.exec(page)?.[1])).toBeGreaterThan(0);
+  }, 90_000);
 });

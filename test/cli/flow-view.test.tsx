@@ -1,6 +1,7 @@
 // The flow view in the app, on trace files written in a temp dir: `flow` and Ctrl-T switch the
 // panes to it and back, it fits 80x24 for 3 and 5 nodes and uses a wider screen, scrolls back
-// with the keys the app uses, and stays quiet while only hidden heartbeats come in.
+// with the keys the app uses, and stays quiet while only hidden heartbeats come in. Opening it
+// turns the nodes' message trace on (it is off by default), once, and says so.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import stringWidth from 'string-width';
 import { Executor, type SupervisorLike } from '../../src/cli/execute-command.js';
 import type { ClusterClient } from '../../src/cluster/cluster-client.js';
 import { App } from '../../src/cli/ui/App.js';
-import { createCommandRunner } from '../../src/cli/ui/run-ui.js';
+import { createCommandRunner, traceWhenFlowOpens } from '../../src/cli/ui/run-ui.js';
 import { initialState, type UiAction } from '../../src/cli/ui/state.js';
 import { createStore } from '../../src/cli/ui/store.js';
 import { TracePoller } from '../../src/cli/ui/trace-poller.js';
@@ -26,8 +27,10 @@ const CTRL_T = '\u0014';
 
 const roots: string[] = [];
 const pollers: TracePoller[] = [];
+const offs: (() => void)[] = [];
 afterEach(async () => {
   cleanup();
+  for (const off of offs.splice(0)) off();
   await Promise.all(pollers.splice(0).map((p) => p.stop()));
   for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true });
 });
@@ -45,7 +48,10 @@ function scenario(ids: readonly number[]): TraceFixture {
   return f;
 }
 
-function setup(f: TraceFixture, size: { columns: number; rows: number }) {
+/** What the nodes were told: [node, on] per admin `trace` request. */
+type TraceCalls = [number, boolean][];
+
+function setup(f: TraceFixture, size: { columns: number; rows: number }, traceCalls?: TraceCalls) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-flow-'));
   roots.push(root);
   const ids = [...f.nodes];
@@ -56,16 +62,23 @@ function setup(f: TraceFixture, size: { columns: number; rows: number }) {
     ...ids.map((id): UiAction => ({ type: 'node-event', id, event: { event: 'role', role: id === 1 ? 'leader' : 'follower', ballot: '3.1' }, at: 0 })),
   ];
   for (const a of actions) store.dispatch(a);
-  const sup = { ids, isAlive: () => true, pid: (id: number) => 100 + id, onEvent: () => () => undefined } as unknown as SupervisorLike;
-  const executor = new Executor({ sup, client: {} as ClusterClient, dataDir: root });
+  let supTracing = false;
+  const sup = {
+    ids, isAlive: () => true, pid: (id: number) => 100 + id, onEvent: () => () => undefined,
+    get tracing() { return supTracing; },
+    setTracing: (on: boolean) => (supTracing = on),
+  } as unknown as SupervisorLike;
+  const client = (traceCalls === undefined ? {} : { trace: (id: number, on: boolean) => (traceCalls.push([id, on]), Promise.resolve(on)) }) as unknown as ClusterClient;
+  const executor = new Executor({ sup, client, dataDir: root });
   const submit = createCommandRunner(store, executor, ids.length, () => undefined);
+  offs.push(traceWhenFlowOpens(store, executor.tracing));
   // Wall clock well after the fixture: a send without its receipt has been lost for a while.
   const poller = new TracePoller(store, nodes, 20, () => f.t + 60_000);
   pollers.push(poller);
   poller.start();
   const app = render(<App store={store} onSubmit={submit} onQuit={() => undefined} size={size} renderIntervalMs={5} />);
   const frame = () => app.lastFrame() ?? '';
-  return { root, store, app, frame, nodes };
+  return { root, store, app, frame, nodes, supTracing: () => supTracing };
 }
 
 const type = async (app: { stdin: { write(s: string): void } }, s: string) => {
@@ -85,7 +98,8 @@ describe('the flow view in the app', () => {
     const { app, frame } = setup(scenario([1, 2, 3]), size);
     await vi.waitFor(() => expect(frame()).toContain('n1 LEADER'));
     await type(app, 'flow\r');
-    await vi.waitFor(() => expect(frame()).toContain('A 3.1 s14-20'));
+    // The first poll of the file's first test: under a full parallel suite it took over 1 s once.
+    await vi.waitFor(() => expect(frame()).toContain('A 3.1 s14-20'), { timeout: 5000 });
     const f = frame();
     expect(f).not.toContain('n1 LEADER');
     expect(f).toContain('flow view: one lane per node');
@@ -180,5 +194,44 @@ describe('the flow view in the app', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(polled).toBe(0);
     expect(store.getState().flow?.messages).toBe(messagesBefore);
+  });
+
+  it('Ctrl-T turns the message trace on in every node, once, and says so; restarts follow', async () => {
+    const size = { columns: 80, rows: 24 };
+    const calls: TraceCalls = [];
+    const { app, frame, supTracing } = setup(scenario([1, 2, 3]), size, calls);
+    await vi.waitFor(() => expect(frame()).toContain('n1 LEADER'));
+    expect(calls).toEqual([]);
+    await type(app, CTRL_T);
+    await vi.waitFor(() => expect(frame()).toContain('Ctrl-T → tracing on from now: nodes record messages to messages.ndjson'));
+    expect(calls.sort()).toEqual([[1, true], [2, true], [3, true]]);
+    // A node restarted from now on starts with --trace.
+    expect(supTracing()).toBe(true);
+    // Closed and opened again, by key or by command: nothing more to switch, nothing more said.
+    await type(app, CTRL_T);
+    await vi.waitFor(() => expect(frame()).toContain('n1 LEADER'));
+    await type(app, CTRL_T);
+    await type(app, CTRL_T);
+    await type(app, 'flow\r');
+    await vi.waitFor(() => expect(frame()).toContain('flow view: one lane per node'));
+    expect(calls).toHaveLength(3);
+    expect(frame().match(/tracing on from now/g)).toHaveLength(1);
+  });
+
+  it('`flow` turns it on before its own line, which says so', async () => {
+    const size = { columns: 80, rows: 24 };
+    const calls: TraceCalls = [];
+    const { app, frame } = setup(scenario([1, 2, 3]), size, calls);
+    await vi.waitFor(() => expect(frame()).toContain('n1 LEADER'));
+    await type(app, 'flow\r');
+    await vi.waitFor(() => expect(frame()).toContain('tracing on from now'));
+    expect(frame()).toMatch(/flow view: one lane per node[^\n]*\n\s*tracing on from now/);
+    expect(frame()).not.toContain('Ctrl-T →');
+    expect(calls).toHaveLength(3);
+    // `flow off` and `flow hb` switch nothing.
+    await type(app, 'flow off\r');
+    await type(app, 'flow hb\r');
+    await vi.waitFor(() => expect(frame()).toContain('n1 LEADER'));
+    expect(calls).toHaveLength(3);
   });
 });

@@ -76,6 +76,8 @@ export interface ClusterOptions {
   readonly snapshotEvery?: number;
   /** No CURVE keys: nodes run --insecure and clients speak plain ZMTP. */
   readonly insecure?: boolean;
+  /** Nodes run --trace: their message trace (messages.ndjson) on from the start. */
+  readonly trace?: boolean;
 }
 
 export class TestCluster {
@@ -95,7 +97,7 @@ export class TestCluster {
     if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js')) || !existsSync(path.join(ROOT, 'dist', 'node', 'main.js'))) {
       throw new Error('dist/ is not built: run `npm run build` first (npm test does)');
     }
-    const opts = { tickMs: 20, requestTimeoutMs: 2000, snapshotEvery: 0, insecure: false, ...options };
+    const opts = { tickMs: 20, requestTimeoutMs: 2000, snapshotEvery: 0, insecure: false, trace: false, ...options };
     const dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-node-test-'));
     const ports = await freePorts(opts.size);
     const clusterFile = path.join(dir, 'cluster.json');
@@ -163,6 +165,7 @@ export class TestCluster {
       String(process.pid),
       ...(this.opts.snapshotEvery > 0 ? ['--snapshot-every', String(this.opts.snapshotEvery)] : []),
       ...(this.opts.insecure ? ['--insecure'] : []),
+      ...(this.opts.trace ? ['--trace'] : []),
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let resolveExit!: () => void;

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseNodeArgs } from '../../src/node/main.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/paxos-cli.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'paxos-node-options-'));
@@ -25,9 +26,17 @@ describe('paxos-cli node options', () => {
   it('--help explains every option and exits 0', () => {
     const r = run(['--help']);
     expect(r.status).toBe(0);
-    for (const opt of ['--id', '--cluster', '--data-dir', '--tick-ms', '--request-timeout-ms', '--parent-pid']) {
+    for (const opt of ['--id', '--cluster', '--data-dir', '--tick-ms', '--request-timeout-ms', '--parent-pid', '--trace']) {
       expect(r.stdout).toContain(opt);
     }
+  });
+
+  it('traces only with --trace; --no-trace (the default now) is still taken', () => {
+    const base = ['--id', '1', '--cluster', 'c.json', '--data-dir', dir];
+    expect(parseNodeArgs(base)).toMatchObject({ id: 1 });
+    expect((parseNodeArgs(base) as { trace?: boolean }).trace).toBeUndefined();
+    expect(parseNodeArgs([...base, '--trace'])).toMatchObject({ trace: true });
+    expect(parseNodeArgs([...base, '--no-trace'])).toMatchObject({ trace: false });
   });
 
   const good = JSON.stringify({ nodes: [{ id: 1, host: '127.0.0.1', port: 7001 }] });

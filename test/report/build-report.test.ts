@@ -69,6 +69,31 @@ describe('buildReport', () => {
     expect(data.ops.filter((o) => o[4] === 1).map((o) => o[5]).sort()).toEqual([0, 1, 2]);
   });
 
+  it('a run without a message trace says so in the diagram\'s place, and how to get one', () => {
+    const d = tmp();
+    writeRunFixture({ dir: d });
+    for (const f of fs.readdirSync(d)) if (f.startsWith('node-')) fs.rmSync(path.join(d, f, 'messages.ndjson'), { force: true });
+    const summary = JSON.parse(fs.readFileSync(path.join(d, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    // bench without --trace: not a problem, a choice, and the page says how to record one.
+    fs.writeFileSync(path.join(d, 'summary.json'), JSON.stringify({ ...summary, kind: 'bench', traced: false }));
+    let html = fs.readFileSync(buildReport(d).path, 'utf8');
+    expect(html).toContain('id="no-trace"');
+    expect(html).toContain('the nodes of this run did not record their messages');
+    expect(html).toContain('paxos-cli bench --trace');
+    expect(html).toContain('not recorded (no message trace: see 1.)');
+    expect(html).not.toContain('All 0 delivered messages are drawn');
+    expect(html).not.toContain('<ul class="problems"><li>no message trace');
+    // A folder that should have one and lacks it: said as a problem too.
+    fs.writeFileSync(path.join(d, 'summary.json'), JSON.stringify({ ...summary, traced: true }));
+    html = fs.readFileSync(buildReport(d).path, 'utf8');
+    expect(html).toContain('id="no-trace"');
+    expect(html).toContain('no node-N/messages.ndjson in this folder');
+    expect(html).toMatch(/<ul class="problems">.*no message trace/s);
+    // With the trace, no such note.
+    writeRunFixture({ dir: d });
+    expect(fs.readFileSync(buildReport(d).path, 'utf8')).not.toContain('id="no-trace"');
+  });
+
   it('does not check a sampled history (it lacks writes its reads saw)', () => {
     const d = tmp();
     writeRunFixture({ dir: d, violation: true });

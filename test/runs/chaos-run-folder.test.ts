@@ -93,6 +93,9 @@ describe('chaos writes a run folder', () => {
     expect(bands.filter((b) => b.kind === 'pause')).toHaveLength(byKind.pause ?? 0);
     expect(bands.filter((b) => b.kind === 'partition')).toHaveLength(byKind['partition-minority'] ?? 0);
     for (const id of [1, 2, 3]) expect(fs.existsSync(path.join(j.runDir, `node-${id}`, 'events.ndjson')), `node-${id}`).toBe(true);
+    // A run folder means message traces (the report draws them), though tracing is off by default.
+    expect(summary.traced).toBe(true);
+    for (const id of [1, 2, 3]) expect(fs.existsSync(path.join(j.runDir, `node-${id}`, 'messages.ndjson')), `node-${id} trace`).toBe(true);
     // Copied before the temp data dir went, and that dir is gone.
     expect(tempDataDirs()).toEqual([]);
 

@@ -12,6 +12,7 @@ import { App } from './App.js';
 import { flowResultText } from './flow-state.js';
 import { Poller } from './poller.js';
 import { TracePoller } from './trace-poller.js';
+import { traceFailureText, TRACING_ON_NOTE, type TraceControl } from '../../cluster/trace-control.js';
 import { initialState, type UiAction } from './state.js';
 import { createStore, RENDER_INTERVAL_MS, type Store } from './store.js';
 
@@ -89,7 +90,8 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
       if (typeof out.effect === 'object' && 'flow' in out.effect) {
         store.dispatch({ type: 'flow', how: out.effect.flow });
         const flow = store.getState().flow;
-        store.dispatch({ type: 'command-finished', input: line, ok: true, text: flow === undefined ? out.text : flowResultText(flow) });
+        // The detail says when opening the view turned the message trace on.
+        store.dispatch({ type: 'command-finished', input: line, ok: true, text: flow === undefined ? out.text : flowResultText(flow), ...(out.detail !== undefined ? { detail: out.detail } : {}) });
         return;
       }
       if (typeof out.effect === 'object') store.dispatch({ type: 'viewer', target: out.effect.logs });
@@ -109,6 +111,25 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
   return Object.assign(submit, { cancel });
 }
 
+/**
+ * The flow view draws the nodes' message traces, which are off unless `up --trace`: opening it
+ * by any way (Ctrl-T, which never reaches the executor, or `flow`) turns them on, and the first
+ * time a result line says so. (`flow` itself switches them before its own line, which says it.)
+ */
+export function traceWhenFlowOpens(store: Store, tracing: Pick<TraceControl, 'on' | 'set'>): () => void {
+  let open = store.getState().flow?.on === true;
+  return store.subscribe(() => {
+    const now = store.getState().flow?.on === true;
+    const opened = now && !open;
+    open = now;
+    if (!opened || tracing.on) return;
+    void tracing.set(true).then((sw) => {
+      const failed = traceFailureText(sw);
+      if (sw.changed) store.dispatch({ type: 'command-finished', input: 'Ctrl-T', ok: failed === null, text: TRACING_ON_NOTE, ...(failed !== null ? { detail: [failed] } : {}) });
+    });
+  });
+}
+
 export async function runUi(o: RunUiOptions): Promise<void> {
   const ids = o.cluster.nodes.map((n) => n.id);
   const store = createStore(initialState(ids, Date.now(), { alive: o.attached === true }));
@@ -122,6 +143,7 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   poller.start();
   const tracePoller = new TracePoller(store, ids.map((node) => ({ node, dir: nodeDataPath(o.dataDir, node) })));
   tracePoller.start();
+  const offFlowTrace = traceWhenFlowOpens(store, o.executor.tracing);
   const offFaults = o.executor.faults.onChange((rules) =>
     store.dispatch({ type: 'faults-changed', text: isFaultFree(rules) ? null : describeFaults(rules) }),
   );
@@ -162,6 +184,7 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   offFaults();
   offChaos();
   offBackground();
+  offFlowTrace();
   await poller.stop();
   await tracePoller.stop();
 }
