@@ -170,7 +170,7 @@ describe('App (REPL, panes, log view together)', () => {
     await type(app.stdin, '3', ENTER);
     await vi.waitFor(() => expect(submitted).toEqual(['kill 3']));
     await type(app.stdin, 's', TAB);
-    await vi.waitFor(() => expect(app.lastFrame()).toContain('set  status'));
+    await vi.waitFor(() => expect(app.lastFrame()).toContain('set  stop  status'));
   });
 
   it('quits on Ctrl-C, and on Ctrl-D only when the line is empty', async () => {
