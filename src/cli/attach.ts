@@ -18,6 +18,7 @@ import { RemoteNodes } from '../cluster/remote-nodes.js';
 import { asSubcommand, EXIT_USAGE, parseSubcommand } from '../command/subcommand.js';
 import { jsonLine } from '../json/contract.js';
 import { replCommandList } from './commands.js';
+import { isFaultFree } from '../protocol/fault-rules.js';
 import { Executor } from './execute-command.js';
 import { DEFAULT_CLUSTER_FILE } from './oneshot-command.js';
 import { runScript } from './script-mode.js';
@@ -29,8 +30,35 @@ interface AttachOptions {
   readonly readMode: 'index' | 'lease' | 'log';
 }
 
-/** How long a pause this session made may take to be undone on the way out. */
-const RESUME_ON_EXIT_MS = 5000;
+/** How long undoing this session's pauses, faults and trace switch may take on the way out. */
+const DETACH_MS = 8000;
+
+/**
+ * What this session did to the cluster, undone: it must not leave it paused, cut or slowed with
+ * nobody to see it (status in another terminal would not know why writes time out). A chaos run
+ * is stopped; a pause (step mode, or chaos's per-node pauses) resumed; faults healed; the message
+ * trace switched back to what it was. Says what it did, one line each.
+ */
+async function detach(executor: Executor, remote: RemoteNodes, tracedBefore: boolean): Promise<string[]> {
+  const said: string[] = [];
+  executor.stopChaos();
+  if (executor.steps.paused) {
+    const r = await executor.run({ kind: 'resume' });
+    said.push(r.ok ? 'resumed the nodes this session paused' : `could not resume every node: ${r.error ?? r.text}`);
+  }
+  remote.resumeAll();
+  await remote.settled();
+  if (!isFaultFree(executor.faults.rules)) {
+    const r = await executor.run({ kind: 'heal' });
+    said.push(r.ok ? 'healed the faults this session set' : `could not heal every node: ${r.error ?? r.text}`);
+  }
+  if (executor.tracing.on !== tracedBefore) await executor.tracing.set(tracedBefore);
+  return said;
+}
+
+function within<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
+  return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+}
 
 function buildProgram(): Command {
   return asSubcommand(
@@ -95,14 +123,18 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
   let client: ClusterClient | null = null;
   let remote: RemoteNodes | null = null;
   let mirror: NodeLogMirror | null = null;
-  // A signal (a closed terminal is SIGHUP) ends the session too: a node it paused is resumed and
-  // the temp copy removed before the process goes.
+  let executor: Executor | null = null;
+  let tracedBefore = false;
+  let detached: Promise<string[]> | null = null;
+  const leave = (): Promise<string[]> => {
+    if (detached === null) detached = executor === null || remote === null ? Promise.resolve([]) : within(DETACH_MS, detach(executor, remote, tracedBefore)).then((s) => s ?? ['gave up undoing this session\'s faults after 8 s; run status to see them']);
+    return detached;
+  };
+  // A signal (a closed terminal is SIGHUP), or a reader that closed our output, ends the session
+  // too: what it did to the cluster is undone and the temp copy removed before the process goes.
   const onSignal = (code: number) => (): void => {
     void (async () => {
-      if (remote !== null) {
-        remote.resumeAll();
-        await Promise.race([remote.settled(), new Promise((r) => setTimeout(r, RESUME_ON_EXIT_MS).unref())]);
-      }
+      for (const line of await leave()) process.stderr.write(`paxos-cli attach: ${line}\n`);
       fs.rmSync(mirrorDir, { recursive: true, force: true });
       process.exit(code);
     })();
@@ -113,6 +145,11 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
     ['SIGHUP', onSignal(129)],
   ] as const;
   for (const [name, fn] of signals) process.on(name, fn);
+  // `attach --json | head`: the bin's EPIPE handler would exit at once, skipping all of that.
+  const epipe = process.stdout.listeners('error');
+  process.stdout.removeAllListeners('error');
+  const onOutputError = (err: NodeJS.ErrnoException): void => (err.code === 'EPIPE' ? onSignal(0)() : onSignal(1)());
+  process.stdout.on('error', onOutputError);
   try {
     const c = await openClusterClient(cluster, { clientId: `attach-${randomUUID()}`, auth });
     client = c;
@@ -123,7 +160,7 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
       r.emit({ type: 'node-event', id, event }),
     );
     mirror.start();
-    const executor = new Executor({
+    executor = new Executor({
       sup: remote,
       remote,
       client,
@@ -132,6 +169,8 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
       nodes: cluster.nodes,
       readMode: parsed.readMode,
     });
+    // Whether the nodes trace already (another terminal's flow view, say): quitting restores it.
+    tracedBefore = (await executor.statusAll()).some((s) => s.tracing === true);
     if (scriptMode) {
       const input = parsed.script !== undefined ? fs.createReadStream(parsed.script, 'utf8') : process.stdin;
       const lines = readline.createInterface({ input, crlfDelay: Infinity });
@@ -147,14 +186,13 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
     process.stdout.write(`detached from ${clusterFile}; the nodes keep running\n`);
     return 0;
   } finally {
-    if (remote !== null) {
-      remote.resumeAll();
-      await Promise.race([remote.settled(), new Promise((r) => setTimeout(r, RESUME_ON_EXIT_MS).unref())]);
-    }
+    for (const line of await leave()) process.stderr.write(`paxos-cli attach: ${line}\n`);
     await mirror?.stop();
     await client?.close().catch(() => undefined);
     fs.rmSync(mirrorDir, { recursive: true, force: true });
     for (const [name, fn] of signals) process.off(name, fn);
+    process.stdout.off('error', onOutputError);
+    for (const fn of epipe) process.stdout.on('error', fn as (err: Error) => void);
     setTimeout(() => process.exit(), 3000).unref();
   }
 }

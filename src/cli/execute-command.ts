@@ -11,7 +11,7 @@ import { HistoryRecorder } from '../check/history.js';
 import { recordOp } from '../check/record-op.js';
 import type { ChaosProgress } from '../chaos/chaos-run.js';
 import { FAULT_KINDS, type FaultKind } from '../chaos/nemesis.js';
-import { describeFaults, isFaultFree } from '../protocol/fault-rules.js';
+import { describeFaults, isFaultFree, type FaultRules } from '../protocol/fault-rules.js';
 import { runFaultCommand } from './execute-fault-command.js';
 import { FaultControl } from '../cluster/fault-control.js';
 import { watchStart } from './watch-start.js';
@@ -88,6 +88,10 @@ export interface PaneStatus {
   readonly refusedHandshakes?: number;
   /** Whether it writes its message trace now; absent when the node is down or did not say. */
   readonly tracing?: boolean;
+  /** In step mode; absent when the node is down or did not say. */
+  readonly paused?: boolean;
+  /** The fault rules the node itself enforces (whoever set them); absent when it did not say. */
+  readonly faults?: FaultRules;
 }
 
 /** One line on the links: authenticated or not, and who turned strangers away. */
@@ -415,7 +419,9 @@ export class Executor {
       }
       case 'leader': {
         const leader = await this.findLeader(Math.min(this.retryMs, 5000));
-        return { ok: true, text: leader === null ? 'no leader right now' : `leader is node ${leader}`, fields: { leader } };
+        // No leader is a failure a script can test for (exit 1), not a fact to parse out.
+        if (leader === null) return failure('no leader right now (none of the live nodes leads; status shows why)', { leader: null });
+        return { ok: true, text: `leader is node ${leader}`, fields: { leader } };
       }
       case 'status': {
         const nodes = await this.statusAll();
@@ -435,8 +441,18 @@ export class Executor {
         if (links !== null) detail.push(links);
         const tracing = describeTracing(nodes);
         if (tracing !== null) detail.push(tracing);
+        // What the nodes do, not what this terminal asked: another terminal (or one that died)
+        // may have paused or cut them.
+        const paused = nodes.filter((n) => n.paused === true).map((n) => `n${n.id}`);
+        if (paused.length > 0) detail.push(`paused (step mode: clock frozen, peer messages held): ${paused.join(',')}; resume ends it`);
+        const elsewhere = nodes.filter((n) => n.faults !== undefined && !isFaultFree(n.faults) && describeFaults(n.faults) !== describeFaults(this.faults.rules));
+        for (const n of elsewhere) detail.push(`n${n.id} enforces faults this terminal did not set: ${describeFaults(n.faults!)}; heal clears them`);
         const shown = nodes.some((n) => n.secure === false) ? `${text} | links INSECURE` : text;
         const fields = { nodeCount: nodes.length, nodes: nodes.map((n) => this.statusJson(n)), faults: faultsJson(this.faults.rules) };
+        // Every node down or silent: the status is still shown, but the command failed (exit 1).
+        if (!nodes.some((n) => n.alive && n.commitIndex !== null)) {
+          return { ok: false, text: shown, fields, detail, error: `no node answered (${nodes.length} of ${nodes.length} down or unreachable)` };
+        }
         if (!isFaultFree(this.faults.rules)) {
           const faults = `faults: ${describeFaults(this.faults.rules)}`;
           return { ok: true, text: `${shown} | ${faults}`, fields, detail: [...detail, faults] };
@@ -533,10 +549,16 @@ export class Executor {
 
   /** A node in `status --json`: counts named as counts, the port from the cluster file. */
   private statusJson(n: PaneStatus): Record<string, unknown> {
-    const { refusedHandshakes, ...rest } = n;
+    const { refusedHandshakes, faults, ...rest } = n;
     const port = this.portOf(n.id);
     const { id, ...others } = rest;
-    return { id, ...(port !== null ? { port } : {}), ...others, ...(refusedHandshakes !== undefined ? { refusedHandshakeCount: refusedHandshakes } : {}) };
+    return {
+      id,
+      ...(port !== null ? { port } : {}),
+      ...others,
+      ...(refusedHandshakes !== undefined ? { refusedHandshakeCount: refusedHandshakes } : {}),
+      ...(faults !== undefined ? { faults: faultsJson(faults) } : {}),
+    };
   }
 
   /**
@@ -615,6 +637,8 @@ export class Executor {
         ...(s.secure !== undefined ? { secure: s.secure } : {}),
         ...(s.refusedHandshakes !== undefined ? { refusedHandshakes: s.refusedHandshakes } : {}),
         ...(s.trace !== undefined ? { tracing: s.trace } : {}),
+        ...(s.paused !== undefined ? { paused: s.paused } : {}),
+        ...(s.faults !== undefined ? { faults: s.faults } : {}),
       };
       return { id, alive: true, role: s.role, ballot: formatBallotLike(s.ballot), promised: formatBallotLike(s.promised), commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, leader: s.leader, lastSlot: s.lastSlot, pid, ...security };
     } catch (err) {

@@ -14,7 +14,7 @@ import { EXIT_USAGE } from '../command/subcommand.js';
 import { jsonLine } from '../json/contract.js';
 import { findCommand, helpOptionLines } from './commands.js';
 import { Executor, type Outcome } from './execute-command.js';
-import { parseCommand } from './parse-command.js';
+import { parseWords } from './parse-command.js';
 
 export const ONESHOT_COMMANDS = ['get', 'set', 'del', 'keys', 'status', 'leader', 'diff', 'stop'] as const;
 export type OneshotName = (typeof ONESHOT_COMMANDS)[number];
@@ -28,30 +28,41 @@ interface OneshotArgs {
   readonly clusterFile: string;
   readonly json: boolean;
   readonly help: boolean;
+  /** A usage error; the fields above are what was read up to it (json says how to report it). */
+  readonly error?: string;
 }
 
-/** Splits our options (--cluster, -w, --json, --help) from the REPL command's own words. */
-export function splitOneshotArgs(args: readonly string[]): OneshotArgs | string {
+/**
+ * Splits our options (--cluster, -w, --json, --help) from the REPL command's own words. After
+ * `--` every argument is a word, so a value may be anything: `set k -- -w` stores "-w".
+ */
+export function splitOneshotArgs(args: readonly string[]): OneshotArgs {
   const words: string[] = [];
   let clusterFile = DEFAULT_CLUSTER_FILE;
   let json = false;
   let help = false;
+  const out = (error?: string): OneshotArgs => ({ words, clusterFile, json, help, ...(error !== undefined ? { error } : {}) });
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
+    if (a === '--') {
+      words.push(...args.slice(i + 1));
+      break;
+    }
     const value = (name: string): string | null => {
       if (a.startsWith(`${name}=`)) return a.slice(name.length + 1);
       const next = args[i + 1];
-      if (next === undefined) return null;
+      // An option's value is never the next option: `--cluster -w json` lacks a file.
+      if (next === undefined || next.startsWith('-')) return null;
       i++;
       return next;
     };
     if (a === '--cluster' || a.startsWith('--cluster=')) {
       const v = value('--cluster');
-      if (v === null || v === '') return '--cluster needs a file (e.g. --cluster paxos-data/cluster.json)';
+      if (v === null || v === '') return out('--cluster needs a file (e.g. --cluster paxos-data/cluster.json)');
       clusterFile = v;
     } else if (a === '-w' || a === '--write-out' || a.startsWith('--write-out=') || a.startsWith('-w=')) {
-      const v = value(a.startsWith('-w') ? '-w' : '--write-out');
-      if (v !== 'table' && v !== 'json') return `-w takes table or json, not ${v === null ? 'nothing' : `"${v}"`}`;
+      const v = value(a.startsWith('--') ? '--write-out' : '-w');
+      if (v !== 'table' && v !== 'json') return out(`-w takes table or json, not ${v === null ? 'nothing' : `"${v}"`}`);
       json = v === 'json';
     } else if (a === '--json') {
       json = true;
@@ -61,10 +72,10 @@ export function splitOneshotArgs(args: readonly string[]): OneshotArgs | string 
       words.push(a);
     }
   }
-  return { words, clusterFile, json, help };
+  return out();
 }
 
-/** The words as one REPL line: a word with a space or a quote is quoted back. */
+/** The words as one REPL line, for the JSON line's `cmd` (shown, never parsed again). */
 function toLine(name: string, words: readonly string[]): string {
   const quote = (w: string): string => (w === '' || /[\s"'#]/.test(w) ? (w.includes('"') ? `'${w}'` : `"${w}"`) : w);
   return [name, ...words.map(quote)].join(' ');
@@ -80,18 +91,22 @@ function helpFor(name: OneshotName): string {
     .option('--json', 'the same as -w json')
     .helpOption('-h, --help', 'show this help');
   const extra = helpOptionLines(name);
-  return program.helpInformation() + (extra.length > 0 ? `\nThe command's own ${extra.join('\n')}\n` : '');
+  const tail = '\nA word after -- is the command\'s own, even if it looks like an option: paxos-cli set k -- -w stores "-w".\n';
+  return program.helpInformation() + (extra.length > 0 ? `\nThe command's own ${extra.join('\n')}\n` : '') + tail;
 }
 
 export async function runOneshotCommand(name: OneshotName, args: readonly string[], out: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
   const split = splitOneshotArgs(args);
-  const jsonWanted = typeof split === 'string' ? args.includes('--json') || args.join(' ').includes('-w json') : split.json;
+  // JSON for a usage error too, when the options read before it asked for JSON (or any later one
+  // does: `--json` anywhere is unambiguous).
+  const jsonWanted =
+    split.json || args.some((a, i) => a === '--json' || a === '-w=json' || a === '--write-out=json' || ((a === '-w' || a === '--write-out') && args[i + 1] === 'json'));
   const fail = (line: string, msg: string, code: number): number => {
     process.stderr.write(`paxos-cli ${name}: ${msg}\n`);
     if (jsonWanted) out(jsonLine(line, false, {}, msg) + '\n');
     return code;
   };
-  if (typeof split === 'string') return fail(name, `${split} (see paxos-cli ${name} --help)`, EXIT_USAGE);
+  if (split.error !== undefined) return fail(name, `${split.error} (see paxos-cli ${name} --help)`, EXIT_USAGE);
   if (split.help) {
     out(helpFor(name));
     return 0;
@@ -109,7 +124,7 @@ export async function runOneshotCommand(name: OneshotName, args: readonly string
     if (err instanceof ClusterFileError || err instanceof CliError) return fail(line, err.message, 1);
     throw err;
   }
-  const parsed = parseCommand(line, Math.max(...cluster.nodes.map((n) => n.id)));
+  const parsed = parseWords([name, ...split.words], Math.max(...cluster.nodes.map((n) => n.id)));
   if (!parsed.ok) return fail(line, `${parsed.error.replace(/; type help for the list$/, '')} (see paxos-cli ${name} --help)`, EXIT_USAGE);
   if (parsed.cmd === null) return fail(line, `nothing to run (see paxos-cli ${name} --help)`, EXIT_USAGE);
   const client = await openClusterClient(cluster, { clientId: `oneshot-${randomUUID()}`, auth });

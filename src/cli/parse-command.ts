@@ -111,7 +111,15 @@ export function parseCommand(line: string, nodeCount: number): ParseResult {
   if (trimmed === '') return { ok: true, cmd: null };
   const tok = tokenize(trimmed);
   if ('error' in tok) return fail(tok.error);
-  const [name = '', ...args] = tok.words;
+  return parseWords(tok.words, nodeCount);
+}
+
+/**
+ * A command from its words, already split: what a line comes to after tokenize, and what a
+ * one-shot command gets from its argv (no quoting to undo, so any value arrives as typed).
+ */
+export function parseWords(words: readonly string[], nodeCount: number): ParseResult {
+  const [name = '', ...args] = words;
   const spec = findCommand(name.toLowerCase());
   if (spec === undefined) {
     const near = COMMANDS.filter((c) => c.name.startsWith(name.toLowerCase().slice(0, 2))).map((c) => c.name);

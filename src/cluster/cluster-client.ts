@@ -55,6 +55,8 @@ export interface NodeStatus {
   readonly refusedHandshakes?: number;
   /** Whether it writes its message trace now (older nodes and test doubles: absent). */
   readonly trace?: boolean;
+  /** In step mode (clock frozen, peer messages held); absent from older nodes. */
+  readonly paused?: boolean;
 }
 export interface LogDump {
   readonly chosen: readonly ChosenEntry[];

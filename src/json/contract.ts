@@ -76,6 +76,8 @@ const statusNode = z.strictObject({
   secure: z.boolean().optional(),
   refusedHandshakeCount: count.optional(),
   tracing: z.boolean().optional(),
+  paused: z.boolean().optional(),
+  faults: faultsSchema.optional(),
 });
 
 const diffFields = {
@@ -270,8 +272,8 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   logs: command({ node: nodeId, file: z.string(), lineCount: count }),
   flow: command({ traceFileCount: count, tracing: z.boolean() }),
   restart: command({ node: nodeId }, { node: nodeId.optional(), exitCode: z.number().int().optional() }),
-  leader: command({ leader: nodeId.nullable() }),
-  status: command({ nodeCount: count, nodes: z.array(statusNode), faults: faultsSchema }),
+  leader: command({ leader: nodeId }, { leader: z.null() }),
+  status: command({ nodeCount: count, nodes: z.array(statusNode), faults: faultsSchema }, { nodeCount: count, nodes: z.array(statusNode), faults: faultsSchema }),
   diff: command(diffFields, diffFields),
   partition: command(faultFields, partial(faultFields)),
   heal: command(faultFields, partial(faultFields)),

@@ -864,6 +864,7 @@ export class NodeRuntime {
       secure: this.transport?.secure ?? this.opts.security.mode === 'curve',
       refusedHandshakes: this.transport?.refusedHandshakes ?? 0,
       trace: this.trace.enabled,
+      paused: this.paused,
     };
   }
 

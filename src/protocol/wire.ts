@@ -205,6 +205,8 @@ export const statusSchema = z.object({
   refusedHandshakes: uint.optional(),
   /** Whether it writes its message trace (messages.ndjson) now. */
   trace: z.boolean().optional(),
+  /** In step mode: clock frozen, peer messages held. */
+  paused: z.boolean().optional(),
 });
 export type NodeStatus = z.infer<typeof statusSchema>;
 export type _RoleCheck = Assignable<Role, NodeStatus['role']>;
