@@ -87,7 +87,7 @@ function buildProgram(): Command {
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
     .option('-q, --quiet', 'no progress output', false)
     .option('--insecure', 'no CURVE on the links of the fresh cluster (to measure what CURVE costs; debugging only)', false)
-    .option('--trace', 'the fresh cluster records its messages (node-N/messages.ndjson, drawn in the report); off by default, as it costs ~8 % of write throughput')
+    .option('--trace', 'the fresh cluster records its messages (node-N/messages.ndjson, drawn in the report); off by default, as it costs ~5 % of write throughput')
     // The default since tracing became opt-in; still taken, so old scripts run unchanged.
     .addOption(new Option('--no-trace', 'no message trace (the default)').hideHelp())
     .option('--runs-dir <dir>', 'where the run folder goes: DIR/<UTC time>-bench/ with summary, a sampled history, node logs (and traces, with --trace), report.html', 'paxos-runs')

@@ -52,7 +52,7 @@ export function buildProgram(): Command {
       ),
     )
     .option('--insecure', 'no CURVE keys: nodes accept any connection (for debugging only)', false)
-    .option('--trace', 'every node records its messages (DIR/node-N/messages.ndjson) from the start; otherwise from when the flow view opens or pause runs (tracing costs ~8 % of write throughput)', false)
+    .option('--trace', 'every node records its messages (DIR/node-N/messages.ndjson) from the start; otherwise from when the flow view opens or pause runs (tracing costs ~5 % of write throughput)', false)
     .option('--record', 'when the session ends, write a run folder (node logs and traces, history, faults, report.html) under --runs-dir; traces from the start', false)
     .option('--runs-dir <dir>', 'where --record puts its run folder: DIR/<UTC time>-up/', 'paxos-runs')
     .addOption(

@@ -79,7 +79,7 @@ export async function runUp(o: UpOptions): Promise<number> {
       ...(o.snapshotEvery === undefined ? [] : ['--snapshot-every', String(o.snapshotEvery)]),
       ...(o.insecure === true ? ['--insecure'] : []),
     ],
-    // The message trace costs ~8 % of write throughput, so it is on only when asked for: --trace,
+    // The message trace costs ~5 % of write throughput, so it is on only when asked for: --trace,
     // a report that draws it (--record), or step mode from the first instant (held messages are
     // what the flow view and the trace are for). The flow view and `pause` turn it on later.
     trace: o.trace === true || o.record === true || startPaused,

@@ -1,4 +1,4 @@
-// The CLI's side of the message trace (messages.ndjson): off by default, as it costs about 8 % of
+// The CLI's side of the message trace (messages.ndjson): off by default, as it costs about 5 % of
 // write throughput. It owns whether the cluster traces: `set(true)` switches every live node on
 // through its admin API, makes the supervisor start later nodes (a restart) with --trace, and
 // switches a node on again when it says `ready` (one spawned just before the switch). `up`

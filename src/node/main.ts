@@ -89,7 +89,7 @@ function buildProgram(): Command {
     .option(
       '--trace',
       `write every protocol message sent, received, held or dropped to <data-dir>/${TRACE_FILE} from the start (bounded like the event log; ` +
-        'off by default, as it costs about 8 % of write throughput; the admin action "trace" switches it while the node runs)',
+        'off by default, as it costs about 5 % of write throughput; the admin action "trace" switches it while the node runs)',
     )
     // The default since tracing became opt-in; still taken, so old scripts run unchanged.
     .addOption(new Option('--no-trace', 'do not trace (the default)').hideHelp())

@@ -3,7 +3,7 @@
 // clock so the lines of all nodes can be drawn as one space-time diagram. Bounded and written
 // like the event log (EventFile): rotation at maxBytes, in 50 ms batches.
 //
-// Off by default (it costs ~8 % of write throughput at full load): `paxos-cli node --trace`
+// Off by default (it costs ~5 % of write throughput at full load): `paxos-cli node --trace`
 // starts with it on, and the admin action `trace` ({on: boolean}) switches it at run time, which
 // is what `up` does when the flow view opens or step mode starts. The clock runs whether or not
 // lines are written: it travels on every peer frame, so the lines of a node that traces are

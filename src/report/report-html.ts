@@ -49,14 +49,14 @@ table.cx { border-collapse: collapse; } table.cx td, table.cx th { border: 1px s
 
 /**
  * Why section 1 has no arrows, when the folder has no trace: the run did not record one (bench
- * without --trace: tracing costs about 8 % of write throughput), or the files are missing.
+ * without --trace: tracing costs about 5 % of write throughput), or the files are missing.
  */
 export function noTraceText(run: RunData): string | null {
   if (run.records.length > 0) return null;
   if (run.summary?.traced !== false) return 'No message trace: no node-N/messages.ndjson in this folder, so there are no arrows to draw.';
   const how =
     run.summary.kind === 'bench'
-      ? 'bench leaves it off, as its figures are the cluster\'s speed and tracing costs about 8 % of write throughput; run paxos-cli bench --trace to record one'
+      ? 'bench leaves it off, as its figures are the cluster\'s speed and tracing costs about 5 % of write throughput; run paxos-cli bench --trace to record one'
       : run.summary.kind === 'chaos'
         ? 'chaos records one with its run folder, or with --trace'
         : 'up records one with --trace or --record';

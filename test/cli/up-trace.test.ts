@@ -1,4 +1,4 @@
-// The message trace under `up`, on real nodes: off unless asked (it costs ~8 % of write
+// The message trace under `up`, on real nodes: off unless asked (it costs ~5 % of write
 // throughput); `flow` in a script turns it on in every node from then on, and a node restarted
 // afterwards traces from its start; `up --record` traces from the start, so its report has the
 // messages. (Step mode turning it on: the demo scenarios, test/cli/scenarios.test.ts.)

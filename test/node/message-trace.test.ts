@@ -1,7 +1,7 @@
 // The trace lines are built by hand (message-trace.ts, for speed): every kind of message, in
 // every direction, must still be a line parseTraceLine accepts, with the fields the record
 // describes, exactly as JSON.stringify of the record would have written them. Tracing is off by
-// default (it costs ~8 % of write throughput): a real node writes lines only with --trace or
+// default (it costs ~5 % of write throughput): a real node writes lines only with --trace or
 // after the admin action `trace` turned it on, and stops when it is turned off.
 import fs from 'node:fs';
 import path from 'node:path';
