@@ -75,6 +75,17 @@ describe('bench options', () => {
 
 describe('paxos-cli bench (3 real nodes)', () => {
   let child: ChildProcess | null = null;
+
+  /** Runs bench (kept in `child`, so afterEach can kill it), with everything it printed. */
+  async function runBench(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child!.on('exit', (c) => resolve(c)));
+    return { code, out, err };
+  }
   let dir: string | null = null;
   let nodePids: number[] = [];
 
@@ -93,12 +104,7 @@ describe('paxos-cli bench (3 real nodes)', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-bench-test-'));
     const args = [BIN, 'bench', '--nodes', '3', '--clients', '8', '--duration', '3', '--keys', '40', '--read-ratio', '0.2', '--warmup', '0', '--no-record'];
     args.push('--verify', '--json', '--quiet', '--data-dir', path.join(dir, 'data'), '--tick-ms', '20');
-    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    const code = await new Promise<number | null>((resolve) => child!.on('exit', (c) => resolve(c)));
+    const { code, out, err } = await runBench(args);
     expect(err, 'stderr').toBe('');
     expect(code, `exit code; stdout: ${out.slice(0, 2000)}`).toBe(0);
     const r = JSON.parse(out) as {
@@ -133,12 +139,7 @@ describe('paxos-cli bench (3 real nodes)', () => {
   it('--trace: the nodes record their messages, and the run folder and its report have them', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-bench-trace-'));
     const args = [BIN, 'bench', '--nodes', '3', '--clients', '2', '--duration', '1', '--warmup', '0', '--trace', '--json', '--quiet', '--runs-dir', path.join(dir, 'runs'), '--tick-ms', '20'];
-    child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    const code = await new Promise<number | null>((resolve) => child!.on('exit', (c) => resolve(c)));
+    const { code, out, err } = await runBench(args);
     expect(code, `stdout: ${out.slice(0, 2000)}; stderr: ${err.slice(-2000)}`).toBe(0);
     const r = JSON.parse(out) as { traced: boolean; runDir: string; report: string; nodeStats: { pid: number }[] };
     nodePids = r.nodeStats.map((n) => n.pid);

@@ -1,28 +1,14 @@
 // `up` stays zero set-up with CURVE: it makes the keys of a new cluster, adds keys to a cluster
 // made before keys existed, keeps secret keys private, and --insecure turns it all off.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { BIN, cliTempDirs } from './cli-temp-dirs.js';
 import { freePorts } from '../node/harness.js';
 
-const BIN = path.resolve('bin/paxos-cli.js');
-const dirs: string[] = [];
-
-beforeAll(() => {
-  if (!fs.existsSync(path.resolve('dist/cli/main.js'))) throw new Error('run `npm run build` first: the CLI runs from dist/');
-});
-
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-cli-keys-'));
-  dirs.push(d);
-  return path.join(d, 'data');
-}
+const newDir = cliTempDirs('paxos-cli-keys-');
+const tempDir = (): string => path.join(newDir(), 'data');
 
 async function up(dataDir: string, input: string, extra: string[] = []) {
   return execa(process.execPath, [BIN, 'up', '3', '--data-dir', dataDir, ...extra], { input, reject: false, timeout: 60_000 });

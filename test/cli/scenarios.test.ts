@@ -1,21 +1,13 @@
 // The shipped step-mode scenarios (demos/*.paxos) on real node processes: each must choose the
 // value and ballot its comments promise, with every node agreeing.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { BIN, cliTempDirs } from './cli-temp-dirs.js';
 import { parseTraceLine } from '../../src/trace/trace-record.js';
 
-const BIN = path.resolve('bin/paxos-cli.js');
-const dirs: string[] = [];
-
-beforeAll(() => {
-  if (!fs.existsSync(path.resolve('dist/cli/main.js'))) throw new Error('run `npm run build` first: the CLI runs from dist/');
-});
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = cliTempDirs('paxos-cli-scenario-');
 
 interface Line {
   cmd: string;
@@ -24,8 +16,7 @@ interface Line {
 }
 
 async function runScenario(file: string, nodes: number): Promise<{ lines: Line[]; dataDir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-cli-scenario-'));
-  dirs.push(dir);
+  const dir = tempDir();
   const dataDir = path.join(dir, 'data');
   const r = await execa(process.execPath, [BIN, 'up', String(nodes), '--data-dir', dataDir, '--script', path.resolve('demos', file), '--json'], { reject: false, timeout: 90_000 });
   const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Line);

@@ -3,27 +3,13 @@
 // afterwards traces from its start; `up --record` traces from the start, so its report has the
 // messages. (Step mode turning it on: the demo scenarios, test/cli/scenarios.test.ts.)
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { BIN, cliTempDirs } from './cli-temp-dirs.js';
 import { parseTraceLine, type TraceRecord } from '../../src/trace/trace-record.js';
 
-const BIN = path.resolve('bin/paxos-cli.js');
-const dirs: string[] = [];
-
-beforeAll(() => {
-  if (!fs.existsSync(path.resolve('dist/cli/main.js'))) throw new Error('run `npm run build` first: the CLI runs from dist/');
-});
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-cli-up-trace-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = cliTempDirs('paxos-cli-up-trace-');
 
 function records(file: string): TraceRecord[] {
   if (!fs.existsSync(file)) return [];
