@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MAX_NODES } from '../cluster/data-dir.js';
 import { replCommandList } from './commands.js';
+import { ONESHOT_COMMANDS } from './oneshot-names.js';
 import type { UpOptions } from './up.js';
 
 const EXIT_USAGE = 2;
@@ -155,7 +156,7 @@ const PASS_THROUGH: Record<string, PassThrough> = {
     run: async (args) => (await import('./attach.js')).runAttachCommand(args),
   },
   ...Object.fromEntries(
-    (['get', 'set', 'del', 'keys', 'status', 'leader', 'diff', 'stop'] as const).map((name) => [
+    ONESHOT_COMMANDS.map((name) => [
       name,
       {
         description: `the REPL's ${name}, once, against a running cluster: paxos-cli ${name} ... [--cluster FILE] [-w table|json]`,

@@ -16,8 +16,7 @@ import { findCommand, helpOptionLines } from './commands.js';
 import { Executor, type Outcome } from './execute-command.js';
 import { parseWords } from './parse-command.js';
 
-export const ONESHOT_COMMANDS = ['get', 'set', 'del', 'keys', 'status', 'leader', 'diff', 'stop'] as const;
-export type OneshotName = (typeof ONESHOT_COMMANDS)[number];
+import type { OneshotName } from './oneshot-names.js';
 
 export const DEFAULT_CLUSTER_FILE = clusterFilePath('paxos-data');
 /** A one-shot command waits at most this long for a leader (the REPL waits longer). */
