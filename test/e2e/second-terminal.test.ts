@@ -61,9 +61,18 @@ describe.skipIf(!hasTmux)('a second terminal beside up (tmux)', () => {
     await attachTerm.waitForScreen('the value', (t) => /get colour → blue/.test(t));
     attachTerm.type('kill 1');
     await attachTerm.waitForScreen('kill refused', (t) => t.includes('runs elsewhere'));
+    // The flow view turns the nodes' trace on through their API and draws it from the copy.
+    attachTerm.type('flow');
+    await attachTerm.waitForScreen('the flow view', (t) => t.includes('Ctrl-T panes') && t.includes('tracing on from now'));
+    attachTerm.type('set shade dark');
+    await attachTerm.waitForScreen('the write as arrows', (t) => /\bA \d+\.\d s\d+/.test(t) && /◀─+Ad─|─Ad─+▶/.test(t), 30_000);
+    attachTerm.key('C-t');
+    await attachTerm.waitForScreen('the panes again', (t) => /n\d LEADER/.test(t));
     attachTerm.type('quit');
     await attachTerm.waitForScreen('attach to exit', (t) => t.includes('ATTACH-EXITED 0'));
     expect(attachTerm.screen()).toContain('the nodes keep running');
+    // It switched the trace back off on the way out, as it found it.
+    expect(oneshot(['status']).stdout).toContain('message trace: off');
     expect(fs.readdirSync(tmp)).toEqual([]);
 
     // up still runs its two nodes and answers.
