@@ -46,7 +46,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--base-port <port>', 'node i listens on port P+i-1 (default: free ports)').argParser(intInRange('--base-port', 1024, 65535 - MAX_NODES)))
     .option('--script <file>', 'run the commands in FILE without the UI, then stop')
     .option('--json', 'in script mode, print one JSON object per command', false)
-    .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(intInRange('--tick-ms', 1, 1000)).hideHelp())
+    .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(intInRange('--tick-ms', 1, 10_000)).hideHelp())
     .addOption(
       new Option('--snapshot-every <slots>', 'each node snapshots its state and drops the log below it every this many slots (default 10000)').argParser(
         intInRange('--snapshot-every', 1, 1_000_000_000),
