@@ -52,7 +52,11 @@ async function detach(executor: Executor, remote: RemoteNodes, tracedBefore: boo
     const r = await executor.run({ kind: 'heal' });
     said.push(r.ok ? 'healed the faults this session set' : `could not heal every node: ${r.error ?? r.text}`);
   }
-  if (executor.tracing.on !== tracedBefore) await executor.tracing.set(tracedBefore);
+  // Only what this session switched is switched back: it never turns a trace on at exit.
+  if (!tracedBefore && executor.tracing.on) {
+    const sw = await executor.tracing.set(false);
+    said.push(sw.failed.length === 0 ? 'switched the message trace off again' : `could not switch the trace off on ${sw.failed.map((f) => `n${f.node}`).join(',')}`);
+  }
   return said;
 }
 
@@ -171,6 +175,7 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
     });
     // Whether the nodes trace already (another terminal's flow view, say): quitting restores it.
     tracedBefore = (await executor.statusAll()).some((s) => s.tracing === true);
+    executor.tracing.assume(tracedBefore);
     if (scriptMode) {
       const input = parsed.script !== undefined ? fs.createReadStream(parsed.script, 'utf8') : process.stdin;
       const lines = readline.createInterface({ input, crlfDelay: Infinity });

@@ -37,6 +37,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'the messages between nodes as a diagram in place of the panes (Ctrl-T; turns the message trace on); flow hb shows heartbeats',
     nodeArgs: [],
   },
+  {
+    name: 'trace',
+    usage: 'trace on|off',
+    summary: "switch every node's message trace (messages.ndjson) on or off; off stops what the flow view or pause turned on",
+    nodeArgs: [],
+  },
   { name: 'diff', usage: 'diff', summary: "compare every node's chosen log slot by slot, hash each node's state", nodeArgs: [] },
   { name: 'status', usage: 'status', summary: 'role, port, ballots and indexes of every node', nodeArgs: [] },
   { name: 'leader', usage: 'leader', summary: 'which node leads now', nodeArgs: [] },

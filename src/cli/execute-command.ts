@@ -417,6 +417,13 @@ export class Executor {
         const text = `flow is the terminal UI's message diagram; ${lines.length > 0 ? `${lines.join('; ')}; ` : ''}${traceFileCount} of ${sup.ids.length} nodes have a trace in ${path.join(this.deps.dataDir, 'node-N', TRACE_FILE)}`;
         return { ok: true, text, fields: { traceFileCount, tracing }, ...(lines.length > 0 ? { detail: lines } : {}), effect: { flow: cmd.how } };
       }
+      case 'trace': {
+        const sw = await this.tracing.set(cmd.on, true);
+        const fields = { tracing: cmd.on, appliedNodes: sw.applied, failed: sw.failed };
+        const failed = traceFailureText(sw);
+        if (failed !== null) return failure(failed, fields);
+        return { ok: true, text: `message trace ${cmd.on ? 'on' : 'off'} on ${sw.applied.map((n) => `n${n}`).join(',') || 'no live node'}`, fields };
+      }
       case 'leader': {
         const leader = await this.findLeader(Math.min(this.retryMs, 5000));
         // No leader is a failure a script can test for (exit 1), not a fact to parse out.

@@ -74,6 +74,18 @@ export function splitOneshotArgs(args: readonly string[]): OneshotArgs {
   return out();
 }
 
+/** Whether the options (before any `--`) ask for JSON, the last one deciding: for a usage error. */
+function jsonAsked(args: readonly string[]): boolean {
+  let json = false;
+  for (let i = 0; i < args.length && args[i] !== '--'; i++) {
+    const a = args[i]!;
+    if (a === '--json') json = true;
+    else if (a === '-w' || a === '--write-out') json = args[i + 1] === 'json';
+    else if (a.startsWith('-w=') || a.startsWith('--write-out=')) json = a.endsWith('=json');
+  }
+  return json;
+}
+
 /** The words as one REPL line, for the JSON line's `cmd` (shown, never parsed again). */
 function toLine(name: string, words: readonly string[]): string {
   const quote = (w: string): string => (w === '' || /[\s"'#]/.test(w) ? (w.includes('"') ? `'${w}'` : `"${w}"`) : w);
@@ -98,8 +110,7 @@ export async function runOneshotCommand(name: OneshotName, args: readonly string
   const split = splitOneshotArgs(args);
   // JSON for a usage error too, when the options read before it asked for JSON (or any later one
   // does: `--json` anywhere is unambiguous).
-  const jsonWanted =
-    split.json || args.some((a, i) => a === '--json' || a === '-w=json' || a === '--write-out=json' || ((a === '-w' || a === '--write-out') && args[i + 1] === 'json'));
+  const jsonWanted = split.error === undefined ? split.json : jsonAsked(args);
   const fail = (line: string, msg: string, code: number): number => {
     process.stderr.write(`paxos-cli ${name}: ${msg}\n`);
     if (jsonWanted) out(jsonLine(line, false, {}, msg) + '\n');
@@ -140,6 +151,8 @@ export async function runOneshotCommand(name: OneshotName, args: readonly string
   } else if (outcome.ok) {
     out((outcome.detail ?? [outcome.text]).join('\n') + '\n');
   } else {
+    // What a failed command still shows (status of a cluster that does not answer) goes to stdout.
+    if (outcome.detail !== undefined && outcome.detail.length > 0) out(outcome.detail.join('\n') + '\n');
     process.stderr.write(`paxos-cli ${name}: ${outcome.error ?? outcome.text}\n`);
   }
   return outcome.ok ? 0 : 1;

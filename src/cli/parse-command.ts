@@ -11,6 +11,8 @@ export type ReplCommand =
   | { readonly kind: 'del'; readonly key: string }
   | { readonly kind: 'kill'; readonly node: number }
   | { readonly kind: 'stop'; readonly node: number }
+  /** Every node's message trace, switched whatever this terminal believes it is. */
+  | { readonly kind: 'trace'; readonly on: boolean }
   | { readonly kind: 'restart'; readonly node: number }
   | { readonly kind: 'logs'; readonly node: number }
   /** The flow view: toggled, shown, hidden, or its heartbeats toggled. */
@@ -222,6 +224,11 @@ export function parseWords(words: readonly string[], nodeCount: number): ParseRe
       const how: FlowHow | null = word === undefined ? 'toggle' : word === 'on' || word === 'off' ? word : word === 'hb' || word === 'heartbeats' ? 'heartbeats' : null;
       if (how === null) return fail(`flow takes on, off or hb, not "${args[0] ?? ''}"; usage: ${usage}`);
       return tooMany(1) ?? { ok: true, cmd: { kind: 'flow', how } };
+    }
+    case 'trace': {
+      const word = args[0]?.toLowerCase();
+      if (word !== 'on' && word !== 'off') return fail(`trace takes on or off${args[0] === undefined ? '' : `, not "${args[0]}"`}; usage: ${usage}`);
+      return tooMany(1) ?? { ok: true, cmd: { kind: 'trace', on: word === 'on' } };
     }
     case 'help': {
       if (args[0] !== undefined && findCommand(args[0]) === undefined) {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { NodeId } from '../paxos/types.js';
-import { canonicalIp, isHostName } from './host-list.js';
+import { canonicalIp, hostProblem } from './host-list.js';
 import { isZ85Key } from './x25519.js';
 
 export interface ClusterNode {
@@ -33,7 +33,15 @@ const clusterSchema = z
       .array(
         z.object({
           id: z.number().int().min(1).max(1_000_000),
-          host: z.string().min(1).max(253).refine(isHostName, 'not a host name or an IP address (an IPv6 address goes without brackets)').default('127.0.0.1'),
+          host: z
+            .string()
+            .min(1)
+            .max(253)
+            .superRefine((h, ctx) => {
+              const problem = hostProblem(h);
+              if (problem !== null) ctx.addIssue({ code: 'custom', message: `${problem} (an IPv6 address goes without brackets)` });
+            })
+            .default('127.0.0.1'),
           port: z.number().int().min(1).max(65535),
           publicKey: z85Key.optional(),
         }),

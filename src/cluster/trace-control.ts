@@ -52,11 +52,21 @@ export class TraceControl {
   }
 
   /** Switches every live node; later starts follow. Never throws: a node that fails is in `failed`. */
-  async set(on: boolean): Promise<TraceSwitch> {
-    if (this.current === on) {
+  /**
+   * What the nodes were found doing (attach reads it from their status): a terminal that did not
+   * start them cannot know otherwise.
+   */
+  assume(on: boolean): void {
+    this.current = on;
+  }
+
+  /** force: push to every live node even if this terminal believes they are so already (`trace off`). */
+  async set(on: boolean, force = false): Promise<TraceSwitch> {
+    if (this.current === on && !force) {
       await this.pushing;
       return { on, changed: false, applied: [], failed: [] };
     }
+    const changed = this.current !== on;
     this.current = on;
     this.sup.setTracing?.(on);
     const applied: number[] = [];
@@ -77,7 +87,7 @@ export class TraceControl {
     await work;
     applied.sort((a, b) => a - b);
     failed.sort((a, b) => a.node - b.node);
-    return { on, changed: true, applied, failed };
+    return { on, changed, applied, failed };
   }
 
   private async push(id: number, on: boolean): Promise<void> {

@@ -271,6 +271,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   stop: command({ node: nodeId }),
   logs: command({ node: nodeId, file: z.string(), lineCount: count }),
   flow: command({ traceFileCount: count, tracing: z.boolean() }),
+  trace: command({ tracing: z.boolean(), appliedNodes: z.array(nodeId), failed: nodeErrors }, { tracing: z.boolean(), appliedNodes: z.array(nodeId), failed: nodeErrors }),
   restart: command({ node: nodeId }, { node: nodeId.optional(), exitCode: z.number().int().optional() }),
   leader: command({ leader: nodeId }, { leader: z.null() }),
   status: command({ nodeCount: count, nodes: z.array(statusNode), faults: faultsSchema }, { nodeCount: count, nodes: z.array(statusNode), faults: faultsSchema }),

@@ -53,7 +53,7 @@ export async function chooseBindAddress(req: BindRequest, own: readonly string[]
   const bind = req.bind;
   if (bind !== undefined) {
     if (isIP(bind) === 0) throw new BindAddressError(`--bind ${bind} is not an IP address; give one of this host's addresses, or 0.0.0.0 (every interface)`);
-    if (!WILDCARDS.has(bind) && !isOwn(bind, own)) {
+    if (!WILDCARDS.has(canonicalIp(bind)) && !isOwn(bind, own)) {
       throw new BindAddressError(`--bind ${bind} is not an address of this host (it has ${listed(own)}); give one of them, or 0.0.0.0`);
     }
     if (req.insecure && !isLoopback(bind)) {

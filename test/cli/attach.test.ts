@@ -89,6 +89,21 @@ describe('attach, leaving', () => {
   }, 90_000);
 });
 
+describe('the message trace and attach', () => {
+  it('a trace found on is left on when attach leaves; one-shot trace off switches it off everywhere', async () => {
+    const tracing = async (): Promise<(boolean | undefined)[]> =>
+      (jsonOf((await cli(['status', '--cluster', clusterFile, '-w', 'json'])).stdout)[0] as { nodes: { tracing?: boolean }[] }).nodes.map((n) => n.tracing);
+    expect(jsonOf((await cli(['trace', 'on', '--cluster', clusterFile, '-w', 'json'])).stdout)[0]).toMatchObject({ ok: true, tracing: true, appliedNodes: [1, 2, 3] });
+    const r = await cli(['attach', clusterFile], 'status\n');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('trace');
+    expect(await tracing()).toEqual([true, true, true]);
+    expect((await cli(['trace', 'off', '--cluster', clusterFile])).exitCode).toBe(0);
+    expect(await tracing()).toEqual([false, false, false]);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  }, 60_000);
+});
+
 describe('one-shot status and leader with nothing to answer', () => {
   it('fail (exit 1, ok false) instead of reporting a cluster that is not there', async () => {
     const dead = path.join(root, 'dead');

@@ -25,6 +25,11 @@ describe('a cluster file', () => {
     expect(problem(file([{ id: 1, host: 'fd00::2', port: 7001 }, { id: 2, host: 'FD00:0:0::2', port: 7001 }]))).toMatch(/appears twice/);
   });
 
+  it('says what is wrong with a host no peer could dial', () => {
+    expect(problem(file([{ id: 1, host: '0.0.0.0', port: 7001 }]))).toMatch(/"0\.0\.0\.0" is every address, not one/);
+    expect(problem(file([{ id: 1, host: 'fe80::1%eth0', port: 7001 }]))).toMatch(/link-local address with a zone/);
+  });
+
   it('refuses a node id twice', () => {
     expect(problem(file([{ id: 1, host: 'h1', port: 7001 }, { id: 1, host: 'h2', port: 7001 }]))).toMatch(/node id 1 appears twice/);
   });

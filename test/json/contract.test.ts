@@ -118,6 +118,7 @@ describe('every command, run for real, prints lines of the contract', () => {
       'tick 2',
       'resume',
       'stop 2',
+      'trace off',
       'clear',
       'frobnicate',
       'quit',
