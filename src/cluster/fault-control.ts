@@ -2,19 +2,16 @@
 // and pushes them again to a node that restarts (a fresh process starts with no rules). The
 // other nodes keep enforcing the partition meanwhile, so the cut holds across the restart.
 import { isFaultFree, NO_FAULTS, type FaultRules } from '../protocol/fault-rules.js';
+import { noAdminClient, pushToLiveNodes, type ApplyResult } from './live-nodes.js';
 import type { Supervisor } from './supervisor.js';
+
+export type { ApplyResult } from './live-nodes.js';
 
 export interface AdminClient {
   admin(nodeId: number, action: string, args?: unknown): Promise<FaultRules>;
 }
 
 export type FaultSupervisor = Pick<Supervisor, 'ids' | 'isAlive' | 'onEvent'>;
-
-export interface ApplyResult {
-  readonly applied: readonly number[];
-  /** Live nodes that did not take the rules (they get them again when they restart). */
-  readonly failed: readonly { node: number; error: string }[];
-}
 
 export class FaultControl {
   private current: FaultRules = NO_FAULTS;
@@ -49,27 +46,11 @@ export class FaultControl {
   async set(rules: FaultRules): Promise<ApplyResult> {
     this.current = rules;
     for (const fn of this.listeners) fn(rules);
-    const applied: number[] = [];
-    const failed: { node: number; error: string }[] = [];
-    await Promise.all(
-      this.sup.ids
-        .filter((id) => this.sup.isAlive(id))
-        .map(async (id) => {
-          try {
-            await this.push(id, rules);
-            applied.push(id);
-          } catch (err) {
-            failed.push({ node: id, error: err instanceof Error ? err.message : String(err) });
-          }
-        }),
-    );
-    applied.sort((a, b) => a - b);
-    failed.sort((a, b) => a.node - b.node);
-    return { applied, failed };
+    return pushToLiveNodes(this.sup, (id) => this.push(id, rules));
   }
 
   private async push(id: number, rules: FaultRules): Promise<void> {
-    if (this.client === undefined) throw Object.assign(new Error('this client cannot send admin requests'), { code: 'unsupported' });
+    if (this.client === undefined) throw noAdminClient();
     await this.client.admin(id, 'faults', rules);
   }
 

@@ -4,6 +4,7 @@
 // switches a node on again when it says `ready` (one spawned just before the switch). `up`
 // turns it on when the flow view opens or step mode starts; `up --trace`, `--record` and a
 // script that starts paused start the nodes with it on.
+import { noAdminClient, pushToLiveNodes } from './live-nodes.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface TraceClient {
@@ -51,7 +52,6 @@ export class TraceControl {
     return this.current;
   }
 
-  /** Switches every live node; later starts follow. Never throws: a node that fails is in `failed`. */
   /**
    * What the nodes were found doing (attach reads it from their status): a terminal that did not
    * start them cannot know otherwise.
@@ -60,7 +60,10 @@ export class TraceControl {
     this.current = on;
   }
 
-  /** force: push to every live node even if this terminal believes they are so already (`trace off`). */
+  /**
+   * Switches every live node; later starts follow. Never throws: a node that fails is in `failed`.
+   * force: push even if this terminal believes they are so already (`trace off`).
+   */
   async set(on: boolean, force = false): Promise<TraceSwitch> {
     if (this.current === on && !force) {
       await this.pushing;
@@ -69,29 +72,14 @@ export class TraceControl {
     const changed = this.current !== on;
     this.current = on;
     this.sup.setTracing?.(on);
-    const applied: number[] = [];
-    const failed: { node: number; error: string }[] = [];
-    const work = Promise.all(
-      this.sup.ids
-        .filter((id) => this.sup.isAlive(id))
-        .map(async (id) => {
-          try {
-            await this.push(id, on);
-            applied.push(id);
-          } catch (err) {
-            failed.push({ node: id, error: err instanceof Error ? err.message : String(err) });
-          }
-        }),
-    );
+    const work = pushToLiveNodes(this.sup, (id) => this.push(id, on));
     this.pushing = work;
-    await work;
-    applied.sort((a, b) => a - b);
-    failed.sort((a, b) => a.node - b.node);
+    const { applied, failed } = await work;
     return { on, changed, applied, failed };
   }
 
   private async push(id: number, on: boolean): Promise<void> {
-    if (this.client === undefined) throw Object.assign(new Error('this client cannot send admin requests'), { code: 'unsupported' });
+    if (this.client === undefined) throw noAdminClient();
     const now = await this.client.trace(id, on);
     if (now !== on) throw new Error(`node ${id} still traces ${now ? 'on' : 'off'}`);
   }
