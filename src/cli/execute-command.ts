@@ -640,14 +640,15 @@ export class Executor {
     }
     try {
       const s: NodeStatus = await this.deps.client.status(id);
-      const security = {
+      // What the node says of itself beyond its role and indexes, when it says it.
+      const reported = {
         ...(s.secure !== undefined ? { secure: s.secure } : {}),
         ...(s.refusedHandshakes !== undefined ? { refusedHandshakes: s.refusedHandshakes } : {}),
         ...(s.trace !== undefined ? { tracing: s.trace } : {}),
         ...(s.paused !== undefined ? { paused: s.paused } : {}),
         ...(s.faults !== undefined ? { faults: s.faults } : {}),
       };
-      return { id, alive: true, role: s.role, ballot: formatBallotLike(s.ballot), promised: formatBallotLike(s.promised), commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, leader: s.leader, lastSlot: s.lastSlot, pid, ...security };
+      return { id, alive: true, role: s.role, ballot: formatBallotLike(s.ballot), promised: formatBallotLike(s.promised), commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, leader: s.leader, lastSlot: s.lastSlot, pid, ...reported };
     } catch (err) {
       const code = errorCode(err) ?? 'error';
       return { id, alive: true, role: code === 'unreachable' ? code : `unreachable (${code})`, ballot: '-', promised: '-', commitIndex: null, appliedIndex: null, leader: null, lastSlot: null, pid };

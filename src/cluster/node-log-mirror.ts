@@ -56,7 +56,7 @@ const DEFAULT_MAX_COPY_BYTES = 32 * 1024 * 1024;
 export class NodeLogMirror {
   private stopped = false;
   private readonly loops: Promise<void>[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Each loop's pending sleep: stop() ends them at once. */
   private readonly wakers = new Set<() => void>();
   private readonly maxCopy: number;
 
@@ -85,7 +85,6 @@ export class NodeLogMirror {
   /** Stops following; waits for a read under way at most `waitMs` (a node may not answer). */
   async stop(waitMs = 2000): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
     for (const wake of this.wakers) wake();
     await Promise.race([Promise.all(this.loops), new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
@@ -112,12 +111,10 @@ export class NodeLogMirror {
       if (this.stopped) return resolve();
       const wake = (): void => {
         clearTimeout(t);
-        this.timers.delete(t);
         this.wakers.delete(wake);
         resolve();
       };
       const t = setTimeout(wake, ms);
-      this.timers.add(t);
       this.wakers.add(wake);
     });
   }

@@ -43,11 +43,6 @@ export class MessageTrace {
     return true;
   }
 
-  /** Whether setEnabled(true) can work. */
-  get available(): boolean {
-    return this.file !== null;
-  }
-
   get lc(): number {
     return this.clock;
   }

@@ -129,6 +129,8 @@ export class NodeRuntime {
   private readonly readsAsked = new Map<number, ReadWaiter>();
   private readonly readsWaiting = new AppliedWaiters<ReadWaiter>();
   private readonly lease: ReadLease;
+  /** file-read requests being served now (at most MAX_FILE_READS). */
+  private fileReads = 0;
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly badFrames = new Map<BadFrameKind, number>();
   private badFramesTotal = 0;
@@ -618,8 +620,6 @@ export class NodeRuntime {
     // The first of each kind is logged in full; later ones only in the periodic summary.
     if (seen === 0) this.opts.events.log('warn', `bad frame (${kind}) from ${printable(sender)}: ${detail.slice(0, 200)}`);
   }
-
-  private fileReads = 0;
 
   private onRequest(routingId: Buffer, reqId: number, req: ClientRequest): void {
     switch (req.op) {
