@@ -4,6 +4,7 @@
 // refused with a line that says what to do instead. A pause (chaos's SIGSTOP) becomes step mode
 // on that one node: it stops its clock and holds every peer message until resumed, then takes
 // them late, which is what a stopped process with open sockets does, through the network only.
+import { highestLeader } from './reported-leader.js';
 import type { SupervisorEvent } from './supervisor.js';
 
 const RESUME_ATTEMPTS = 20;
@@ -17,7 +18,7 @@ export class RemoteNodeError extends Error {
 export class RemoteNodes {
   private readonly listeners = new Set<(e: SupervisorEvent) => void>();
   /** Each node's last announced role and ballot, from the events fed in. */
-  private readonly roles = new Map<number, { role: string; ballot: number[] }>();
+  private readonly roles = new Map<number, { role: string; ballot: string }>();
 
   private readonly paused = new Set<number>();
   private readonly backlog: SupervisorEvent[] = [];
@@ -42,17 +43,12 @@ export class RemoteNodes {
 
   /** The node that last announced itself leader with the highest ballot, as the supervisor says. */
   reportedLeader(): number | null {
-    let best: { id: number; ballot: number[] } | null = null;
-    for (const [id, r] of this.roles) {
-      if (r.role !== 'leader') continue;
-      if (best === null || r.ballot[0]! > best.ballot[0]! || (r.ballot[0] === best.ballot[0] && r.ballot[1]! > best.ballot[1]!)) best = { id, ballot: r.ballot };
-    }
-    return best?.id ?? null;
+    return highestLeader([...this.roles].map(([id, r]) => ({ id, ...r })));
   }
 
   /** What remote event streams saw (attach): fed in by whoever polls the nodes. */
   emit(e: SupervisorEvent): void {
-    if (e.type === 'node-event' && e.event.event === 'role') this.roles.set(e.id, { role: e.event.role, ballot: e.event.ballot.split('.').map(Number) });
+    if (e.type === 'node-event' && e.event.event === 'role') this.roles.set(e.id, { role: e.event.role, ballot: e.event.ballot });
     this.backlog.push(e);
     if (this.backlog.length > MAX_BACKLOG) this.backlog.shift();
     for (const fn of this.listeners) fn(e);

@@ -8,6 +8,7 @@ import { nodeDataPath, type ClusterConfig } from './data-dir.js';
 import { recordHasRun } from './has-run.js';
 import { parseNodeEventLine, type NodeEvent } from './node-events.js';
 import { OPERATOR_STOP } from '../node/events.js';
+import { highestLeader } from './reported-leader.js';
 
 export type SupervisorEvent =
   | { readonly type: 'spawned'; readonly id: number; readonly pid: number }
@@ -111,13 +112,7 @@ export class Supervisor {
 
   /** The live node that last announced itself leader with the highest ballot, if any. */
   reportedLeader(): number | null {
-    let best: { id: number; ballot: number[] } | null = null;
-    for (const [id, s] of this.slots) {
-      if (s.proc === null || s.role !== 'leader' || s.ballot === null) continue;
-      const ballot = s.ballot.split('.').map(Number);
-      if (best === null || compareNums(ballot, best.ballot) > 0) best = { id, ballot };
-    }
-    return best?.id ?? null;
+    return highestLeader([...this.slots].filter(([, s]) => s.proc !== null).map(([id, s]) => ({ id, role: s.role, ballot: s.ballot })));
   }
 
   /** Whether nodes spawned from now on get --trace. */
@@ -295,14 +290,6 @@ export class Supervisor {
       s.paused = false;
     }
   }
-}
-
-function compareNums(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 /**
