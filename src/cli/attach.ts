@@ -10,9 +10,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { ClusterFileError, loadClusterFile } from '../cluster/cluster-file.js';
 import { openClusterClient, type ClusterClient } from '../cluster/cluster-client.js';
-import { CliError, operatorAuth } from '../cluster/data-dir.js';
+import { openClusterFile } from '../cluster/data-dir.js';
 import { NodeLogMirror } from '../cluster/node-log-mirror.js';
 import { RemoteNodes } from '../cluster/remote-nodes.js';
 import { asSubcommand, EXIT_USAGE, parseSubcommand } from '../command/subcommand.js';
@@ -103,9 +102,6 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
     return refuse('give the cluster file once: as FILE or as --cluster FILE', EXIT_USAGE);
   }
   const clusterFile = path.resolve(positional ?? parsed.cluster ?? DEFAULT_CLUSTER_FILE);
-  if (!fs.existsSync(clusterFile)) {
-    return refuse(`no cluster file at ${clusterFile}; give its path (written by paxos-cli init or up: DIR/cluster.json)`, EXIT_USAGE);
-  }
   if (parsed.script !== undefined) {
     try {
       fs.accessSync(parsed.script, fs.constants.R_OK);
@@ -113,15 +109,9 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
       return refuse(`cannot read script ${parsed.script}; check the path`, EXIT_USAGE);
     }
   }
-  let cluster;
-  let auth;
-  try {
-    cluster = loadClusterFile(clusterFile);
-    auth = operatorAuth(clusterFile, cluster);
-  } catch (err) {
-    if (err instanceof ClusterFileError || err instanceof CliError) return refuse(err.message, 1);
-    throw err;
-  }
+  const opened = openClusterFile(clusterFile);
+  if ('error' in opened) return refuse(opened.error, opened.code);
+  const { cluster, auth } = opened;
 
   const mirrorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-attach-'));
   let client: ClusterClient | null = null;

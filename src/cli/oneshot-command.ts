@@ -3,20 +3,17 @@
 // in another terminal, or by `paxos-cli node` on its hosts). Each is the REPL command of the same
 // name, run once by the same executor: the same words, the same output, the same JSON line.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { loadClusterFile, ClusterFileError } from '../cluster/cluster-file.js';
 import { openClusterClient } from '../cluster/cluster-client.js';
-import { CliError, clusterFilePath, operatorAuth } from '../cluster/data-dir.js';
+import { clusterFilePath, openClusterFile } from '../cluster/data-dir.js';
 import { RemoteNodes } from '../cluster/remote-nodes.js';
 import { EXIT_USAGE } from '../command/subcommand.js';
 import { jsonLine } from '../json/contract.js';
 import { findCommand, helpOptionLines } from './commands.js';
 import { Executor, type Outcome } from './execute-command.js';
-import { parseWords } from './parse-command.js';
-
 import type { OneshotName } from './oneshot-names.js';
+import { parseWords } from './parse-command.js';
 
 export const DEFAULT_CLUSTER_FILE = clusterFilePath('paxos-data');
 /** A one-shot command waits at most this long for a leader (the REPL waits longer). */
@@ -108,8 +105,7 @@ function helpFor(name: OneshotName): string {
 
 export async function runOneshotCommand(name: OneshotName, args: readonly string[], out: (s: string) => void = (s) => void process.stdout.write(s)): Promise<number> {
   const split = splitOneshotArgs(args);
-  // JSON for a usage error too, when the options read before it asked for JSON (or any later one
-  // does: `--json` anywhere is unambiguous).
+  // JSON for a usage error too, when the options (before any `--`, the last -w winning) ask for it.
   const jsonWanted = split.error === undefined ? split.json : jsonAsked(args);
   const fail = (line: string, msg: string, code: number): number => {
     process.stderr.write(`paxos-cli ${name}: ${msg}\n`);
@@ -122,18 +118,9 @@ export async function runOneshotCommand(name: OneshotName, args: readonly string
     return 0;
   }
   const line = toLine(name, split.words);
-  if (!fs.existsSync(split.clusterFile)) {
-    return fail(line, `no cluster file at ${split.clusterFile}; pass --cluster FILE (written by paxos-cli up or paxos-cli init)`, EXIT_USAGE);
-  }
-  let cluster;
-  let auth;
-  try {
-    cluster = loadClusterFile(split.clusterFile);
-    auth = operatorAuth(split.clusterFile, cluster);
-  } catch (err) {
-    if (err instanceof ClusterFileError || err instanceof CliError) return fail(line, err.message, 1);
-    throw err;
-  }
+  const opened = openClusterFile(split.clusterFile);
+  if ('error' in opened) return fail(line, opened.error, opened.code);
+  const { cluster, auth } = opened;
   const parsed = parseWords([name, ...split.words], Math.max(...cluster.nodes.map((n) => n.id)));
   if (!parsed.ok) return fail(line, `${parsed.error.replace(/; type help for the list$/, '')} (see paxos-cli ${name} --help)`, EXIT_USAGE);
   if (parsed.cmd === null) return fail(line, `nothing to run (see paxos-cli ${name} --help)`, EXIT_USAGE);

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ClusterFileError, parseCluster, type Cluster } from './cluster-file.js';
+import { existsSync } from 'node:fs';
+import { ClusterFileError, loadClusterFile, parseCluster, type Cluster } from './cluster-file.js';
 import { ensureKeyFile, KeyFileError, nodeKeyPath, operatorKeyPath, readKeyFile, type KeyPair } from './keys.js';
 import { EVENT_FILE, OLD_EVENT_FILE } from '../node/event-file.js';
 import { freePorts, isPortFree } from './free-ports.js';
@@ -138,6 +139,22 @@ export function operatorAuth(clusterFile: string, cluster: ClusterConfig): KeyPa
     return readKeyFile(operatorKeyPath(path.dirname(clusterFile)));
   } catch (err) {
     if (err instanceof KeyFileError) throw new CliError('bad-key-file', `${err.message} (the cluster in ${clusterFile} uses CURVE keys)`);
+    throw err;
+  }
+}
+
+/**
+ * A running cluster as another terminal reaches it (attach, one-shot commands): its cluster file
+ * and the operator key beside it. A one-line error otherwise, with the exit code it deserves
+ * (2: no such file, a usage error; 1: a file or key that cannot be used).
+ */
+export function openClusterFile(clusterFile: string): { cluster: ClusterConfig; auth: KeyPair | null } | { error: string; code: 1 | 2 } {
+  if (!existsSync(clusterFile)) return { error: `no cluster file at ${clusterFile}; give its path with --cluster FILE (written by paxos-cli init or up: DIR/cluster.json)`, code: 2 };
+  try {
+    const cluster = loadClusterFile(clusterFile);
+    return { cluster, auth: operatorAuth(clusterFile, cluster) };
+  } catch (err) {
+    if (err instanceof ClusterFileError || err instanceof CliError) return { error: err.message, code: 1 };
     throw err;
   }
 }
