@@ -131,6 +131,7 @@ export function describe(m: Message): Described {
     case 'heartbeat':
     case 'prevote':
     case 'prevote-resp':
+    case 'timeout-now':
       return { ballot: formatBallot(m.ballot) };
     case 'catchup-req':
       return { slots: [m.fromSlot, Math.max(m.fromSlot, m.toSlot - 1)] };

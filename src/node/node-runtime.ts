@@ -974,6 +974,7 @@ function ballotsOf(m: Message): Ballot[] {
     case 'heartbeat':
     case 'prevote':
     case 'prevote-resp':
+    case 'timeout-now':
       return [m.ballot];
     case 'promise':
       return [m.ballot, ...m.accepted.map((a) => a.ballot)];

@@ -7,6 +7,7 @@ import { formatBallot } from '../paxos/ballot.js';
 import type { ChosenEntry, Message, NodeId, Ready } from '../paxos/types.js';
 import { describe } from './message-trace.js';
 import { messageLabel } from '../trace/trace-record.js';
+import { describeConfig } from '../paxos/value.js';
 
 /** Held messages beyond this are dropped (and traced so): memory stays bounded under load. */
 export const MAX_HELD = 10_000;
@@ -68,6 +69,7 @@ const slotText = (slots: readonly number[]): string => {
 
 function valueText(e: ChosenEntry): string {
   if (e.value.kind === 'noop') return 'no-op';
+  if (e.value.kind === 'config') return describeConfig(e.value.members);
   const cmds = e.value.cmds;
   const first = cmds[0];
   if (first === undefined) return 'empty batch';

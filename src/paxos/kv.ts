@@ -94,7 +94,8 @@ export class KvStore {
   apply(entry: ChosenEntry): CommandResult[] {
     assert(entry.slot === this.appliedCount, `kv: slot ${entry.slot} applied out of order, expected ${this.appliedCount}`);
     this.appliedCount += 1;
-    if (entry.value.kind === 'noop') return [];
+    // A configuration is the core's business: the key-value state does not change.
+    if (entry.value.kind !== 'batch') return [];
     const results: CommandResult[] = [];
     for (const cmd of entry.value.cmds) results.push(this.applyCommand(cmd, entry.slot));
     return results;

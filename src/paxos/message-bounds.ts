@@ -24,6 +24,8 @@ export function messageInRange(m: Message): boolean {
         slotsOk(m.chosen) &&
         m.accepted.every((e) => slotInRange(e.slot) && ballotInRange(e.ballot))
       );
+    case 'timeout-now':
+      return ballotInRange(m.ballot);
     case 'nack':
       return ballotInRange(m.ballot) && ballotInRange(m.promised);
     case 'accept':

@@ -3,7 +3,17 @@ import { assert } from './assert.js';
 import { ballotEquals, compareBallots, maxBallot } from './ballot.js';
 import { MAX_BALLOT_ROUND } from './limits.js';
 import { messageInRange } from './message-bounds.js';
-import { quorumSize } from './quorum.js';
+import {
+  CONFIG_WINDOW,
+  configProblem,
+  hasMajority,
+  isMember,
+  isVoter,
+  MembershipLog,
+  membershipStateValid,
+  type ConfigEntry,
+  type MembershipState,
+} from './membership.js';
 import type { Rng } from './rng.js';
 import {
   ZERO_BALLOT,
@@ -13,6 +23,7 @@ import {
   type Command,
   type CoreEvent,
   type DurableState,
+  type Member,
   type Message,
   type NodeId,
   type PersistReceipt,
@@ -25,8 +36,17 @@ import { BATCH_OVERHEAD_BYTES, commandBytesBound, entryBytesBound, NOOP, valueBy
 
 export interface PaxosConfig {
   readonly id: NodeId;
-  /** Every node id of the cluster, this one included. */
+  /** The voters of the cluster's first configuration (used when `genesis` is not given). */
   readonly nodes: readonly NodeId[];
+  /** The cluster's first configuration, with where each member listens (default: `nodes`, all voters). */
+  readonly genesis?: readonly Member[];
+  /** Other ids this node may hear from (its address book): a member added later, before the log names it. */
+  readonly contacts?: readonly NodeId[];
+  /**
+   * Test only: a configuration takes effect this many slots before the rule says. Any value but
+   * 0 breaks safety; the simulator's test of it proves its oracle catches a wrong rule.
+   */
+  readonly configEarlyBy?: number;
   readonly rng: Rng;
   /** What this node had on disk, when it restarts. */
   readonly restored?: DurableState;
@@ -132,9 +152,15 @@ function emptyWrite(): PendingWrite {
  */
 export class PaxosNode {
   readonly id: NodeId;
-  private readonly nodes: readonly NodeId[];
-  private readonly peers: readonly NodeId[];
-  private readonly quorum: number;
+  private readonly genesis: readonly Member[];
+  private readonly contacts: ReadonlySet<NodeId>;
+  private readonly configEarlyBy: number;
+  /** Who decides which slot: fed by the chosen prefix only. */
+  private membership: MembershipLog;
+  /** Ids this node takes messages from: its contacts and every member of a known configuration. */
+  private known = new Set<NodeId>();
+  /** The chosen prefix reached a configuration without this node (reported once). */
+  private removedNow = false;
   private readonly rng: Rng;
   private readonly policy: AcceptorPolicy;
   private readonly preVoteOn: boolean;
@@ -180,7 +206,19 @@ export class PaxosNode {
   private highestSeen: Ballot;
   private leaderId: NodeId | null = null;
   private readonly promises = new Map<NodeId, { accepted: readonly AcceptedEntry[]; commitIndex: number }>();
+  /** Who promised this ballot: a slot is proposed only once a majority of its configuration did. */
+  private readonly promisedBy = new Set<NodeId>();
+  /** Phase 1's findings for slots not proposed yet (highest ballot reported per slot). */
+  private readonly recovery = new Map<number, AcceptedEntry>();
+  /** Slots below this may hold a value an earlier ballot chose: each is re-proposed or filled. */
+  private recoverUntil = 0;
+  /** A configuration the operator asked for, proposed in the next slot the window allows. */
+  private pendingConfig: readonly Member[] | null = null;
+  /** Leadership hand-over under way: no new commands until `to` takes over or time runs out. */
+  private transfer: { to: NodeId; sinceTick: number } | null = null;
   private prepareFrom = 0;
+  /** When the leader last asked a configuration's voters for the promises it lacks. */
+  private lastPromiseAsk: number | null = null;
   private readonly proposals = new Map<number, Proposal>();
   private queue: Command[] = [];
   private nextSlot = 0;
@@ -240,13 +278,16 @@ export class PaxosNode {
   private outstanding: number | null = null;
 
   constructor(cfg: PaxosConfig) {
-    assert(cfg.nodes.includes(cfg.id), `node ${cfg.id} is not in the cluster ${cfg.nodes.join(',')}`);
     assert(new Set(cfg.nodes).size === cfg.nodes.length, 'cluster node ids must be unique');
     assert(cfg.nodes.every((n) => Number.isInteger(n) && n > 0), 'node ids are positive integers');
     this.id = cfg.id;
-    this.nodes = [...cfg.nodes].sort((a, b) => a - b);
-    this.peers = this.nodes.filter((n) => n !== cfg.id);
-    this.quorum = quorumSize(this.nodes.length);
+    this.genesis = cfg.genesis ?? [...cfg.nodes].sort((a, b) => a - b).map((id) => ({ id, voter: true, host: '', port: 0 }));
+    const problem = configProblem(this.genesis);
+    assert(problem === null, `the first configuration is invalid: ${problem}`);
+    this.contacts = new Set([...(cfg.contacts ?? []), ...cfg.nodes]);
+    this.configEarlyBy = cfg.configEarlyBy ?? 0;
+    this.membership = this.newMembership({ configs: [{ slot: -1, activeFrom: 0, members: this.genesis }] });
+    this.namedOnce = isMember(this.genesis, this.id);
     this.rng = cfg.rng;
     this.policy = cfg.acceptor ?? paxosAcceptor;
     this.preVoteOn = cfg.preVote ?? true;
@@ -275,6 +316,8 @@ export class PaxosNode {
     this.promisedBallot = restored?.promised ?? ZERO_BALLOT;
     this.highestSeen = this.promisedBallot;
     if (restored) this.restore(restored);
+    this.checkRemoved();
+    this.refreshKnown();
     this.emitted = cfg.appliedIndex ?? 0;
     assert(this.emitted >= this.snapIndex, `appliedIndex ${this.emitted} is below the restored snapshot ${this.snapIndex}: load it first`);
     assert(this.emitted <= this.commit, `appliedIndex ${this.emitted} is beyond the chosen prefix ${this.commit}`);
@@ -287,6 +330,7 @@ export class PaxosNode {
       this.snap = state.snapshot;
       this.snapIndex = base;
       this.highestSlot = base - 1;
+      if (state.snapshot.membership !== undefined) this.adoptMembership(state.snapshot.membership);
     }
     for (const e of state.accepted) {
       // Left over when a crash came between the snapshot's write and the log's deletion.
@@ -308,8 +352,55 @@ export class PaxosNode {
       assert(a !== undefined, `restored chosen prefix ${state.commitIndex} lacks slot ${s}`);
       this.chosen.set(s, a.value);
     }
-    this.commit = commitIndex;
+    this.commit = base;
     this.advanceCommit();
+    assert(this.commit >= commitIndex, `restored chosen prefix stops at ${this.commit}, below ${commitIndex}`);
+    // Replaying the prefix is not news: only what grew past the stored commit index is written,
+    // and of the events only a removal matters (the node must not serve).
+    if (this.commit === state.commitIndex) this.write.commitIndex = undefined;
+    this.events = this.events.filter((e) => e.type === 'removed');
+  }
+
+  private adoptMembership(state: MembershipState): void {
+    this.membership = this.newMembership(state);
+    if (state.configs.some((c) => isMember(c.members, this.id))) this.namedOnce = true;
+    this.refreshKnown();
+  }
+
+  private newMembership(state: MembershipState): MembershipLog {
+    return new MembershipLog(state, CONFIG_WINDOW - this.configEarlyBy);
+  }
+
+  /** The configurations ruling the slots this node may still vote, propose or learn in. */
+  private configsNow(): ConfigEntry[] {
+    return this.membership.from(this.commit);
+  }
+
+  /** Voters of every configuration ruling from the commit index on, this node excluded. */
+  private votingPeers(): NodeId[] {
+    const out = new Set<NodeId>();
+    for (const c of this.configsNow()) for (const m of c.members) if (m.voter && m.id !== this.id) out.add(m.id);
+    return [...out].sort((a, b) => a - b);
+  }
+
+  /** Every member (voters and learners) from the commit index on, this node excluded. */
+  private memberPeers(): NodeId[] {
+    return [...this.membership.membersFrom(this.commit)].filter((id) => id !== this.id).sort((a, b) => a - b);
+  }
+
+  /** True when `ids` hold a majority of every configuration ruling from the commit index on. */
+  private majorityOfAll(ids: ReadonlySet<NodeId>): boolean {
+    return this.configsNow().every((c) => hasMajority(c.members, ids));
+  }
+
+  private refreshKnown(): void {
+    this.known = new Set([...this.contacts, ...this.membership.everKnown]);
+    this.known.delete(this.id);
+  }
+
+  /** A voter of the configuration in force at the commit index: only such a node campaigns. */
+  private get votesNow(): boolean {
+    return isVoter(this.membership.at(this.commit).members, this.id);
   }
 
   // ---- read-only views -------------------------------------------------------------------
@@ -374,7 +465,7 @@ export class PaxosNode {
     assert(Number.isSafeInteger(index) && index <= this.commit, `compact(${index}) beyond the chosen prefix ${this.commit}`);
     assert(index <= this.emitted, `compact(${index}) beyond what was handed out to apply (${this.emitted})`);
     if (index <= this.snapIndex) return;
-    this.snap = { index, blob };
+    this.snap = { index, blob, membership: this.membership.stateAt(index) };
     this.dropBelow(index);
     this.write.snapshot = this.snap;
   }
@@ -419,9 +510,88 @@ export class PaxosNode {
     this.stepMode = on;
   }
 
-  /** Starts phase 1 now, without a pre-vote: `elect N` in step mode. */
-  campaign(): void {
+  /** Starts phase 1 now, without a pre-vote: `elect N` in step mode. False when this node may not vote. */
+  campaign(): boolean {
+    if (!this.votesNow || this.removedNow) return false;
     this.startElection();
+    return true;
+  }
+
+  /**
+   * Proposes the next configuration (every member, voters and learners). Null when queued; else
+   * why not: only a leader changes membership, one change at a time (the last one rules and no
+   * other is proposed), within the limits of configProblem.
+   */
+  proposeConfig(members: readonly Member[]): string | null {
+    if (this.roleNow !== 'leader') return 'not the leader';
+    const problem = configProblem(members);
+    if (problem !== null) return problem;
+    if (this.transfer !== null) return 'a leadership transfer is under way';
+    if (this.configInFlight()) return 'another membership change is in flight: wait until it is in force';
+    this.pendingConfig = [...members].sort((a, b) => a.id - b.id);
+    return null;
+  }
+
+  /** A configuration was proposed, recovered, or chosen and not in force yet. */
+  private configInFlight(): boolean {
+    if (this.pendingConfig !== null || this.membership.latest.activeFrom > this.commit) return true;
+    for (const p of this.proposals.values()) if (p.value.kind === 'config') return true;
+    for (const e of this.recovery.values()) if (e.value.kind === 'config') return true;
+    return false;
+  }
+
+  /**
+   * Hands leadership to voter `to`: no new commands are taken, and once `to` has accepted all
+   * this leader proposed it is told to run phase 1 at once (timeout-now). The runtime must stop
+   * serving lease reads from here on: `to`'s Prepare is granted by followers still hearing us.
+   * Null when started; else why not. Given up after two election timeouts.
+   */
+  transferLeadership(to: NodeId): string | null {
+    if (this.roleNow !== 'leader') return 'not the leader';
+    if (to === this.id) return `node ${to} already leads`;
+    if (!this.configsNow().every((c) => isVoter(c.members, to))) return `node ${to} is not a voter`;
+    if (this.transfer !== null) return `a transfer to node ${this.transfer.to} is under way`;
+    this.transfer = { to, sinceTick: this.now };
+    this.pushEvent({ type: 'transfer', to, state: 'started' });
+    this.tickTransfer(this.transfer);
+    return null;
+  }
+
+  /** The node a transfer is handing over to, while one is under way. */
+  get transferringTo(): NodeId | null {
+    return this.transfer?.to ?? null;
+  }
+
+  private tickTransfer(t: { to: NodeId; sinceTick: number }): void {
+    if (this.now - t.sinceTick > this.electionTicksMax * 2) {
+      this.transfer = null;
+      this.pushEvent({ type: 'transfer', to: t.to, state: 'abandoned' });
+      return;
+    }
+    // `to` holds every value this ballot proposed: its phase 1 will find them all.
+    for (const p of this.proposals.values()) if (!p.acks.has(t.to)) return;
+    this.pushEvent({ type: 'transfer', to: t.to, state: 'sent' });
+    this.send({ type: 'timeout-now', from: this.id, to: t.to, ballot: this.myBallot });
+  }
+
+  /** The leader hands over: campaign now, without a pre-vote (the leader asked). */
+  private onTimeoutNow(from: NodeId, ballot: Ballot): void {
+    if (this.roleNow === 'leader' || from !== this.leaderId || !ballotEquals(ballot, this.highestSeen)) return;
+    if (!this.votesNow || this.removedNow) return;
+    this.startElection(true);
+  }
+
+  /** Who decides now, what is chosen to decide next, and what this node is in it. */
+  get membershipView(): {
+    readonly inForce: ConfigEntry;
+    readonly next: ConfigEntry | null;
+    readonly self: 'voter' | 'learner' | 'removed' | 'joining';
+  } {
+    const inForce = this.membership.at(this.commit);
+    const latest = this.membership.latest;
+    const me = inForce.members.find((m) => m.id === this.id);
+    const self = this.removedNow ? 'removed' : me === undefined ? 'joining' : me.voter ? 'voter' : 'learner';
+    return { inForce, next: latest.activeFrom > this.commit ? latest : null, self };
   }
 
   tick(): void {
@@ -436,7 +606,7 @@ export class PaxosNode {
     if (this.remoteReads.size > 0) this.expireRemoteReads();
     if (this.catchup !== null && this.now - this.catchup.sentTick >= this.catchupTicks) {
       // The peer did not answer in time: ask another one.
-      const others = this.peers.filter((p) => p !== this.catchup?.peer);
+      const others = [...this.known].filter((p) => p !== this.catchup?.peer);
       this.catchup = null;
       this.catchupPeerHint = others.length > 0 ? (others[this.rng.int(0, others.length - 1)] ?? null) : null;
       this.maybeCatchup();
@@ -490,7 +660,7 @@ export class PaxosNode {
     this.heartbeatElapsed = 0;
     this.readRound += 1;
     this.readRoundWanted = false;
-    for (const p of this.peers) {
+    for (const p of this.memberPeers()) {
       this.send({ type: 'heartbeat', from: this.id, to: p, ballot: this.myBallot, commitIndex: this.commit, read: this.readRound });
     }
     this.confirmRounds();
@@ -503,10 +673,21 @@ export class PaxosNode {
     this.confirmRounds();
   }
 
+  /**
+   * The highest round a majority of every configuration ruling from the commit index on has
+   * echoed: a leader that a competitor could depose in any slot it may still choose in is not
+   * confirmed. While a slot's configuration is unknown (the leader may not propose there) the
+   * rounds wait too, since a read must see every value chosen before it began.
+   */
   private confirmRounds(): void {
-    const echoed = [this.readRound, ...this.peers.map((p) => this.roundAcks.get(p) ?? 0)].sort((a, b) => b - a);
-    const confirmed = echoed[this.quorum - 1] ?? 0;
-    if (confirmed <= this.confirmedRound) return;
+    if (!this.phase1Complete()) return;
+    let confirmed = Infinity;
+    for (const c of this.configsNow()) {
+      const echoed = c.members.filter((m) => m.voter).map((m) => (m.id === this.id ? this.readRound : (this.roundAcks.get(m.id) ?? 0)));
+      echoed.sort((a, b) => b - a);
+      confirmed = Math.min(confirmed, echoed[Math.floor(echoed.length / 2)] ?? 0);
+    }
+    if (!Number.isFinite(confirmed) || confirmed <= this.confirmedRound) return;
     this.confirmedRound = confirmed;
     const waiting: LeaderRead[] = [];
     for (const r of this.leaderReads) {
@@ -545,9 +726,9 @@ export class PaxosNode {
     this.readResults.push({ id, index });
   }
 
-  /** Queue a command for the log. False when this node is not the leader or its queue is full. */
+  /** Queue a command for the log. False when this node is not the leader (or hands over) or its queue is full. */
   propose(cmd: Command): boolean {
-    if (this.roleNow !== 'leader') return false;
+    if (this.roleNow !== 'leader' || this.transfer !== null) return false;
     if (this.queue.length >= this.maxQueuedCommands) return false;
     this.queue.push(cmd);
     return true;
@@ -556,12 +737,15 @@ export class PaxosNode {
   step(msg: Message): void {
     // The runtime validates the wire; here we refuse, never assert on, what no correct member
     // sends: misaddressed, from outside the cluster, or numbers beyond the core's bounds.
-    if (msg.to !== this.id || msg.from === this.id || !this.peers.includes(msg.from)) return;
+    if (msg.to !== this.id || msg.from === this.id || !this.known.has(msg.from)) return;
     if (!messageInRange(msg)) return;
     switch (msg.type) {
       case 'prepare':
         if (msg.ballot.node !== msg.from) return;
-        this.onPrepare(msg.from, msg.ballot, msg.fromSlot);
+        this.onPrepare(msg.from, msg.ballot, msg.fromSlot, msg.transfer === true);
+        return;
+      case 'timeout-now':
+        this.onTimeoutNow(msg.from, msg.ballot);
         return;
       case 'promise':
         this.onPromise(msg.from, msg.ballot, msg.accepted, msg.commitIndex, msg.chosen);
@@ -602,7 +786,8 @@ export class PaxosNode {
         this.onCatchupResponse(msg.from, msg.entries, msg.commitIndex);
         return;
       case 'snapshot':
-        this.onSnapshotChunk(msg.from, msg.snapshotIndex, msg.offset, msg.total, msg.chunk);
+        if (!membershipStateValid(msg.membership, msg.snapshotIndex)) return;
+        this.onSnapshotChunk(msg.from, msg.snapshotIndex, msg.offset, msg.total, msg.chunk, msg.membership);
         return;
     }
   }
@@ -623,7 +808,7 @@ export class PaxosNode {
       this.write.commitIndex !== undefined ||
       this.write.snapshot !== undefined ||
       this.pendingInstall !== null ||
-      (this.roleNow === 'leader' && this.queue.length > 0 && this.windowHasRoom(this.proposals.size, this.inflightBytes))
+      this.hasProposalWork()
     );
   }
 
@@ -703,6 +888,12 @@ export class PaxosNode {
    * a majority asks less and less often; hearing a leader resets it (followLeader).
    */
   private onElectionTimeout(): void {
+    if (!this.votesNow || this.removedNow) {
+      // A learner, a joining or a removed node never campaigns: it waits to hear a leader.
+      this.resetElectionTimer();
+      this.abandonCandidacy();
+      return;
+    }
     if (this.roleNow === 'candidate' || this.preVote !== null) {
       this.failedElections = Math.min(MAX_ELECTION_BACKOFF, this.failedElections + 1);
     }
@@ -742,8 +933,8 @@ export class PaxosNode {
     this.leaderId = null;
     this.preVote = { ballot, grants: new Set([this.id]) };
     this.pushEvent({ type: 'prevote-started', ballot });
-    for (const p of this.peers) this.send({ type: 'prevote', from: this.id, to: p, ballot, commitIndex: this.commit });
-    if (this.preVote.grants.size >= this.quorum) this.startElection();
+    for (const p of this.votingPeers()) this.send({ type: 'prevote', from: this.id, to: p, ballot, commitIndex: this.commit });
+    if (this.majorityOfAll(this.preVote.grants)) this.startElection();
   }
 
   /**
@@ -762,7 +953,7 @@ export class PaxosNode {
   private onPreVoteResponse(from: NodeId, ballot: Ballot, granted: boolean): void {
     if (!granted || this.preVote === null || !ballotEquals(ballot, this.preVote.ballot)) return;
     this.preVote.grants.add(from);
-    if (this.preVote.grants.size >= this.quorum) this.startElection();
+    if (this.majorityOfAll(this.preVote.grants)) this.startElection();
   }
 
   private abandonCandidacy(): void {
@@ -771,7 +962,7 @@ export class PaxosNode {
     this.setRole('follower');
   }
 
-  private startElection(): void {
+  private startElection(transfer = false): void {
     this.preVote = null;
     const ballot = this.nextBallot();
     if (ballot === null) {
@@ -784,6 +975,7 @@ export class PaxosNode {
     this.clearProposals();
     this.queue = [];
     this.promises.clear();
+    this.promisedBy.clear();
     this.leaderId = null;
     this.electionElapsed = 0;
     this.electionTimeout = this.randomElectionTimeout();
@@ -793,10 +985,11 @@ export class PaxosNode {
     // Our own promise: persisted with the Prepares, so a restart can never reuse this ballot.
     this.promise(this.myBallot);
     this.promises.set(this.id, { accepted: this.acceptedFrom(this.prepareFrom), commitIndex: this.commit });
-    for (const p of this.peers) {
-      this.send({ type: 'prepare', from: this.id, to: p, ballot: this.myBallot, fromSlot: this.prepareFrom });
+    this.promisedBy.add(this.id);
+    for (const p of this.votingPeers()) {
+      this.send({ type: 'prepare', from: this.id, to: p, ballot: this.myBallot, fromSlot: this.prepareFrom, ...(transfer ? { transfer } : {}) });
     }
-    if (this.promises.size >= this.quorum) this.becomeLeader();
+    if (this.majorityOfAll(this.promisedBy)) this.becomeLeader();
   }
 
   private onPromise(
@@ -807,18 +1000,39 @@ export class PaxosNode {
     chosen: readonly ChosenEntry[],
   ): void {
     this.observe(ballot);
-    if (this.roleNow !== 'candidate' || !ballotEquals(ballot, this.myBallot)) return;
+    if (this.roleNow === 'follower' || !ballotEquals(ballot, this.myBallot)) return;
     // Learned here, the new leader does not depend on one peer staying up to serve a catch-up.
     // Only the page we asked for: at or after our fromSlot, below the acceptor's chosen prefix.
-    for (const e of chosen) if (e.slot >= this.prepareFrom && e.slot < commitIndex) this.learnChosen(e.slot, e.value, from);
+    for (const e of chosen) if (e.slot >= this.prepareFrom && e.slot < commitIndex) this.learnChosen(e.slot, e.value, from, true);
     this.advanceCommit();
+    if (this.roleNow === 'leader') {
+      // A late promise (or one asked of a new configuration's voters): what it accepted where
+      // this leader has not proposed yet joins phase 1's findings before those slots are proposed.
+      this.promisedBy.add(from);
+      this.mergeRecovery(accepted);
+      if (commitIndex > this.leaderCommitSeen) this.leaderCommitSeen = commitIndex;
+      return;
+    }
+    if (this.roleNow !== 'candidate') return;
     this.promises.set(from, { accepted, commitIndex });
-    if (this.promises.size >= this.quorum) this.becomeLeader();
+    this.promisedBy.add(from);
+    if (this.majorityOfAll(this.promisedBy)) this.becomeLeader();
+  }
+
+  /** Phase 1 reports for slots not proposed yet: the highest ballot's value wins each slot. */
+  private mergeRecovery(accepted: readonly AcceptedEntry[]): void {
+    for (const e of accepted) {
+      if (e.slot < this.nextSlot || this.chosen.has(e.slot)) continue;
+      const cur = this.recovery.get(e.slot);
+      if (cur === undefined || compareBallots(e.ballot, cur.ballot) > 0) this.recovery.set(e.slot, e);
+      if (e.slot >= this.recoverUntil) this.recoverUntil = e.slot + 1;
+    }
+    this.recoveredTo = Math.max(this.recoveredTo, this.recoverUntil);
   }
 
   private becomeLeader(): void {
     assert(this.roleNow === 'candidate', 'only a candidate becomes leader');
-    assert(this.promises.size >= this.quorum, 'leader needs a quorum of promises');
+    assert(this.majorityOfAll(this.promisedBy), 'leader needs a majority of every ruling configuration');
     this.failedElections = 0;
     // Below the highest reported chosen prefix every slot is chosen: learn it, never re-propose.
     let reportedCommit = 0;
@@ -836,6 +1050,9 @@ export class PaxosNode {
     }
     let maxSlot = Math.max(this.highestSlot, reportedCommit - 1);
     for (const s of highest.keys()) maxSlot = Math.max(maxSlot, s);
+    // Phase 1's findings above every slot: what the promises reported in the highest ballot.
+    this.recovery.clear();
+    for (const [slot, e] of highest) if (slot >= this.commit) this.recovery.set(slot, e);
 
     this.setRole('leader');
     this.leaderId = this.id;
@@ -850,22 +1067,125 @@ export class PaxosNode {
     this.heartbeatElapsed = 0;
     this.pushEvent({ type: 'leader-seen', leader: this.id, ballot: this.myBallot });
 
-    const start = Math.max(this.prepareFrom, reportedCommit, this.commit);
-    const entries: ChosenEntry[] = [];
-    for (let s = start; s <= maxSlot; s++) {
-      if (this.chosen.has(s)) continue;
-      // Phase 1's rule: the value of the highest ballot reported, or a no-op for a hole.
-      const value = highest.get(s)?.value ?? NOOP;
-      entries.push({ slot: s, value });
-    }
-    this.nextSlot = maxSlot + 1;
+    this.nextSlot = Math.max(this.prepareFrom, reportedCommit, this.commit);
+    this.recoverUntil = maxSlot + 1;
     this.recoveredTo = maxSlot + 1;
+    this.pendingConfig = null;
+    this.transfer = null;
     if (reportedCommit > this.commit) {
       this.leaderCommitSeen = Math.max(this.leaderCommitSeen, reportedCommit);
       this.catchupPeerHint = catchupFrom;
       this.maybeCatchup();
     }
+    this.pump();
+  }
+
+  /**
+   * May this leader propose in `slot` now? It must know who decides the slot (the chosen prefix
+   * reaches slot - CONFIG_WINDOW) and hold promises from a majority of that configuration.
+   */
+  private mayPropose(slot: number): boolean {
+    return slot < this.commit + CONFIG_WINDOW && hasMajority(this.membership.at(slot).members, this.promisedBy);
+  }
+
+  /** Phase 1 is done for everything this leader may choose in, and all it recovered is chosen. */
+  private phase1Complete(): boolean {
+    return (
+      this.roleNow === 'leader' &&
+      this.nextSlot >= this.recoverUntil &&
+      this.commit >= this.recoverUntil &&
+      this.configsNow().every((c) => hasMajority(c.members, this.promisedBy))
+    );
+  }
+
+  /** Voters of the configuration ruling `slot` that have not promised this ballot yet. */
+  private unpromisedVoters(slot: number): NodeId[] {
+    return this.membership
+      .at(slot)
+      .members.filter((m) => m.voter && !this.promisedBy.has(m.id) && m.id !== this.id)
+      .map((m) => m.id);
+  }
+
+  /**
+   * The leader's proposals in slot order: first phase 1's findings (the highest ballot's value,
+   * or a no-op for a hole), then a configuration change, then batches of commands, then no-ops
+   * that bring a chosen configuration into force when there is nothing else to propose.
+   */
+  private pump(): void {
+    if (this.roleNow !== 'leader') return;
+    const entries: ChosenEntry[] = [];
+    let inflight = this.inflightBytes;
+    const latest = this.membership.latest;
+    for (;;) {
+      const slot = this.nextSlot;
+      if (slot < this.recoverUntil) {
+        if (this.chosen.has(slot)) {
+          this.nextSlot += 1;
+          continue;
+        }
+        if (!this.mayPropose(slot)) break;
+        entries.push({ slot, value: this.recovery.get(slot)?.value ?? NOOP });
+        this.recovery.delete(slot);
+        this.nextSlot += 1;
+        continue;
+      }
+      if (!this.mayPropose(slot) || !this.windowHasRoom(this.proposals.size + entries.length, inflight)) break;
+      if (this.pendingConfig !== null) {
+        const value: Value = { kind: 'config', members: this.pendingConfig };
+        this.pendingConfig = null;
+        entries.push({ slot, value });
+        inflight += valueBytesBound(value);
+        this.nextSlot += 1;
+        continue;
+      }
+      if (this.queue.length > 0 && this.transfer === null) {
+        let n = 0;
+        let bytes = BATCH_OVERHEAD_BYTES;
+        while (n < this.queue.length && n < this.maxBatchCommands) {
+          const b = commandBytesBound(this.queue[n]!);
+          if (n > 0 && bytes + b > this.maxBatchBytes) break;
+          bytes += b;
+          n += 1;
+        }
+        const cmds = this.queue.splice(0, n);
+        entries.push({ slot, value: { kind: 'batch', cmds } });
+        inflight += bytes;
+        this.nextSlot += 1;
+        continue;
+      }
+      if (latest.slot >= 0 && slot < latest.activeFrom && latest.slot < this.commit) {
+        entries.push({ slot, value: NOOP });
+        inflight += valueBytesBound(NOOP);
+        this.nextSlot += 1;
+        continue;
+      }
+      break;
+    }
     this.proposeEntries(entries);
+    this.askForPromises();
+  }
+
+  /** Whether pump() would propose something now. */
+  private hasProposalWork(): boolean {
+    if (this.roleNow !== 'leader') return false;
+    const slot = this.nextSlot;
+    if (slot < this.recoverUntil) return this.chosen.has(slot) || this.mayPropose(slot);
+    if (!this.mayPropose(slot) || !this.windowHasRoom(this.proposals.size, this.inflightBytes)) return false;
+    const latest = this.membership.latest;
+    return (
+      this.pendingConfig !== null ||
+      (this.queue.length > 0 && this.transfer === null) ||
+      (latest.slot >= 0 && slot < latest.activeFrom && latest.slot < this.commit)
+    );
+  }
+
+  /** The next slot waits for promises of its configuration's voters: ask those that owe one. */
+  private askForPromises(): void {
+    if (this.roleNow !== 'leader' || this.nextSlot >= this.commit + CONFIG_WINDOW) return;
+    if (hasMajority(this.membership.at(this.nextSlot).members, this.promisedBy)) return;
+    if (this.lastPromiseAsk !== null && this.now - this.lastPromiseAsk < this.retransmitTicks) return;
+    this.lastPromiseAsk = this.now;
+    for (const p of this.unpromisedVoters(this.nextSlot)) this.send({ type: 'prepare', from: this.id, to: p, ballot: this.myBallot, fromSlot: this.prepareFrom });
   }
 
   // ---- proposer: phase 2 -------------------------------------------------------------------
@@ -875,22 +1195,7 @@ export class PaxosNode {
       this.queue = [];
       return;
     }
-    const entries: ChosenEntry[] = [];
-    let inflight = this.inflightBytes;
-    while (this.queue.length > 0 && this.windowHasRoom(this.proposals.size + entries.length, inflight)) {
-      let n = 0;
-      let bytes = BATCH_OVERHEAD_BYTES;
-      while (n < this.queue.length && n < this.maxBatchCommands) {
-        const b = commandBytesBound(this.queue[n]!);
-        if (n > 0 && bytes + b > this.maxBatchBytes) break;
-        bytes += b;
-        n += 1;
-      }
-      const cmds = this.queue.splice(0, n);
-      entries.push({ slot: this.nextSlot++, value: { kind: 'batch', cmds } });
-      inflight += bytes;
-    }
-    this.proposeEntries(entries);
+    this.pump();
   }
 
   /** The pipeline window, by slots and by bytes; it always has room for one slot, however large. */
@@ -924,7 +1229,7 @@ export class PaxosNode {
       this.highestSlot = Math.max(this.highestSlot, e.slot);
     }
     this.acceptLocally(entries);
-    this.sendAccepts(this.peers, entries);
+    this.sendAccepts(this.memberPeers(), entries);
   }
 
   /** Pages are cut once and shared by every peer (the runtime then encodes each page once). */
@@ -979,7 +1284,7 @@ export class PaxosNode {
       const p = this.proposals.get(s);
       if (p === undefined) continue;
       p.acks.add(from);
-      if (p.acks.size >= this.quorum) {
+      if (hasMajority(this.membership.at(s).members, p.acks)) {
         this.removeProposal(s);
         this.learnChosen(s, p.value);
       }
@@ -991,6 +1296,8 @@ export class PaxosNode {
     this.heartbeatElapsed += 1;
     if (this.heartbeatElapsed >= this.heartbeatTicks) this.sendHeartbeats();
     this.retransmit();
+    this.askForPromises();
+    if (this.transfer !== null) this.tickTransfer(this.transfer);
     // A leader that has not heard from a quorum for a whole election timeout is probably cut
     // off: stepping down makes its clients fail fast instead of waiting on it.
     // This is CheckQuorum: with it, a follower that hears a leader may trust it is live.
@@ -1006,12 +1313,9 @@ export class PaxosNode {
 
   /** A majority (this leader included) answered in this ballot within the last `window` ticks. */
   private quorumHeardWithin(window: number): boolean {
-    let heard = 1;
-    for (const p of this.peers) {
-      const t = this.lastHeard.get(p);
-      if (t !== undefined && this.now - t <= window) heard += 1;
-    }
-    return heard >= this.quorum;
+    const heard = new Set<NodeId>([this.id]);
+    for (const [p, t] of this.lastHeard) if (this.now - t <= window) heard.add(p);
+    return this.majorityOfAll(heard);
   }
 
   private retransmit(): void {
@@ -1021,7 +1325,7 @@ export class PaxosNode {
     }
     if (stale.length === 0) return;
     stale.sort((a, b) => a[0] - b[0]);
-    for (const p of this.peers) {
+    for (const p of this.memberPeers()) {
       const missing = stale.filter(([, prop]) => !prop.acks.has(p)).map(([slot, prop]) => ({ slot, value: prop.value }));
       // One message's worth per peer per retransmit tick.
       this.sendAccepts([p], missing.slice(0, this.pageLength(missing, 0)));
@@ -1035,6 +1339,11 @@ export class PaxosNode {
     this.clearProposals();
     this.queue = [];
     this.promises.clear();
+    this.promisedBy.clear();
+    this.recovery.clear();
+    this.recoverUntil = 0;
+    this.pendingConfig = null;
+    this.transfer = null;
     this.leaderId = leader;
     this.electionElapsed = 0;
     this.electionTimeout = this.randomElectionTimeout();
@@ -1084,14 +1393,17 @@ export class PaxosNode {
     return out.sort((a, b) => a.slot - b.slot);
   }
 
-  private onPrepare(from: NodeId, ballot: Ballot, fromSlot: number): void {
+  private onPrepare(from: NodeId, ballot: Ballot, fromSlot: number, transfer: boolean): void {
     this.observe(ballot);
+    // A removed node votes no more: the configurations it could vote in are all decided.
+    if (this.removedNow) return;
     // While we heard a leader within electionTicksMin, help elect no one else: a pre-vote we
     // granted before its heartbeat must not become a promise after it. A leader's read lease
     // counts on this (etcd-raft drops votes in a lease the same way). Found by review.
     // In step mode the person at the keyboard is the clock: the runtime serves no lease reads
     // then, so `elect N` must be able to win.
-    if (!this.stepMode && this.preVoteOn && this.roleNow === 'follower' && from !== this.leaderId && this.now - this.leaderHeardTick < this.electionTicksMin) return;
+    // A hand-over is the leader's own wish: it stopped serving lease reads before asking.
+    if (!transfer && !this.stepMode && this.preVoteOn && this.roleNow === 'follower' && from !== this.leaderId && this.now - this.leaderHeardTick < this.electionTicksMin) return;
     if (!this.policy.mayPromise(this.promisedBallot, ballot)) {
       this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
       return;
@@ -1117,6 +1429,7 @@ export class PaxosNode {
 
   private onAccept(from: NodeId, ballot: Ballot, entries: readonly ChosenEntry[], commitIndex: number): void {
     this.observe(ballot);
+    if (this.removedNow) return;
     if (!this.policy.mayAccept(this.promisedBallot, ballot)) {
       this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
       return;
@@ -1185,7 +1498,7 @@ export class PaxosNode {
    * that contradicts one we hold comes from a faulty peer (or a bug the simulator's oracle
    * catches): it is reported and ignored, never asserted on, since the wire must not stop us.
    */
-  private learnChosen(slot: number, value: Value, peer: NodeId = this.id): void {
+  private learnChosen(slot: number, value: Value, peer: NodeId = this.id, fromPhase1 = false): void {
     if (slot < this.snapIndex) return;
     const known = this.chosen.get(slot);
     if (known !== undefined) {
@@ -1195,7 +1508,8 @@ export class PaxosNode {
     const a = this.accepted.get(slot);
     if (this.roleNow === 'leader') {
       const mine = a !== undefined && ballotEquals(a.ballot, this.myBallot);
-      if (slot >= this.nextSlot || (mine && !valuesEqual(a.value, value))) {
+      // A promise's page may report slots above nextSlot this ballot has yet to recover: not a sign.
+      if ((slot >= this.nextSlot && !fromPhase1) || (mine && !valuesEqual(a.value, value))) {
         // A higher ballot chose this slot: we are a stale leader. Going on would advertise a
         // commit index over a slot whose value in our ballot is not the chosen one, and our
         // followers would take that value as chosen. Step down before anything is sent.
@@ -1210,13 +1524,40 @@ export class PaxosNode {
 
   private advanceCommit(): void {
     const before = this.commit;
-    while (this.chosen.has(this.commit)) this.commit += 1;
+    for (let v = this.chosen.get(this.commit); v !== undefined; v = this.chosen.get(this.commit)) {
+      if (v.kind === 'config') this.onConfigChosen(this.commit, v.members);
+      this.commit += 1;
+    }
+    if (this.commit !== before) this.checkRemoved();
     if (this.commit !== before) {
       this.write.commitIndex = this.commit;
       this.commitProgressTick = this.now;
     }
     if (this.commit > this.leaderCommitSeen) this.leaderCommitSeen = this.commit;
   }
+
+  /** The commit index passed a configuration: from its activeFrom on, it decides. */
+  private onConfigChosen(slot: number, members: readonly Member[]): void {
+    const entry = this.membership.onChosen(slot, members);
+    if (isMember(members, this.id)) this.namedOnce = true;
+    this.membership.pruneBelow(this.commit);
+    this.refreshKnown();
+    this.pushEvent({ type: 'config-chosen', slot, activeFrom: entry.activeFrom, members });
+  }
+
+  /** The chosen prefix reached a configuration that does not name this node: it stops voting and leading. */
+  private checkRemoved(): void {
+    const cur = this.membership.at(this.commit);
+    // A node no configuration it knows has named is joining: it learns its way to the one that
+    // adds it. One named before, and by none ruling now or chosen to rule later, was removed.
+    if (this.removedNow || !this.namedOnce || this.membership.membersFrom(this.commit).has(this.id)) return;
+    this.removedNow = true;
+    if (this.roleNow !== 'follower') this.stepDown(null);
+    this.pushEvent({ type: 'removed', slot: cur.slot });
+  }
+
+  /** Some configuration in force at this node's commit index has named it. */
+  private namedOnce = false;
 
   private maybeCatchup(): void {
     if (this.catchup !== null || this.commit >= this.leaderCommitSeen) return;
@@ -1262,11 +1603,12 @@ export class PaxosNode {
     if (last !== undefined && this.now - last < minTicksBetween) return;
     this.snapshotSentTick.set(to, this.now);
     const { index, blob } = this.snap;
+    const membership = this.snap.membership ?? { configs: [{ slot: -1, activeFrom: 0, members: this.genesis }] };
     const total = blob.byteLength;
     // An empty state still goes as one (empty) chunk.
     for (let offset = 0; offset === 0 || offset < total; offset += this.maxSnapshotChunkBytes) {
       const chunk = blob.subarray(offset, Math.min(total, offset + this.maxSnapshotChunkBytes));
-      this.send({ type: 'snapshot', from: this.id, to, snapshotIndex: index, offset, total, chunk });
+      this.send({ type: 'snapshot', from: this.id, to, snapshotIndex: index, offset, total, chunk, membership });
     }
   }
 
@@ -1275,7 +1617,7 @@ export class PaxosNode {
    * per sender (two peers' encodings of one state need not match byte for byte), so a transfer
    * that lost chunks is completed by that peer's next one; a catch-up that timed out asks again.
    */
-  private onSnapshotChunk(from: NodeId, index: number, offset: number, total: number, chunk: Uint8Array): void {
+  private onSnapshotChunk(from: NodeId, index: number, offset: number, total: number, chunk: Uint8Array, membership: MembershipState): void {
     if (index <= this.commit || !this.snapshotSolicited(from, index)) return;
     if (offset < 0 || offset + chunk.byteLength > total || (chunk.byteLength === 0 && total > 0)) return;
     let a = this.assemblies.get(from);
@@ -1294,7 +1636,7 @@ export class PaxosNode {
     this.assemblies.delete(from);
     const blob = joinChunks(a);
     if (blob === null || !this.validateSnapshot(index, blob)) return;
-    this.onSnapshot(from, index, blob);
+    this.onSnapshot(from, index, blob, membership);
   }
 
   /**
@@ -1319,7 +1661,7 @@ export class PaxosNode {
    * A peer's state machine below `index`, which is past our chosen prefix: it replaces ours
    * (the runtime installs it from the next Ready) and the log below it is dropped.
    */
-  private onSnapshot(from: NodeId, index: number, blob: Uint8Array): void {
+  private onSnapshot(from: NodeId, index: number, blob: Uint8Array, membership: MembershipState): void {
     if (index > this.commit) {
       if (this.roleNow === 'leader') {
         // Our ballot's values below index can no longer be checked against the chosen ones
@@ -1330,8 +1672,9 @@ export class PaxosNode {
         }
         if (proposedBelow) this.stepDown(null);
       }
-      this.snap = { index, blob };
+      this.snap = { index, blob, membership };
       this.dropBelow(index);
+      this.adoptMembership(membership);
       this.pendingInstall = this.snap;
       this.write.snapshot = this.snap;
       this.commit = index;

@@ -1,5 +1,6 @@
 // The vocabulary of the protocol core: ballots, commands, log values, messages, Ready.
 // Everything here is plain data so it can cross the wire and the disk unchanged.
+import type { MembershipState } from './membership.js';
 
 export type NodeId = number;
 
@@ -15,8 +16,28 @@ export type Command =
   /** A linearizable read goes through the log like a write. */
   | { readonly op: 'get'; readonly key: string; readonly clientId: string; readonly seq: number };
 
-/** What one slot decides: a batch of commands, or a no-op that fills a hole. */
-export type Value = { readonly kind: 'noop' } | { readonly kind: 'batch'; readonly cmds: readonly Command[] };
+/**
+ * A member as a configuration names it. The core reads `id` and `voter`; host, port and key
+ * tell every node where the member listens and which CURVE key proves it is that member, so a
+ * member added through the log is reachable and authenticated by all who learn the log.
+ */
+export interface Member {
+  readonly id: NodeId;
+  /** Voters decide; a learner receives the log (catching up) and counts in no quorum. */
+  readonly voter: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly publicKey?: string;
+}
+
+/**
+ * What one slot decides: a batch of commands, a no-op that fills a hole, or the next
+ * configuration (every member, voters and learners), which rules from CONFIG_WINDOW slots on.
+ */
+export type Value =
+  | { readonly kind: 'noop' }
+  | { readonly kind: 'batch'; readonly cmds: readonly Command[] }
+  | { readonly kind: 'config'; readonly members: readonly Member[] };
 
 /** An acceptor's record: it accepted `value` for `slot` in `ballot`. */
 export interface AcceptedEntry {
@@ -36,7 +57,10 @@ interface Envelope {
 }
 
 export type Message =
-  | (Envelope & { readonly type: 'prepare'; readonly ballot: Ballot; readonly fromSlot: number })
+  /** transfer: the leader handed over (timeout-now): followers grant it despite hearing that leader lately. */
+  | (Envelope & { readonly type: 'prepare'; readonly ballot: Ballot; readonly fromSlot: number; readonly transfer?: boolean })
+  /** The leader asks a caught-up voter to start phase 1 now: leadership transfer. */
+  | (Envelope & { readonly type: 'timeout-now'; readonly ballot: Ballot })
   | (Envelope & {
       readonly type: 'promise';
       readonly ballot: Ballot;
@@ -88,12 +112,16 @@ export type Message =
       readonly offset: number;
       readonly total: number;
       readonly chunk: Uint8Array;
+      /** The configurations that rule at and after snapshotIndex (the log that said so is gone). */
+      readonly membership: MembershipState;
     });
 
 /** The state machine's state covering slots [0, index): opaque to the core. */
 export interface Snapshot {
   readonly index: number;
   readonly blob: Uint8Array;
+  /** Configurations ruling at and after index; absent in snapshots of a cluster that never changed. */
+  readonly membership?: MembershipState;
 }
 
 export type MessageType = Message['type'];
@@ -141,7 +169,13 @@ export type CoreEvent =
   /** The promise is at MAX_BALLOT_ROUND: this node can never run phase 1 again, so it stays a follower. */
   | { readonly type: 'ballots-exhausted'; readonly promised: Ballot }
   /** A peer sent a chosen value that differs from the one this node holds: kept ours, ignored theirs. */
-  | { readonly type: 'conflicting-chosen'; readonly slot: number; readonly peer: NodeId };
+  | { readonly type: 'conflicting-chosen'; readonly slot: number; readonly peer: NodeId }
+  /** A configuration was chosen in `slot` (this node's chosen prefix passed it); it rules from activeFrom. */
+  | { readonly type: 'config-chosen'; readonly slot: number; readonly activeFrom: number; readonly members: readonly Member[] }
+  /** The chosen prefix reached a configuration that does not name this node: it must stop serving. */
+  | { readonly type: 'removed'; readonly slot: number }
+  /** Leadership transfer: `to` was asked to take over (started), or the leader gave up waiting (abandoned). */
+  | { readonly type: 'transfer'; readonly to: NodeId; readonly state: 'started' | 'sent' | 'abandoned' };
 
 /** Proof that a Ready's durable write is on disk. Only a storage layer should mint one. */
 export interface PersistReceipt {

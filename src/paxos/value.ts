@@ -1,4 +1,4 @@
-import type { Command, Value } from './types.js';
+import type { Command, Member, Value } from './types.js';
 
 export const NOOP: Value = Object.freeze({ kind: 'noop' });
 
@@ -8,7 +8,15 @@ function commandKey(c: Command): string {
 
 /** A canonical string for a value, independent of property order: used to compare values. */
 export function valueKey(v: Value): string {
-  return v.kind === 'noop' ? 'noop' : `batch:${v.cmds.map(commandKey).join(',')}`;
+  if (v.kind === 'noop') return 'noop';
+  if (v.kind === 'config') return `config:${JSON.stringify([...v.members].sort((a, b) => a.id - b.id).map((m) => [m.id, m.voter, m.host, m.port, m.publicKey ?? null]))}`;
+  return `batch:${v.cmds.map(commandKey).join(',')}`;
+}
+
+/** "config 1 2 3 +4(learner)": who votes and who learns. */
+export function describeConfig(members: readonly Member[]): string {
+  const ids = [...members].sort((a, b) => a.id - b.id).map((m) => (m.voter ? `${m.id}` : `${m.id}(learner)`));
+  return `config ${ids.join(' ')}`;
 }
 
 export function valuesEqual(a: Value, b: Value): boolean {
@@ -20,6 +28,7 @@ export function valuesEqual(a: Value, b: Value): boolean {
 /** A short human label: "noop", "set a=1", "set a=1 +3". */
 export function describeValue(v: Value): string {
   if (v.kind === 'noop') return 'noop';
+  if (v.kind === 'config') return describeConfig(v.members);
   const first = v.cmds[0];
   if (!first) return 'empty';
   const head = first.op === 'set' ? `set ${first.key}=${first.value}` : `${first.op} ${first.key}`;
@@ -41,6 +50,8 @@ export const BATCH_OVERHEAD_BYTES = 32;
 /** An upper bound of a value's msgpack size (see commandBytesBound). */
 export function valueBytesBound(v: Value): number {
   if (v.kind === 'noop') return BATCH_OVERHEAD_BYTES;
+  // A member: map header, five field names, id, flag, port, a host of up to 253 characters, a 40-character key.
+  if (v.kind === 'config') return BATCH_OVERHEAD_BYTES + v.members.length * (64 + 3 * (253 + 40));
   let n = BATCH_OVERHEAD_BYTES;
   for (const c of v.cmds) n += commandBytesBound(c);
   return n;

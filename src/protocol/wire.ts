@@ -3,6 +3,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
 import { MAX_BALLOT_ROUND, MAX_NODE_ID, MAX_SLOT } from '../paxos/limits.js';
+import { configProblem, MAX_LEARNERS, MAX_VOTERS } from '../paxos/membership.js';
 import type { AcceptedEntry, ChosenEntry, Command, Message, NodeId, Role } from '../paxos/types.js';
 import { faultRulesSchema, type FaultRules } from './fault-rules.js';
 
@@ -59,17 +60,35 @@ const commandSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('get'), key, clientId, seq: uint }),
 ]);
 
+/** A member as a configuration names it; the core re-checks the whole configuration (configProblem). */
+export const memberSchema = z.object({
+  id: nodeId,
+  voter: z.boolean(),
+  host: z.string().max(253),
+  port: z.number().int().min(0).max(65535),
+  publicKey: z.string().length(40).optional(),
+});
+const membersSchema = z
+  .array(memberSchema)
+  .max(MAX_VOTERS + MAX_LEARNERS)
+  .refine((m) => configProblem(m) === null, 'not a valid configuration');
+
 const valueSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('noop') }),
   z.object({ kind: z.literal('batch'), cmds: z.array(commandSchema).max(MAX_ITEMS) }),
+  z.object({ kind: z.literal('config'), members: membersSchema }),
 ]);
+
+const configEntrySchema = z.object({ slot: z.number().int().min(-1).max(MAX_SLOT), activeFrom: slot, members: membersSchema });
+const membershipStateSchema = z.object({ configs: z.array(configEntrySchema).min(1).max(9) });
 
 const chosenEntrySchema = z.object({ slot, value: valueSchema });
 const acceptedEntrySchema = z.object({ slot, ballot: ballotSchema, value: valueSchema });
 const envelope = { from: nodeId, to: nodeId };
 
 export const messageSchema = z.discriminatedUnion('type', [
-  z.object({ ...envelope, type: z.literal('prepare'), ballot: ballotSchema, fromSlot: slot }),
+  z.object({ ...envelope, type: z.literal('prepare'), ballot: ballotSchema, fromSlot: slot, transfer: z.boolean().optional() }),
+  z.object({ ...envelope, type: z.literal('timeout-now'), ballot: ballotSchema }),
   z.object({
     ...envelope,
     type: z.literal('promise'),
@@ -108,6 +127,7 @@ export const messageSchema = z.discriminatedUnion('type', [
     offset: uint.max(MAX_SNAPSHOT_BYTES),
     total: uint.max(MAX_SNAPSHOT_BYTES),
     chunk: z.instanceof(Uint8Array).refine((c) => c.byteLength <= SNAPSHOT_CHUNK_BYTES, 'snapshot chunk too large'),
+    membership: membershipStateSchema,
   }),
 ]);
 

@@ -4,6 +4,7 @@
 // default (it costs ~5 % of write throughput): a real node writes lines only with --trace or
 // after the admin action `trace` turned it on, and stops when it is turned off.
 import fs from 'node:fs';
+import { genesisMembership } from '../paxos/harness.js';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describe as describeMessage, MessageTrace } from '../../src/node/message-trace.js';
@@ -30,7 +31,7 @@ const MESSAGES: Message[] = [
   { type: 'prevote-resp', from: 3, to: 1, ballot: b, granted: false },
   { type: 'catchup-req', from: 3, to: 1, fromSlot: 3, toSlot: 9 },
   { type: 'catchup-resp', from: 1, to: 3, entries: [{ slot: 3, value }], commitIndex: 9 },
-  { type: 'snapshot', from: 1, to: 3, snapshotIndex: 100, offset: 0, total: 10, chunk: new Uint8Array(10) },
+  { type: 'snapshot', from: 1, to: 3, snapshotIndex: 100, offset: 0, total: 10, chunk: new Uint8Array(10), membership: genesisMembership() },
 ];
 
 describe('message trace lines', () => {

@@ -1,5 +1,6 @@
 // Every number a peer sends is bounded by the core's limits, and PreVote's messages cross the wire.
 import { encode } from '@msgpack/msgpack';
+import { genesisMembership } from '../paxos/harness.js';
 import { describe, expect, it } from 'vitest';
 import { MAX_BALLOT_ROUND, MAX_SLOT } from '../../src/paxos/limits.js';
 import type { Message } from '../../src/paxos/types.js';
@@ -25,7 +26,7 @@ describe('wire bounds', () => {
       { type: 'heartbeat', from: 3, to: 1, ballot: { round: 1, node: 3 }, commitIndex: MAX_SLOT + 1 },
       { type: 'catchup-req', from: 3, to: 1, fromSlot: 0, toSlot: MAX_SLOT + 1 },
       { type: 'catchup-resp', from: 3, to: 1, commitIndex: 0, entries: [{ slot: MAX_SLOT + 1, value: { kind: 'noop' } }] },
-      { type: 'snapshot', from: 3, to: 1, snapshotIndex: MAX_SLOT + 1, offset: 0, total: 0, chunk: new Uint8Array() },
+      { type: 'snapshot', from: 3, to: 1, snapshotIndex: MAX_SLOT + 1, offset: 0, total: 0, chunk: new Uint8Array(), membership: genesisMembership() },
       { type: 'accepted', from: 3, to: 1, ballot: { round: 1, node: 1 }, slots: [MAX_SLOT + 1] },
     ];
     for (const m of refused) {

@@ -1,6 +1,7 @@
 // The codec: what a node sends decodes to the same message; what a stranger sends is refused
 // with a reason, never an exception.
 import { encode } from '@msgpack/msgpack';
+import { genesisMembership } from '../paxos/harness.js';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/paxos/types.js';
 import { decodeFrame, encodeFrame, encodePeerFrame, readdressPeerFrame, SNAPSHOT_CHUNK_BYTES, MAX_BATCH_ITEMS, MAX_FRAME_BYTES, peerFrame, repliesFrame, replyFrame, requestFrame, requestsFrame } from '../../src/protocol/wire.js';
@@ -40,7 +41,7 @@ describe('wire codec', () => {
   });
 
   it('round-trips a snapshot message with its bytes, and rejects one whose state is not bytes', () => {
-    const snap = { type: 'snapshot' as const, from: 1, to: 2, snapshotIndex: 40, offset: 3, total: 6, chunk: new Uint8Array([9, 8, 7]) };
+    const snap = { type: 'snapshot' as const, from: 1, to: 2, snapshotIndex: 40, offset: 3, total: 6, chunk: new Uint8Array([9, 8, 7]), membership: genesisMembership() };
     const d = decodeFrame(encodeFrame(peerFrame(snap)));
     expect(d.ok && d.frame.k === 'peer' && d.frame.m).toEqual(snap);
     const bad = decodeFrame(encode({ v: 1, k: 'peer', m: { ...snap, chunk: 'text' } }));

@@ -1,6 +1,7 @@
 // Log compaction in the core: compact() drops the log below a snapshot, a peer that asks for a
 // slot below it gets the snapshot, a node behind installs it, and a restart resumes from it.
 import { describe, expect, it } from 'vitest';
+import { genesisMembership } from './harness.js';
 import { KvStore } from '../../src/paxos/kv.js';
 import type { PaxosNode } from '../../src/paxos/paxos-node.js';
 import type { Ballot, ChosenEntry, Message, Value } from '../../src/paxos/types.js';
@@ -37,7 +38,7 @@ describe('log compaction', () => {
     expect(n.acceptedRange(0, 10).map((e) => e.slot)).toEqual([6, 7, 8, 9]);
     expect(n.hasReady()).toBe(true);
     const { ready } = drain(n);
-    expect(ready.write.snapshot).toEqual({ index: 6, blob });
+    expect(ready.write.snapshot).toMatchObject({ index: 6, blob });
     // An older or equal index is a no-op; one past what was applied is a programmer error.
     n.compact(4, blob);
     expect(n.snapshotIndex).toBe(6);
@@ -137,7 +138,7 @@ describe('log compaction', () => {
     const other = new KvStore();
     for (let i = 0; i < 5; i++) other.apply({ slot: i, value: set(`k${i}`, `v${i}`, i + 1) });
     const state = other.snapshot();
-    n.step({ type: 'snapshot', from: 3, to: 1, snapshotIndex: 5, offset: 0, total: state.byteLength, chunk: state });
+    n.step({ type: 'snapshot', from: 3, to: 1, snapshotIndex: 5, offset: 0, total: state.byteLength, chunk: state, membership: genesisMembership() });
     const { ready } = drain(n);
     expect(n.role).not.toBe('leader');
     expect(ready.installSnapshot?.index).toBe(5);
@@ -202,7 +203,7 @@ describe('log compaction', () => {
       const refused: number[] = [];
       const n = makeNode(3, 3, { validateSnapshot: (index) => (refused.push(index), false) });
       askFor(n, 1);
-      n.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state });
+      n.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state, membership: genesisMembership() });
       expect(drain(n).ready.installSnapshot).toBeUndefined();
       expect(refused).toEqual([12]);
       expect(n.commitIndex).toBe(0);
@@ -211,14 +212,14 @@ describe('log compaction', () => {
       const m = makeNode(3, 3);
       askFor(m, 1);
       const half = Math.floor(state.byteLength / 2);
-      m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state.subarray(0, half + 1) });
-      m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: half, total: state.byteLength, chunk: state.subarray(half, state.byteLength - 1) });
+      m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state.subarray(0, half + 1), membership: genesisMembership() });
+      m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: half, total: state.byteLength, chunk: state.subarray(half, state.byteLength - 1), membership: genesisMembership() });
       expect(drain(m).ready.installSnapshot).toBeUndefined();
       // A chunk past the end is ignored.
-      m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: state.byteLength, total: state.byteLength, chunk: state.subarray(0, 1) });
+      m.step({ type: 'snapshot', from: 1, to: 3, snapshotIndex: 12, offset: state.byteLength, total: state.byteLength, chunk: state.subarray(0, 1), membership: genesisMembership() });
       expect(drain(m).ready.installSnapshot).toBeUndefined();
       // A complete, valid transfer from a peer we did not ask is dropped...
-      const whole = { type: 'snapshot', from: 2, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state } as const;
+      const whole = { type: 'snapshot', from: 2, to: 3, snapshotIndex: 12, offset: 0, total: state.byteLength, chunk: state, membership: genesisMembership() } as const;
       m.step(whole);
       expect(drain(m).ready.installSnapshot).toBeUndefined();
       // ...and installs once the catch-up, timed out on node 1, asks node 2.
@@ -233,7 +234,7 @@ describe('log compaction', () => {
       const state = kv.snapshot();
       const n = makeNode(3, 3, { catchupTicks: 3 });
       const part = (from: number, offset: number, len: number) =>
-        n.step({ type: 'snapshot', from, to: 3, snapshotIndex: 12, offset, total: state.byteLength, chunk: state.subarray(offset, offset + len) });
+        n.step({ type: 'snapshot', from, to: 3, snapshotIndex: 12, offset, total: state.byteLength, chunk: state.subarray(offset, offset + len), membership: genesisMembership() });
       askFor(n, 1);
       part(1, 0, 10);
       // The catch-up times out and asks node 2, whose chunk does not complete node 1's transfer.

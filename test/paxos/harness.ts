@@ -1,3 +1,4 @@
+import type { MembershipState } from '../../src/paxos/membership.js';
 import { PaxosNode, type PaxosConfig } from '../../src/paxos/paxos-node.js';
 import { seededRng } from '../../src/paxos/rng.js';
 import { persistReceipt, type Message, type Ready } from '../../src/paxos/types.js';
@@ -45,4 +46,9 @@ export function tickUntilCandidate(node: PaxosNode): Message[] {
     }
   }
   return drain(node).messages;
+}
+
+/** The membership a snapshot of a never-changed cluster of nodes 1..n carries. */
+export function genesisMembership(n = 3): MembershipState {
+  return { configs: [{ slot: -1, activeFrom: 0, members: Array.from({ length: n }, (_, i) => ({ id: i + 1, voter: true, host: '', port: 0 })) }] };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { genesisMembership } from './harness.js';
 import { MAX_BALLOT_ROUND, MAX_SLOT } from '../../src/paxos/limits.js';
 import type { Ballot, Message, Value } from '../../src/paxos/types.js';
 import { drain, makeNode, pastLeaseGuard, tickUntilCandidate } from './harness.js';
@@ -44,7 +45,7 @@ describe('catch-up answers are taken only as asked', () => {
   it('ignores snapshot chunks nobody asked for', () => {
     const n = makeNode(2, 3);
     const blob = new Uint8Array([1, 2, 3]);
-    n.step({ type: 'snapshot', from: 3, to: 2, snapshotIndex: 50, offset: 0, total: blob.byteLength, chunk: blob });
+    n.step({ type: 'snapshot', from: 3, to: 2, snapshotIndex: 50, offset: 0, total: blob.byteLength, chunk: blob, membership: genesisMembership() });
     expect(n.hasReady()).toBe(false);
     expect(n.commitIndex).toBe(0);
   });

@@ -200,6 +200,8 @@ function describeMessage(m: Message): string {
       return `catchup-req [${m.fromSlot},${m.toSlot})`;
     case 'catchup-resp':
       return `catchup-resp n=${m.entries.length} ci=${m.commitIndex}`;
+    case 'timeout-now':
+      return `timeout-now b=${formatBallot(m.ballot)}`;
     case 'snapshot':
       return `snapshot index=${m.snapshotIndex} bytes=[${m.offset},+${m.chunk.byteLength}) of ${m.total}`;
   }
