@@ -13,7 +13,17 @@ export interface ClusterNode {
   readonly port: number;
   /** The node's CURVE public key (Z85): peers and clients accept only the holder of its secret. */
   readonly publicKey?: string | undefined;
+  /**
+   * What the last membership change this file saw made of the node (default voter). The log is
+   * the truth; this tells `up` which nodes to start and the UI how to label a pane at once.
+   */
+  readonly member?: MemberState | undefined;
+  /** The node whose pane this one takes (it replaced that node). */
+  readonly replaces?: NodeId | undefined;
 }
+
+export type MemberState = 'voter' | 'learner' | 'removed';
+export const MEMBER_STATES = ['voter', 'learner', 'removed'] as const;
 
 export interface Cluster {
   readonly nodes: readonly ClusterNode[];
@@ -23,6 +33,8 @@ export interface Cluster {
   readonly clusterId?: string;
   /** Nodes that have run (reported ready) in this cluster: one whose data dir is gone must not start. */
   readonly hasRun?: readonly NodeId[];
+  /** Voters of the cluster's first configuration; absent: every node (a cluster never changed). */
+  readonly genesis?: readonly NodeId[];
 }
 
 const z85Key = z.string().refine(isZ85Key, 'not a CURVE public key (40 Z85 characters)');
@@ -44,6 +56,8 @@ const clusterSchema = z
             .default('127.0.0.1'),
           port: z.number().int().min(1).max(65535),
           publicKey: z85Key.optional(),
+          member: z.enum(MEMBER_STATES).optional(),
+          replaces: z.number().int().min(1).max(1_000_000).optional(),
         }),
       )
       .min(1)
@@ -51,6 +65,7 @@ const clusterSchema = z
     operatorKeys: z.array(z85Key).max(100).optional(),
     clusterId: z.string().min(1).max(200).optional(),
     hasRun: z.array(z.number().int().min(1).max(1_000_000)).max(99).optional(),
+    genesis: z.array(z.number().int().min(1).max(1_000_000)).min(1).max(99).optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<number>();
@@ -68,6 +83,7 @@ const clusterSchema = z
       ids.add(n.id);
       addrs.add(addr);
     }
+    for (const g of c.genesis ?? []) if (!ids.has(g)) ctx.addIssue({ code: 'custom', message: `genesis names node ${g}, which the file does not list` });
   });
 
 export class ClusterFileError extends Error {
@@ -91,9 +107,10 @@ export function parseCluster(text: string, source = 'cluster file'): Cluster {
         `(expected {"nodes":[{"id":1,"host":"127.0.0.1","port":7001}, ...]})`,
     );
   }
-  const { clusterId, hasRun, operatorKeys } = parsed.data;
+  const { clusterId, hasRun, operatorKeys, genesis } = parsed.data;
   return {
     nodes: [...parsed.data.nodes].sort((a, b) => a.id - b.id),
+    ...(genesis !== undefined ? { genesis } : {}),
     ...(clusterId !== undefined ? { clusterId } : {}),
     ...(hasRun !== undefined ? { hasRun } : {}),
     ...(operatorKeys !== undefined ? { operatorKeys } : {}),
@@ -118,6 +135,11 @@ export function nodeAddress(n: Pick<ClusterNode, 'host' | 'port'>): string {
 /** Whether a socket for this endpoint needs ZeroMQ's ipv6 option. */
 export function needsIpv6(endpoint: string): boolean {
   return endpoint.startsWith('tcp://[');
+}
+
+/** The first configuration's voters: `genesis`, or every node of a file that never recorded one. */
+export function genesisIds(cluster: Cluster): NodeId[] {
+  return cluster.genesis !== undefined ? [...cluster.genesis] : cluster.nodes.map((n) => n.id);
 }
 
 export function findNode(cluster: Cluster, id: NodeId): ClusterNode | undefined {
