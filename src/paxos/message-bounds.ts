@@ -15,7 +15,7 @@ const slotsOk = (entries: readonly { readonly slot: number }[]): boolean => entr
 export function messageInRange(m: Message): boolean {
   switch (m.type) {
     case 'prepare':
-      return ballotInRange(m.ballot) && slotInRange(m.fromSlot);
+      return ballotInRange(m.ballot) && slotInRange(m.fromSlot) && (m.transfer === undefined || ballotInRange(m.transfer));
     case 'promise':
       return (
         ballotInRange(m.ballot) &&
@@ -31,7 +31,7 @@ export function messageInRange(m: Message): boolean {
     case 'accept':
       return ballotInRange(m.ballot) && slotInRange(m.commitIndex) && slotsOk(m.entries);
     case 'accepted':
-      return ballotInRange(m.ballot) && m.slots.every(slotInRange) && (m.read === undefined || slotInRange(m.read));
+      return ballotInRange(m.ballot) && m.slots.every(slotInRange) && (m.read === undefined || slotInRange(m.read)) && (m.commitIndex === undefined || slotInRange(m.commitIndex));
     case 'heartbeat':
       return ballotInRange(m.ballot) && slotInRange(m.commitIndex) && (m.read === undefined || slotInRange(m.read));
     case 'read-req':

@@ -520,14 +520,21 @@ export class PaxosNode {
   /**
    * Proposes the next configuration (every member, voters and learners). Null when queued; else
    * why not: only a leader changes membership, one change at a time (the last one rules and no
-   * other is proposed), within the limits of configProblem.
+   * other is proposed), within the limits of configProblem. `basedOn`: the slot of the
+   * configuration the caller built this one from; refused if another has been chosen since.
    */
-  proposeConfig(members: readonly Member[]): string | null {
+  proposeConfig(members: readonly Member[], basedOn?: number): string | null {
     if (this.roleNow !== 'leader') return 'not the leader';
     const problem = configProblem(members);
     if (problem !== null) return problem;
     if (this.transfer !== null) return 'a leadership transfer is under way';
+    if (this.leaving !== null) return 'this leader was removed and is handing over';
     if (this.configInFlight()) return 'another membership change is in flight: wait until it is in force';
+    // A new leader may not know the latest configuration until what it recovered is chosen.
+    if (!this.phase1Complete() || this.commit < this.leaderCommitSeen) return 'the leader is still catching up: try again shortly';
+    if (basedOn !== undefined && basedOn !== this.membership.latest.slot) {
+      return `the configuration changed (now the one chosen in slot ${this.membership.latest.slot}): look again and retry`;
+    }
     this.pendingConfig = [...members].sort((a, b) => a.id - b.id);
     return null;
   }
@@ -537,6 +544,8 @@ export class PaxosNode {
     if (this.pendingConfig !== null || this.membership.latest.activeFrom > this.commit) return true;
     for (const p of this.proposals.values()) if (p.value.kind === 'config') return true;
     for (const e of this.recovery.values()) if (e.value.kind === 'config') return true;
+    // Chosen above a hole: the prefix has not reached it, so the membership does not show it yet.
+    for (const [slot, v] of this.chosen) if (slot >= this.commit && v.kind === 'config') return true;
     return false;
   }
 
@@ -551,10 +560,20 @@ export class PaxosNode {
     if (to === this.id) return `node ${to} already leads`;
     if (!this.configsNow().every((c) => isVoter(c.members, to))) return `node ${to} is not a voter`;
     if (this.transfer !== null) return `a transfer to node ${this.transfer.to} is under way`;
+    if (this.leaving !== null) return 'this leader was removed and is handing over already';
+    if (this.configInFlight()) return 'a membership change is in flight: wait until it is in force';
     this.transfer = { to, sinceTick: this.now };
     this.pushEvent({ type: 'transfer', to, state: 'started' });
     this.tickTransfer(this.transfer);
     return null;
+  }
+
+  /**
+   * The ballot a read lease may stand on: leading and not handing over (once a transfer starts,
+   * followers may promise the target at once). Null otherwise: the runtime drops its lease.
+   */
+  get leaseBallot(): Ballot | null {
+    return this.roleNow === 'leader' && this.transfer === null && this.leaving === null ? this.myBallot : null;
   }
 
   /** The node a transfer is handing over to, while one is under way. */
@@ -568,8 +587,10 @@ export class PaxosNode {
       this.pushEvent({ type: 'transfer', to: t.to, state: 'abandoned' });
       return;
     }
-    // `to` holds every value this ballot proposed: its phase 1 will find them all.
+    // `to` holds every value this ballot proposed (its phase 1 will find them all) and knows the
+    // configuration in force (its quorums are the ones this leader uses).
     for (const p of this.proposals.values()) if (!p.acks.has(t.to)) return;
+    if ((this.peerCommit.get(t.to) ?? 0) < Math.max(0, this.membership.at(this.commit).activeFrom)) return;
     this.pushEvent({ type: 'transfer', to: t.to, state: 'sent' });
     this.send({ type: 'timeout-now', from: this.id, to: t.to, ballot: this.myBallot });
   }
@@ -578,19 +599,21 @@ export class PaxosNode {
   private onTimeoutNow(from: NodeId, ballot: Ballot): void {
     if (this.roleNow === 'leader' || from !== this.leaderId || !ballotEquals(ballot, this.highestSeen)) return;
     if (!this.votesNow || this.removedNow) return;
-    this.startElection(true);
+    this.startElection(ballot);
   }
 
   /** Who decides now, what is chosen to decide next, and what this node is in it. */
   get membershipView(): {
     readonly inForce: ConfigEntry;
     readonly next: ConfigEntry | null;
-    readonly self: 'voter' | 'learner' | 'removed' | 'joining';
+    /** leaving: removed by the configuration in force, and staying until a leader shows it knows that prefix. */
+    readonly self: 'voter' | 'learner' | 'removed' | 'joining' | 'leaving';
   } {
     const inForce = this.membership.at(this.commit);
     const latest = this.membership.latest;
     const me = inForce.members.find((m) => m.id === this.id);
-    const self = this.removedNow ? 'removed' : me === undefined ? 'joining' : me.voter ? 'voter' : 'learner';
+    const leaving = this.namedOnce && !this.removedNow && !this.membership.membersFrom(this.commit).has(this.id);
+    const self = this.removedNow ? 'removed' : leaving ? 'leaving' : me === undefined ? 'joining' : me.voter ? 'voter' : 'learner';
     return { inForce, next: latest.activeFrom > this.commit ? latest : null, self };
   }
 
@@ -660,7 +683,7 @@ export class PaxosNode {
     this.heartbeatElapsed = 0;
     this.readRound += 1;
     this.readRoundWanted = false;
-    for (const p of this.memberPeers()) {
+    for (const p of new Set([...this.memberPeers(), ...this.departing.keys()])) {
       this.send({ type: 'heartbeat', from: this.id, to: p, ballot: this.myBallot, commitIndex: this.commit, read: this.readRound });
     }
     this.confirmRounds();
@@ -728,7 +751,7 @@ export class PaxosNode {
 
   /** Queue a command for the log. False when this node is not the leader (or hands over) or its queue is full. */
   propose(cmd: Command): boolean {
-    if (this.roleNow !== 'leader' || this.transfer !== null) return false;
+    if (this.roleNow !== 'leader' || this.transfer !== null || this.leaving !== null) return false;
     if (this.queue.length >= this.maxQueuedCommands) return false;
     this.queue.push(cmd);
     return true;
@@ -742,7 +765,7 @@ export class PaxosNode {
     switch (msg.type) {
       case 'prepare':
         if (msg.ballot.node !== msg.from) return;
-        this.onPrepare(msg.from, msg.ballot, msg.fromSlot, msg.transfer === true);
+        this.onPrepare(msg.from, msg.ballot, msg.fromSlot, msg.transfer);
         return;
       case 'timeout-now':
         this.onTimeoutNow(msg.from, msg.ballot);
@@ -760,6 +783,11 @@ export class PaxosNode {
       case 'accepted':
         this.onAccepted(msg.from, msg.ballot, msg.slots);
         if (msg.read !== undefined) this.onReadAck(msg.from, msg.ballot, msg.read);
+        if (msg.commitIndex !== undefined && ballotEquals(msg.ballot, this.myBallot) && msg.commitIndex > (this.peerCommit.get(msg.from) ?? 0)) {
+          this.peerCommit.set(msg.from, msg.commitIndex);
+          const until = this.departing.get(msg.from);
+          if (until !== undefined && msg.commitIndex >= until) this.departing.delete(msg.from);
+        }
         return;
       case 'heartbeat':
         if (msg.ballot.node !== msg.from) return;
@@ -773,7 +801,7 @@ export class PaxosNode {
         return;
       case 'prevote':
         if (msg.ballot.node !== msg.from) return;
-        this.onPreVote(msg.from, msg.ballot);
+        this.onPreVote(msg.from, msg.ballot, msg.commitIndex);
         return;
       case 'prevote-resp':
         if (msg.ballot.node !== this.id) return;
@@ -941,13 +969,16 @@ export class PaxosNode {
    * Any node may lead in Paxos (phase 1 recovers what was accepted), so a peer checks liveness
    * only: it refuses while it hears a live leader, or is one with a quorum behind it.
    */
-  private onPreVote(from: NodeId, ballot: Ballot): void {
+  private onPreVote(from: NodeId, ballot: Ballot, commitIndex: number): void {
     const window = this.electionTicksMin;
     const leaderLive =
       this.roleNow === 'leader'
         ? this.now - this.leaderSinceTick < window || this.quorumHeardWithin(window)
         : this.now - this.leaderHeardTick < window;
-    this.send({ type: 'prevote-resp', from: this.id, to: from, ballot, granted: !leaderLive });
+    // Only a voter may lead: a node removed while it was down must not disrupt the new members.
+    // One whose chosen prefix is ahead of ours may know a configuration we have yet to learn.
+    const voter = commitIndex > this.commit || this.configsNow().some((c) => isVoter(c.members, from));
+    this.send({ type: 'prevote-resp', from: this.id, to: from, ballot, granted: voter && !leaderLive });
   }
 
   private onPreVoteResponse(from: NodeId, ballot: Ballot, granted: boolean): void {
@@ -962,7 +993,8 @@ export class PaxosNode {
     this.setRole('follower');
   }
 
-  private startElection(transfer = false): void {
+  /** transfer: the ballot of the leader that handed over to us (timeout-now). */
+  private startElection(transfer?: Ballot): void {
     this.preVote = null;
     const ballot = this.nextBallot();
     if (ballot === null) {
@@ -987,7 +1019,7 @@ export class PaxosNode {
     this.promises.set(this.id, { accepted: this.acceptedFrom(this.prepareFrom), commitIndex: this.commit });
     this.promisedBy.add(this.id);
     for (const p of this.votingPeers()) {
-      this.send({ type: 'prepare', from: this.id, to: p, ballot: this.myBallot, fromSlot: this.prepareFrom, ...(transfer ? { transfer } : {}) });
+      this.send({ type: 'prepare', from: this.id, to: p, ballot: this.myBallot, fromSlot: this.prepareFrom, ...(transfer !== undefined ? { transfer } : {}) });
     }
     if (this.majorityOfAll(this.promisedBy)) this.becomeLeader();
   }
@@ -1298,6 +1330,7 @@ export class PaxosNode {
     this.retransmit();
     this.askForPromises();
     if (this.transfer !== null) this.tickTransfer(this.transfer);
+    if (this.leaving !== null && this.roleNow === 'leader') this.tickLeaving(this.leaving);
     // A leader that has not heard from a quorum for a whole election timeout is probably cut
     // off: stepping down makes its clients fail fast instead of waiting on it.
     // This is CheckQuorum: with it, a follower that hears a leader may trust it is live.
@@ -1344,6 +1377,7 @@ export class PaxosNode {
     this.recoverUntil = 0;
     this.pendingConfig = null;
     this.transfer = null;
+    this.peerCommit.clear();
     this.leaderId = leader;
     this.electionElapsed = 0;
     this.electionTimeout = this.randomElectionTimeout();
@@ -1393,7 +1427,7 @@ export class PaxosNode {
     return out.sort((a, b) => a.slot - b.slot);
   }
 
-  private onPrepare(from: NodeId, ballot: Ballot, fromSlot: number, transfer: boolean): void {
+  private onPrepare(from: NodeId, ballot: Ballot, fromSlot: number, transfer: Ballot | undefined): void {
     this.observe(ballot);
     // A removed node votes no more: the configurations it could vote in are all decided.
     if (this.removedNow) return;
@@ -1402,8 +1436,10 @@ export class PaxosNode {
     // counts on this (etcd-raft drops votes in a lease the same way). Found by review.
     // In step mode the person at the keyboard is the clock: the runtime serves no lease reads
     // then, so `elect N` must be able to win.
-    // A hand-over is the leader's own wish: it stopped serving lease reads before asking.
-    if (!transfer && !this.stepMode && this.preVoteOn && this.roleNow === 'follower' && from !== this.leaderId && this.now - this.leaderHeardTick < this.electionTicksMin) return;
+    // A hand-over by the very leader we follow (its ballot, which we promised) is its own wish:
+    // it stopped serving lease reads before asking. Another leader's hand-over is no reason.
+    const handedOver = transfer !== undefined && transfer.node === this.leaderId && ballotEquals(transfer, this.promisedBallot);
+    if (!handedOver && !this.stepMode && this.preVoteOn && this.roleNow === 'follower' && from !== this.leaderId && this.now - this.leaderHeardTick < this.electionTicksMin) return;
     if (!this.policy.mayPromise(this.promisedBallot, ballot)) {
       this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
       return;
@@ -1450,9 +1486,10 @@ export class PaxosNode {
       return;
     }
     this.followLeader(from, ballot);
-    // An empty Accepted acknowledges the heartbeat: the leader counts who still follows it.
-    this.send({ type: 'accepted', from: this.id, to: from, ballot, slots: [], ...(read !== undefined ? { read } : {}) });
     this.learnCommitIndex(from, ballot, commitIndex);
+    // An empty Accepted acknowledges the heartbeat: the leader counts who still follows it, and
+    // learns how far this node's chosen prefix reaches (a removed leader hands over on it).
+    this.send({ type: 'accepted', from: this.id, to: from, ballot, slots: [], ...(read !== undefined ? { read } : {}), commitIndex: this.commit });
   }
 
   private followLeader(from: NodeId, ballot: Ballot): void {
@@ -1482,6 +1519,11 @@ export class PaxosNode {
    */
   private learnCommitIndex(from: NodeId, ballot: Ballot, leaderCommit: number): void {
     if (leaderCommit > this.leaderCommitSeen) this.leaderCommitSeen = leaderCommit;
+    if (leaderCommit > this.leaderCommitHeard) {
+      this.leaderCommitHeard = leaderCommit;
+      this.checkRemoved();
+      if (this.removedNow) return;
+    }
     const end = Math.min(leaderCommit, this.commit + this.maxEntriesPerMessage * 4);
     for (let s = this.commit; s < end; s++) {
       if (this.chosen.has(s)) continue;
@@ -1526,7 +1568,10 @@ export class PaxosNode {
     const before = this.commit;
     for (let v = this.chosen.get(this.commit); v !== undefined; v = this.chosen.get(this.commit)) {
       if (v.kind === 'config') this.onConfigChosen(this.commit, v.members);
+      const ruling = this.membership.at(this.commit);
       this.commit += 1;
+      const next = this.membership.at(this.commit);
+      if (next !== ruling) this.noteDeparted(ruling.members, next);
     }
     if (this.commit !== before) this.checkRemoved();
     if (this.commit !== before) {
@@ -1534,6 +1579,11 @@ export class PaxosNode {
       this.commitProgressTick = this.now;
     }
     if (this.commit > this.leaderCommitSeen) this.leaderCommitSeen = this.commit;
+  }
+
+  private noteDeparted(before: readonly Member[], now: ConfigEntry): void {
+    for (const m of before) if (m.id !== this.id && !isMember(now.members, m.id)) this.departing.set(m.id, now.activeFrom);
+    for (const id of this.departing.keys()) if (isMember(now.members, id)) this.departing.delete(id);
   }
 
   /** The commit index passed a configuration: from its activeFrom on, it decides. */
@@ -1551,10 +1601,59 @@ export class PaxosNode {
     // A node no configuration it knows has named is joining: it learns its way to the one that
     // adds it. One named before, and by none ruling now or chosen to rule later, was removed.
     if (this.removedNow || !this.namedOnce || this.membership.membersFrom(this.commit).has(this.id)) return;
+    // Until a leader has shown it knows the prefix past the change, this node's votes may still be
+    // needed in the slots before it (the old configuration rules them): it stays and votes.
+    if (this.roleNow !== 'leader' && this.leaderCommitHeard < cur.activeFrom) return;
+    if (this.roleNow === 'leader') {
+      // Only this leader may know the slots up to the new configuration are chosen; were it to
+      // leave now, the new members would need the old configuration's quorum to find out, and
+      // this node is no longer part of it. It hands over first (see tickLeaving).
+      if (this.leaving === null) this.leaving = { slot: cur.slot, activeFrom: cur.activeFrom };
+      return;
+    }
+    this.finishRemoval(cur.slot);
+  }
+
+  private finishRemoval(slot: number): void {
+    this.leaving = null;
     this.removedNow = true;
     if (this.roleNow !== 'follower') this.stepDown(null);
-    this.pushEvent({ type: 'removed', slot: cur.slot });
+    this.pushEvent({ type: 'removed', slot });
   }
+
+  /**
+   * A leader the chosen prefix removed: once a majority of the new configuration's voters have
+   * learned the prefix up to it (their heartbeat answers say so), the most caught-up of them is
+   * asked to take over (timeout-now) and this node stops. Until then it stays: without it they
+   * could need the old configuration's quorum, which counts on it, to learn that prefix.
+   */
+  private tickLeaving(l: { slot: number; activeFrom: number }): void {
+    const members = this.membership.at(this.commit).members;
+    const told = new Set<NodeId>();
+    let best: NodeId | null = null;
+    for (const m of members) {
+      const seen = this.peerCommit.get(m.id) ?? 0;
+      if (!m.voter || seen < l.activeFrom) continue;
+      told.add(m.id);
+      if (best === null || seen > (this.peerCommit.get(best) ?? 0)) best = m.id;
+    }
+    if (best !== null && hasMajority(members, told)) {
+      this.send({ type: 'timeout-now', from: this.id, to: best, ballot: this.myBallot });
+      this.finishRemoval(l.slot);
+    }
+  }
+
+  /** The highest commit index a leader's Accept or heartbeat carried to this node. */
+  private leaderCommitHeard = 0;
+  /** A removed leader handing over (tickLeaving): it takes no commands meanwhile. */
+  private leaving: { slot: number; activeFrom: number } | null = null;
+  /**
+   * Members a configuration in force no longer names, and where it took over: the leader keeps
+   * sending them heartbeats until they answer from past it, so they learn they were removed.
+   */
+  private readonly departing = new Map<NodeId, number>();
+  /** How far each follower's chosen prefix reaches, as its heartbeat answers said (this ballot). */
+  private readonly peerCommit = new Map<NodeId, number>();
 
   /** Some configuration in force at this node's commit index has named it. */
   private namedOnce = false;

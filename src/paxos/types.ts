@@ -57,8 +57,11 @@ interface Envelope {
 }
 
 export type Message =
-  /** transfer: the leader handed over (timeout-now): followers grant it despite hearing that leader lately. */
-  | (Envelope & { readonly type: 'prepare'; readonly ballot: Ballot; readonly fromSlot: number; readonly transfer?: boolean })
+  /**
+   * transfer: the ballot of the leader that handed over (timeout-now); its followers grant this
+   * Prepare although they heard that leader lately.
+   */
+  | (Envelope & { readonly type: 'prepare'; readonly ballot: Ballot; readonly fromSlot: number; readonly transfer?: Ballot })
   /** The leader asks a caught-up voter to start phase 1 now: leadership transfer. */
   | (Envelope & { readonly type: 'timeout-now'; readonly ballot: Ballot })
   | (Envelope & {
@@ -81,7 +84,14 @@ export type Message =
       readonly commitIndex: number;
     })
   /** `read`: the heartbeat round this answers (an empty Accepted is a heartbeat's answer). */
-  | (Envelope & { readonly type: 'accepted'; readonly ballot: Ballot; readonly slots: readonly number[]; readonly read?: number })
+  | (Envelope & {
+      readonly type: 'accepted';
+      readonly ballot: Ballot;
+      readonly slots: readonly number[];
+      readonly read?: number;
+      /** In a heartbeat's answer: the follower's chosen prefix. */
+      readonly commitIndex?: number;
+    })
   /** `read`: the leader's heartbeat round; a quorum echoing it confirms the leader for reads. */
   | (Envelope & { readonly type: 'heartbeat'; readonly ballot: Ballot; readonly commitIndex: number; readonly read?: number })
   /** A follower asks the leader for a read index (its read `id`). */

@@ -87,7 +87,7 @@ const acceptedEntrySchema = z.object({ slot, ballot: ballotSchema, value: valueS
 const envelope = { from: nodeId, to: nodeId };
 
 export const messageSchema = z.discriminatedUnion('type', [
-  z.object({ ...envelope, type: z.literal('prepare'), ballot: ballotSchema, fromSlot: slot, transfer: z.boolean().optional() }),
+  z.object({ ...envelope, type: z.literal('prepare'), ballot: ballotSchema, fromSlot: slot, transfer: ballotSchema.optional() }),
   z.object({ ...envelope, type: z.literal('timeout-now'), ballot: ballotSchema }),
   z.object({
     ...envelope,
@@ -106,7 +106,7 @@ export const messageSchema = z.discriminatedUnion('type', [
     entries: z.array(chosenEntrySchema).max(MAX_ITEMS),
     commitIndex: slot,
   }),
-  z.object({ ...envelope, type: z.literal('accepted'), ballot: ballotSchema, slots: z.array(slot).max(MAX_ITEMS), read: slot.optional() }),
+  z.object({ ...envelope, type: z.literal('accepted'), ballot: ballotSchema, slots: z.array(slot).max(MAX_ITEMS), read: slot.optional(), commitIndex: slot.optional() }),
   z.object({ ...envelope, type: z.literal('heartbeat'), ballot: ballotSchema, commitIndex: slot, read: slot.optional() }),
   z.object({ ...envelope, type: z.literal('read-req'), id: slot }),
   z.object({ ...envelope, type: z.literal('read-resp'), id: slot, index: slot.nullable() }),

@@ -18,15 +18,20 @@ const program = new Command('sim')
   .option('--ticks <n>', 'ticks of the fault phase', int)
   .option('--schedule <kind>', 'random, rejoin or step (default: the seed picks, one in ten rejoin, one in ten of the rest with step-mode windows)')
   .option('--amnesia', 'nodes that lose their disk restart empty (unsafe: expect SAFETY failures)')
+  .option('--membership <on|off>', 'membership changes in the fault phase (default: the seed picks, about half)')
+  .option('--config-early <n>', 'configurations take effect n slots early (a broken rule: expect SAFETY failures)', int)
   .parse(process.argv.slice(2).filter((a) => a !== '--'), { from: 'user' });
 
-const opts = program.opts<{ seed?: number; seeds?: number; from: number; nodes?: number; ticks?: number; schedule?: string; amnesia?: boolean }>();
+const opts = program.opts<{ seed?: number; seeds?: number; from: number; nodes?: number; ticks?: number; schedule?: string; amnesia?: boolean; membership?: string; configEarly?: number }>();
+if (opts.membership !== undefined && opts.membership !== 'on' && opts.membership !== 'off') program.error('--membership is on or off');
 if (opts.schedule !== undefined && opts.schedule !== 'random' && opts.schedule !== 'rejoin' && opts.schedule !== 'step') program.error('--schedule is random, rejoin or step');
 const extra = {
   ...(opts.nodes ? { nodes: opts.nodes } : {}),
   ...(opts.ticks ? { faultTicks: opts.ticks } : {}),
   ...(opts.schedule === 'random' || opts.schedule === 'rejoin' || opts.schedule === 'step' ? { schedule: opts.schedule as 'random' | 'rejoin' | 'step' } : {}),
   ...(opts.amnesia ? { amnesia: true } : {}),
+  ...(opts.membership !== undefined ? { membership: opts.membership === 'on' } : {}),
+  ...(opts.configEarly !== undefined ? { configEarlyBy: opts.configEarly } : {}),
 };
 
 if (opts.seed !== undefined) {
@@ -37,7 +42,7 @@ if (opts.seed !== undefined) {
   process.exitCode = r.ok ? 0 : 1;
 } else {
   const count = opts.seeds ?? 1000;
-  const total: SimStats = { nodes: 0, ticks: 0, messagesSent: 0, dropped: 0, duplicated: 0, crashes: 0, restarts: 0, partitions: 0, leaderChanges: 0, slotsChosen: 0, commandsAcked: 0, faults: 0, compactions: 0, snapshotsInstalled: 0, healsWatched: 0, rejoinDisruptions: 0, disksLost: 0, readsServed: 0, readsFailed: 0, leaseReads: 0, freezes: 0, stepWindows: 0, steps: 0 };
+  const total: SimStats = { nodes: 0, ticks: 0, messagesSent: 0, dropped: 0, duplicated: 0, crashes: 0, restarts: 0, partitions: 0, leaderChanges: 0, slotsChosen: 0, commandsAcked: 0, faults: 0, compactions: 0, snapshotsInstalled: 0, healsWatched: 0, rejoinDisruptions: 0, disksLost: 0, readsServed: 0, readsFailed: 0, leaseReads: 0, freezes: 0, stepWindows: 0, steps: 0, configChanges: 0, transfers: 0, removed: 0 };
   const started = performance.now();
   let failed = 0;
   let ran = 0;
@@ -53,7 +58,7 @@ if (opts.seed !== undefined) {
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(`${ran - failed} passed, ${failed} failed in ${seconds.toFixed(1)} s`);
-  console.log(`messages=${total.messagesSent} dropped=${total.dropped} duplicated=${total.duplicated} crashes=${total.crashes} partitions=${total.partitions} faults=${total.faults + total.dropped + total.duplicated} leaderChanges=${total.leaderChanges} slotsChosen=${total.slotsChosen} acked=${total.commandsAcked} compactions=${total.compactions} snapshotsInstalled=${total.snapshotsInstalled} disksLost=${total.disksLost} readsServed=${total.readsServed} readsFailed=${total.readsFailed} leaseReads=${total.leaseReads} freezes=${total.freezes} stepWindows=${total.stepWindows} steps=${total.steps}`);
+  console.log(`messages=${total.messagesSent} dropped=${total.dropped} duplicated=${total.duplicated} crashes=${total.crashes} partitions=${total.partitions} faults=${total.faults + total.dropped + total.duplicated} leaderChanges=${total.leaderChanges} slotsChosen=${total.slotsChosen} acked=${total.commandsAcked} compactions=${total.compactions} snapshotsInstalled=${total.snapshotsInstalled} disksLost=${total.disksLost} readsServed=${total.readsServed} readsFailed=${total.readsFailed} leaseReads=${total.leaseReads} freezes=${total.freezes} stepWindows=${total.stepWindows} steps=${total.steps} configChanges=${total.configChanges} transfers=${total.transfers} removed=${total.removed}`);
   console.log(`rejoin: ${total.healsWatched} heals watched, ${total.rejoinDisruptions} leader changes caused by a rejoining node`);
   process.exitCode = failed > 0 ? 1 : 0;
 }

@@ -16,12 +16,15 @@ import {
   type Command,
   type DurableState,
   type DurableWrite,
+  type Member,
   type Message,
   type NodeId,
   type Snapshot,
 } from '../../src/paxos/types.js';
 import { describeValue, valueKey } from '../../src/paxos/value.js';
 import { LEASE_FRACTION, ReadLease } from '../../src/node/reads.js';
+import { hasMajority, majority, MAX_LEARNERS, MAX_VOTERS } from '../../src/paxos/membership.js';
+import { GhostConfigs } from './ghost-config.js';
 import { RejoinWatch } from './rejoin-watch.js';
 
 export interface SimOptions {
@@ -49,6 +52,14 @@ export interface SimOptions {
    * then, as the runtime does, such a node refuses to start and stays down for good.
    */
   readonly amnesia?: boolean;
+  /**
+   * Membership changes (adds, removes, replaces of a node whose disk is lost, promotions of
+   * learners, leadership transfers) mixed into the fault phase. Default: the seed picks, in about
+   * half the random schedules.
+   */
+  readonly membership?: boolean;
+  /** Test only: configurations take effect this many slots early (a broken rule the checks must catch). */
+  readonly configEarlyBy?: number;
 }
 
 export interface SimStats {
@@ -82,6 +93,11 @@ export interface SimStats {
   /** Step-mode windows (cluster paused, messages held) and the steps taken in them. */
   stepWindows: number;
   steps: number;
+  /** Configurations proposed (adds, removes, replaces, promotions) and leadership transfers asked. */
+  configChanges: number;
+  transfers: number;
+  /** Nodes that learned they were removed and stopped. */
+  removed: number;
 }
 
 export interface SimResult {
@@ -145,6 +161,10 @@ interface SimNode {
   snapshotEvery: number;
   /** The runtime's lease, on the simulation's clock (in ticks): it keeps running while a node is frozen. */
   lease: ReadLease;
+  /** The chosen prefix reached a configuration without it: stopped for good, as the runtime exits. */
+  removed: boolean;
+  /** Node ids the runtime's cluster file listed when this incarnation booted. */
+  contacts: NodeId[];
 }
 
 const blobKey = (blob: Uint8Array): string => Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('base64');
@@ -228,7 +248,7 @@ export class Simulation {
   /** A few messages held for up to 60 ticks: stale Accepts, Promises and catch-up answers. */
   private longDelayRate: number;
   /** Up to f nodes that stay down for good once faults stop: liveness must not need them. */
-  private readonly downForGood: number;
+  private downForGood: number;
   private readonly gone = new Set<NodeId>();
   private readonly rejoinMode: boolean;
   private readonly rejoin = new RejoinWatch(20, 60);
@@ -247,6 +267,11 @@ export class Simulation {
 
   // Oracles.
   private readonly votes = new Map<string, { value: string; voters: Set<NodeId> }>();
+  private readonly ghostConfigs: GhostConfigs;
+  private readonly genesis: readonly Member[];
+  /** Membership changes in this schedule, drawn from their own stream. */
+  private readonly memberRng: Rng;
+  private readonly memberOn: boolean;
   private readonly chosenGhost = new Map<number, string>();
   private readonly learned = new Map<number, string>();
   private readonly ackedBySlot = new Map<number, Acked[]>();
@@ -285,8 +310,17 @@ export class Simulation {
     this.crashMidReady = r.int(0, 10) / 1000;
     this.longDelayRate = r.int(0, 3) / 100;
     this.downForGood = r.int(0, 2) === 0 ? r.int(1, this.size - this.quorum) : 0;
-    const amnesiaRate = r.int(0, 3) === 0 ? r.int(1, 5) / 1000 : 0;
+    let amnesiaRate = r.int(0, 3) === 0 ? r.int(1, 5) / 1000 : 0;
     this.rejoinMode = options.schedule === undefined ? r.int(0, 9) === 0 : options.schedule === 'rejoin';
+    this.memberRng = seededRng((options.seed ^ 0x4d454d42) >>> 0);
+    this.memberOn = !this.rejoinMode && (options.membership ?? this.memberRng.int(0, 1) === 0);
+    this.genesis = Array.from({ length: this.size }, (_, i) => ({ id: i + 1, voter: true, host: '', port: 0 }));
+    this.ghostConfigs = new GhostConfigs(this.genesis);
+    if (this.memberOn) {
+      // Disks are lost by replaces here, and the nodes kept down are the replaced ones: liveness
+      // needs a majority of every configuration, which the membership nemesis keeps.
+      this.downForGood = 0;
+    }
     if (this.rejoinMode) {
       // Only the cut and the heal: no crashes, few drops and no long delays, so a leader change
       // after a heal has no cause but the rejoining node.
@@ -295,6 +329,7 @@ export class Simulation {
       this.crashMidReady = 0;
       this.longDelayRate = 0;
     }
+    if (this.memberOn && !options.amnesia) amnesiaRate = 0;
     this.amnesiaPerTick = this.rejoinMode ? 0 : options.amnesia ? Math.max(amnesiaRate, 0.01) : amnesiaRate;
     this.stepRng = seededRng((options.seed ^ 0x5eed5eed) >>> 0);
     const stepSchedule = options.schedule === 'step' || (options.schedule === undefined && !this.rejoinMode && this.stepRng.int(0, 9) === 0);
@@ -324,6 +359,9 @@ export class Simulation {
       freezes: 0,
       stepWindows: 0,
       steps: 0,
+      configChanges: 0,
+      transfers: 0,
+      removed: 0,
     };
     this.nodes = [];
     for (let id = 1; id <= this.size; id++) {
@@ -336,6 +374,8 @@ export class Simulation {
         downUntilTick: 0,
         snapshotEvery: r.int(5, 25),
         lease: new ReadLease(0),
+        removed: false,
+        contacts: [],
       };
       this.nodes.push(node);
       this.boot(node);
@@ -345,7 +385,7 @@ export class Simulation {
     this.trace(
       `seed=${this.seed} nodes=${this.size} drop=${this.dropRate} dup=${this.dupRate} delay<=${this.maxDelayUnits}u ` +
         `crash/tick=${this.crashPerTick} partition/tick=${this.partitionPerTick} clients=${clientCount}` +
-        `${this.amnesiaPerTick > 0 ? ` disk-loss/tick=${this.amnesiaPerTick}${options.amnesia ? ' (amnesia)' : ''}` : ''}${this.rejoinMode ? ' schedule=rejoin' : ''}${this.stepWindowPerTick > 0 ? ' schedule=step' : ''}`,
+        `${this.amnesiaPerTick > 0 ? ` disk-loss/tick=${this.amnesiaPerTick}${options.amnesia ? ' (amnesia)' : ''}` : ''}${this.rejoinMode ? ' schedule=rejoin' : ''}${this.stepWindowPerTick > 0 ? ' schedule=step' : ''}${this.memberOn ? ' membership' : ''}`,
     );
   }
 
@@ -543,10 +583,20 @@ export class Simulation {
       this.serveReads(n);
       for (const ev of rd.events) {
         if (ev.type === 'role') this.trace(`n${n.id} becomes ${ev.role} b=${formatBallot(ev.ballot)}`);
+        if (ev.type === 'config-chosen') this.trace(`n${n.id} learns ${describeValue({ kind: 'config', members: ev.members })} chosen in ${ev.slot}, ruling from ${ev.activeFrom}`);
+        if (ev.type === 'transfer') this.trace(`n${n.id} transfer to n${ev.to} ${ev.state}`);
+        if (ev.type === 'removed') n.removed = true;
         if (ev.type === 'conflicting-chosen') throw new SimViolation(`SAFETY: n${ev.peer} sent node ${n.id} another chosen value for slot ${ev.slot}`);
       }
       for (const m of rd.messages(persistReceipt(rd.id))) this.send(m);
       core.advance(rd);
+      if (n.removed) {
+        // As the runtime does: a removed node exits once its last Ready is out.
+        n.core = null;
+        this.stats.removed += 1;
+        this.trace(`n${n.id} REMOVED: stops for good`);
+        return;
+      }
       if (n.kv.appliedIndex - core.snapshotIndex >= n.snapshotEvery) {
         const blob = n.kv.snapshot();
         this.snapshotApplied.set(blobKey(blob), new Map(n.applied));
@@ -591,6 +641,10 @@ export class Simulation {
   /** Ghost knowledge: a value accepted by a quorum in one ballot is chosen, whoever learns it. */
   private recordVotes(acceptor: NodeId, entries: readonly AcceptedEntry[]): void {
     for (const e of entries) {
+      // Who truly decides this slot: a leader may propose only once the slots that could change
+      // it are chosen, so a vote before then means the window rule was broken.
+      const members = this.ghostConfigs.membersOf(e.slot);
+      if (members === null) throw new SimViolation(`SAFETY: slot ${e.slot} voted on before the slots deciding its configuration were chosen`);
       const key = `${e.slot}|${formatBallot(e.ballot)}`;
       const value = valueKey(e.value);
       let vote = this.votes.get(key);
@@ -601,10 +655,11 @@ export class Simulation {
         throw new SimViolation(`SAFETY: slot ${e.slot} ballot ${formatBallot(e.ballot)} has two proposed values`);
       }
       vote.voters.add(acceptor);
-      if (vote.voters.size >= this.quorum) {
+      if (hasMajority(members, vote.voters)) {
         const prior = this.chosenGhost.get(e.slot);
         if (prior === undefined) {
           this.chosenGhost.set(e.slot, value);
+          this.ghostConfigs.chosen(e.slot, e.value);
           this.stats.slotsChosen += 1;
         } else if (prior !== value) {
           throw new SimViolation(
@@ -700,15 +755,31 @@ export class Simulation {
   private converged(): boolean {
     if (this.clients.some((c) => c.pending !== null)) return false;
     const live = this.nodes.filter((n) => n.core !== null);
-    if (live.length !== this.size - this.gone.size) return false;
     const leaders = live.filter((n) => n.core?.role === 'leader');
     if (leaders.length !== 1) return false;
-    const commit = leaders[0]?.core?.commitIndex ?? -1;
-    return live.every((n) => n.core?.commitIndex === commit && n.kv.appliedIndex === commit);
+    const leader = leaders[0]!.core!;
+    const commit = leader.commitIndex;
+    const view = leader.membershipView;
+    // Every member that can run has caught up, and no change is half done.
+    if (view.next !== null || leader.transferringTo !== null) return false;
+    const members = this.memberIds();
+    if (members.some((id) => !this.gone.has(id) && this.node(id).core === null)) return false;
+    return members.every((id) => {
+      const n = this.node(id);
+      return n.core === null || (n.core.commitIndex === commit && n.kv.appliedIndex === commit);
+    });
+  }
+
+  /** The nodes the newest leader's configuration names (every node before any change). */
+  private memberIds(): NodeId[] {
+    const leader = this.newestLeader()?.core;
+    if (leader == null) return this.nodes.map((n) => n.id);
+    return leader.membershipView.inForce.members.map((m) => m.id);
   }
 
   private finalChecks(): void {
-    const hashes = new Set(this.nodes.filter((n) => n.core !== null).map((n) => n.kv.hash()));
+    const members = new Set(this.memberIds());
+    const hashes = new Set(this.nodes.filter((n) => n.core !== null && members.has(n.id)).map((n) => n.kv.hash()));
     if (hashes.size !== 1) throw new SimViolation(`SAFETY: converged nodes hold different states`);
     for (const list of this.ackedBySlot.values()) for (const a of list) for (const n of this.nodes) this.checkAppliedOnce(n, a);
   }
@@ -735,6 +806,93 @@ export class Simulation {
     }
     if (this.group.size === 0 && this.chance(this.partitionPerTick)) this.partition();
     if (this.chance(FREEZE_PER_TICK)) this.freezeLeader();
+    if (this.memberOn) this.membershipNemesis();
+  }
+
+  // ---- membership ----------------------------------------------------------------------------
+
+  /** Now and then the newest leader is asked for a membership change or a hand-over. */
+  private membershipNemesis(): void {
+    const r = this.memberRng;
+    if (r.int(0, 99) >= 4) return;
+    const leader = this.newestLeader();
+    if (leader?.core == null) return;
+    const core = leader.core;
+    const view = core.membershipView;
+    const members = view.inForce.members;
+    const voters = members.filter((m) => m.voter);
+    const learners = members.filter((m) => !m.voter);
+    const roll = r.int(0, 99);
+    let next: Member[] | null = null;
+    let what = '';
+    let victim: NodeId | null = null;
+    if (roll < 20 && learners.length > 0 && voters.length < MAX_VOTERS) {
+      const l = learners[r.int(0, learners.length - 1)]!;
+      next = members.map((m) => (m.id === l.id ? { ...m, voter: true } : m));
+      what = `promote n${l.id}`;
+    } else if (roll < 40 && learners.length < MAX_LEARNERS && this.nodes.length < 10) {
+      const added = this.addNode();
+      next = [...members, { id: added.id, voter: false, host: '', port: 0 }];
+      what = `add n${added.id} as learner`;
+    } else if (roll < 60 && voters.length > 1) {
+      const v = voters[r.int(0, voters.length - 1)]!;
+      next = members.filter((m) => m.id !== v.id);
+      what = `remove n${v.id}`;
+    } else if (roll < 75 && voters.length >= 3 && this.nodes.length < 10 && learners.length < MAX_LEARNERS) {
+      // A voter's disk is lost: it never runs again, and a new node takes its place.
+      const others = voters.filter((m) => m.id !== leader.id && !this.gone.has(m.id));
+      const v = others.length > 0 ? others[r.int(0, others.length - 1)]! : null;
+      if (v !== null && voters.every((m) => m.id === v.id || !this.gone.has(m.id))) {
+        const added = this.addNode();
+        next = [...members.filter((m) => m.id !== v.id), { id: added.id, voter: false, host: '', port: 0 }];
+        what = `replace n${v.id} (disk lost) by n${added.id}`;
+        victim = v.id;
+      }
+    } else if (voters.length > 1) {
+      const others = voters.filter((m) => m.id !== leader.id);
+      const to = others[r.int(0, others.length - 1)]!;
+      const why = core.transferLeadership(to.id);
+      this.stats.transfers += 1;
+      this.trace(`n${leader.id} transfer to n${to.id}: ${why ?? 'started'}`);
+      this.observeLease(leader, this.clock());
+      this.drain(leader);
+      return;
+    }
+    if (next === null) return;
+    // Liveness, not safety: every configuration keeps a majority of voters that can still run.
+    const alive = new Set(next.filter((m) => !this.gone.has(m.id) && m.id !== victim).map((m) => m.id));
+    if (!hasMajority(next, alive)) return;
+    const why = core.proposeConfig(next, view.inForce.slot);
+    this.stats.configChanges += why === null ? 1 : 0;
+    this.trace(`n${leader.id} ${what}: ${why ?? 'proposed'}`);
+    if (why === null && victim !== null) {
+      this.gone.add(victim);
+      const v = this.node(victim);
+      if (v.core !== null) this.crash(v, 'lost its disk: replaced, never runs again');
+      this.stats.disksLost += 1;
+    }
+    this.drain(leader);
+  }
+
+  /** A new node process with an empty disk; it learns from the log that it was added. */
+  private addNode(): SimNode {
+    const id = this.nodes.length + 1;
+    const node: SimNode = {
+      id,
+      disk: new SimDisk(),
+      core: null,
+      kv: new KvStore(),
+      applied: new Map(),
+      downUntilTick: 0,
+      snapshotEvery: this.memberRng.int(5, 25),
+      lease: new ReadLease(0),
+      removed: false,
+      contacts: [],
+    };
+    this.nodes.push(node);
+    this.boot(node);
+    this.trace(`n${id} STARTS (new member, empty disk)`);
+    return node;
   }
 
   /** SIGSTOP of the leader: its clock stops, the cluster's does not; it wakes 5-40 ticks later. */
@@ -764,7 +922,7 @@ export class Simulation {
   private observeLease(n: SimNode, before: number): void {
     const core = n.core;
     if (core === null) return;
-    n.lease.observe(before, core.role === 'leader' ? core.ballot : null, core.readRoundNow, core.confirmedReadRound);
+    n.lease.observe(before, core.leaseBallot, core.readRoundNow, core.confirmedReadRound);
   }
 
   private partition(): void {
@@ -848,7 +1006,7 @@ export class Simulation {
 
   private restartDue(): void {
     for (const n of this.nodes) {
-      if (this.gone.has(n.id)) continue;
+      if (this.gone.has(n.id) || n.removed) continue;
       if (n.core === null && (n.downUntilTick <= this.tickNo || !this.faultsOn)) {
         this.boot(n);
         this.stats.restarts += 1;
@@ -864,9 +1022,13 @@ export class Simulation {
     // The runtime's lease: LEASE_FRACTION of the minimum election timeout, here in ticks.
     n.lease = new ReadLease(SIM_ELECTION_TICKS_MIN * LEASE_FRACTION);
     if (n.disk.snapshot !== undefined) this.install(n, n.disk.snapshot, 'restores');
+    n.contacts = this.nodes.map((m) => m.id);
     n.core = new PaxosNode({
       id: n.id,
       nodes: Array.from({ length: this.size }, (_, i) => i + 1),
+      genesis: this.genesis,
+      contacts: n.contacts,
+      ...(this.options.configEarlyBy !== undefined ? { configEarlyBy: this.options.configEarlyBy } : {}),
       rng: seededRng(this.rng.int(0, 2 ** 31 - 1)),
       restored: n.disk.state(),
       appliedIndex: n.kv.appliedIndex,
