@@ -23,7 +23,7 @@ import {
 } from '../../src/paxos/types.js';
 import { describeValue, valueKey } from '../../src/paxos/value.js';
 import { LEASE_FRACTION, ReadLease } from '../../src/node/reads.js';
-import { hasMajority, majority, MAX_LEARNERS, MAX_VOTERS } from '../../src/paxos/membership.js';
+import { hasMajority, MAX_LEARNERS, MAX_VOTERS } from '../../src/paxos/membership.js';
 import { GhostConfigs } from './ghost-config.js';
 import { RejoinWatch } from './rejoin-watch.js';
 
