@@ -1624,8 +1624,8 @@ export class PaxosNode {
   /**
    * A leader the chosen prefix removed: once a majority of the new configuration's voters have
    * learned the prefix up to it (their heartbeat answers say so), the most caught-up of them is
-   * asked to take over (timeout-now) and this node stops. Until then it stays: without it they
-   * could need the old configuration's quorum, which counts on it, to learn that prefix.
+   * asked to take over (timeout-now) and this node steps down. Until then it leads on: without it
+   * they could need the old configuration's quorum, which counts on it, to learn that prefix.
    */
   private tickLeaving(l: { slot: number; activeFrom: number }): void {
     const members = this.membership.at(this.commit).members;
@@ -1638,8 +1638,10 @@ export class PaxosNode {
       if (best === null || seen > (this.peerCommit.get(best) ?? 0)) best = m.id;
     }
     if (best !== null && hasMajority(members, told)) {
+      // They said so before persisting it; should they crash and forget, this node still votes
+      // (as a follower) until a leader shows the prefix past the change: only then is it removed.
       this.send({ type: 'timeout-now', from: this.id, to: best, ballot: this.myBallot });
-      this.finishRemoval(l.slot);
+      this.stepDown(null);
     }
   }
 

@@ -106,6 +106,19 @@ export interface SimResult {
   readonly error?: string;
   readonly trace: readonly string[];
   readonly stats: SimStats;
+  /** `npm run sim --` arguments that replay this schedule. */
+  readonly replay: string;
+}
+
+function replayArgs(o: SimOptions): string {
+  const args = [`--seed ${o.seed}`];
+  if (o.nodes !== undefined) args.push(`--nodes ${o.nodes}`);
+  if (o.faultTicks !== undefined) args.push(`--ticks ${o.faultTicks}`);
+  if (o.schedule !== undefined) args.push(`--schedule ${o.schedule}`);
+  if (o.amnesia) args.push('--amnesia');
+  if (o.membership !== undefined) args.push(`--membership ${o.membership ? 'on' : 'off'}`);
+  if (o.configEarlyBy !== undefined) args.push(`--config-early ${o.configEarlyBy}`);
+  return args.join(' ');
 }
 
 const UNITS_PER_TICK = 10;
@@ -403,11 +416,11 @@ export class Simulation {
       }
       if (!converged) throw new SimViolation(`LIVENESS: no convergence within ${this.livenessTicks} ticks after faults stopped: ${this.describeNodes()}`);
       this.finalChecks();
-      return { ok: true, seed: this.seed, trace: this.traceRing, stats: this.stats };
+      return { ok: true, seed: this.seed, trace: this.traceRing, stats: this.stats, replay: replayArgs(this.options) };
     } catch (err) {
       const error = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
       this.trace(`FAILED: ${error}`);
-      return { ok: false, seed: this.seed, error, trace: this.traceRing, stats: this.stats };
+      return { ok: false, seed: this.seed, error, trace: this.traceRing, stats: this.stats, replay: replayArgs(this.options) };
     }
   }
 
@@ -1204,5 +1217,5 @@ export function simulate(options: SimOptions): SimResult {
 }
 
 export function formatFailure(r: SimResult): string {
-  return [`seed=${r.seed} FAILED: ${r.error}`, `replay: npm run sim -- --seed ${r.seed}`, '--- last trace lines ---', ...r.trace.slice(-80)].join('\n');
+  return [`seed=${r.seed} FAILED: ${r.error}`, `replay: npm run sim -- ${r.replay}`, '--- last trace lines ---', ...r.trace.slice(-80)].join('\n');
 }

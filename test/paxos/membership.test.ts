@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_WINDOW } from '../../src/paxos/membership.js';
+import { member, MemberNet } from './member-net.js';
+
+/** A 3-node net with node 1 elected and a few writes chosen. */
+function elected(size = 3): MemberNet {
+  const net = new MemberNet(size);
+  net.until(() => net.leader() !== undefined);
+  for (let i = 1; i <= 3; i++) net.write('k', `v${i}`, i);
+  net.tick(4);
+  return net;
+}
+
+describe('membership change through the log', () => {
+  it('adds a learner that catches up, promotes it, and counts it in quorums from activeFrom on', () => {
+    const net = elected();
+    const leader = net.leader()!;
+    const voters = [1, 2, 3].map((id) => member(id));
+    const basedOn = leader.membershipView.inForce.slot;
+    expect(leader.proposeConfig([...voters, member(4, false)], basedOn)).toBeNull();
+    net.start(4);
+    net.tick(3);
+    const added = net.eventsOf(leader.id, 'config-chosen')[0];
+    expect(added).toMatchObject({ type: 'config-chosen', activeFrom: (added as { slot: number }).slot + CONFIG_WINDOW });
+    // The leader fills the window with no-ops so the configuration takes effect at once.
+    net.until(() => leader.commitIndex >= (added as { activeFrom: number }).activeFrom);
+    net.until(() => net.node(4).commitIndex === leader.commitIndex);
+    expect(net.node(4).membershipView.self).toBe('learner');
+
+    expect(leader.proposeConfig([...voters, member(4)], leader.membershipView.inForce.slot)).toBeNull();
+    net.tick(2);
+    const promoted = net.eventsOf(leader.id, 'config-chosen')[1] as { slot: number; activeFrom: number };
+    net.until(() => leader.commitIndex >= promoted.activeFrom && net.node(4).commitIndex >= promoted.activeFrom);
+    expect(net.node(4).membershipView.self).toBe('voter');
+    expect(leader.membershipView.inForce.members.filter((m) => m.voter).map((m) => m.id)).toEqual([1, 2, 3, 4]);
+
+    // Four voters: two acks (the leader's and one more) no longer choose a slot; three do.
+    const others = [2, 3, 4].filter((id) => id !== leader.id);
+    net.cut.add(`${leader.id}-${others[0]}`);
+    net.cut.add(`${leader.id}-${others[1]}`);
+    const before = leader.commitIndex;
+    net.write('q', 'x', 10);
+    net.tick(6);
+    expect(leader.commitIndex).toBe(before);
+    net.cut.clear();
+    net.tick(6);
+    expect(leader.commitIndex).toBeGreaterThan(before);
+  });
+
+  it('never proposes a slot whose configuration it cannot know yet (the window)', () => {
+    const net = elected();
+    const leader = net.leader()!;
+    // Followers cut off: nothing is chosen, so the leader may not run CONFIG_WINDOW slots ahead.
+    for (const id of [2, 3].concat([1]).filter((id) => id !== leader.id)) net.cut.add(`${leader.id}-${id}`);
+    const commit = leader.commitIndex;
+    net.sent.length = 0;
+    for (let i = 0; i < 40; i++) {
+      leader.propose({ op: 'set', key: `w${i}`, value: 'v', clientId: 'w', seq: i + 1 });
+      net.flush(leader.id);
+    }
+    const slots = net.sent.flatMap((m) => (m.type === 'accept' ? m.entries.map((e) => e.slot) : []));
+    expect(slots.length).toBeGreaterThan(0);
+    expect(Math.max(...slots)).toBeLessThan(commit + CONFIG_WINDOW);
+  });
+
+  it('removing the leader: it hands over to a caught-up voter, then stops', () => {
+    const net = elected();
+    const leader = net.leader()!;
+    const rest = [1, 2, 3].filter((id) => id !== leader.id);
+    expect(leader.proposeConfig(rest.map((id) => member(id)), leader.membershipView.inForce.slot)).toBeNull();
+    const t = net.until(() => net.down.has(leader.id), 200);
+    expect(net.eventsOf(leader.id, 'removed')).toHaveLength(1);
+    expect(net.sent.some((m) => m.type === 'timeout-now' && m.from === leader.id)).toBe(true);
+    // The new leader wins without waiting out an election timeout after the hand-over.
+    net.until(() => net.leader() !== undefined, 20);
+    const next = net.leader()!;
+    expect(rest).toContain(next.id);
+    expect(next.membershipView.inForce.members.map((m) => m.id)).toEqual(rest);
+    expect(t).toBeLessThan(100);
+    net.write('after', 'removal', 20);
+    net.tick(4);
+    const slot = next.commitIndex - 1;
+    expect(rest.every((id) => net.node(id).commitIndex > slot)).toBe(true);
+  });
+
+  it('a removed follower votes on until a leader shows it knows past the change, then refuses', () => {
+    const net = elected();
+    const leader = net.leader()!;
+    const gone = [1, 2, 3].find((id) => id !== leader.id)!;
+    const keep = [1, 2, 3].filter((id) => id !== gone);
+    expect(leader.proposeConfig(keep.map((id) => member(id)), leader.membershipView.inForce.slot)).toBeNull();
+    net.until(() => net.down.has(gone), 100);
+    const removed = net.eventsOf(gone, 'removed');
+    expect(removed).toHaveLength(1);
+    expect(net.node(gone).membershipView.self).toBe('removed');
+    // From now on it answers no Prepare and no Accept.
+    const node = net.node(gone);
+    net.down.delete(gone);
+    net.sent.length = 0;
+    node.step({ type: 'prepare', from: leader.id, to: gone, ballot: { round: 99, node: leader.id }, fromSlot: 0 });
+    net.flush(gone);
+    expect(net.sent.filter((m) => m.from === gone)).toEqual([]);
+  });
+
+  it('transfers leadership to a named voter and refuses commands meanwhile', () => {
+    const net = elected();
+    const leader = net.leader()!;
+    const to = [1, 2, 3].find((id) => id !== leader.id)!;
+    expect(leader.transferLeadership(to)).toBeNull();
+    expect(leader.leaseBallot).toBeNull();
+    expect(leader.propose({ op: 'set', key: 'x', value: 'y', clientId: 'c', seq: 1 })).toBe(false);
+    net.flush(leader.id);
+    net.settle();
+    const ticks = net.until(() => net.node(to).role === 'leader', 20);
+    expect(ticks).toBeLessThan(5);
+    expect(leader.role).toBe('follower');
+  });
+
+  it('refuses what the rules forbid, each with its reason', () => {
+    const net = elected();
+    const leader = net.leader()!;
+    const follower = net.node([1, 2, 3].find((id) => id !== leader.id)!);
+    const three = [1, 2, 3].map((id) => member(id));
+    expect(follower.proposeConfig(three)).toBe('not the leader');
+    expect(leader.proposeConfig([])).toMatch(/at least one voter/);
+    expect(leader.proposeConfig(Array.from({ length: 10 }, (_, i) => member(i + 1)))).toMatch(/at most 9 voters/);
+    expect(leader.proposeConfig([...three, member(3)])).toMatch(/appears twice/);
+    expect(leader.proposeConfig([...three, member(4, false)], 12345)).toMatch(/configuration changed/);
+    expect(leader.proposeConfig([...three, member(4, false)])).toBeNull();
+    expect(leader.proposeConfig([...three, member(5, false)])).toMatch(/in flight/);
+    expect(leader.transferLeadership(follower.id)).toMatch(/in flight/);
+    expect(leader.transferLeadership(4)).toMatch(/not a voter/);
+    expect(follower.transferLeadership(leader.id)).toBe('not the leader');
+  });
+
+  it('a restarted node rebuilds its configuration from its log, and from a snapshot', () => {
+    const net = elected();
+    const leader = net.leader()!;
+    const voters = [1, 2, 3].map((id) => member(id));
+    expect(leader.proposeConfig([...voters, member(4, false)], leader.membershipView.inForce.slot)).toBeNull();
+    net.start(4);
+    net.until(() => leader.membershipView.inForce.members.length === 4 && net.node(2).membershipView.inForce.members.length === 4);
+    const follower = [1, 2, 3].find((id) => id !== leader.id)!;
+    const before = net.node(follower).membershipView;
+    expect(net.restart(follower).membershipView).toEqual(before);
+    // Compacted past the change: the snapshot carries the configuration, the log no longer does.
+    const node = net.node(follower);
+    net.tick(2);
+    node.compact(node.commitIndex, new Uint8Array([1, 2, 3]));
+    net.flush(follower);
+    const snap = net.disks.get(follower)!.state().snapshot;
+    expect(snap?.membership?.configs.at(-1)?.members.map((m) => m.id)).toEqual([1, 2, 3, 4]);
+    expect(net.restart(follower).membershipView.inForce.members.map((m) => m.id)).toEqual([1, 2, 3, 4]);
+  });
+});
