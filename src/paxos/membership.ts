@@ -116,6 +116,8 @@ export class MembershipLog {
   /** The configuration that rules `slot`, as far as this node knows the prefix below it. */
   at(slot: number): ConfigEntry {
     let found = this.configs[0]!;
+    // Pruned away (or never known): answering with a later configuration would be a wrong quorum.
+    if (found.activeFrom > slot) throw new Error(`assertion failed: no configuration known for slot ${slot} (the oldest rules from ${found.activeFrom})`);
     for (const c of this.configs) {
       if (c.activeFrom <= slot) found = c;
       else break;

@@ -472,6 +472,7 @@ export class PaxosNode {
 
   private dropBelow(index: number): void {
     this.snapIndex = index;
+    this.membership.pruneBelow(index);
     for (const s of this.accepted.keys()) if (s < index) this.accepted.delete(s);
     for (const s of this.chosen.keys()) if (s < index) this.chosen.delete(s);
     for (const s of this.proposals.keys()) if (s < index) this.removeProposal(s);
@@ -1590,7 +1591,8 @@ export class PaxosNode {
   private onConfigChosen(slot: number, members: readonly Member[]): void {
     const entry = this.membership.onChosen(slot, members);
     if (isMember(members, this.id)) this.namedOnce = true;
-    this.membership.pruneBelow(this.commit);
+    // Not below the snapshot: a snapshot taken there later must carry the configuration ruling it.
+    this.membership.pruneBelow(this.snapIndex);
     this.refreshKnown();
     this.pushEvent({ type: 'config-chosen', slot, activeFrom: entry.activeFrom, members });
   }

@@ -34,6 +34,14 @@ describe('membership change through the log', () => {
     expect(net.node(4).membershipView.self).toBe('voter');
     expect(leader.membershipView.inForce.members.filter((m) => m.voter).map((m) => m.id)).toEqual([1, 2, 3, 4]);
 
+    // A snapshot taken where the state machine is (it may lag the commit index) carries the
+    // configuration ruling there, though two newer ones were chosen since.
+    const lagging = net.node(2);
+    lagging.compact((added as { activeFrom: number }).activeFrom - 1, new Uint8Array([7]));
+    net.flush(2);
+    const carried = net.disks.get(2)!.state().snapshot?.membership?.configs ?? [];
+    expect(carried.map((c) => c.members.map((m) => `${m.id}${m.voter ? '' : 'L'}`).join(' '))).toEqual(['1 2 3', '1 2 3 4L', '1 2 3 4']);
+
     // Four voters: two acks (the leader's and one more) no longer choose a slot; three do.
     const others = [2, 3, 4].filter((id) => id !== leader.id);
     net.cut.add(`${leader.id}-${others[0]}`);
