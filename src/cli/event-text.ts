@@ -62,7 +62,22 @@ function otherLine(name: string, f: Readonly<Record<string, unknown>>): string |
       return `stopping: ${s(f.reason)}`;
     case 'bad-frames':
       return `bad frames: ${s(f.total)}`;
+    case 'config':
+      return `config chosen in slot ${s(f.slot)}: ${membersWords(f)} (rules from slot ${s(f.activeFrom)})`;
+    case 'config-in-force':
+      return `config of slot ${s(f.slot)} in force: ${membersWords(f)}`;
+    case 'removed':
+      return `removed by the config chosen in slot ${s(f.slot)}`;
+    case 'transfer':
+      return f.state === 'started' ? `handing leadership to n${s(f.to)}` : f.state === 'sent' ? `asked n${s(f.to)} to take over (timeout-now)` : `gave up handing leadership to n${s(f.to)}`;
     default:
       return null;
   }
+}
+
+/** "voters 1,2,3 learners 4" from an event's id lists. */
+function membersWords(f: Readonly<Record<string, unknown>>): string {
+  const ids = (v: unknown) => (Array.isArray(v) ? v.map(String).join(',') : '?');
+  const learners = Array.isArray(f.learners) && f.learners.length > 0 ? ` learners ${ids(f.learners)}` : '';
+  return `voters ${ids(f.voters)}${learners}`;
 }

@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { nodeDataPath, type ClusterConfig } from './data-dir.js';
 import { recordHasRun } from './has-run.js';
 import { parseNodeEventLine, type NodeEvent } from './node-events.js';
-import { OPERATOR_STOP } from '../node/events.js';
+import { isRequestedStop } from '../node/events.js';
 import { highestLeader } from './reported-leader.js';
 
 export type SupervisorEvent =
@@ -171,8 +171,9 @@ export class Supervisor {
         s.ballot = event.ballot;
       }
       if (event.event === 'ready') this.markHasRun(id);
-      // `stop N` reaches the node through its API, not through us: its exit is still asked for.
-      if (event.event === 'other' && event.name === 'stopping' && s.proc === proc && String(event.fields.reason ?? '').startsWith(OPERATOR_STOP)) s.requestedStop = true;
+      // `stop N` reaches the node through its API, not through us, and a node a configuration
+      // removed stops by itself: either exit is still asked for (never reported as a crash).
+      if (event.event === 'other' && event.name === 'stopping' && s.proc === proc && isRequestedStop(String(event.fields.reason ?? ''))) s.requestedStop = true;
       this.emit({ type: 'node-event', id, event });
     });
     const err = readline.createInterface({ input: proc.stderr });

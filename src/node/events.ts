@@ -13,10 +13,29 @@ export type NodeEventBody =
   | { event: 'chosen'; fromSlot: number; slot: number; commitIndex: number }
   | { event: 'bad-frames'; counts: Record<string, number>; total: number }
   | { event: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
+  /** A configuration was chosen in `slot` (this node learned it); it rules slots from activeFrom on. */
+  | { event: 'config'; slot: number; activeFrom: number; voters: NodeId[]; learners: NodeId[] }
+  /** This node's commit index reached activeFrom: the configuration chosen in `slot` decides now. */
+  | { event: 'config-in-force'; slot: number; activeFrom: number; voters: NodeId[]; learners: NodeId[] }
+  /** The configuration chosen in `slot` does not name this node: it stops (reason REMOVED). */
+  | { event: 'removed'; slot: number }
+  /** Leadership hand-over from this leader to `to`: started, timeout-now sent, or abandoned. */
+  | { event: 'transfer'; to: NodeId; state: 'started' | 'sent' | 'abandoned' }
   | { event: 'stopping'; reason: string };
 
 /** The `stopping` reason of a node that `stop N` asked to exit: its supervisor counts the exit as asked for. */
 export const OPERATOR_STOP = 'stop requested by an operator';
+
+/**
+ * The `stopping` reason (a prefix; the slot follows) of a node a chosen configuration left out:
+ * its exit is the cluster's request, so the supervisor counts it as asked for and never restarts it.
+ */
+export const REMOVED = 'removed from the cluster';
+
+/** Whether a `stopping` reason is one the supervisor counts as an exit someone asked for. */
+export function isRequestedStop(reason: string): boolean {
+  return reason.startsWith(OPERATOR_STOP) || reason.startsWith(REMOVED);
+}
 
 export type NodeEvent = NodeEventBody & { t: number; node: NodeId };
 export type NodeEventName = NodeEvent['event'];
@@ -31,6 +50,10 @@ const EVENT_NAMES: ReadonlySet<string> = new Set<NodeEventName>([
   'chosen',
   'bad-frames',
   'log',
+  'config',
+  'config-in-force',
+  'removed',
+  'transfer',
   'stopping',
 ]);
 

@@ -143,6 +143,9 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
     const ids = cluster.nodes.map((n) => n.id).join(', ');
     return fail(EXIT_USAGE, `--id ${opts.id} is not in the cluster file (its ids: ${ids})`);
   }
+  if (self.member === 'removed') {
+    return fail(EXIT_USAGE, `node ${opts.id} was removed from the cluster (the cluster file says so): a removed node does not start again; add a new node instead`);
+  }
 
   let security: LinkSecurity;
   try {
@@ -220,7 +223,9 @@ export async function runNodeCommand(args: readonly string[]): Promise<number> {
 /** The node's key pair and the keys it admits; every refusal is a KeyFileError with one line. */
 function linkSecurity(opts: NodeCommandOptions, cluster: Cluster): LinkSecurity {
   if (opts.insecure === true) return { mode: 'insecure' };
-  const unkeyed = cluster.nodes.filter((n) => n.publicKey === undefined).map((n) => n.id);
+  // A removed node is no peer: its key is neither needed nor admitted (the log may still add it back by key).
+  const members = cluster.nodes.filter((n) => n.member !== 'removed');
+  const unkeyed = members.filter((n) => n.publicKey === undefined).map((n) => n.id);
   if (unkeyed.length > 0) {
     throw new KeyFileError(
       `cluster file ${opts.cluster} has no public key for node${unkeyed.length > 1 ? 's' : ''} ${unkeyed.join(',')}; ` +
@@ -233,7 +238,7 @@ function linkSecurity(opts: NodeCommandOptions, cluster: Cluster): LinkSecurity 
   if (self.publicKey !== listed) {
     throw new KeyFileError(`key file ${file} does not hold node ${opts.id}'s key (the cluster file lists ${listed ?? 'none'}); use the key file made with this cluster`);
   }
-  const peerKeys = new Map(cluster.nodes.filter((n) => n.id !== opts.id).map((n) => [n.id, n.publicKey!] as const));
+  const peerKeys = new Map(members.filter((n) => n.id !== opts.id).map((n) => [n.id, n.publicKey!] as const));
   return { mode: 'curve', self, peerKeys, operatorKeys: cluster.operatorKeys ?? [] };
 }
 

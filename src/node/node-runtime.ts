@@ -7,9 +7,10 @@ import { formatBallot } from '../paxos/ballot.js';
 import { KvSnapshotError, KvStore, type CommandResult } from '../paxos/kv.js';
 import { PaxosNode } from '../paxos/paxos-node.js';
 import { seededRng } from '../paxos/rng.js';
-import type { AcceptedEntry, Ballot, ChosenEntry, Command, CoreEvent, Message, NodeId, Ready, Snapshot } from '../paxos/types.js';
+import type { AcceptedEntry, Ballot, ChosenEntry, Command, CoreEvent, Member, Message, NodeId, Ready, Snapshot } from '../paxos/types.js';
 import { entryBytesBound } from '../paxos/value.js';
-import { findNode, nodeAddress, type Cluster } from '../cluster/cluster-file.js';
+import type { ConfigEntry } from '../paxos/membership.js';
+import { findNode, genesisIds, nodeAddress, type Cluster } from '../cluster/cluster-file.js';
 import { applyAdminAction, describeFaults, NO_FAULTS, type FaultRules } from '../protocol/fault-rules.js';
 import { parseTraceArgs, TRACE_ACTION } from '../protocol/trace-switch.js';
 import { TRACE_FILE } from '../trace/trace-record.js';
@@ -18,11 +19,12 @@ import { damagedLine } from './db-damage.js';
 import { chosenPrefix, NodeStorage, StorageError } from './storage.js';
 import { ReplyBatcher } from './reply-batcher.js';
 import { AppliedWaiters, LEASE_FRACTION, ReadLease } from './reads.js';
-import { Transport, type Inbound, type LinkSecurity, type PeerInbound } from './transport.js';
+import { Transport, type Inbound, type LinkSecurity, type PeerInbound, type PeerLink } from './transport.js';
 import type { ZapRefusal } from './zap-handler.js';
 import { MessageTrace } from './message-trace.js';
 import { readNodeFile } from './node-files.js';
-import { OPERATOR_STOP } from './events.js';
+import { OPERATOR_STOP, REMOVED } from './events.js';
+import { parseMembershipAction, type MembershipAction } from './membership-admin.js';
 import { describeReady, HeldQueue, type HeldMessage } from './step-mode.js';
 import { describe } from './message-trace.js';
 import {
@@ -39,6 +41,7 @@ import {
   type ClientRequest,
   MAX_HELD_LISTED,
   type HeldInfo,
+  type MembershipStatus,
   type NodeStatus,
   type Reply,
   type StepAction,
@@ -144,7 +147,12 @@ export class NodeRuntime {
   private transport: Transport | null = null;
   private readonly replies = new ReplyBatcher((routingId, bytes) => this.transport?.reply(routingId, bytes));
   private replyFlushScheduled = false;
-  private readonly clusterIds: ReadonlySet<NodeId>;
+  /** This node and every node it may talk to: the cluster file's and every member linked since. */
+  private readonly clusterIds: Set<NodeId>;
+  /** The slot of the configuration in force last reported (config-in-force events). */
+  private inForceSlot: number;
+  /** The transfer whose timeout-now was reported (the core repeats 'sent' every tick until it ends). */
+  private transferSent: NodeId | null = null;
   private readonly trace: MessageTrace;
   /** Step mode: no ticks, peer messages held, request deadlines frozen. */
   private paused = false;
@@ -163,7 +171,8 @@ export class NodeRuntime {
     private readonly core: PaxosNode,
     private kv: KvStore,
   ) {
-    this.clusterIds = new Set(opts.cluster.nodes.map((n) => n.id));
+    this.clusterIds = new Set([opts.id, ...opts.cluster.nodes.filter((n) => n.member !== 'removed').map((n) => n.id)]);
+    this.inForceSlot = core.membershipView.inForce.slot;
     this.trace = opts.trace ?? new MessageTrace(opts.id, null);
     this.lease = new ReadLease(core.electionTicksMinimum * opts.tickMs * LEASE_FRACTION);
     if (opts.startPaused === true) this.enterStepMode();
@@ -176,6 +185,7 @@ export class NodeRuntime {
 
   /** After every call into the core that may start or confirm a heartbeat round. */
   private observeLease(before: number): void {
+    this.lease.setHandingOver(this.core.transferringTo !== null);
     this.lease.observe(before, this.core.role === 'leader' ? this.core.ballot : null, this.core.readRoundNow, this.core.confirmedReadRound);
   }
 
@@ -185,7 +195,9 @@ export class NodeRuntime {
       return this.reply(routingId, reqId, errorReply('no-quorum', `node ${this.opts.id} has too many reads in flight`));
     }
     const readIndex = this.core.readIndexNow;
-    if (req.mode === 'lease' && readIndex !== null && this.lease.valid(performance.now())) return this.serveRead(w, 'lease', readIndex);
+    // No lease while handing over: the target's Prepare is granted despite it (see ReadLease).
+    const lease = req.mode === 'lease' && readIndex !== null && this.core.transferringTo === null && this.lease.valid(performance.now());
+    if (lease) return this.serveRead(w, 'lease', readIndex);
     const id = this.nextReadId++;
     this.readsAsked.set(id, w);
     this.core.readIndex(id);
@@ -265,7 +277,10 @@ export class NodeRuntime {
       for (const e of prefix) kv.apply(e);
       const core = new PaxosNode({
         id: opts.id,
-        nodes: opts.cluster.nodes.map((n) => n.id),
+        nodes: genesisIds(opts.cluster),
+        genesis: genesisMembers(opts.cluster),
+        // Anyone the file lists and has not removed may speak before the log names it (a new member).
+        contacts: opts.cluster.nodes.filter((n) => n.member !== 'removed').map((n) => n.id),
         // Election jitter must differ between nodes and between restarts of one node.
         rng: seededRng(randomInt(2 ** 31)),
         restored,
@@ -284,7 +299,7 @@ export class NodeRuntime {
       runtime.transport = await Transport.start({
         selfId: opts.id,
         bindAddress: opts.bindAddress ?? nodeAddress(self),
-        peers: opts.cluster.nodes.filter((n) => n.id !== opts.id).map((n) => ({ id: n.id, address: nodeAddress(n) })),
+        peers: linkTargets(opts.cluster, opts.id, runtime.core.membershipView),
         security: opts.security,
         onInbound: (msg) => runtime.onInbound(msg),
         onPeer: (msg) => runtime.onPeerFrame(msg),
@@ -295,6 +310,7 @@ export class NodeRuntime {
       await storage.close();
       throw err;
     }
+    for (const id of runtime.transport.peerIds) runtime.clusterIds.add(id);
     runtime.ticker = setInterval(() => runtime.onTick(), opts.tickMs);
     opts.events.emit({
       event: 'ready',
@@ -349,6 +365,7 @@ export class NodeRuntime {
         // The core never addresses itself (it asserts so): every message is for a peer.
         this.sendPeers(rd.messages(receipt));
         this.core.advance(rd);
+        if (rd.committed.length > 0 || rd.installSnapshot !== undefined) this.reportInForce();
         if (rd.reads.length > 0) this.onReadIndexes(rd.reads);
         this.serveWaitingReads();
         if (this.pending.size > 0) this.failOrphanedCommands();
@@ -446,8 +463,50 @@ export class NodeRuntime {
         case 'conflicting-chosen':
           ev.log('error', `n${e.peer} sent a chosen value for slot ${e.slot} that differs from ours: ignored`);
           break;
+        case 'config-chosen':
+          ev.emit({ event: 'config', slot: e.slot, activeFrom: e.activeFrom, ...votersAndLearners(e.members) });
+          this.linkMembers(e.members);
+          break;
+        case 'removed':
+          this.onRemoved(e.slot);
+          break;
+        case 'transfer':
+          if (e.state === 'sent' && this.transferSent === e.to) break;
+          this.transferSent = e.state === 'sent' ? e.to : null;
+          ev.emit({ event: 'transfer', to: e.to, state: e.state });
+          break;
       }
     }
+  }
+
+  /** Links every member of a chosen configuration not linked yet (its key admitted, its ROUTER dialled). */
+  private linkMembers(members: readonly Member[]): void {
+    const t = this.transport;
+    if (t === null) return;
+    for (const m of members) {
+      if (m.id === this.opts.id) continue;
+      const listed = findNode(this.opts.cluster, m.id);
+      const r = t.addPeer(memberLink(m, listed));
+      if (!r.ok) this.opts.events.log('error', `cannot link node ${m.id} of the configuration: ${r.reason}`);
+      else if (r.added) this.opts.events.log('info', `linked node ${m.id} at ${memberLink(m, listed).address} (a member the log added)`);
+      if (r.ok) this.clusterIds.add(m.id);
+    }
+  }
+
+  /** The commit index passed a configuration's activeFrom: it decides from now on. */
+  private reportInForce(): void {
+    const c = this.core.membershipView.inForce;
+    if (c.slot === this.inForceSlot) return;
+    this.inForceSlot = c.slot;
+    this.opts.events.emit({ event: 'config-in-force', slot: c.slot, activeFrom: c.activeFrom, ...votersAndLearners(c.members) });
+  }
+
+  /** The chosen prefix reached a configuration without this node: it stops serving and exits. */
+  private onRemoved(slot: number): void {
+    const why = `${REMOVED} by the configuration chosen in slot ${slot}`;
+    this.opts.events.emit({ event: 'removed', slot });
+    this.opts.events.log('info', `${why}: stopping (a node removed does not start again)`);
+    void this.stop(why);
   }
 
   private onResults(results: readonly CommandResult[]): void {
@@ -777,6 +836,8 @@ export class NodeRuntime {
       return;
     }
     if (action === TRACE_ACTION) return this.onTraceSwitch(routingId, reqId, args, t.faultRules);
+    const membership = parseMembershipAction(action, args, t.secure);
+    if (membership !== null) return this.onMembershipAction(routingId, reqId, membership, t.faultRules);
     const r = applyAdminAction(t.faultRules, action, args, [...this.clusterIds]);
     if (!r.ok) return this.reply(routingId, reqId, errorReply('bad-request', r.error.slice(0, 300)));
     if (action !== 'get-faults') {
@@ -784,6 +845,27 @@ export class NodeRuntime {
       this.opts.events.log('info', `fault rules: ${describeFaults(r.rules)}`);
     }
     this.reply(routingId, reqId, { ok: true, op: 'admin', faults: r.rules });
+  }
+
+  /** The admin actions `config` and `transfer`: asked of the leader, which proposes or hands over. */
+  private onMembershipAction(routingId: Buffer, reqId: number, a: MembershipAction, faults: FaultRules): void {
+    if (!a.ok) return this.reply(routingId, reqId, errorReply('bad-request', a.error.slice(0, 300)));
+    const what = a.action === 'config' ? 'a membership change' : 'a leadership transfer';
+    if (this.core.role !== 'leader') {
+      const hint = this.otherLeader();
+      return this.reply(routingId, reqId, errorReply('not-leader', `node ${this.opts.id} is not the leader; ask ${hint === null ? 'the leader' : `node ${hint}`} for ${what}`, hint));
+    }
+    const why = a.action === 'config' ? this.core.proposeConfig(a.members) : this.core.transferLeadership(a.to);
+    if (why !== null) {
+      const code = why === 'not the leader' ? 'not-leader' : /under way|in flight/.test(why) ? 'busy' : 'bad-request';
+      return this.reply(routingId, reqId, errorReply(code, `node ${this.opts.id} refused ${what}: ${why}`.slice(0, 300), code === 'not-leader' ? this.otherLeader() : null));
+    }
+    if (a.action === 'config') this.opts.events.log('info', `proposing configuration ${describeMembers(a.members)}`);
+    else this.opts.events.log('info', `handing leadership over to node ${a.to}`);
+    // The lease ends before anything the hand-over sends can leave (the next Ready).
+    this.observeLease(performance.now());
+    this.schedule();
+    this.reply(routingId, reqId, { ok: true, op: 'admin', faults });
   }
 
   /** The admin action `trace`: messages.ndjson on or off from now (the Lamport clock runs either way). */
@@ -843,12 +925,13 @@ export class NodeRuntime {
       appliedIndex: this.kv.appliedIndex,
       lastSlot: this.core.lastSlot,
       leader: this.core.leader,
-      peers: this.opts.cluster.nodes
-        .filter((n) => n.id !== this.opts.id)
-        .map((n) => {
-          const heard = this.lastHeard.get(n.id);
-          const up = this.transport?.linkUpAt(n.id) ?? null;
-          return { id: n.id, lastHeardMsAgo: heard === undefined ? null : Math.max(0, now - heard), linkUpMsAgo: up === null ? null : Math.max(0, now - up) };
+      peers: [...this.clusterIds]
+        .filter((id) => id !== this.opts.id)
+        .sort((a, b) => a - b)
+        .map((id) => {
+          const heard = this.lastHeard.get(id);
+          const up = this.transport?.linkUpAt(id) ?? null;
+          return { id, lastHeardMsAgo: heard === undefined ? null : Math.max(0, now - heard), linkUpMsAgo: up === null ? null : Math.max(0, now - up) };
         }),
       badFrames: Object.fromEntries(this.badFrames),
       badFramesTotal: this.badFramesTotal,
@@ -865,7 +948,14 @@ export class NodeRuntime {
       refusedHandshakes: this.transport?.refusedHandshakes ?? 0,
       trace: this.trace.enabled,
       paused: this.paused,
+      membership: this.membershipStatus(),
     };
+  }
+
+  private membershipStatus(): MembershipStatus {
+    const v = this.core.membershipView;
+    const entry = (c: ConfigEntry) => ({ slot: c.slot, activeFrom: c.activeFrom, ...votersAndLearners(c.members) });
+    return { self: v.self, inForce: entry(v.inForce), next: v.next === null ? null : entry(v.next), transferTo: this.core.transferringTo };
   }
 
   /** Stops ticking, lets an in-flight persist finish, then closes sockets (linger 0) and the DB. */
@@ -992,4 +1082,47 @@ function ballotsOf(m: Message): Ballot[] {
 /** Routing ids from strangers can be any bytes: keep log lines printable. */
 function printable(s: string): string {
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+}
+
+/** The cluster's first configuration: the genesis ids of the file, where each listens and its key. */
+export function genesisMembers(cluster: Cluster): Member[] {
+  return genesisIds(cluster)
+    .sort((a, b) => a - b)
+    .map((id) => {
+      const n = findNode(cluster, id);
+      if (n === undefined) throw new Error(`the cluster file's genesis names node ${id}, which it does not list`);
+      return { id, voter: true, host: n.host, port: n.port, ...(n.publicKey !== undefined ? { publicKey: n.publicKey } : {}) };
+    });
+}
+
+/** Where a member listens and its key: the log's word, the cluster file's for what the log leaves out. */
+function memberLink(m: Member, listed: Cluster['nodes'][number] | undefined): PeerLink {
+  const where = m.host !== '' && m.port > 0 ? m : (listed ?? m);
+  return { id: m.id, address: nodeAddress(where), publicKey: m.publicKey ?? listed?.publicKey };
+}
+
+/**
+ * The peers to link at start: every node the cluster file lists and has not removed, and every
+ * member of a configuration the restored log says rules now or next, so a node restarted after
+ * a change links exactly who it linked before, whatever the file says.
+ */
+export function linkTargets(cluster: Cluster, self: NodeId, view: { readonly inForce: ConfigEntry; readonly next: ConfigEntry | null }): PeerLink[] {
+  const out = new Map<NodeId, PeerLink>();
+  for (const n of cluster.nodes) if (n.id !== self && n.member !== 'removed') out.set(n.id, { id: n.id, address: nodeAddress(n), publicKey: n.publicKey });
+  for (const c of [view.inForce, view.next]) {
+    if (c === null) continue;
+    for (const m of c.members) if (m.id !== self) out.set(m.id, memberLink(m, findNode(cluster, m.id)));
+  }
+  return [...out.values()].sort((a, b) => a.id - b.id);
+}
+
+function votersAndLearners(members: readonly Member[]): { voters: NodeId[]; learners: NodeId[] } {
+  const ids = (voter: boolean) => members.filter((m) => m.voter === voter).map((m) => m.id).sort((a, b) => a - b);
+  return { voters: ids(true), learners: ids(false) };
+}
+
+/** "voters 1,2,3 learners 4". */
+export function describeMembers(members: readonly Member[]): string {
+  const { voters, learners } = votersAndLearners(members);
+  return `voters ${voters.join(',')}${learners.length > 0 ? ` learners ${learners.join(',')}` : ''}`;
 }

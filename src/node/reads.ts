@@ -24,6 +24,7 @@ export class ReadLease {
   private readonly sentAt = new Map<number, number>();
   private until = 0;
   private suspended = false;
+  private handingOver = false;
 
   constructor(private readonly leaseMs: number) {}
 
@@ -62,7 +63,20 @@ export class ReadLease {
   }
 
   valid(now: number): boolean {
-    return !this.suspended && this.ballot !== null && now < this.until;
+    return !this.suspended && !this.handingOver && this.ballot !== null && now < this.until;
+  }
+
+  /**
+   * Leadership transfer (core.transferringTo !== null): the target's Prepare is granted by
+   * followers still within our lease, so no lease while one is under way. Call it before any
+   * read is served after a call into the core (the timeout-now may leave in that call's Ready).
+   * When the transfer ends without a new ballot, only rounds started afterwards renew the lease.
+   */
+  setHandingOver(on: boolean): void {
+    if (on === this.handingOver) return;
+    this.handingOver = on;
+    this.sentAt.clear();
+    this.until = 0;
   }
 
   /**

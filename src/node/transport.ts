@@ -10,6 +10,10 @@
 // keys. With identity settled by keys, ROUTER handover is safe: a peer that reconnects (after
 // a pause or a restart) takes its routing id over from its stale pipe at once.
 //
+// Links follow the membership: a member that a chosen configuration adds gets its DEALER and
+// its key admitted (addPeer) from the Member the log carries, so its key is one the cluster
+// agreed on, and from then on it is bound to its link exactly as the first members are.
+//
 // Sends never block and never queue without bound: Paxos tolerates loss, so when a peer is
 // unreachable or slow its messages are dropped and counted; the protocol retries on ticks.
 import { needsIpv6 } from '../cluster/cluster-file.js';
@@ -17,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Dealer, Router } from 'zeromq';
 import type { KeyPair } from '../cluster/keys.js';
-import { sharedSecret } from '../cluster/x25519.js';
+import { isZ85Key, sharedSecret } from '../cluster/x25519.js';
 import type { NodeId } from '../paxos/types.js';
 import { canReach, NO_FAULTS, slowMsOf, type FaultRules } from '../protocol/fault-rules.js';
 import { MAX_FRAME_BYTES } from '../protocol/wire.js';
@@ -108,7 +112,8 @@ class SendQueue {
 export interface TransportOptions {
   readonly selfId: NodeId;
   readonly bindAddress: string;
-  readonly peers: readonly { id: NodeId; address: string }[];
+  /** The peers to link at once; publicKey (when given) adds to or overrides security.peerKeys. */
+  readonly peers: readonly PeerLink[];
   readonly security: LinkSecurity;
   readonly onInbound: (msg: Inbound) => void;
   readonly onPeer: (msg: PeerInbound) => void;
@@ -117,6 +122,16 @@ export interface TransportOptions {
   /** A receive loop failed (or a handler threw, e.g. a core assertion): the node must stop. */
   readonly onFatal: (err: unknown) => void;
 }
+
+/** A peer to link: where its ROUTER listens, and (with CURVE) the key that proves it. */
+export interface PeerLink {
+  readonly id: NodeId;
+  readonly address: string;
+  readonly publicKey?: string | undefined;
+}
+
+/** What addPeer did: linked now, linked before (same key), or refused (why). */
+export type AddPeerResult = { readonly ok: true; readonly added: boolean } | { readonly ok: false; readonly reason: string };
 
 /** What a node's DEALER is called at a peer's ROUTER without keys (--insecure). */
 export const peerRoutingId = (id: NodeId): string => `node-${id}`;
@@ -132,6 +147,13 @@ export function linkRoutingId(from: NodeId, to: NodeId, shared: Buffer | null): 
   return `${peerRoutingId(from)}.${tag}`;
 }
 
+/** The keys of the first links: the security's, with each listed peer's own key on top. */
+function peerKeysOf(sec: LinkSecurity, peers: readonly PeerLink[]): Map<NodeId, string> {
+  const keys = new Map<NodeId, string>(sec.mode === 'curve' ? sec.peerKeys : []);
+  for (const p of peers) if (p.publicKey !== undefined) keys.set(p.id, p.publicKey);
+  return keys;
+}
+
 export class Transport {
   /** Messages dropped on the way out (peer down, queue full, client gone). */
   sendDrops = 0;
@@ -143,7 +165,9 @@ export class Transport {
   /** Per peer: the routing id of its DEALER here, and of ours at its ROUTER. */
   private readonly peerRoutingIds = new Map<NodeId, Buffer>();
   private readonly ownRoutingIds = new Map<NodeId, string>();
-  private readonly peerIdByRoutingId: ReadonlySet<string>;
+  private readonly peerIdByRoutingId = new Set<string>();
+  /** The key each linked peer proved (CURVE); grows with addPeer, never changes for an id. */
+  private readonly peerKeys: Map<NodeId, string>;
   private readonly dealers: Dealer[] = [];
   /** When each peer link last completed a handshake; absent while it is down. */
   private readonly linkUpSince = new Map<NodeId, number>();
@@ -161,13 +185,51 @@ export class Transport {
       (msg) => router.send(msg as Buffer[]),
       () => (this.sendDrops += 1),
     );
-    const sec = opts.security;
-    for (const p of opts.peers) {
-      const shared = sec.mode === 'curve' ? sharedSecret(sec.self.secretKey, sec.peerKeys.get(p.id)!) : null;
-      this.peerRoutingIds.set(p.id, Buffer.from(linkRoutingId(p.id, opts.selfId, shared)));
-      this.ownRoutingIds.set(p.id, linkRoutingId(opts.selfId, p.id, shared));
+    this.peerKeys = peerKeysOf(opts.security, opts.peers);
+    for (const p of opts.peers) this.nameLink(p.id);
+  }
+
+  /** The routing ids of the link with `id`, both ways: derived from the key pair (see linkRoutingId). */
+  private nameLink(id: NodeId): void {
+    const sec = this.opts.security;
+    const shared = sec.mode === 'curve' ? sharedSecret(sec.self.secretKey, this.peerKeys.get(id)!) : null;
+    const theirs = Buffer.from(linkRoutingId(id, this.opts.selfId, shared));
+    this.peerRoutingIds.set(id, theirs);
+    this.ownRoutingIds.set(id, linkRoutingId(this.opts.selfId, id, shared));
+    this.peerIdByRoutingId.add(theirs.toString('latin1'));
+  }
+
+  /** Every peer this node is linked with (the first members and every one added since). */
+  get peerIds(): NodeId[] {
+    return [...this.peerRoutingIds.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * Links a member a chosen configuration named: admits its key in ZAP (so its DEALER may reach
+   * our ROUTER) and dials it with CURVE pinned to that key (so what arrives on the link is its).
+   * A peer is linked once: a later configuration cannot change the key of an id already linked.
+   */
+  addPeer(peer: PeerLink): AddPeerResult {
+    if (this.closed) return { ok: false, reason: 'the transport is closed' };
+    if (peer.id === this.opts.selfId) return { ok: true, added: false };
+    const sec = this.opts.security;
+    const known = this.peerKeys.get(peer.id);
+    if (sec.mode === 'curve' && known !== undefined && peer.publicKey !== undefined && peer.publicKey !== known) {
+      return { ok: false, reason: `node ${peer.id} is known by key ${known}, not ${peer.publicKey}: kept the first` };
     }
-    this.peerIdByRoutingId = new Set([...this.peerRoutingIds.values()].map((b) => b.toString('latin1')));
+    if (this.peerRoutingIds.has(peer.id)) return { ok: true, added: false };
+    if (sec.mode === 'curve') {
+      const key = peer.publicKey ?? known;
+      if (key === undefined) return { ok: false, reason: `node ${peer.id} has no public key: no authenticated link to it is possible` };
+      if (!isZ85Key(key)) return { ok: false, reason: `node ${peer.id}'s public key is not a CURVE key` };
+      const taken = key === sec.self.publicKey || sec.operatorKeys.includes(key) || [...this.peerKeys].some(([id, k]) => id !== peer.id && k === key);
+      if (taken) return { ok: false, reason: `node ${peer.id}'s public key is already another node's or an operator's` };
+      this.peerKeys.set(peer.id, key);
+      this.zap?.admit(key, peerRoutingId(peer.id));
+    }
+    this.nameLink(peer.id);
+    this.connectPeer(peer.id, peer.address);
+    return { ok: true, added: true };
   }
 
   get faultRules(): FaultRules {
@@ -186,13 +248,14 @@ export class Transport {
   static async start(opts: TransportOptions): Promise<Transport> {
     const sec = opts.security;
     // Checked before anything is opened: every peer link below needs its peer's key.
-    const unkeyed = sec.mode === 'curve' ? opts.peers.find((p) => !sec.peerKeys.has(p.id)) : undefined;
+    const keys = peerKeysOf(sec, opts.peers);
+    const unkeyed = sec.mode === 'curve' ? opts.peers.find((p) => !keys.has(p.id)) : undefined;
     if (unkeyed !== undefined) throw new TransportError('zap-failed', `node ${unkeyed.id} has no public key in the cluster file`);
     let zap: ZapHandler | null = null;
     if (sec.mode === 'curve') {
       const admit = new Map<string, string>();
       for (const k of sec.operatorKeys) admit.set(k, 'operator');
-      for (const [id, k] of sec.peerKeys) admit.set(k, peerRoutingId(id));
+      for (const [id, k] of keys) admit.set(k, peerRoutingId(id));
       try {
         zap = await ZapHandler.start(admit, opts.onRefused);
       } catch (err) {
@@ -247,7 +310,7 @@ export class Transport {
   private connectPeer(id: NodeId, address: string): void {
     const sec = this.opts.security;
     const curve =
-      sec.mode === 'curve' ? { curveServerKey: sec.peerKeys.get(id)!, curvePublicKey: sec.self.publicKey, curveSecretKey: sec.self.secretKey } : {};
+      sec.mode === 'curve' ? { curveServerKey: this.peerKeys.get(id)!, curvePublicKey: sec.self.publicKey, curveSecretKey: sec.self.secretKey } : {};
     const dealer = new Dealer({
       routingId: this.ownRoutingIds.get(id)!,
       linger: 0,

@@ -22,7 +22,7 @@ export class ZapHandler {
   /** Refused handshakes, in all. */
   refused = 0;
   private readonly refusedByAddress = new Map<string, number>();
-  private readonly admitted: ReadonlyMap<string, string>;
+  private readonly admitted: Map<string, string>;
   private readonly serving: Promise<void>;
 
   private constructor(
@@ -40,6 +40,19 @@ export class ZapHandler {
     const socket = new Reply({ linger: 0 });
     await socket.bind(ZAP_ENDPOINT);
     return new ZapHandler(socket, admit, onRefused);
+  }
+
+  /**
+   * Admits one more key from now on (a member a chosen configuration added). Handshakes already
+   * refused stay refused; the peer's next dial is asked about again.
+   */
+  admit(key: string, who: string): void {
+    this.admitted.set(z85Decode(key).toString('hex'), who);
+  }
+
+  /** Whether `key` (Z85) is admitted now. */
+  admits(key: string): boolean {
+    return this.admitted.has(z85Decode(key).toString('hex'));
   }
 
   private async serve(): Promise<void> {

@@ -196,6 +196,24 @@ export interface HeldInfo {
   readonly heldAt: number;
 }
 
+const configStatusSchema = z.object({
+  /** The slot it was chosen in (-1: the cluster's first configuration) and the first slot it rules. */
+  slot: z.number().int().min(-1).max(MAX_SLOT),
+  activeFrom: slot,
+  voters: z.array(nodeId).max(MAX_VOTERS),
+  learners: z.array(nodeId).max(MAX_LEARNERS),
+});
+
+/** Who decides now, what is chosen to decide next, what this node is, and a hand-over under way. */
+export const membershipStatusSchema = z.object({
+  self: z.enum(['voter', 'learner', 'removed', 'joining']),
+  inForce: configStatusSchema,
+  next: configStatusSchema.nullable(),
+  /** The node this leader is handing leadership to, while it does. */
+  transferTo: nodeId.nullable(),
+});
+export type MembershipStatus = z.infer<typeof membershipStatusSchema>;
+
 export const statusSchema = z.object({
   id: nodeId,
   role: z.enum(['follower', 'candidate', 'leader']),
@@ -227,6 +245,7 @@ export const statusSchema = z.object({
   trace: z.boolean().optional(),
   /** In step mode: clock frozen, peer messages held. */
   paused: z.boolean().optional(),
+  membership: membershipStatusSchema,
 });
 export type NodeStatus = z.infer<typeof statusSchema>;
 export type _RoleCheck = Assignable<Role, NodeStatus['role']>;

@@ -3,7 +3,7 @@
 // SIGKILLed by cleanup(), which the tests call from afterEach.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { PaxosClient, type ClientOptions, type NodeStatus } from '../../src/client/paxos-client.js';
 import { newKeyPair, nodeKeyPath, operatorKeyPath, writeKeyFile, type KeyPair } from '../../src/cluster/keys.js';
 import { parseEventLine, type NodeEvent } from '../../src/node/events.js';
-import type { NodeId } from '../../src/paxos/types.js';
+import type { Member, NodeId } from '../../src/paxos/types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'paxos-cli.js');
@@ -80,14 +80,18 @@ export interface ClusterOptions {
   readonly trace?: boolean;
 }
 
+type TestNode = { id: NodeId; host: string; port: number; publicKey?: string; member?: 'voter' | 'learner' | 'removed' };
+
 export class TestCluster {
   readonly procs = new Map<NodeId, NodeProc>();
   private readonly clients: PaxosClient[] = [];
+  /** The first configuration's voters, once a node was added (the file then says so, as `add` writes it). */
+  private genesis: NodeId[] | null = null;
 
   private constructor(
     readonly dir: string,
     readonly clusterFile: string,
-    readonly nodes: readonly { id: NodeId; host: string; port: number; publicKey?: string }[],
+    readonly nodes: TestNode[],
     private readonly opts: Required<ClusterOptions>,
     /** The operator's key pair (null when insecure): what clients of this cluster authenticate with. */
     readonly operator: KeyPair | null,
@@ -146,7 +150,54 @@ export class TestCluster {
     return this.ids.filter((id) => this.isAlive(id));
   }
 
-  spawn(id: NodeId): NodeProc {
+  /**
+   * Adds a node to the cluster file as `add` does before it proposes it: a free port, a key pair
+   * beside the others, member 'learner', and `genesis` (the first voters) written once.
+   */
+  async addNode(member: 'learner' | 'voter' = 'learner'): Promise<TestNode> {
+    this.genesis ??= this.nodes.map((n) => n.id);
+    const [port] = await freePorts(1);
+    const id = Math.max(...this.nodes.map((n) => n.id)) + 1;
+    const node: TestNode = { id, host: '127.0.0.1', port: port!, member };
+    if (this.operator !== null) {
+      const pair = newKeyPair();
+      writeKeyFile(nodeKeyPath(this.dir, id), pair);
+      node.publicKey = pair.publicKey;
+    }
+    this.nodes.push(node);
+    await this.writeClusterFile();
+    return node;
+  }
+
+  /** Records a node's member state in the cluster file (what the CLI does after a change). */
+  async setMember(id: NodeId, member: 'voter' | 'learner' | 'removed'): Promise<void> {
+    this.genesis ??= this.nodes.map((n) => n.id);
+    const n = this.nodes.find((x) => x.id === id);
+    if (n === undefined) throw new Error(`no node ${id}`);
+    n.member = member;
+    await this.writeClusterFile();
+  }
+
+  /** The node as a configuration names it (args of the admin action `config`). */
+  member(id: NodeId, voter: boolean): Member {
+    const n = this.nodes.find((x) => x.id === id);
+    if (n === undefined) throw new Error(`no node ${id}`);
+    return { id, voter, host: n.host, port: n.port, ...(n.publicKey !== undefined ? { publicKey: n.publicKey } : {}) };
+  }
+
+  private async writeClusterFile(): Promise<void> {
+    const file = {
+      nodes: this.nodes,
+      ...(this.operator !== null ? { operatorKeys: [this.operator.publicKey] } : {}),
+      ...(this.genesis !== null ? { genesis: this.genesis } : {}),
+    };
+    const tmp = `${this.clusterFile}.tmp`;
+    await writeFile(tmp, JSON.stringify(file));
+    await rename(tmp, this.clusterFile);
+  }
+
+  /** clusterFile: another cluster file than the cluster's (an older copy, say). */
+  spawn(id: NodeId, opts: { clusterFile?: string } = {}): NodeProc {
     if (this.isAlive(id)) throw new Error(`node ${id} is already running`);
     const args = [
       BIN,
@@ -154,7 +205,7 @@ export class TestCluster {
       '--id',
       String(id),
       '--cluster',
-      this.clusterFile,
+      opts.clusterFile ?? this.clusterFile,
       '--data-dir',
       this.dataDir(id),
       '--tick-ms',
@@ -210,8 +261,8 @@ export class TestCluster {
   }
 
   /** Spawns the node and resolves with its `ready` event and the wall time from spawn to it. */
-  async start(id: NodeId): Promise<{ ready: Extract<NodeEvent, { event: 'ready' }>; spawnToReadyMs: number }> {
-    const proc = this.spawn(id);
+  async start(id: NodeId, opts: { clusterFile?: string } = {}): Promise<{ ready: Extract<NodeEvent, { event: 'ready' }>; spawnToReadyMs: number }> {
+    const proc = this.spawn(id, opts);
     const ready = (await this.waitEvent(id, (e) => e.event === 'ready', 'ready')) as Extract<NodeEvent, { event: 'ready' }>;
     return { ready, spawnToReadyMs: ready.t - proc.spawnedAt };
   }
