@@ -3,7 +3,7 @@
 // checked here; the leader's core decides whether the change may go ahead now.
 import { z } from 'zod';
 import { configProblem, MAX_LEARNERS, MAX_VOTERS } from '../paxos/membership.js';
-import { MAX_NODE_ID } from '../paxos/limits.js';
+import { MAX_NODE_ID, MAX_SLOT } from '../paxos/limits.js';
 import type { Member, NodeId } from '../paxos/types.js';
 import { memberSchema } from '../protocol/wire.js';
 import { isZ85Key } from '../cluster/x25519.js';
@@ -12,11 +12,15 @@ export const CONFIG_ACTION = 'config';
 export const TRANSFER_ACTION = 'transfer';
 
 export type MembershipAction =
-  | { readonly ok: true; readonly action: 'config'; readonly members: readonly Member[] }
+  /** basedOn: the slot of the configuration the caller built this one from (refused if another was chosen since). */
+  | { readonly ok: true; readonly action: 'config'; readonly members: readonly Member[]; readonly basedOn?: number }
   | { readonly ok: true; readonly action: 'transfer'; readonly to: NodeId }
   | { readonly ok: false; readonly error: string };
 
-const configArgs = z.strictObject({ members: z.array(memberSchema).min(1).max(MAX_VOTERS + MAX_LEARNERS) });
+const configArgs = z.strictObject({
+  members: z.array(memberSchema).min(1).max(MAX_VOTERS + MAX_LEARNERS),
+  basedOn: z.number().int().min(-1).max(MAX_SLOT).optional(),
+});
 const transferArgs = z.strictObject({ to: z.number().int().min(1).max(MAX_NODE_ID) });
 
 function issue(e: z.ZodError): string {
@@ -47,5 +51,5 @@ export function parseMembershipAction(action: string, args: unknown, secure: boo
   }
   const keys = members.flatMap((m) => (m.publicKey === undefined ? [] : [m.publicKey]));
   if (new Set(keys).size !== keys.length) return { ok: false, error: 'two members share a public key' };
-  return { ok: true, action: 'config', members };
+  return { ok: true, action: 'config', members, ...(p.data.basedOn !== undefined ? { basedOn: p.data.basedOn } : {}) };
 }

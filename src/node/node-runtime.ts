@@ -185,7 +185,8 @@ export class NodeRuntime {
 
   /** After every call into the core that may start or confirm a heartbeat round. */
   private observeLease(before: number): void {
-    this.lease.setHandingOver(this.core.transferringTo !== null);
+    // Handing over (a transfer, or a removed leader leaving): see core.leaseBallot.
+    this.lease.setHandingOver(this.core.role === 'leader' && this.core.leaseBallot === null);
     this.lease.observe(before, this.core.role === 'leader' ? this.core.ballot : null, this.core.readRoundNow, this.core.confirmedReadRound);
   }
 
@@ -196,7 +197,7 @@ export class NodeRuntime {
     }
     const readIndex = this.core.readIndexNow;
     // No lease while handing over: the target's Prepare is granted despite it (see ReadLease).
-    const lease = req.mode === 'lease' && readIndex !== null && this.core.transferringTo === null && this.lease.valid(performance.now());
+    const lease = req.mode === 'lease' && readIndex !== null && this.lease.valid(performance.now());
     if (lease) return this.serveRead(w, 'lease', readIndex);
     const id = this.nextReadId++;
     this.readsAsked.set(id, w);
@@ -855,9 +856,10 @@ export class NodeRuntime {
       const hint = this.otherLeader();
       return this.reply(routingId, reqId, errorReply('not-leader', `node ${this.opts.id} is not the leader; ask ${hint === null ? 'the leader' : `node ${hint}`} for ${what}`, hint));
     }
-    const why = a.action === 'config' ? this.core.proposeConfig(a.members) : this.core.transferLeadership(a.to);
+    const why = a.action === 'config' ? this.core.proposeConfig(a.members, a.basedOn) : this.core.transferLeadership(a.to);
     if (why !== null) {
-      const code = why === 'not the leader' ? 'not-leader' : /under way|in flight/.test(why) ? 'busy' : 'bad-request';
+      // busy: worth retrying as it is (or after looking again, for a changed configuration).
+      const code = why === 'not the leader' ? 'not-leader' : /under way|in flight|catching up|handing over|changed/.test(why) ? 'busy' : 'bad-request';
       return this.reply(routingId, reqId, errorReply(code, `node ${this.opts.id} refused ${what}: ${why}`.slice(0, 300), code === 'not-leader' ? this.otherLeader() : null));
     }
     if (a.action === 'config') this.opts.events.log('info', `proposing configuration ${describeMembers(a.members)}`);

@@ -57,7 +57,12 @@ function isCommitOnly(w: DurableWrite): w is DurableWrite & { commitIndex: numbe
 
 export function isEmptyWrite(w: DurableWrite): boolean {
   return (
-    w.promised === undefined && w.commitIndex === undefined && w.accepted.length === 0 && w.chosen.length === 0 && w.snapshot === undefined
+    w.promised === undefined &&
+    w.commitIndex === undefined &&
+    w.accepted.length === 0 &&
+    w.chosen.length === 0 &&
+    w.snapshot === undefined &&
+    w.removed === undefined
   );
 }
 
@@ -73,7 +78,8 @@ export function isEmptyWrite(w: DurableWrite): boolean {
  */
 export function needsSync(w: DurableWrite): boolean {
   // A snapshot is synced before the log below it is deleted, or a crash could lose both.
-  return w.promised !== undefined || w.accepted.length > 0 || w.chosen.length > 0 || w.snapshot !== undefined;
+  // So is a removal: the node must not come back from a crash to vote where it no longer may.
+  return w.promised !== undefined || w.accepted.length > 0 || w.chosen.length > 0 || w.snapshot !== undefined || w.removed !== undefined;
 }
 
 export class NodeStorage {
@@ -175,6 +181,8 @@ export class NodeStorage {
     const promised = (await metaValue<Ballot>('promised')) ?? ZERO_BALLOT;
     const commitIndex = (await metaValue<number>('commitIndex')) ?? 0;
     const snapshot = await metaValue<Snapshot>('snap');
+    const removed = await metaValue<number>('removed');
+    if (removed !== undefined && (!Number.isSafeInteger(removed) || removed < 0)) throw this.damaged('its removal record is malformed');
     if (!isBallot(promised)) throw this.damaged('its promised ballot is not a ballot');
     if (snapshot !== undefined && (!Number.isSafeInteger(snapshot.index) || !(snapshot.blob instanceof Uint8Array))) {
       throw this.damaged('its snapshot record is malformed');
@@ -192,7 +200,7 @@ export class NodeStorage {
         throw this.damaged(`slot ${e.slot} was accepted at ballot ${e.ballot.round}.${e.ballot.node}, above the promise ${promised.round}.${promised.node} it holds`);
       }
     }
-    return { promised, accepted, chosen, commitIndex, ...(snapshot !== undefined ? { snapshot } : {}) };
+    return { promised, accepted, chosen, commitIndex, ...(snapshot !== undefined ? { snapshot } : {}), ...(removed !== undefined ? { removed } : {}) };
   }
 
   private decodeStored<T>(key: string, raw: Uint8Array): T {
@@ -250,6 +258,7 @@ export class NodeStorage {
     for (const e of w.accepted) put(this.acc.prefix + slotKey(e.slot), e);
     for (const e of w.chosen) put(this.chosen.prefix + slotKey(e.slot), e);
     if (w.snapshot !== undefined) put(`${meta}snap`, w.snapshot);
+    if (w.removed !== undefined) put(`${meta}removed`, w.removed);
     const sync = needsSync(w);
     await batch.write({ sync });
     if (sync) this.batchesWritten += 1;

@@ -125,6 +125,7 @@ interface PendingWrite {
   chosen: Map<number, ChosenEntry>;
   commitIndex: number | undefined;
   snapshot: Snapshot | undefined;
+  removed: number | undefined;
 }
 
 const MAX_EVENTS_BUFFERED = 256;
@@ -141,7 +142,7 @@ interface LeaderRead {
 }
 
 function emptyWrite(): PendingWrite {
-  return { promised: undefined, accepted: new Map(), chosen: new Map(), commitIndex: undefined, snapshot: undefined };
+  return { promised: undefined, accepted: new Map(), chosen: new Map(), commitIndex: undefined, snapshot: undefined, removed: undefined };
 }
 
 /**
@@ -215,7 +216,9 @@ export class PaxosNode {
   /** A configuration the operator asked for, proposed in the next slot the window allows. */
   private pendingConfig: readonly Member[] | null = null;
   /** Leadership hand-over under way: no new commands until `to` takes over or time runs out. */
-  private transfer: { to: NodeId; sinceTick: number } | null = null;
+  private transfer: { to: NodeId; sinceTick: number; sentTick: number | null } | null = null;
+  /** The node our leader's latest heartbeat said it hands over to: only its Prepare waives the lease guard. */
+  private handoverTo: NodeId | null = null;
   private prepareFrom = 0;
   /** When the leader last asked a configuration's voters for the promises it lacks. */
   private lastPromiseAsk: number | null = null;
@@ -316,6 +319,12 @@ export class PaxosNode {
     this.promisedBallot = restored?.promised ?? ZERO_BALLOT;
     this.highestSeen = this.promisedBallot;
     if (restored) this.restore(restored);
+    if (restored?.removed !== undefined) {
+      // It stopped as removed before: whatever its log says now, it does not serve again.
+      this.removedNow = true;
+      this.namedOnce = true;
+      this.pushEvent({ type: 'removed', slot: restored.removed });
+    }
     this.checkRemoved();
     this.refreshKnown();
     this.emitted = cfg.appliedIndex ?? 0;
@@ -563,9 +572,10 @@ export class PaxosNode {
     if (this.transfer !== null) return `a transfer to node ${this.transfer.to} is under way`;
     if (this.leaving !== null) return 'this leader was removed and is handing over already';
     if (this.configInFlight()) return 'a membership change is in flight: wait until it is in force';
-    this.transfer = { to, sinceTick: this.now };
+    this.transfer = { to, sinceTick: this.now, sentTick: null };
     this.pushEvent({ type: 'transfer', to, state: 'started' });
-    this.tickTransfer(this.transfer);
+    // Followers learn of the hand-over from a heartbeat before the target may ask them.
+    this.sendHeartbeats();
     return null;
   }
 
@@ -582,7 +592,7 @@ export class PaxosNode {
     return this.transfer?.to ?? null;
   }
 
-  private tickTransfer(t: { to: NodeId; sinceTick: number }): void {
+  private tickTransfer(t: { to: NodeId; sinceTick: number; sentTick: number | null }): void {
     if (this.now - t.sinceTick > this.electionTicksMax * 2) {
       this.transfer = null;
       this.pushEvent({ type: 'transfer', to: t.to, state: 'abandoned' });
@@ -592,7 +602,10 @@ export class PaxosNode {
     // configuration in force (its quorums are the ones this leader uses).
     for (const p of this.proposals.values()) if (!p.acks.has(t.to)) return;
     if ((this.peerCommit.get(t.to) ?? 0) < Math.max(0, this.membership.at(this.commit).activeFrom)) return;
-    this.pushEvent({ type: 'transfer', to: t.to, state: 'sent' });
+    // Once per heartbeat interval at most (it may be lost), reported once.
+    if (t.sentTick !== null && this.now - t.sentTick < this.heartbeatTicks) return;
+    if (t.sentTick === null) this.pushEvent({ type: 'transfer', to: t.to, state: 'sent' });
+    t.sentTick = this.now;
     this.send({ type: 'timeout-now', from: this.id, to: t.to, ballot: this.myBallot });
   }
 
@@ -684,8 +697,9 @@ export class PaxosNode {
     this.heartbeatElapsed = 0;
     this.readRound += 1;
     this.readRoundWanted = false;
+    const handover = this.transfer !== null ? { transferTo: this.transfer.to } : {};
     for (const p of new Set([...this.memberPeers(), ...this.departing.keys()])) {
-      this.send({ type: 'heartbeat', from: this.id, to: p, ballot: this.myBallot, commitIndex: this.commit, read: this.readRound });
+      this.send({ type: 'heartbeat', from: this.id, to: p, ballot: this.myBallot, commitIndex: this.commit, read: this.readRound, ...handover });
     }
     this.confirmRounds();
   }
@@ -792,7 +806,7 @@ export class PaxosNode {
         return;
       case 'heartbeat':
         if (msg.ballot.node !== msg.from) return;
-        this.onHeartbeat(msg.from, msg.ballot, msg.commitIndex, msg.read);
+        this.onHeartbeat(msg.from, msg.ballot, msg.commitIndex, msg.read, msg.transferTo);
         return;
       case 'read-req':
         this.onReadRequest(msg.from, msg.id);
@@ -836,6 +850,7 @@ export class PaxosNode {
       this.write.chosen.size > 0 ||
       this.write.commitIndex !== undefined ||
       this.write.snapshot !== undefined ||
+      this.write.removed !== undefined ||
       this.pendingInstall !== null ||
       this.hasProposalWork()
     );
@@ -853,6 +868,7 @@ export class PaxosNode {
       chosen: [...w.chosen.values()],
       ...(w.commitIndex !== undefined ? { commitIndex: w.commitIndex } : {}),
       ...(w.snapshot !== undefined ? { snapshot: w.snapshot } : {}),
+      ...(w.removed !== undefined ? { removed: w.removed } : {}),
     };
     const install = this.pendingInstall;
     this.pendingInstall = null;
@@ -1439,7 +1455,8 @@ export class PaxosNode {
     // then, so `elect N` must be able to win.
     // A hand-over by the very leader we follow (its ballot, which we promised) is its own wish:
     // it stopped serving lease reads before asking. Another leader's hand-over is no reason.
-    const handedOver = transfer !== undefined && transfer.node === this.leaderId && ballotEquals(transfer, this.promisedBallot);
+    const handedOver =
+      transfer !== undefined && transfer.node === this.leaderId && ballotEquals(transfer, this.promisedBallot) && from === this.handoverTo;
     if (!handedOver && !this.stepMode && this.preVoteOn && this.roleNow === 'follower' && from !== this.leaderId && this.now - this.leaderHeardTick < this.electionTicksMin) return;
     if (!this.policy.mayPromise(this.promisedBallot, ballot)) {
       this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
@@ -1480,13 +1497,16 @@ export class PaxosNode {
     this.learnCommitIndex(from, ballot, commitIndex);
   }
 
-  private onHeartbeat(from: NodeId, ballot: Ballot, commitIndex: number, read: number | undefined): void {
+  private onHeartbeat(from: NodeId, ballot: Ballot, commitIndex: number, read: number | undefined, transferTo: NodeId | undefined): void {
     this.observe(ballot);
     if (compareBallots(ballot, this.promisedBallot) < 0) {
       this.send({ type: 'nack', from: this.id, to: from, ballot, promised: this.promisedBallot });
       return;
     }
     this.followLeader(from, ballot);
+    // Before the echo leaves: a round this node confirms after a hand-over was given up must
+    // find it no longer waiving the guard (the leader's lease counts on that).
+    this.handoverTo = transferTo ?? null;
     this.learnCommitIndex(from, ballot, commitIndex);
     // An empty Accepted acknowledges the heartbeat: the leader counts who still follows it, and
     // learns how far this node's chosen prefix reaches (a removed leader hands over on it).
@@ -1505,6 +1525,7 @@ export class PaxosNode {
       this.leaderHeardTick = this.now;
       this.preVote = null;
       if (this.leaderId !== from) {
+        this.handoverTo = null;
         this.leaderId = from;
         this.pushEvent({ type: 'leader-seen', leader: from, ballot });
       }
@@ -1619,6 +1640,7 @@ export class PaxosNode {
   private finishRemoval(slot: number): void {
     this.leaving = null;
     this.removedNow = true;
+    this.write.removed = slot;
     if (this.roleNow !== 'follower') this.stepDown(null);
     this.pushEvent({ type: 'removed', slot });
   }

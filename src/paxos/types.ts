@@ -93,7 +93,11 @@ export type Message =
       readonly commitIndex?: number;
     })
   /** `read`: the leader's heartbeat round; a quorum echoing it confirms the leader for reads. */
-  | (Envelope & { readonly type: 'heartbeat'; readonly ballot: Ballot; readonly commitIndex: number; readonly read?: number })
+  /**
+   * transferTo: this leader is handing over to that node; its followers waive the lease guard
+   * for that node's Prepare only while their leader's latest heartbeat says so.
+   */
+  | (Envelope & { readonly type: 'heartbeat'; readonly ballot: Ballot; readonly commitIndex: number; readonly read?: number; readonly transferTo?: NodeId })
   /** A follower asks the leader for a read index (its read `id`). */
   | (Envelope & { readonly type: 'read-req'; readonly id: number })
   /** The leader's answer: the index to read at, or null (not the leader, or it stepped down). */
@@ -151,6 +155,11 @@ export interface DurableWrite {
    * then the log below snapshot.index may be deleted.
    */
   readonly snapshot?: Snapshot;
+  /**
+   * This node was removed by the configuration chosen in this slot, and a leader has shown it
+   * knows the prefix past the change: it never serves again, whatever a restart finds.
+   */
+  readonly removed?: number;
 }
 
 /** What survives a crash: handed back to a restarted node. */
@@ -161,6 +170,8 @@ export interface DurableState {
   readonly commitIndex: number;
   /** The latest snapshot; entries below its index, if any are left, are ignored. */
   readonly snapshot?: Snapshot;
+  /** See DurableWrite.removed. */
+  readonly removed?: number;
 }
 
 export type Role = 'follower' | 'candidate' | 'leader';

@@ -107,7 +107,7 @@ export const messageSchema = z.discriminatedUnion('type', [
     commitIndex: slot,
   }),
   z.object({ ...envelope, type: z.literal('accepted'), ballot: ballotSchema, slots: z.array(slot).max(MAX_ITEMS), read: slot.optional(), commitIndex: slot.optional() }),
-  z.object({ ...envelope, type: z.literal('heartbeat'), ballot: ballotSchema, commitIndex: slot, read: slot.optional() }),
+  z.object({ ...envelope, type: z.literal('heartbeat'), ballot: ballotSchema, commitIndex: slot, read: slot.optional(), transferTo: nodeId.optional() }),
   z.object({ ...envelope, type: z.literal('read-req'), id: slot }),
   z.object({ ...envelope, type: z.literal('read-resp'), id: slot, index: slot.nullable() }),
   z.object({ ...envelope, type: z.literal('prevote'), ballot: ballotSchema, commitIndex: slot }),
@@ -206,7 +206,7 @@ const configStatusSchema = z.object({
 
 /** Who decides now, what is chosen to decide next, what this node is, and a hand-over under way. */
 export const membershipStatusSchema = z.object({
-  self: z.enum(['voter', 'learner', 'removed', 'joining']),
+  self: z.enum(['voter', 'learner', 'removed', 'joining', 'leaving']),
   inForce: configStatusSchema,
   next: configStatusSchema.nullable(),
   /** The node this leader is handing leadership to, while it does. */

@@ -23,12 +23,14 @@ class Disk {
   readonly chosen = new Map<number, ChosenEntry>();
   commitIndex = 0;
   snapshot: Snapshot | undefined;
+  removed: number | undefined;
 
   persist(w: DurableWrite): void {
     if (w.promised) this.promised = w.promised;
     for (const e of w.accepted) this.accepted.set(e.slot, e);
     for (const e of w.chosen) this.chosen.set(e.slot, e);
     if (w.commitIndex !== undefined) this.commitIndex = w.commitIndex;
+    if (w.removed !== undefined) this.removed = w.removed;
     if (w.snapshot !== undefined) this.snapshot = w.snapshot;
   }
 
@@ -39,6 +41,7 @@ class Disk {
       chosen: [...this.chosen.values()],
       commitIndex: this.commitIndex,
       ...(this.snapshot !== undefined ? { snapshot: this.snapshot } : {}),
+      ...(this.removed !== undefined ? { removed: this.removed } : {}),
     };
   }
 }

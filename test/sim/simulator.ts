@@ -136,12 +136,14 @@ class SimDisk {
   readonly chosen = new Map<number, ChosenEntry>();
   commitIndex = 0;
   snapshot: Snapshot | undefined;
+  removed: number | undefined;
 
   persist(w: DurableWrite): void {
     if (w.promised) this.promised = w.promised;
     for (const e of w.accepted) this.accepted.set(e.slot, e);
     for (const e of w.chosen) this.chosen.set(e.slot, e);
     if (w.commitIndex !== undefined) this.commitIndex = w.commitIndex;
+    if (w.removed !== undefined) this.removed = w.removed;
     if (w.snapshot !== undefined) {
       // Like storage: the snapshot is written first, then the log below it is deleted.
       const index = w.snapshot.index;
@@ -158,6 +160,7 @@ class SimDisk {
       chosen: [...this.chosen.values()],
       commitIndex: this.commitIndex,
       ...(this.snapshot !== undefined ? { snapshot: this.snapshot } : {}),
+      ...(this.removed !== undefined ? { removed: this.removed } : {}),
     };
   }
 }
@@ -935,7 +938,9 @@ export class Simulation {
   private observeLease(n: SimNode, before: number): void {
     const core = n.core;
     if (core === null) return;
-    n.lease.observe(before, core.leaseBallot, core.readRoundNow, core.confirmedReadRound);
+    // As the runtime: no lease while handing over, and none from a round begun meanwhile.
+    n.lease.setHandingOver(core.role === 'leader' && core.leaseBallot === null);
+    n.lease.observe(before, core.role === 'leader' ? core.ballot : null, core.readRoundNow, core.confirmedReadRound);
   }
 
   private partition(): void {
