@@ -10,7 +10,9 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { openClusterClient, type ClusterClient } from '../cluster/cluster-client.js';
+import type { ClusterClient } from '../cluster/cluster-client.js';
+import { openSwitchableClient } from '../cluster/switchable-client.js';
+import { activeNodes } from '../cluster/membership-plan.js';
 import { openClusterFile } from '../cluster/data-dir.js';
 import { NodeLogMirror } from '../cluster/node-log-mirror.js';
 import { RemoteNodes } from '../cluster/remote-nodes.js';
@@ -145,12 +147,13 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
   const onOutputError = (err: NodeJS.ErrnoException): void => (err.code === 'EPIPE' ? onSignal(0)() : onSignal(1)());
   process.stdout.on('error', onOutputError);
   try {
-    const c = await openClusterClient(cluster, { clientId: `attach-${randomUUID()}`, auth });
+    const c = await openSwitchableClient(cluster, { clientId: `attach-${randomUUID()}`, auth });
     client = c;
-    const ids = cluster.nodes.map((n) => n.id);
-    remote = new RemoteNodes(ids, clusterFile, (id, action) => c.step!(id, action));
+    // Removed nodes stay listed in a grown cluster's file; only members are polled and shown.
+    const ids = activeNodes(cluster).map((n) => n.id);
+    remote = new RemoteNodes([...ids], clusterFile, (id, action) => c.step(id, action));
     const r = remote;
-    mirror = new NodeLogMirror({ readFile: (id, file, offset, max) => c.readFile!(id, file, offset, max) }, ids, mirrorDir, (id, event) =>
+    mirror = new NodeLogMirror({ readFile: (id, file, offset, max) => c.readFile(id, file, offset, max) }, [...ids], mirrorDir, (id, event) =>
       r.emit({ type: 'node-event', id, event }),
     );
     mirror.start();
@@ -160,6 +163,7 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
       client,
       dataDir: mirrorDir,
       historyDir: path.dirname(clusterFile),
+      clusterFile,
       nodes: cluster.nodes,
       readMode: parsed.readMode,
     });
@@ -169,7 +173,8 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
     if (scriptMode) {
       const input = parsed.script !== undefined ? fs.createReadStream(parsed.script, 'utf8') : process.stdin;
       const lines = readline.createInterface({ input, crlfDelay: Infinity });
-      const result = await runScript({ lines, write: (t) => process.stdout.write(t) }, executor, Math.max(...ids), parsed.json);
+      const ex = executor;
+      const result = await runScript({ lines, write: (t) => process.stdout.write(t) }, executor, () => ex.nodeIds, parsed.json);
       lines.close();
       return result.failed === 0 ? 0 : 1;
     }

@@ -1,5 +1,6 @@
 // Tab completion for the REPL: command names first, then node ids where a command takes one.
 import { COMMANDS, findCommand } from './commands.js';
+import { idList, type NodeIds } from './node-ids.js';
 
 export interface Completion {
   /** The input line after completion (unchanged when nothing fits or several do). */
@@ -17,12 +18,12 @@ function commonPrefix(words: readonly string[]): string {
   return prefix;
 }
 
-export function completeLine(line: string, nodeCount: number): Completion {
+export function completeLine(line: string, nodeCount: NodeIds): Completion {
   const endsWithSpace = line === '' || /\s$/.test(line);
   const words = line.trim() === '' ? [] : line.trim().split(/\s+/);
   const current = endsWithSpace ? '' : (words.pop() ?? '');
   const head = line.slice(0, line.length - current.length);
-  const ids = Array.from({ length: nodeCount }, (_, i) => String(i + 1));
+  const ids = idList(nodeCount).map(String);
 
   let options: string[];
   if (words.length === 0) {

@@ -1,6 +1,9 @@
 // Runs one parsed REPL command against the cluster. Shared by the Ink UI and script mode, so
 // both print the same results. Expected failures become {ok:false, error}, never throws.
 import { helpLines, helpOptionLines, helpText } from './commands.js';
+import { compareBallotText } from './ballot-text.js';
+import { MembershipRunner, type MembershipDeps } from './membership-command.js';
+import type { ClusterConfig } from '../cluster/data-dir.js';
 import type { FlowHow, ReplCommand } from './parse-command.js';
 import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type NodeStatus } from '../cluster/cluster-client.js';
 import { collectLogs } from '../cluster/collect-logs.js';
@@ -48,7 +51,9 @@ export interface LogsTarget {
 
 export type SupervisorLike = Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'reportedLeader' | 'onEvent' | 'pid' | 'pause' | 'resume' | 'isPaused' | 'resumeAll'> &
   /** Our own supervisor starts (and restarts) nodes tracing or not; others leave it to the admin API. */
-  Partial<Pick<Supervisor, 'tracing' | 'setTracing'>>;
+  Partial<Pick<Supervisor, 'tracing' | 'setTracing'>> &
+  /** Membership: a node added or removed at runtime (the supervisor spawns and stops; RemoteNodes counts). */
+  Partial<Pick<Supervisor, 'addNode' | 'markRemoved' | 'stop' | 'waitExit'>>;
 
 export interface ExecutorDeps {
   readonly sup: SupervisorLike;
@@ -70,6 +75,10 @@ export interface ExecutorDeps {
   readonly historyDir?: string;
   /** The nodes were started paused (`up --script` of a scenario that begins with pause). */
   readonly startPaused?: boolean;
+  /** The cluster file: what add, remove, replace and transfer rewrite (through its write chain). */
+  readonly clusterFile?: string;
+  /** Timing of the membership commands' waits (tests shorten them). */
+  readonly membershipTiming?: MembershipDeps['timing'];
 }
 
 export interface PaneStatus {
@@ -83,6 +92,8 @@ export interface PaneStatus {
   readonly leader: number | null;
   readonly lastSlot: number | null;
   readonly pid: number | null;
+  /** What the node is in the configuration, and the configuration as it knows it; absent when it did not say. */
+  readonly membership?: NonNullable<NodeStatus['membership']>;
   /** Absent when the node is down or did not say. */
   readonly secure?: boolean;
   readonly refusedHandshakes?: number;
@@ -176,8 +187,14 @@ export class Executor {
   /** The message trace: off unless up --trace; the flow view and step mode turn it on. */
   readonly tracing: TraceControl;
   private readonly backgroundListeners = new Set<(line: string, o: Outcome) => void>();
+  private readonly progressListeners = new Set<(line: string) => void>();
+  private readonly clusterListeners = new Set<(c: ClusterConfig) => void>();
+  /** Ports `status` shows: the cluster file's, updated when membership changes. */
+  private nodes: readonly { readonly id: number; readonly port: number }[];
+  private membershipRuns = 0;
 
   constructor(private readonly deps: ExecutorDeps) {
+    this.nodes = deps.nodes ?? [];
     this.retryMs = deps.retryMs ?? 20_000;
     this.readMode = deps.readMode ?? 'index';
     this.history = deps.history ?? new HistoryRecorder();
@@ -198,6 +215,73 @@ export class Executor {
   onBackground(fn: (line: string, o: Outcome) => void): () => void {
     this.backgroundListeners.add(fn);
     return () => this.backgroundListeners.delete(fn);
+  }
+
+  /** Progress lines of a running membership command (add, remove, replace, transfer), as they happen. */
+  onProgress(fn: (line: string) => void): () => void {
+    this.progressListeners.add(fn);
+    return () => this.progressListeners.delete(fn);
+  }
+
+  /** The cluster file after a membership change: the UI adds a pane, labels a removed one. */
+  onClusterChange(fn: (c: ClusterConfig) => void): () => void {
+    this.clusterListeners.add(fn);
+    return () => this.clusterListeners.delete(fn);
+  }
+
+  /** Set while add, remove, replace or transfer runs in this session. */
+  get changingMembership(): boolean {
+    return this.membershipRuns > 0;
+  }
+
+  /** The cluster file changed under us (another terminal's add or remove): ports, panes. */
+  clusterChanged(c: ClusterConfig): void {
+    this.nodes = c.nodes;
+    for (const fn of this.clusterListeners) fn(c);
+  }
+
+  /** The member node ids now: what a command may name (they grow with add, shrink with remove). */
+  get nodeIds(): number[] {
+    return [...this.deps.sup.ids].sort((a, b) => a - b);
+  }
+
+  private membership(signal?: AbortSignal): MembershipRunner | string {
+    const { sup, client } = this.deps;
+    const file = this.deps.clusterFile;
+    if (file === undefined) return 'membership commands need the cluster file, and this session has none';
+    if (client.admin === undefined) return 'this client cannot reach the admin API';
+    if (this.steps.paused) return 'the cluster is paused (step mode); resume first, then change its membership';
+    const local = this.deps.remote === undefined && sup.addNode !== undefined && sup.stop !== undefined && sup.waitExit !== undefined;
+    const deps: MembershipDeps = {
+      client,
+      clusterFile: file,
+      ids: () => sup.ids,
+      isAlive: (id) => sup.isAlive(id),
+      ...(local
+        ? {
+            local: {
+              spawn: (id: number) => {
+                const started = watchStart(sup, id, this.deps.restartReadyMs);
+                sup.addNode!(id);
+                return started;
+              },
+              stop: (id: number) => sup.stop!(id),
+              waitExit: (id: number, ms: number) => sup.waitExit!(id, ms),
+            },
+          }
+        : {}),
+      noteAdded: (id) => {
+        if (!local) sup.addNode?.(id);
+      },
+      noteRemoved: (id) => sup.markRemoved?.(id),
+      onCluster: (c) => this.clusterChanged(c),
+      progress: (line) => {
+        for (const fn of this.progressListeners) fn(line);
+      },
+      ...(signal !== undefined ? { signal } : {}),
+      ...(this.deps.membershipTiming !== undefined ? { timing: this.deps.membershipTiming } : {}),
+    };
+    return new MembershipRunner(deps);
   }
 
   /**
@@ -252,7 +336,9 @@ export class Executor {
     if (impossible !== null) return failure(impossible);
     if (this.steps.paused && isClientCommand(cmd)) return this.submitPaused(cmd);
     const work = this.dispatch(cmd, signal).catch((err: unknown) => failure(this.explain(err)));
-    if (signal === undefined || cmd.kind === 'chaos') return work;
+    // Chaos and the membership commands take Esc themselves: they end what they started, and a
+    // membership command leaves the cluster file saying what the log says.
+    if (signal === undefined || cmd.kind === 'chaos' || isMembershipCommand(cmd)) return work;
     if (signal.aborted) return cancelled(cmd);
     return new Promise<Outcome>((resolve) => {
       const onAbort = () => {
@@ -519,6 +605,27 @@ export class Executor {
         return stepOutcome(await this.steps.tick(cmd.count));
       case 'elect':
         return stepOutcome(await this.steps.elect(cmd.node));
+      case 'add':
+      case 'remove':
+      case 'replace':
+      case 'transfer':
+      case 'members': {
+        const runner = this.membership(signal);
+        if (typeof runner === 'string') return failure(runner);
+        this.membershipRuns++;
+        let o;
+        try {
+          o =
+            cmd.kind === 'add' ? await runner.add()
+            : cmd.kind === 'remove' ? await runner.remove(cmd.node)
+            : cmd.kind === 'replace' ? await runner.replace(cmd.node)
+            : cmd.kind === 'transfer' ? await runner.transfer(cmd.node)
+            : await runner.members();
+        } finally {
+          this.membershipRuns--;
+        }
+        return { ok: o.ok, text: o.text, fields: o.fields, ...(o.error !== undefined ? { error: o.error } : {}), ...(o.detail !== undefined ? { detail: o.detail } : {}) };
+      }
       case 'partition':
       case 'heal':
       case 'isolate':
@@ -551,12 +658,12 @@ export class Executor {
   }
 
   private portOf(id: number): number | null {
-    return this.deps.nodes?.find((n) => n.id === id)?.port ?? null;
+    return this.nodes.find((n) => n.id === id)?.port ?? null;
   }
 
   /** A node in `status --json`: counts named as counts, the port from the cluster file. */
   private statusJson(n: PaneStatus): Record<string, unknown> {
-    const { refusedHandshakes, faults, ...rest } = n;
+    const { refusedHandshakes, faults, membership, ...rest } = n;
     const port = this.portOf(n.id);
     const { id, ...others } = rest;
     return {
@@ -565,6 +672,7 @@ export class Executor {
       ...others,
       ...(refusedHandshakes !== undefined ? { refusedHandshakeCount: refusedHandshakes } : {}),
       ...(faults !== undefined ? { faults: faultsJson(faults) } : {}),
+      ...(membership !== undefined ? { member: membership.self } : {}),
     };
   }
 
@@ -647,6 +755,7 @@ export class Executor {
         ...(s.trace !== undefined ? { tracing: s.trace } : {}),
         ...(s.paused !== undefined ? { paused: s.paused } : {}),
         ...(s.faults !== undefined ? { faults: s.faults } : {}),
+        ...(s.membership !== undefined ? { membership: s.membership } : {}),
       };
       return { id, alive: true, role: s.role, ballot: formatBallotLike(s.ballot), promised: formatBallotLike(s.promised), commitIndex: s.commitIndex, appliedIndex: s.appliedIndex, leader: s.leader, lastSlot: s.lastSlot, pid, ...reported };
     } catch (err) {
@@ -679,6 +788,9 @@ function stepOutcome(o: StepOutcome): Outcome {
 
 const REMOTE_FAULT_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'kill' && k !== 'kill-leader');
 
+const isMembershipCommand = (cmd: ReplCommand): boolean =>
+  cmd.kind === 'add' || cmd.kind === 'remove' || cmd.kind === 'replace' || cmd.kind === 'transfer' || cmd.kind === 'members';
+
 const isClientCommand = (cmd: ReplCommand): boolean =>
   cmd.kind === 'set' || cmd.kind === 'del' || cmd.kind === 'range' || (cmd.kind === 'get' && cmd.local === undefined);
 
@@ -697,12 +809,4 @@ function describeClientCommand(cmd: ReplCommand): string {
   }
 }
 
-export function compareBallotText(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 2; i++) {
-    const d = (pa[i] ?? -1) - (pb[i] ?? -1);
-    if (d !== 0 && !Number.isNaN(d)) return d;
-  }
-  return 0;
-}
+export { compareBallotText };

@@ -1,5 +1,6 @@
 // `paxos-cli logs N`: prints node N's whole log file (DIR/node-N/events.ndjson, the rotated one
 // first), from any terminal, while the cluster runs or after; --follow keeps printing.
+import { describeIds } from './node-ids.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -62,7 +63,7 @@ async function printLogs(node: number, opts: LogsCommandOptions, out: (s: string
     cluster = null; // a broken cluster file must not hide the logs
   }
   if (cluster !== null && !cluster.nodes.some((n) => n.id === node)) {
-    return fail(`node ${node} does not exist; this cluster has nodes 1 to ${cluster.nodes.length}`);
+    return fail(`node ${node} does not exist; this cluster has nodes ${describeIds(cluster.nodes.map((n) => n.id))}`);
   }
   const dir = nodeDataPath(opts.dataDir, node);
   const tail = new LogTail(dir);

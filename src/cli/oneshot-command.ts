@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Command } from 'commander';
-import { openClusterClient } from '../cluster/cluster-client.js';
+import { openSwitchableClient } from '../cluster/switchable-client.js';
+import { activeNodes } from '../cluster/membership-plan.js';
 import { clusterFilePath, openClusterFile } from '../cluster/data-dir.js';
 import { RemoteNodes } from '../cluster/remote-nodes.js';
 import { EXIT_USAGE } from '../command/subcommand.js';
@@ -121,14 +122,17 @@ export async function runOneshotCommand(name: OneshotName, args: readonly string
   const opened = openClusterFile(split.clusterFile);
   if ('error' in opened) return fail(line, opened.error, opened.code);
   const { cluster, auth } = opened;
-  const parsed = parseWords([name, ...split.words], Math.max(...cluster.nodes.map((n) => n.id)));
+  const ids = activeNodes(cluster).map((n) => n.id);
+  const parsed = parseWords([name, ...split.words], ids);
   if (!parsed.ok) return fail(line, `${parsed.error.replace(/; type help for the list$/, '')} (see paxos-cli ${name} --help)`, EXIT_USAGE);
   if (parsed.cmd === null) return fail(line, `nothing to run (see paxos-cli ${name} --help)`, EXIT_USAGE);
-  const client = await openClusterClient(cluster, { clientId: `oneshot-${randomUUID()}`, auth });
+  const client = await openSwitchableClient(cluster, { clientId: `oneshot-${randomUUID()}`, auth });
   let outcome: Outcome;
   try {
-    const remote = new RemoteNodes(cluster.nodes.map((n) => n.id), split.clusterFile);
-    const executor = new Executor({ sup: remote, remote, client, dataDir: path.dirname(split.clusterFile), nodes: cluster.nodes, retryMs: ONESHOT_RETRY_MS });
+    const remote = new RemoteNodes(ids, split.clusterFile);
+    const executor = new Executor({ sup: remote, remote, client, dataDir: path.dirname(split.clusterFile), clusterFile: split.clusterFile, nodes: cluster.nodes, retryMs: ONESHOT_RETRY_MS });
+    // A membership command says each step as it goes (on stderr under -w json: stdout is the one line).
+    executor.onProgress((l) => (split.json ? process.stderr.write(`paxos-cli ${name}: ${l}\n`) : out(`${l}\n`)));
     outcome = await executor.run(parsed.cmd);
   } finally {
     await client.close().catch(() => undefined);

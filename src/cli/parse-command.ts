@@ -2,6 +2,7 @@
 import { findCommand, COMMANDS } from './commands.js';
 import { parseFaultCommand, type FaultCommand } from './parse-fault-command.js';
 import { parseHeldSelector, type HeldSelector } from './step-control.js';
+import { parseNodeId, type NodeIds } from './node-ids.js';
 
 export type ReplCommand =
   | { readonly kind: 'set'; readonly key: string; readonly value: string }
@@ -28,6 +29,10 @@ export type ReplCommand =
   | { readonly kind: 'tick'; readonly count: number }
   | { readonly kind: 'deliver' | 'drop'; readonly target: HeldSelector }
   | { readonly kind: 'elect'; readonly node: number }
+  /** Membership: add a node; remove, replace or hand leadership to node N; show the configuration. */
+  | { readonly kind: 'add' }
+  | { readonly kind: 'remove' | 'replace' | 'transfer'; readonly node: number }
+  | { readonly kind: 'members' }
   | FaultCommand;
 
 export type FlowHow = 'toggle' | 'on' | 'off' | 'heartbeats';
@@ -94,13 +99,6 @@ function fail(error: string): ParseResult {
   return { ok: false, error };
 }
 
-function parseNodeId(raw: string | undefined, nodeCount: number, usage: string): number | string {
-  if (raw === undefined) return `missing node id; usage: ${usage}`;
-  if (!/^\d+$/.test(raw)) return `"${raw}" is not a node id; use a number from 1 to ${nodeCount}`;
-  const id = Number(raw);
-  if (id < 1 || id > nodeCount) return `node ${raw} does not exist; this cluster has nodes 1 to ${nodeCount}`;
-  return id;
-}
 
 function checkKey(key: string | undefined, usage: string): string | null {
   if (key === undefined || key === '') return `missing key; usage: ${usage}`;
@@ -108,7 +106,8 @@ function checkKey(key: string | undefined, usage: string): string | null {
   return null;
 }
 
-export function parseCommand(line: string, nodeCount: number): ParseResult {
+/** `nodes`: the node count (ids 1..N) or, for a cluster whose ids grew, the ids. */
+export function parseCommand(line: string, nodeCount: NodeIds): ParseResult {
   const trimmed = stripComment(line.trim());
   if (trimmed === '') return { ok: true, cmd: null };
   const tok = tokenize(trimmed);
@@ -120,7 +119,7 @@ export function parseCommand(line: string, nodeCount: number): ParseResult {
  * A command from its words, already split: what a line comes to after tokenize, and what a
  * one-shot command gets from its argv (no quoting to undo, so any value arrives as typed).
  */
-export function parseWords(words: readonly string[], nodeCount: number): ParseResult {
+export function parseWords(words: readonly string[], nodeCount: NodeIds): ParseResult {
   const [name = '', ...args] = words;
   const spec = findCommand(name.toLowerCase());
   if (spec === undefined) {
@@ -210,6 +209,9 @@ export function parseWords(words: readonly string[], nodeCount: number): ParseRe
       if (typeof target === 'string') return fail(target);
       return tooMany(1) ?? { ok: true, cmd: { kind: spec.name, target } };
     }
+    case 'remove':
+    case 'replace':
+    case 'transfer':
     case 'elect':
     case 'kill':
     case 'stop':
@@ -236,6 +238,8 @@ export function parseWords(words: readonly string[], nodeCount: number): ParseRe
       }
       return tooMany(1) ?? { ok: true, cmd: args[0] === undefined ? { kind: 'help' } : { kind: 'help', topic: args[0] } };
     }
+    case 'add':
+    case 'members':
     case 'diff':
     case 'status':
     case 'leader':

@@ -1,6 +1,7 @@
 // REPL parsing of the fault and verification commands: partition, heal, isolate, slow, check,
 // chaos. Pure; called by parse-command.ts for these names.
 import { MAX_SLOW_MS, validateGroups } from '../protocol/fault-rules.js';
+import { idList, parseNodeId, type NodeIds } from './node-ids.js';
 
 export type FaultCommand =
   | { readonly kind: 'partition'; readonly groups: readonly (readonly number[])[] }
@@ -23,20 +24,10 @@ type Result = { readonly ok: true; readonly cmd: FaultCommand } | { readonly ok:
 
 const fail = (error: string): Result => ({ ok: false, error });
 
-function nodeIds(nodeCount: number): number[] {
-  return Array.from({ length: nodeCount }, (_, i) => i + 1);
-}
-
-function nodeId(raw: string | undefined, nodeCount: number, usage: string): number | string {
-  if (raw === undefined) return `missing node id; usage: ${usage}`;
-  if (!/^\d+$/.test(raw)) return `"${raw}" is not a node id; use a number from 1 to ${nodeCount}`;
-  const id = Number(raw);
-  if (id < 1 || id > nodeCount) return `node ${raw} does not exist; this cluster has nodes 1 to ${nodeCount}`;
-  return id;
-}
+const nodeId = parseNodeId;
 
 /** `1,2|3,4,5`, `1,2 | 3,4,5` or `1 2 | 3 4 5`: groups split by `|`, ids by commas or spaces. */
-export function parseGroups(args: readonly string[], nodeCount: number): number[][] | string {
+export function parseGroups(args: readonly string[], nodeCount: NodeIds): number[][] | string {
   const text = args.join(' ');
   if (text.trim() === '') return 'missing groups; usage: partition 1,2|3,4,5';
   if (!text.includes('|')) return `one group only: separate the sides with |, e.g. partition 1,2|3,4,5`;
@@ -51,31 +42,32 @@ export function parseGroups(args: readonly string[], nodeCount: number): number[
     }
     groups.push(group);
   }
-  const err = validateGroups(groups, nodeIds(nodeCount));
+  const err = validateGroups(groups, idList(nodeCount));
   return err ?? groups;
 }
 
 const CHAOS_LIMITS = { '--duration': [1, 86_400], '--clients': [1, 256], '--keys': [1, 10_000], '--seed': [0, 2 ** 31 - 1] } as const;
 
-export function parseFaultCommand(name: string, args: readonly string[], nodeCount: number, usage: string): Result {
+export function parseFaultCommand(name: string, args: readonly string[], nodes: NodeIds, usage: string): Result {
+  const nodeCount = idList(nodes).length;
   const tooMany = (max: number): Result | null => (args.length > max ? fail(`too many arguments; usage: ${usage}`) : null);
   switch (name) {
     case 'partition': {
       if (nodeCount < 2) return fail('a partition needs at least 2 nodes');
-      const groups = parseGroups(args, nodeCount);
+      const groups = parseGroups(args, nodes);
       return typeof groups === 'string' ? fail(groups) : { ok: true, cmd: { kind: 'partition', groups } };
     }
     case 'heal':
     case 'check':
       return tooMany(0) ?? { ok: true, cmd: { kind: name } };
     case 'isolate': {
-      const id = nodeId(args[0], nodeCount, usage);
+      const id = nodeId(args[0], nodes, usage);
       if (typeof id === 'string') return fail(id);
       if (nodeCount < 2) return fail('isolate needs at least 2 nodes');
       return tooMany(1) ?? { ok: true, cmd: { kind: 'isolate', node: id } };
     }
     case 'slow': {
-      const id = nodeId(args[0], nodeCount, usage);
+      const id = nodeId(args[0], nodes, usage);
       if (typeof id === 'string') return fail(id);
       const raw = args[1];
       if (raw === undefined) return fail(`missing delay in ms; usage: ${usage}`);

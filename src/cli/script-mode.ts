@@ -2,6 +2,10 @@
 import { parseCommand, stripComment } from './parse-command.js';
 import type { Executor } from './execute-command.js';
 import { jsonLine } from '../json/contract.js';
+import type { NodeIds } from './node-ids.js';
+
+/** The ids a command may name: fixed, or asked before each line (they change with add and remove). */
+export type NodeIdSource = NodeIds | (() => NodeIds);
 
 export interface ScriptIo {
   readonly lines: AsyncIterable<string>;
@@ -13,7 +17,7 @@ export interface ScriptResult {
   readonly failed: number;
 }
 
-export async function runScript(io: ScriptIo, executor: Executor, nodeCount: number, json: boolean): Promise<ScriptResult> {
+export async function runScript(io: ScriptIo, executor: Executor, nodeCount: NodeIdSource, json: boolean): Promise<ScriptResult> {
   let ran = 0;
   let failed = 0;
   // Commands submitted while paused end later, when their messages are delivered.
@@ -27,11 +31,11 @@ export async function runScript(io: ScriptIo, executor: Executor, nodeCount: num
   }
 }
 
-async function runLines(io: ScriptIo, executor: Executor, nodeCount: number, json: boolean, onRan: () => void, onFailed: () => void): Promise<void> {
+async function runLines(io: ScriptIo, executor: Executor, nodeCount: NodeIdSource, json: boolean, onRan: () => void, onFailed: () => void): Promise<void> {
   for await (const raw of io.lines) {
     // The JSON names the command as it ran: without its comment.
     const line = stripComment(raw.trim());
-    const parsed = parseCommand(line, nodeCount);
+    const parsed = parseCommand(line, typeof nodeCount === 'function' ? nodeCount() : nodeCount);
     if (parsed.ok && parsed.cmd === null) continue;
     onRan();
     if (!parsed.ok) {

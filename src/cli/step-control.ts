@@ -2,6 +2,7 @@
 // what they hold on their own; here each held message gets a short cluster-wide id (#1, #2, …)
 // in the order it was held, which `deliver`, `drop` and `step` take. A script may instead name a
 // message by its link, `1>2` (the oldest held from n1 to n2), which does not depend on timing.
+import { describeIds, hasId, type NodeIds } from './node-ids.js';
 import type { HeldInfo, StepAction, StepResult } from '../client/paxos-client.js';
 import { messageLabel } from '../trace/trace-record.js';
 
@@ -223,14 +224,14 @@ function notPaused(): StepOutcome {
 }
 
 /** `7`, `#7` or `1>2`; null when it is neither. */
-export function parseHeldSelector(raw: string, nodeCount: number): HeldSelector | string {
+export function parseHeldSelector(raw: string, nodes: NodeIds): HeldSelector | string {
   const id = /^#?(\d{1,9})$/.exec(raw);
   if (id !== null) return { kind: 'id', id: Number(id[1]) };
   const link = /^(\d{1,7})>(\d{1,7})$/.exec(raw);
   if (link !== null) {
     const from = Number(link[1]);
     const to = Number(link[2]);
-    for (const n of [from, to]) if (n < 1 || n > nodeCount) return `node ${n} does not exist; this cluster has nodes 1 to ${nodeCount}`;
+    for (const n of [from, to]) if (!hasId(nodes, n)) return `node ${n} does not exist; this cluster has nodes ${describeIds(nodes)}`;
     return { kind: 'link', from, to };
   }
   return `"${raw}" names no held message; use its id from held (e.g. 3 or #3) or a link FROM>TO (e.g. 1>2)`;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { CliError, prepareCluster } from '../cluster/data-dir.js';
-import { openClusterClient } from '../cluster/cluster-client.js';
+import { openSwitchableClient } from '../cluster/switchable-client.js';
 import { Executor } from './execute-command.js';
 import { runScript } from './script-mode.js';
 import { stripComment } from './parse-command.js';
@@ -12,6 +12,7 @@ import { watchStart, type StartOutcome } from './watch-start.js';
 import { jsonLine } from '../json/contract.js';
 import { StartProgress } from './start-progress.js';
 import { RunRecorder, runFilesText } from '../runs/run-recorder.js';
+import { membershipDelta, watchClusterFile } from './cluster-file-watch.js';
 
 export interface UpOptions {
   readonly size: number | undefined;
@@ -117,16 +118,36 @@ export async function runUp(o: UpOptions): Promise<number> {
     });
   }
   let client;
+  let stopWatch: () => void = () => undefined;
   try {
     const starts: Promise<StartOutcome>[] = sup.ids.map((id) => watchStart(sup, id));
     await sup.start(startPaused ? ['--paused'] : []);
     // A node that could not start says why (its exit code and line); the others run on.
     const startFailures = Promise.all(starts).then((all) => all.flatMap((o) => (o.ok ? [] : [o.error])));
-    client = await openClusterClient(prepared.cluster, { clientId: `cli-${process.pid}`, auth: prepared.auth });
-    const executor = new Executor({ sup, client, dataDir: o.dataDir, nodes: prepared.cluster.nodes, startPaused, ...(o.readMode !== undefined ? { readMode: o.readMode } : {}) });
+    client = await openSwitchableClient(prepared.cluster, { clientId: `cli-${process.pid}`, auth: prepared.auth });
+    const executor = new Executor({ sup, client, dataDir: o.dataDir, clusterFile: prepared.clusterFile, nodes: prepared.cluster.nodes, startPaused, ...(o.readMode !== undefined ? { readMode: o.readMode } : {}) });
     recorder?.listen({ faults: executor.faults });
+    // Another terminal's add or remove (paxos-cli add --cluster FILE): start the node it wrote,
+    // never restart one it removed. This session's own commands do both themselves.
+    const switchable = client;
+    stopWatch = watchClusterFile(prepared.clusterFile, (c) => {
+      if (executor.changingMembership) return;
+      const { start, remove } = membershipDelta(c, sup.ids, sup.removedIds);
+      if (start.length === 0 && remove.length === 0) return;
+      // The client links to the new node list first, so the panes' polls reach the new node.
+      void switchable.reopen(c).catch(() => undefined);
+      for (const id of remove) sup.markRemoved(id);
+      for (const id of start) {
+        try {
+          sup.addNode(id);
+        } catch (err) {
+          process.stderr.write(`paxos-cli: cannot start node ${id}: ${(err as Error).message}\n`);
+        }
+      }
+      executor.clusterChanged(c);
+    });
     history = () => executor.history.toJSON();
-    const nodeCount = prepared.cluster.nodes.length;
+    
     if (scriptMode) {
       const failedStarts = await startFailures;
       for (const error of failedStarts) process.stderr.write(`paxos-cli: ${error}\n`);
@@ -134,7 +155,7 @@ export async function runUp(o: UpOptions): Promise<number> {
       if (leader === null && !startPaused) process.stderr.write(`paxos-cli: no leader after ${LEADER_WAIT_MS / 1000} s; running the commands anyway\n`);
       const input = o.script !== undefined ? fs.createReadStream(o.script, 'utf8') : process.stdin;
       const lines = readline.createInterface({ input, crlfDelay: Infinity });
-      const result = await runScript({ lines, write: (t) => process.stdout.write(t) }, executor, nodeCount, o.json);
+      const result = await runScript({ lines, write: (t) => process.stdout.write(t) }, executor, () => executor.nodeIds, o.json);
       lines.close();
       return result.failed === 0 && failedStarts.length === 0 ? 0 : 1;
     }
@@ -151,6 +172,7 @@ export async function runUp(o: UpOptions): Promise<number> {
     process.stdout.write(`done; data kept in ${o.dataDir}\n`);
     return 0;
   } finally {
+    stopWatch();
     progress?.done();
     await client?.close().catch(() => undefined);
     recorder?.faults.stop();

@@ -4,6 +4,7 @@
 import { PaxosClient } from '../client/paxos-client.js';
 import type { KeyPair } from './keys.js';
 import type { ClusterConfig } from './data-dir.js';
+import type { MembershipView } from './membership-plan.js';
 import type { AcceptedEntry, ChosenEntry } from '../paxos/types.js';
 import type { FaultRules } from '../protocol/fault-rules.js';
 import type { NodeFileName } from '../protocol/wire.js';
@@ -57,6 +58,8 @@ export interface NodeStatus {
   readonly trace?: boolean;
   /** In step mode (clock frozen, peer messages held); absent from older nodes. */
   readonly paused?: boolean;
+  /** The configuration as the node knows it, and what it is in it; absent from older nodes. */
+  readonly membership?: MembershipView;
 }
 export interface LogDump {
   readonly chosen: readonly ChosenEntry[];
@@ -84,6 +87,8 @@ export interface ClusterClient {
   step?(nodeId: number, action: StepAction, opts?: { id?: number; n?: number }): Promise<StepResult>;
   /** A chunk of one of a node's log files (attach mirrors them); optional so test doubles need not have it. */
   readFile?(nodeId: number, file: NodeFileName, offset: number, max: number): Promise<{ size: number; ino: number; data: Uint8Array }>;
+  /** After a membership change: reach the nodes of `cluster` from now on (SwitchableClient). */
+  reopen?(cluster: ClusterConfig): Promise<void>;
   close(): Promise<void>;
 }
 

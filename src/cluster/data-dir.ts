@@ -11,7 +11,7 @@ import { freePorts, isPortFree } from './free-ports.js';
 
 export const MAX_NODES = 9;
 
-/** The shared format, with what the CLI adds: at most MAX_NODES nodes, numbered 1..N. */
+/** The shared format, with what the CLI adds: at most MAX_NODES member (not removed) nodes. */
 export type ClusterConfig = Cluster;
 export type ClusterNode = Cluster['nodes'][number];
 
@@ -47,11 +47,14 @@ export async function readClusterFile(file: string): Promise<ClusterConfig | nul
     if (err instanceof ClusterFileError) throw new CliError('bad-cluster-file', `${err.message}; fix it or start over with --fresh`);
     throw err;
   }
-  if (cluster.nodes.length > MAX_NODES) {
-    throw new CliError('bad-cluster-file', `${file} has ${cluster.nodes.length} nodes; up runs at most ${MAX_NODES} (use --fresh to start over)`);
+  // Ids grow with `add` and removed nodes stay listed (as 'removed'): any ids, at most
+  // MAX_NODES members.
+  const members = cluster.nodes.filter((n) => (n.member ?? 'voter') !== 'removed');
+  if (members.length > MAX_NODES) {
+    throw new CliError('bad-cluster-file', `${file} has ${members.length} member nodes; up runs at most ${MAX_NODES} (use --fresh to start over)`);
   }
-  if (cluster.nodes.some((n, i) => n.id !== i + 1)) {
-    throw new CliError('bad-cluster-file', `${file}: node ids must be 1..N without gaps; use --fresh to start over`);
+  if (members.length === 0) {
+    throw new CliError('bad-cluster-file', `${file}: every node is marked removed, so there is nothing to start; use --fresh to start over`);
   }
   return cluster;
 }
@@ -98,30 +101,45 @@ export interface PreparedCluster {
   readonly note?: string;
 }
 
-/** Resumes the cluster in dataDir (its size wins), or creates one; ports are re-picked if taken. */
+/**
+ * Resumes the cluster in dataDir (its size wins: every node that is not removed, with the ids it
+ * has, which grow with `add`), or creates one; ports are re-picked if taken.
+ */
 export async function prepareCluster(opts: PrepareOptions): Promise<PreparedCluster> {
   if (opts.fresh) await wipeDataDir(opts.dataDir);
   await fs.mkdir(opts.dataDir, { recursive: true });
   const clusterFile = clusterFilePath(opts.dataDir);
   const existing = await readClusterFile(clusterFile);
-  const size = existing?.nodes.length ?? opts.size ?? 3;
+  const oldNodes = existing?.nodes ?? [];
+  const isRemoved = (n: ClusterNode): boolean => (n.member ?? 'voter') === 'removed';
+  const ids = existing !== null ? existing.nodes.filter((n) => !isRemoved(n)).map((n) => n.id) : Array.from({ length: opts.size ?? 3 }, (_, i) => i + 1);
+  const size = ids.length;
   let note: string | undefined;
   if (existing !== null && opts.size !== undefined && opts.size !== size) {
     note = `resuming the ${size}-node cluster in ${opts.dataDir} (asked for ${opts.size}; use --fresh to start a new one)`;
   }
-  const ports = await choosePorts(size, opts.basePort, existing);
+  const removed = oldNodes.filter(isRemoved);
+  const ports = await choosePorts(ids, opts.basePort, existing, new Set(removed.map((n) => n.port)));
   // Keys are made once and kept: a cluster made before keys existed gets them here.
-  const keys = opts.insecure === true ? null : clusterKeys(opts.dataDir, size);
-  const cluster: ClusterConfig = {
-    nodes: Array.from({ length: size }, (_, i) => ({
-      id: i + 1,
+  const keys = opts.insecure === true ? null : clusterKeys(opts.dataDir, ids);
+  const nodes: ClusterNode[] = ids.map((id, i) => {
+    const old = oldNodes.find((n) => n.id === id);
+    return {
+      id,
       host: '127.0.0.1',
       port: ports[i] as number,
       ...(keys === null ? {} : { publicKey: keys.nodes[i]! }),
-    })),
+      ...(old?.member !== undefined ? { member: old.member } : {}),
+      ...(old?.replaces !== undefined ? { replaces: old.replaces } : {}),
+    };
+  });
+  const cluster: ClusterConfig = {
+    // Removed nodes stay listed, as they were: their ids are never handed out again.
+    nodes: [...nodes, ...removed].sort((a, b) => a.id - b.id),
     ...(keys === null ? {} : { operatorKeys: [keys.operator.publicKey] }),
     clusterId: existing?.clusterId ?? randomUUID(),
-    hasRun: existing?.hasRun ?? (existing === null ? [] : await nodesWithData(opts.dataDir, size)),
+    hasRun: existing?.hasRun ?? (existing === null ? [] : await nodesWithData(opts.dataDir, ids)),
+    ...(existing?.genesis !== undefined ? { genesis: existing.genesis } : {}),
   };
   await writeClusterFile(clusterFile, cluster);
   const auth = keys?.operator ?? null;
@@ -160,9 +178,9 @@ export function openClusterFile(clusterFile: string): { cluster: ClusterConfig; 
 }
 
 /** Each node's public key and the operator's pair, made where missing (secret keys: mode 0600). */
-function clusterKeys(dataDir: string, size: number): { nodes: string[]; operator: KeyPair } {
+function clusterKeys(dataDir: string, ids: readonly number[]): { nodes: string[]; operator: KeyPair } {
   try {
-    const nodes = Array.from({ length: size }, (_, i) => ensureKeyFile(nodeKeyPath(dataDir, i + 1)).publicKey);
+    const nodes = ids.map((id) => ensureKeyFile(nodeKeyPath(dataDir, id)).publicKey);
     return { nodes, operator: ensureKeyFile(operatorKeyPath(dataDir)) };
   } catch (err) {
     if (err instanceof KeyFileError) throw new CliError('bad-key-file', err.message);
@@ -171,24 +189,37 @@ function clusterKeys(dataDir: string, size: number): { nodes: string[]; operator
 }
 
 /** For a cluster.json from before hasRun: a node whose dir holds anything but its log file has run. */
-async function nodesWithData(dataDir: string, size: number): Promise<number[]> {
-  const ids = Array.from({ length: size }, (_, i) => i + 1);
+async function nodesWithData(dataDir: string, ids: readonly number[]): Promise<number[]> {
   const has = await Promise.all(ids.map((id) => fs.readdir(nodeDataPath(dataDir, id)).then((e) => e.some((f) => f !== EVENT_FILE && f !== OLD_EVENT_FILE), () => false)));
   return ids.filter((_, i) => has[i]);
 }
 
-async function choosePorts(size: number, basePort: number | undefined, existing: ClusterConfig | null): Promise<number[]> {
+async function choosePorts(ids: readonly number[], basePort: number | undefined, existing: ClusterConfig | null, taken: ReadonlySet<number>): Promise<number[]> {
+  const size = ids.length;
   if (basePort !== undefined) {
     const ports = Array.from({ length: size }, (_, i) => basePort + i);
     for (const p of ports) {
       if (!(await isPortFree(p))) throw new CliError('port-busy', `port ${p} is already in use; pick another --base-port or leave it out`);
+      if (taken.has(p)) throw new CliError('port-busy', `port ${p} belongs to a removed node in the cluster file; pick another --base-port or leave it out`);
     }
     return ports;
   }
   if (existing !== null) {
-    const old = existing.nodes.map((n) => n.port);
-    const free = await Promise.all(old.map(isPortFree));
+    const old = ids.map((id) => existing.nodes.find((n) => n.id === id)?.port ?? 0);
+    const free = await Promise.all(old.map((p) => (p === 0 ? false : isPortFree(p))));
     if (free.every(Boolean)) return old;
   }
-  return freePorts(size);
+  // A removed node's port stays in the file: never hand it to another node (one address twice).
+  const ports: number[] = [];
+  while (ports.length < size) ports.push(...(await freePorts(size - ports.length)).filter((p) => !taken.has(p) && !ports.includes(p)));
+  return ports;
+}
+
+/** A free loopback port for a node added at runtime, not one the cluster file already names. */
+export async function freePortFor(cluster: ClusterConfig): Promise<number> {
+  const taken = new Set(cluster.nodes.map((n) => n.port));
+  for (;;) {
+    const [p] = await freePorts(1);
+    if (p !== undefined && !taken.has(p)) return p;
+  }
 }

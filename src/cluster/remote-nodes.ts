@@ -37,6 +37,21 @@ export class RemoteNodes {
     return true;
   }
 
+  /** A node added at runtime (by this terminal or another): it counts from now on. */
+  addNode(id: number): void {
+    if (!this.ids.includes(id)) {
+      this.ids.push(id);
+      this.ids.sort((a, b) => a - b);
+    }
+  }
+
+  /** A node removed from the configuration: no longer a member to poll or count. */
+  markRemoved(id: number): void {
+    const i = this.ids.indexOf(id);
+    if (i >= 0) this.ids.splice(i, 1);
+    this.paused.delete(id);
+  }
+
   pid(_id: number): number | undefined {
     return undefined;
   }

@@ -51,6 +51,8 @@ interface Slot {
   paused: boolean;
   role: 'leader' | 'follower' | 'candidate' | null;
   ballot: string | null;
+  /** Removed from the cluster by a configuration: its exit is asked for, and it never starts again. */
+  removed: boolean;
 }
 
 const MAX_BACKLOG = 500;
@@ -65,13 +67,64 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.traceNodes = opts.trace === true;
-    for (const n of opts.cluster.nodes) {
-      this.slots.set(n.id, { proc: null, exited: Promise.resolve(), requestedStop: false, paused: false, role: null, ballot: null });
-    }
+    // A removed node stays in the cluster file (its id is never reused) but is not ours to run.
+    for (const n of opts.cluster.nodes) if ((n.member ?? 'voter') !== 'removed') this.addSlot(n.id);
   }
 
+  private addSlot(id: number): void {
+    this.slots.set(id, { proc: null, exited: Promise.resolve(), requestedStop: false, paused: false, role: null, ballot: null, removed: false });
+  }
+
+  /** The member nodes: every node of the cluster file that is not removed, in id order. */
   get ids(): number[] {
-    return [...this.slots.keys()];
+    return [...this.slots].filter(([, s]) => !s.removed).map(([id]) => id).sort((a, b) => a - b);
+  }
+
+  /** Nodes removed during this session (their processes may still be on their way out). */
+  get removedIds(): number[] {
+    return [...this.slots].filter(([, s]) => s.removed).map(([id]) => id);
+  }
+
+  /**
+   * A node added at runtime (`add`): its entry is in the cluster file already, which the node
+   * reads at start. Spawns it now; from then on it is supervised like the others.
+   */
+  addNode(id: number): void {
+    if (this.slots.has(id)) throw new SupervisorError('already-running', `node ${id} is in this cluster already`);
+    this.addSlot(id);
+    this.spawn(id);
+  }
+
+  /**
+   * Node `id` was removed from the configuration: it exits by itself (that exit is asked for,
+   * not a crash) and is never restarted. Nothing to do for an id this supervisor does not run.
+   */
+  markRemoved(id: number): void {
+    const s = this.slots.get(id);
+    if (s === undefined) return;
+    s.removed = true;
+    s.requestedStop = true;
+  }
+
+  /** Waits until node `id` has exited (at once when it is not running); false after `ms`. */
+  async waitExit(id: number, ms: number): Promise<boolean> {
+    const s = this.slots.get(id);
+    if (s === undefined || s.proc === null) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+    const done = await Promise.race([s.exited.then(() => true), timeout]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  /** SIGTERM one node (a clean exit) and wait for it; SIGKILL after the grace period. */
+  async stop(id: number): Promise<void> {
+    const s = this.slot(id);
+    if (s.proc === null) return;
+    s.requestedStop = true;
+    s.proc.kill('SIGTERM');
+    if (s.paused) this.resume(id);
+    await s.exited;
   }
 
   onEvent(fn: (e: SupervisorEvent) => void): () => void {
@@ -94,7 +147,7 @@ export class Supervisor {
 
   private slot(id: number): Slot {
     const s = this.slots.get(id);
-    if (s === undefined) throw new SupervisorError('no-such-node', `node ${id} does not exist; this cluster has nodes 1 to ${this.slots.size}`);
+    if (s === undefined) throw new SupervisorError('no-such-node', `node ${id} does not exist; this cluster has nodes ${this.ids.join(', ')}`);
     return s;
   }
 
@@ -136,6 +189,7 @@ export class Supervisor {
   private spawn(id: number, extraArgs: readonly string[] = []): void {
     if (this.stopping) throw new SupervisorError('stopping', 'the cluster is shutting down');
     const s = this.slot(id);
+    if (s.removed) throw new SupervisorError('no-such-node', `node ${id} was removed from the cluster and does not start again; add makes a new node`);
     if (s.proc !== null) throw new SupervisorError('already-running', `node ${id} is already running; kill it first`);
     const args = [
       BIN_PATH, 'node',
@@ -186,6 +240,8 @@ export class Supervisor {
         s.paused = false;
         s.role = null;
       }
+      // Removed while it ran: whatever it exited with, it was asked to go.
+      if (s.removed) s.requestedStop = true;
       this.emit({
         type: 'exited',
         id,

@@ -61,6 +61,12 @@ const heldItem = z.strictObject({
 });
 const deliveryFields = { message: heldItem, dropped: z.boolean(), effects: z.array(z.string()) };
 
+/** A configuration: the slot it was chosen in (-1: the first), the first slot it rules, its members. */
+const configSchema = z.strictObject({ slot: z.number().int().min(-1), activeFromIndex: index, voterNodes: z.array(nodeId), learnerNodes: z.array(nodeId) });
+const memberState = z.enum(['voter', 'learner', 'removed']);
+/** A membership command that failed half-way: the node it was about, and what the cluster file now says of it. */
+const membershipFailFields = { node: nodeId.optional(), fileMember: memberState.optional(), cancelled: z.literal(true).optional() };
+
 const statusNode = z.strictObject({
   id: nodeId,
   port: z.number().int().min(1).max(65535),
@@ -78,6 +84,7 @@ const statusNode = z.strictObject({
   tracing: z.boolean().optional(),
   paused: z.boolean().optional(),
   faults: faultsSchema.optional(),
+  member: z.enum(['voter', 'learner', 'removed', 'joining']).optional(),
 });
 
 const diffFields = {
@@ -290,6 +297,24 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   drop: command(deliveryFields),
   tick: command({ tickCount: count, effects: z.array(z.strictObject({ node: nodeId, effects: z.array(z.string()) })) }),
   elect: command({ node: nodeId, effects: z.array(z.string()) }),
+  add: command({ node: nodeId, port: z.number().int().min(1).max(65535), inForce: configSchema }, membershipFailFields),
+  remove: command({ node: nodeId, inForce: configSchema }, membershipFailFields),
+  replace: command({ node: nodeId, added: z.strictObject({ node: nodeId, port: z.number().int().min(1).max(65535) }), inForce: configSchema }, membershipFailFields),
+  transfer: command({ leader: nodeId, transferMs: msSchema }, { cancelled: z.literal(true).optional() }),
+  members: command({
+    leader: nodeId,
+    inForce: configSchema,
+    next: configSchema.nullable(),
+    nodes: z.array(
+      z.strictObject({
+        node: nodeId,
+        alive: z.boolean(),
+        member: z.enum(['voter', 'learner', 'removed', 'joining']).nullable(),
+        fileMember: memberState.nullable(),
+        role: z.string(),
+      }),
+    ),
+  }),
   help: command({ help: z.string() }),
   clear: command({}),
   quit: command({}),

@@ -117,6 +117,13 @@ describe('every command, run for real, prints lines of the contract', () => {
       'step',
       'tick 2',
       'resume',
+      // Membership: grow to 4, hand leadership to the new node, shrink back, replace a node.
+      'members',
+      'add',
+      'transfer 4',
+      'remove 4',
+      'replace 3',
+      'members',
       'stop 2',
       'trace off',
       'clear',
@@ -138,8 +145,16 @@ describe('every command, run for real, prints lines of the contract', () => {
     expect(byCmd[6]).toMatchObject({ cmd: 'get a', ok: true, value: null });
     const status = byCmd[12] as { nodes: { port: number }[]; nodeCount: number };
     expect(status.nodeCount).toBe(3);
-    const cluster = JSON.parse(fs.readFileSync(path.join(dataDir, 'cluster.json'), 'utf8')) as { nodes: { port: number }[] };
-    expect(status.nodes.map((n) => n.port)).toEqual(cluster.nodes.map((n) => n.port));
+    const cluster = JSON.parse(fs.readFileSync(path.join(dataDir, 'cluster.json'), 'utf8')) as { nodes: { id: number; port: number; member?: string; replaces?: number }[]; genesis?: number[] };
+    // The first three nodes keep their ports; add and replace grew the file (4 removed, 5 replaced 3).
+    expect(status.nodes.map((n) => n.port)).toEqual(cluster.nodes.filter((n) => n.id <= 3).map((n) => n.port));
+    expect(cluster.genesis).toEqual([1, 2, 3]);
+    expect(cluster.nodes.map((n) => [n.id, n.member ?? 'voter'])).toEqual([[1, 'voter'], [2, 'voter'], [3, 'removed'], [4, 'removed'], [5, 'voter']]);
+    expect(cluster.nodes.find((n) => n.id === 5)?.replaces).toBe(3);
+    expect(byCmd.find((o) => o.cmd === 'add')).toMatchObject({ ok: true, node: 4, inForce: { voterNodes: [1, 2, 3, 4], learnerNodes: [] } });
+    expect(byCmd.find((o) => o.cmd === 'transfer 4')).toMatchObject({ ok: true, leader: 4 });
+    expect(byCmd.find((o) => o.cmd === 'remove 4')).toMatchObject({ ok: true, node: 4, inForce: { voterNodes: [1, 2, 3] } });
+    expect(byCmd.find((o) => o.cmd === 'replace 3')).toMatchObject({ ok: true, node: 3, added: { node: 5 }, inForce: { voterNodes: [1, 2, 5] } });
     expect(byCmd[17]).toMatchObject({ cmd: 'diff', ok: true, conflictCount: 0 });
     expect(byCmd.at(-2)).toMatchObject({ cmd: 'frobnicate', ok: false });
     // Every REPL command ran, under its own schema.

@@ -45,7 +45,9 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
   const state = useThrottledState(store, renderIntervalMs);
   const { columns, rows } = useTerminalSize(size);
   const layout = computeLayout(columns, rows, state.nodes.length);
-  const complete = useCallback((line: string) => completeLine(line, state.nodes.length), [state.nodes.length]);
+  // Tab offers the ids of the members (not of a removed node's pane).
+  const memberIds = state.nodes.filter((n) => n.member !== 'removed').map((n) => n.id).join(',');
+  const complete = useCallback((line: string) => completeLine(line, memberIds === '' ? [] : memberIds.split(',').map(Number)), [memberIds]);
   const onHint = useCallback((text: string | null) => store.dispatch({ type: 'hint', text }), [store]);
   const onToggleFlow = useCallback(() => store.dispatch({ type: 'flow', how: 'toggle' }), [store]);
   const flow = state.flow?.on === true ? state.flow : null;
@@ -58,7 +60,10 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
   // The fault/chaos bar, when shown, takes its rows from the log view too.
   const faults = state.faults ?? null;
   const chaos = state.chaos ?? null;
-  const barRows = Math.min(faultBarRows(faults, chaos), Math.max(0, layout.logViewRows - 1));
+  // The configuration line, once a node says it, takes a row from the slot grid too.
+  const config = state.config ?? null;
+  const configRows = config !== null && layout.logViewRows > 2 ? 1 : 0;
+  const barRows = Math.min(faultBarRows(faults, chaos) + configRows, Math.max(0, layout.logViewRows - 1));
   const borrowed = Math.max(0, Math.min(lastBlock - layout.resultLines, layout.logViewRows - 1 - barRows));
   // Rows the slot grid has but does not fill (a young log) show older results instead.
   const gridHeight = layout.logViewRows - borrowed - barRows;
@@ -121,6 +126,11 @@ export function App({ store, onSubmit, onQuit, onCancel, size, renderIntervalMs,
   const hint = clipEnd(state.running !== null ? (state.hint !== null && /Ctrl-C again/.test(state.hint) ? state.hint : pending) : (state.hint ?? idleHint), layout.width);
   return (
     <Box flexDirection="column" width={layout.width}>
+      {configRows > 0 ? (
+        <Text wrap="truncate" color="cyan">
+          {clipEnd(config ?? '', layout.width)}
+        </Text>
+      ) : null}
       {flow !== null ? (
         <FlowView flow={flow} nodes={state.nodes} width={layout.width} height={flowHeight(layout, borrowed + barRows)} focused={scrollTarget === 'log'} />
       ) : (

@@ -24,17 +24,21 @@ const clip = clipEnd;
 export function NodePane({ node, width, logLines, now }: NodePaneProps): React.JSX.Element {
   const inner = Math.max(4, width - 2);
   const flash = node.flash !== null && node.flash.until > now ? node.flash : null;
-  const borderColor = flash?.tone === 'bad' || node.role === 'down' ? 'red' : flash !== null ? (flash.tone === 'good' ? 'green' : 'cyan') : node.role === 'leader' ? 'green' : 'gray';
+  const borderColor = node.member === 'removed' ? 'gray' : flash?.tone === 'bad' || node.role === 'down' ? 'red' : flash !== null ? (flash.tone === 'good' ? 'green' : 'cyan') : node.role === 'leader' ? 'green' : 'gray';
   const lines = node.lines.slice(-logLines);
   const padded = [...lines, ...Array.from({ length: logLines - lines.length }, () => '')];
   const idx = (v: number | null) => (v === null ? '?' : String(v));
-  const roleText = node.role === 'leader' ? 'LEADER' : node.role;
-  const tag = flash !== null ? flash.text : node.catchingUp ? 'catching up' : '';
+  const removed = node.member === 'removed';
+  // A learner (or a node not in the configuration yet) never campaigns: it follows, and says
+  // what it is in place of the role. A voter is the usual case and is not named.
+  const member = (node.member === 'learner' || node.member === 'joining') && node.role === 'follower' ? node.member : null;
+  const roleText = removed ? 'REMOVED' : member !== null ? member : node.role === 'leader' ? 'LEADER' : node.role;
+  const tag = flash !== null && !(removed && flash.text === 'REMOVED') ? flash.text : node.catchingUp ? 'catching up' : '';
   return (
     <Box flexDirection="column" width={width} borderStyle={node.role === 'leader' ? 'double' : 'round'} borderColor={borderColor}>
       <Text wrap="truncate">
         <Text bold>n{node.id} </Text>
-        <Text color={ROLE_COLOR[node.role]} bold={node.role === 'leader'} inverse={node.role === 'down'}>
+        <Text color={removed ? 'red' : member !== null ? 'yellow' : ROLE_COLOR[node.role]} bold={node.role === 'leader' || removed} inverse={node.role === 'down' && !removed}>
           {roleText}
         </Text>
         {tag !== '' ? <Text color={flash?.tone === 'bad' ? 'red' : 'cyan'}> {tag}</Text> : null}

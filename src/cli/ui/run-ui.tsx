@@ -15,6 +15,8 @@ import { TracePoller } from './trace-poller.js';
 import { traceFailureText, TRACING_ON_NOTE, type TraceControl } from '../../cluster/trace-control.js';
 import { initialState, type UiAction } from './state.js';
 import { createStore, RENDER_INTERVAL_MS, type Store } from './store.js';
+import type { NodeIdSource } from '../script-mode.js';
+import { activeNodes, paneOrder } from '../../cluster/membership-plan.js';
 
 export interface RunUiOptions {
   /** The local supervisor, or attach's RemoteNodes (events read from the nodes' logs). */
@@ -46,7 +48,7 @@ export function supervisorAction(e: SupervisorEvent, at: number): UiAction {
 }
 
 /** Runs REPL lines one after another; `cancel` (Esc) stops waiting for the one running now. */
-export function createCommandRunner(store: Store, executor: Executor, nodeCount: number, onQuit: () => void, onRan: () => void = () => undefined, quitText = 'stopping every node…') {
+export function createCommandRunner(store: Store, executor: Executor, nodeCount: NodeIdSource, onQuit: () => void, onRan: () => void = () => undefined, quitText = 'stopping every node…') {
   let chain: Promise<void> = Promise.resolve();
   let queued = 0;
   let current: AbortController | null = null;
@@ -55,7 +57,7 @@ export function createCommandRunner(store: Store, executor: Executor, nodeCount:
     store.dispatch({ type: 'queued', count: current !== null ? queued : Math.max(0, queued - 1) });
     chain = chain.then(async () => {
       queued--;
-      const parsed = parseCommand(line, nodeCount);
+      const parsed = parseCommand(line, typeof nodeCount === 'function' ? nodeCount() : nodeCount);
       if (parsed.ok && parsed.cmd === null) return;
       const control = new AbortController();
       current = control;
@@ -131,8 +133,12 @@ export function traceWhenFlowOpens(store: Store, tracing: Pick<TraceControl, 'on
 }
 
 export async function runUi(o: RunUiOptions): Promise<void> {
-  const ids = o.cluster.nodes.map((n) => n.id);
-  const store = createStore(initialState(ids, Date.now(), { alive: o.attached === true }));
+  // Members only (a grown cluster's file keeps its removed nodes), a replacing node where the
+  // node it replaced was.
+  const members = activeNodes(o.cluster);
+  const ids = paneOrder(members);
+  const fileMembers = Object.fromEntries(members.flatMap((n) => (n.member === 'learner' ? [[n.id, 'learner' as const]] : [])));
+  const store = createStore(initialState(ids, Date.now(), { alive: o.attached === true, members: fileMembers }));
   // The nodes started before the UI existed: replay what they said so far.
   for (const e of o.sup.recentEvents()) store.dispatch(supervisorAction(e, Date.now()));
   const off = o.sup.onEvent((e) => store.dispatch(supervisorAction(e, Date.now())));
@@ -147,6 +153,10 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   const offFaults = o.executor.faults.onChange((rules) =>
     store.dispatch({ type: 'faults-changed', text: isFaultFree(rules) ? null : describeFaults(rules) }),
   );
+  const offCluster = o.executor.onClusterChange((c) =>
+    store.dispatch({ type: 'cluster-changed', nodes: c.nodes.map((n) => ({ id: n.id, member: n.member, replaces: n.replaces })), at: Date.now(), alive: o.attached === true }),
+  );
+  const offProgress = o.executor.onProgress((text) => store.dispatch({ type: 'progress', text }));
   const offBackground = o.executor.onBackground((line, out) =>
     store.dispatch({ type: 'command-finished', input: `${line} (submitted while paused)`, ok: out.ok, text: out.ok ? out.text : `error: ${out.error ?? out.text}` }),
   );
@@ -161,7 +171,7 @@ export async function runUi(o: RunUiOptions): Promise<void> {
 
   let resolveQuit: () => void = () => undefined;
   const quitRequested = new Promise<void>((r) => (resolveQuit = r));
-  const submit = createCommandRunner(store, o.executor, ids.length, () => resolveQuit(), () => poller.pollSoon(), o.attached === true ? 'detaching; the nodes keep running…' : undefined);
+  const submit = createCommandRunner(store, o.executor, () => o.executor.nodeIds, () => resolveQuit(), () => poller.pollSoon(), o.attached === true ? 'detaching; the nodes keep running…' : undefined);
   // Ctrl-C while chaos runs: the first stops its faults (it still heals, checks and reports);
   // a second one quits at once.
   const onQuit = (): void => {
@@ -184,6 +194,8 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   offFaults();
   offChaos();
   offBackground();
+  offCluster();
+  offProgress();
   offFlowTrace();
   await poller.stop();
   await tracePoller.stop();

@@ -7,6 +7,7 @@ import type { NodeEvent } from '../../cluster/node-events.js';
 import type { LogsTarget, PaneStatus } from '../execute-command.js';
 import type { FlowMessage } from '../flow-messages.js';
 import { flowScrolled, flowSwitched, INITIAL_FLOW, type FlowHow, type FlowState } from './flow-state.js';
+import { configHeader } from '../../cluster/membership-plan.js';
 
 export const MAX_NODE_LINES = 50;
 export const MAX_RESULTS = 200;
@@ -34,7 +35,14 @@ export interface NodeView {
   readonly flash: Flash | null;
   /** Restarted and not yet level with the cluster: the pane says so until it is. */
   readonly catchingUp: boolean;
+  /**
+   * What the node is in the configuration: what it says of itself (status.membership.self), or
+   * until it says, what the cluster file says. Absent: a voter of a cluster that never changed.
+   */
+  readonly member?: PaneMember;
 }
+
+export type PaneMember = 'voter' | 'learner' | 'removed' | 'joining';
 
 /** compacted: below the node's snapshot, so chosen but folded into its state (no log entry left). */
 export type CellKind = 'chosen' | 'accepted' | 'missing' | 'conflict' | 'compacted';
@@ -86,6 +94,8 @@ export interface UiState {
   readonly viewer?: LogsTarget | null;
   /** The flow view (the message diagram in place of the panes and the slot grid); absent: off. */
   readonly flow?: FlowState;
+  /** The configuration in force, one line ("config voters 1 2 3 · since slot 120"); absent or null: not known. */
+  readonly config?: string | null;
 }
 
 export interface ChaosView {
@@ -127,17 +137,31 @@ export type UiAction =
   | { readonly type: 'trace-polled'; readonly messages: readonly FlowMessage[]; readonly errors: readonly string[] }
   /** Commands typed while another runs, waiting their turn. */
   | { readonly type: 'queued'; readonly count: number }
+  /**
+   * The cluster file after a membership change: a node added gets a pane (one that replaced
+   * another takes its place), a removed node's pane says so. alive: the nodes run elsewhere (attach).
+   */
+  | { readonly type: 'cluster-changed'; readonly nodes: readonly { readonly id: number; readonly member?: 'voter' | 'learner' | 'removed' | undefined; readonly replaces?: number | undefined }[]; readonly at: number; readonly alive?: boolean }
+  /** A step of a membership command, as it happens. */
+  | { readonly type: 'progress'; readonly text: string }
   /** page: rows a page holds where the scrolling happens. */
   | { readonly type: 'scroll'; readonly how: 'page-up' | 'page-down' | 'home' | 'end' | 'switch'; readonly page: number };
 
-/** alive: the nodes run already, elsewhere (attach): their panes follow the polls from the start. */
-export function initialState(nodeIds: readonly number[], now = 0, opts: { alive?: boolean } = {}): UiState {
+function newNode(id: number, alive: boolean, member?: PaneMember): NodeView {
+  return {
+    id, alive, role: 'starting', ballot: '-', promised: '-', commitIndex: null, appliedIndex: null,
+    pid: null, lines: [], flash: null, catchingUp: false, ...(member !== undefined ? { member } : {}),
+  };
+}
+
+/**
+ * alive: the nodes run already, elsewhere (attach): their panes follow the polls from the start.
+ * members: what the cluster file says each node is (a grown cluster's learners).
+ */
+export function initialState(nodeIds: readonly number[], now = 0, opts: { alive?: boolean; members?: Readonly<Record<number, PaneMember>> } = {}): UiState {
   return {
     now,
-    nodes: nodeIds.map((id) => ({
-      id, alive: opts.alive === true, role: 'starting', ballot: '-', promised: '-', commitIndex: null, appliedIndex: null,
-      pid: null, lines: [], flash: null, catchingUp: false,
-    })),
+    nodes: nodeIds.map((id) => newNode(id, opts.alive === true, opts.members?.[id])),
     logRows: [],
     results: [],
     nextResultId: 1,
@@ -217,6 +241,10 @@ export function reduce(state: UiState, action: UiAction): UiState {
       );
     case 'status-polled': {
       const byId = new Map(action.statuses.map((s) => [s.id, s]));
+      // The configuration as the leader knows it (or any node that says, when none leads).
+      const says = action.statuses.filter((s) => s.alive && s.membership !== undefined);
+      const teller = says.find((s) => s.role === 'leader') ?? says[0];
+      const config = teller?.membership !== undefined ? configHeader(teller.membership) : (state.config ?? null);
       const levels = action.statuses.filter((s) => s.alive && s.commitIndex !== null).map((s) => s.commitIndex as number);
       const top = levels.length === 0 ? 0 : Math.max(...levels);
       const nodes = state.nodes.map((n) => {
@@ -227,13 +255,23 @@ export function reduce(state: UiState, action: UiAction): UiState {
         let next: NodeView = {
           ...n, role: toPaneRole(s.role), ballot: s.ballot, promised: s.promised,
           commitIndex: s.commitIndex ?? n.commitIndex, appliedIndex: s.appliedIndex ?? n.appliedIndex,
+          ...(s.membership !== undefined ? { member: s.membership.self } : {}),
         };
+        if (s.membership !== undefined && s.membership.self !== n.member && n.member !== undefined) {
+          next = withLine(next, `now ${s.membership.self === 'joining' ? 'joining (not in the configuration yet)' : `a ${s.membership.self}`}`);
+        }
         if (n.catchingUp && s.commitIndex !== null && s.commitIndex >= top && s.role !== 'unreachable') {
           next = withLine({ ...next, catchingUp: false, flash: { text: 'CAUGHT UP', tone: 'good', until: action.at + FLASH_MS } }, `caught up to ${s.commitIndex}`);
         }
         return next;
       });
-      return { ...state, nodes, now: action.at };
+      return { ...state, nodes, now: action.at, config };
+    }
+    case 'cluster-changed':
+      return clusterChanged(state, action);
+    case 'progress': {
+      const results = pushBounded(state.results, { id: state.nextResultId, input: '', ok: true, text: `  ${action.text}` }, MAX_RESULTS);
+      return { ...state, results, nextResultId: state.nextResultId + 1, resultScroll: 0 };
     }
     case 'log-polled':
       return { ...state, logRows: mergeLogRows(state, action), latestSlot: action.latestSlot ?? action.toSlot };
@@ -289,6 +327,38 @@ export function reduce(state: UiState, action: UiAction): UiState {
       return target === 'results' ? { ...state, resultScroll: clamped } : { ...state, logScroll: clamped };
     }
   }
+}
+
+/** Panes for added nodes (a replacing one where the replaced one was), REMOVED on removed ones. */
+function clusterChanged(state: UiState, a: Extract<UiAction, { type: 'cluster-changed' }>): UiState {
+  let nodes = [...state.nodes];
+  let changed = false;
+  for (const f of a.nodes) {
+    const at = nodes.findIndex((n) => n.id === f.id);
+    if (f.member === 'removed') {
+      const n = nodes[at];
+      if (n !== undefined && n.member !== 'removed') {
+        nodes[at] = withLine({ ...n, member: 'removed', flash: { text: 'REMOVED', tone: 'bad', until: a.at + FLASH_MS } }, 'removed from the cluster');
+        changed = true;
+      }
+      continue;
+    }
+    if (at >= 0) {
+      const n = nodes[at] as NodeView;
+      // The file is the fallback: what the node says of itself wins once it says it.
+      if (n.member === undefined && f.member !== undefined && f.member !== 'voter') {
+        nodes[at] = { ...n, member: f.member };
+        changed = true;
+      }
+      continue;
+    }
+    const pane = withLine(newNode(f.id, a.alive === true, f.member ?? 'learner'), f.replaces !== undefined ? `added in place of n${f.replaces}` : 'added to the cluster');
+    const old = f.replaces === undefined ? -1 : nodes.findIndex((n) => n.id === f.replaces);
+    if (old >= 0) nodes[old] = pane;
+    else nodes = [...nodes, pane];
+    changed = true;
+  }
+  return changed ? { ...state, nodes } : state;
 }
 
 /**

@@ -1,0 +1,54 @@
+// The membership commands at the prompt, and node ids of a cluster whose ids grew (1 3 4 after
+// `remove 2` and `add`): only member ids are taken, and the errors name them.
+import { describe, expect, it } from 'vitest';
+import { completeLine } from '../../src/cli/complete.js';
+import { helpText } from '../../src/cli/commands.js';
+import { parseCommand } from '../../src/cli/parse-command.js';
+
+describe('membership commands', () => {
+  it.each([
+    ['add', { kind: 'add' }],
+    ['remove 2', { kind: 'remove', node: 2 }],
+    ['replace 3', { kind: 'replace', node: 3 }],
+    ['transfer 1', { kind: 'transfer', node: 1 }],
+    ['members', { kind: 'members' }],
+  ])('%j parses', (line, cmd) => {
+    expect(parseCommand(line, 3)).toEqual({ ok: true, cmd });
+  });
+
+  it.each([
+    ['add 4', 'too many arguments; usage: add'],
+    ['remove', 'missing node id; usage: remove N'],
+    ['remove 9', 'node 9 does not exist; this cluster has nodes 1 to 3'],
+    ['transfer x', '"x" is not a node id; use a number from 1 to 3'],
+    ['members now', 'too many arguments; usage: members'],
+  ])('%j is refused: %s', (line, error) => {
+    expect(parseCommand(line, 3)).toEqual({ ok: false, error });
+  });
+
+  it('has help for each', () => {
+    for (const name of ['add', 'remove', 'replace', 'transfer', 'members']) expect(helpText(name)).toMatch(new RegExp(`^${name}`));
+    expect(helpText('remove')).toMatch(/refused if the rest would lose their quorum/);
+  });
+});
+
+describe('grown node ids', () => {
+  const ids = [1, 3, 4];
+  it('takes the ids the cluster has, and names them when refusing', () => {
+    expect(parseCommand('kill 4', ids)).toEqual({ ok: true, cmd: { kind: 'kill', node: 4 } });
+    expect(parseCommand('remove 2', ids)).toEqual({ ok: false, error: 'node 2 does not exist; this cluster has nodes 1, 3, 4' });
+    expect(parseCommand('get a --local 3', ids)).toEqual({ ok: true, cmd: { kind: 'get', key: 'a', local: 3 } });
+    expect(parseCommand('deliver 1>4', ids)).toEqual({ ok: true, cmd: { kind: 'deliver', target: { kind: 'link', from: 1, to: 4 } } });
+    expect(parseCommand('deliver 1>2', ids)).toEqual({ ok: false, error: 'node 2 does not exist; this cluster has nodes 1, 3, 4' });
+  });
+
+  it('partitions need every member in one group, ids as they are', () => {
+    expect(parseCommand('partition 1|3,4', ids)).toEqual({ ok: true, cmd: { kind: 'partition', groups: [[1], [3, 4]] } });
+    expect(parseCommand('partition 1|3', ids).ok).toBe(false);
+  });
+
+  it('completes the member ids', () => {
+    expect(completeLine('remove ', ids).candidates).toEqual(['1', '3', '4']);
+    expect(completeLine('tran', ids).line).toBe('transfer ');
+  });
+});
