@@ -18,7 +18,7 @@ export interface ConfigView {
 
 /** status.membership: what the node knows of the configuration, and what it is in it. */
 export interface MembershipView {
-  readonly self: 'voter' | 'learner' | 'removed' | 'joining';
+  readonly self: 'voter' | 'learner' | 'removed' | 'joining' | 'leaving';
   readonly inForce: ConfigView;
   readonly next: ConfigView | null;
   /** The node a leadership transfer hands over to, while one is under way. */

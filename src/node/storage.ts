@@ -79,7 +79,9 @@ export function isEmptyWrite(w: DurableWrite): boolean {
 export function needsSync(w: DurableWrite): boolean {
   // A snapshot is synced before the log below it is deleted, or a crash could lose both.
   // So is a removal: the node must not come back from a crash to vote where it no longer may.
-  return w.promised !== undefined || w.accepted.length > 0 || w.chosen.length > 0 || w.snapshot !== undefined || w.removed !== undefined;
+  return (
+    w.promised !== undefined || w.accepted.length > 0 || w.chosen.length > 0 || w.snapshot !== undefined || w.removed !== undefined || w.sync === true
+  );
 }
 
 export class NodeStorage {

@@ -108,8 +108,13 @@ export class MembershipLog {
 
   /** The configuration chosen in `slot` (the commit index just passed it). */
   onChosen(slot: number, members: readonly Member[]): ConfigEntry {
+    // A snapshot taken where the applied state lagged carried it already: the prefix passing
+    // its slot again adds nothing (and appending would break the order).
+    const known = this.configs.find((c) => c.slot === slot);
+    if (known !== undefined) return known;
     const entry: ConfigEntry = { slot, activeFrom: slot + this.window, members };
     this.configs.push(entry);
+    this.configs.sort((a, b) => a.activeFrom - b.activeFrom);
     return entry;
   }
 

@@ -126,6 +126,7 @@ interface PendingWrite {
   commitIndex: number | undefined;
   snapshot: Snapshot | undefined;
   removed: number | undefined;
+  sync: boolean;
 }
 
 const MAX_EVENTS_BUFFERED = 256;
@@ -142,7 +143,7 @@ interface LeaderRead {
 }
 
 function emptyWrite(): PendingWrite {
-  return { promised: undefined, accepted: new Map(), chosen: new Map(), commitIndex: undefined, snapshot: undefined, removed: undefined };
+  return { promised: undefined, accepted: new Map(), chosen: new Map(), commitIndex: undefined, snapshot: undefined, removed: undefined, sync: false };
 }
 
 /**
@@ -220,6 +221,8 @@ export class PaxosNode {
   /** The node our leader's latest heartbeat said it hands over to: only its Prepare waives the lease guard. */
   private handoverTo: NodeId | null = null;
   private prepareFrom = 0;
+  /** Whom this candidacy sent its Prepare. */
+  private preparedTo = new Set<NodeId>();
   /** When the leader last asked a configuration's voters for the promises it lacks. */
   private lastPromiseAsk: number | null = null;
   private readonly proposals = new Map<number, Proposal>();
@@ -319,6 +322,7 @@ export class PaxosNode {
     this.promisedBallot = restored?.promised ?? ZERO_BALLOT;
     this.highestSeen = this.promisedBallot;
     if (restored) this.restore(restored);
+    this.persistedCommit = this.commit;
     if (restored?.removed !== undefined) {
       // It stopped as removed before: whatever its log says now, it does not serve again.
       this.removedNow = true;
@@ -407,9 +411,13 @@ export class PaxosNode {
     this.known.delete(this.id);
   }
 
-  /** A voter of the configuration in force at the commit index: only such a node campaigns. */
+  /**
+   * A voter of a configuration ruling from the commit index on: only such a node campaigns. A
+   * newly added voter that knows the change campaigns before it rules (the old voters may all
+   * be gone or leaving); a removed one may while the old configuration rules undecided slots.
+   */
   private get votesNow(): boolean {
-    return isVoter(this.membership.at(this.commit).members, this.id);
+    return this.configsNow().some((c) => isVoter(c.members, this.id));
   }
 
   // ---- read-only views -------------------------------------------------------------------
@@ -572,19 +580,25 @@ export class PaxosNode {
     if (this.transfer !== null) return `a transfer to node ${this.transfer.to} is under way`;
     if (this.leaving !== null) return 'this leader was removed and is handing over already';
     if (this.configInFlight()) return 'a membership change is in flight: wait until it is in force';
+    this.startTransfer(to);
+    return null;
+  }
+
+  private startTransfer(to: NodeId): void {
     this.transfer = { to, sinceTick: this.now, sentTick: null };
     this.pushEvent({ type: 'transfer', to, state: 'started' });
     // Followers learn of the hand-over from a heartbeat before the target may ask them.
     this.sendHeartbeats();
-    return null;
   }
 
   /**
-   * The ballot a read lease may stand on: leading and not handing over (once a transfer starts,
-   * followers may promise the target at once). Null otherwise: the runtime drops its lease.
+   * The ballot a read lease may stand on: leading, not handing over (once a transfer starts,
+   * followers may promise the target at once), and phase 1 done for every configuration ruling
+   * from the commit index on (a newly chosen one may need none of the nodes that echoed the old
+   * rounds). Null otherwise: the runtime drops its lease, and only rounds begun after renew it.
    */
   get leaseBallot(): Ballot | null {
-    return this.roleNow === 'leader' && this.transfer === null && this.leaving === null ? this.myBallot : null;
+    return this.roleNow === 'leader' && this.transfer === null && this.leaving === null && this.phase1Complete() ? this.myBallot : null;
   }
 
   /** The node a transfer is handing over to, while one is under way. */
@@ -699,7 +713,15 @@ export class PaxosNode {
     this.readRoundWanted = false;
     const handover = this.transfer !== null ? { transferTo: this.transfer.to } : {};
     for (const p of new Set([...this.memberPeers(), ...this.departing.keys()])) {
-      this.send({ type: 'heartbeat', from: this.id, to: p, ballot: this.myBallot, commitIndex: this.commit, read: this.readRound, ...handover });
+      // A departing member leaves once a leader shows it knows the prefix past the change: not
+      // before a majority of the new voters have it on disk too, or they could need its vote.
+      const d = this.departing.get(p);
+      const told = d === undefined || this.newVotersKnow(d.until);
+      const commitIndex = told ? this.commit : Math.min(this.commit, d.until - 1);
+      if (d !== undefined && told && this.commit >= d.until && d.toldRound === null) d.toldRound = this.readRound;
+      // Told many times over and never answered: it is gone (it stops on the first it hears).
+      if (d?.toldRound != null && this.readRound - d.toldRound > 64) this.departing.delete(p);
+      this.send({ type: 'heartbeat', from: this.id, to: p, ballot: this.myBallot, commitIndex, read: this.readRound, ...handover });
     }
     this.confirmRounds();
   }
@@ -729,7 +751,9 @@ export class PaxosNode {
     this.confirmedRound = confirmed;
     const waiting: LeaderRead[] = [];
     for (const r of this.leaderReads) {
-      if (r.round <= confirmed) this.answerRead(r.id, r.from, r.index);
+      // Read where the leader now knows to read: phase 1 may have found values (in a
+      // configuration that promised late) that were chosen before the read was asked.
+      if (r.round <= confirmed) this.answerRead(r.id, r.from, Math.max(r.index, this.commit, this.recoveredTo));
       else waiting.push(r);
     }
     this.leaderReads = waiting;
@@ -800,9 +824,10 @@ export class PaxosNode {
         if (msg.read !== undefined) this.onReadAck(msg.from, msg.ballot, msg.read);
         if (msg.commitIndex !== undefined && ballotEquals(msg.ballot, this.myBallot) && msg.commitIndex > (this.peerCommit.get(msg.from) ?? 0)) {
           this.peerCommit.set(msg.from, msg.commitIndex);
-          const until = this.departing.get(msg.from);
-          if (until !== undefined && msg.commitIndex >= until) this.departing.delete(msg.from);
         }
+        // It answered a heartbeat that told it the prefix passes its removal: it has stopped.
+        const d = this.departing.get(msg.from);
+        if (d?.toldRound != null && msg.read !== undefined && msg.read >= d.toldRound && ballotEquals(msg.ballot, this.myBallot)) this.departing.delete(msg.from);
         return;
       case 'heartbeat':
         if (msg.ballot.node !== msg.from) return;
@@ -869,6 +894,7 @@ export class PaxosNode {
       ...(w.commitIndex !== undefined ? { commitIndex: w.commitIndex } : {}),
       ...(w.snapshot !== undefined ? { snapshot: w.snapshot } : {}),
       ...(w.removed !== undefined ? { removed: w.removed } : {}),
+      ...(w.sync ? { sync: true as const } : {}),
     };
     const install = this.pendingInstall;
     this.pendingInstall = null;
@@ -909,6 +935,7 @@ export class PaxosNode {
   advance(rd: Ready): void {
     assert(this.outstanding === rd.id, `advance(${rd.id}) but the outstanding ready is ${this.outstanding}`);
     this.outstanding = null;
+    if (rd.write.commitIndex !== undefined && rd.write.commitIndex > this.persistedCommit) this.persistedCommit = rd.write.commitIndex;
     // rd's write is on disk now, and with it the leader's votes it held: count them.
     const votes = this.outstandingSelfVotes;
     this.outstandingSelfVotes = [];
@@ -1035,6 +1062,7 @@ export class PaxosNode {
     this.promise(this.myBallot);
     this.promises.set(this.id, { accepted: this.acceptedFrom(this.prepareFrom), commitIndex: this.commit });
     this.promisedBy.add(this.id);
+    this.preparedTo = new Set(this.votingPeers());
     for (const p of this.votingPeers()) {
       this.send({ type: 'prepare', from: this.id, to: p, ballot: this.myBallot, fromSlot: this.prepareFrom, ...(transfer !== undefined ? { transfer } : {}) });
     }
@@ -1058,14 +1086,35 @@ export class PaxosNode {
       // A late promise (or one asked of a new configuration's voters): what it accepted where
       // this leader has not proposed yet joins phase 1's findings before those slots are proposed.
       this.promisedBy.add(from);
+      if (commitIndex > this.nextSlot) {
+        // Chosen below its commit index, though its page may not say what (compacted, or cut
+        // short): never propose there; learn them by catch-up from this peer.
+        for (const s of this.recovery.keys()) if (s < commitIndex) this.recovery.delete(s);
+        this.nextSlot = commitIndex;
+        this.recoverUntil = Math.max(this.recoverUntil, commitIndex);
+        this.recoveredTo = Math.max(this.recoveredTo, commitIndex);
+      }
       this.mergeRecovery(accepted);
-      if (commitIndex > this.leaderCommitSeen) this.leaderCommitSeen = commitIndex;
+      if (commitIndex > this.leaderCommitSeen) {
+        this.leaderCommitSeen = commitIndex;
+        this.catchupPeerHint = from;
+        this.maybeCatchup();
+      }
       return;
     }
     if (this.roleNow !== 'candidate') return;
     this.promises.set(from, { accepted, commitIndex });
     this.promisedBy.add(from);
-    if (this.majorityOfAll(this.promisedBy)) this.becomeLeader();
+    if (this.majorityOfAll(this.promisedBy)) {
+      this.becomeLeader();
+      return;
+    }
+    // The page may have carried the prefix past a configuration whose new voters we never asked.
+    for (const p of this.votingPeers()) {
+      if (this.promisedBy.has(p) || this.preparedTo.has(p)) continue;
+      this.preparedTo.add(p);
+      this.send({ type: 'prepare', from: this.id, to: p, ballot: this.myBallot, fromSlot: this.prepareFrom });
+    }
   }
 
   /** Phase 1 reports for slots not proposed yet: the highest ballot's value wins each slot. */
@@ -1113,6 +1162,8 @@ export class PaxosNode {
     this.confirmedRound = 0;
     this.leaderSinceTick = this.now;
     this.commitProgressTick = this.now;
+    // Rounds start again from 0 in this ballot: departing members are told anew.
+    for (const d of this.departing.values()) d.toldRound = null;
     this.heartbeatElapsed = 0;
     this.pushEvent({ type: 'leader-seen', leader: this.id, ballot: this.myBallot });
 
@@ -1147,13 +1198,6 @@ export class PaxosNode {
     );
   }
 
-  /** Voters of the configuration ruling `slot` that have not promised this ballot yet. */
-  private unpromisedVoters(slot: number): NodeId[] {
-    return this.membership
-      .at(slot)
-      .members.filter((m) => m.voter && !this.promisedBy.has(m.id) && m.id !== this.id)
-      .map((m) => m.id);
-  }
 
   /**
    * The leader's proposals in slot order: first phase 1's findings (the highest ballot's value,
@@ -1175,6 +1219,10 @@ export class PaxosNode {
         if (!this.mayPropose(slot)) break;
         entries.push({ slot, value: this.recovery.get(slot)?.value ?? NOOP });
         this.recovery.delete(slot);
+        this.nextSlot += 1;
+        continue;
+      }
+      if (this.chosen.has(slot)) {
         this.nextSlot += 1;
         continue;
       }
@@ -1230,11 +1278,16 @@ export class PaxosNode {
 
   /** The next slot waits for promises of its configuration's voters: ask those that owe one. */
   private askForPromises(): void {
-    if (this.roleNow !== 'leader' || this.nextSlot >= this.commit + CONFIG_WINDOW) return;
-    if (hasMajority(this.membership.at(this.nextSlot).members, this.promisedBy)) return;
+    if (this.roleNow !== 'leader') return;
+    const missing = new Set<NodeId>();
+    for (const c of this.configsNow()) {
+      if (hasMajority(c.members, this.promisedBy)) continue;
+      for (const m of c.members) if (m.voter && m.id !== this.id && !this.promisedBy.has(m.id)) missing.add(m.id);
+    }
+    if (missing.size === 0) return;
     if (this.lastPromiseAsk !== null && this.now - this.lastPromiseAsk < this.retransmitTicks) return;
     this.lastPromiseAsk = this.now;
-    for (const p of this.unpromisedVoters(this.nextSlot)) this.send({ type: 'prepare', from: this.id, to: p, ballot: this.myBallot, fromSlot: this.prepareFrom });
+    for (const p of missing) this.send({ type: 'prepare', from: this.id, to: p, ballot: this.myBallot, fromSlot: this.prepareFrom });
   }
 
   // ---- proposer: phase 2 -------------------------------------------------------------------
@@ -1509,8 +1562,8 @@ export class PaxosNode {
     this.handoverTo = transferTo ?? null;
     this.learnCommitIndex(from, ballot, commitIndex);
     // An empty Accepted acknowledges the heartbeat: the leader counts who still follows it, and
-    // learns how far this node's chosen prefix reaches (a removed leader hands over on it).
-    this.send({ type: 'accepted', from: this.id, to: from, ballot, slots: [], ...(read !== undefined ? { read } : {}), commitIndex: this.commit });
+    // learns how far this node's chosen prefix reaches on disk (removed members leave on it).
+    this.send({ type: 'accepted', from: this.id, to: from, ballot, slots: [], ...(read !== undefined ? { read } : {}), commitIndex: this.persistedCommit });
   }
 
   private followLeader(from: NodeId, ballot: Ballot): void {
@@ -1593,7 +1646,10 @@ export class PaxosNode {
       const ruling = this.membership.at(this.commit);
       this.commit += 1;
       const next = this.membership.at(this.commit);
-      if (next !== ruling) this.noteDeparted(ruling.members, next);
+      if (next !== ruling) {
+        this.noteDeparted(ruling.members, next);
+        this.write.sync = true;
+      }
     }
     if (this.commit !== before) this.checkRemoved();
     if (this.commit !== before) {
@@ -1603,8 +1659,16 @@ export class PaxosNode {
     if (this.commit > this.leaderCommitSeen) this.leaderCommitSeen = this.commit;
   }
 
+  /** A majority of the voters in force report (from disk) a chosen prefix reaching `slot`. */
+  private newVotersKnow(slot: number): boolean {
+    const knows = new Set<NodeId>();
+    for (const [id, c] of this.peerCommit) if (c >= slot) knows.add(id);
+    if (this.persistedCommit >= slot) knows.add(this.id);
+    return hasMajority(this.membership.at(this.commit).members, knows);
+  }
+
   private noteDeparted(before: readonly Member[], now: ConfigEntry): void {
-    for (const m of before) if (m.id !== this.id && !isMember(now.members, m.id)) this.departing.set(m.id, now.activeFrom);
+    for (const m of before) if (m.id !== this.id && !isMember(now.members, m.id)) this.departing.set(m.id, { until: now.activeFrom, toldRound: null });
     for (const id of this.departing.keys()) if (isMember(now.members, id)) this.departing.delete(id);
   }
 
@@ -1661,12 +1725,10 @@ export class PaxosNode {
       told.add(m.id);
       if (best === null || seen > (this.peerCommit.get(best) ?? 0)) best = m.id;
     }
-    if (best !== null && hasMajority(members, told)) {
-      // They said so before persisting it; should they crash and forget, this node still votes
-      // (as a follower) until a leader shows the prefix past the change: only then is it removed.
-      this.send({ type: 'timeout-now', from: this.id, to: best, ballot: this.myBallot });
-      this.stepDown(null);
-    }
+    // A hand-over like `transfer` (tickTransfer sends timeout-now once `best` is caught up): this
+    // node steps down when `best` runs phase 1, stays and votes as a follower until a leader
+    // shows the prefix past the change, and only then is removed.
+    if (best !== null && this.transfer === null && hasMajority(members, told)) this.startTransfer(best);
   }
 
   /** The highest commit index a leader's Accept or heartbeat carried to this node. */
@@ -1677,7 +1739,9 @@ export class PaxosNode {
    * Members a configuration in force no longer names, and where it took over: the leader keeps
    * sending them heartbeats until they answer from past it, so they learn they were removed.
    */
-  private readonly departing = new Map<NodeId, number>();
+  private readonly departing = new Map<NodeId, { until: number; toldRound: number | null }>();
+  /** The commit index of the last Ready persisted (what a heartbeat answer reports). */
+  private persistedCommit = 0;
   /** How far each follower's chosen prefix reaches, as its heartbeat answers said (this ballot). */
   private readonly peerCommit = new Map<NodeId, number>();
 

@@ -160,6 +160,11 @@ export interface DurableWrite {
    * knows the prefix past the change: it never serves again, whatever a restart finds.
    */
   readonly removed?: number;
+  /**
+   * Sync this write even if it only moves the commit index: the chosen prefix just passed a
+   * configuration's activeFrom, and removed members may leave on the strength of that knowledge.
+   */
+  readonly sync?: true;
 }
 
 /** What survives a crash: handed back to a restarted node. */

@@ -31,7 +31,7 @@ export function NodePane({ node, width, logLines, now }: NodePaneProps): React.J
   const removed = node.member === 'removed';
   // A learner (or a node not in the configuration yet) never campaigns: it follows, and says
   // what it is in place of the role. A voter is the usual case and is not named.
-  const member = (node.member === 'learner' || node.member === 'joining') && node.role === 'follower' ? node.member : null;
+  const member = (node.member === 'learner' || node.member === 'joining' || node.member === 'leaving') && node.role === 'follower' ? node.member : null;
   const roleText = removed ? 'REMOVED' : member !== null ? member : node.role === 'leader' ? 'LEADER' : node.role;
   const tag = flash !== null && !(removed && flash.text === 'REMOVED') ? flash.text : node.catchingUp ? 'catching up' : '';
   return (

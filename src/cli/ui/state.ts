@@ -42,7 +42,16 @@ export interface NodeView {
   readonly member?: PaneMember;
 }
 
-export type PaneMember = 'voter' | 'learner' | 'removed' | 'joining';
+export type PaneMember = 'voter' | 'learner' | 'removed' | 'joining' | 'leaving';
+
+/** What a pane says when a node's membership changes. */
+const MEMBER_LINE: Readonly<Record<PaneMember, string>> = {
+  voter: 'a voter',
+  learner: 'a learner',
+  removed: 'removed',
+  joining: 'joining (not in the configuration yet)',
+  leaving: 'leaving (removed; it votes on until a leader shows the new members know)',
+};
 
 /** compacted: below the node's snapshot, so chosen but folded into its state (no log entry left). */
 export type CellKind = 'chosen' | 'accepted' | 'missing' | 'conflict' | 'compacted';
@@ -258,7 +267,7 @@ export function reduce(state: UiState, action: UiAction): UiState {
           ...(s.membership !== undefined ? { member: s.membership.self } : {}),
         };
         if (s.membership !== undefined && s.membership.self !== n.member && n.member !== undefined) {
-          next = withLine(next, `now ${s.membership.self === 'joining' ? 'joining (not in the configuration yet)' : `a ${s.membership.self}`}`);
+          next = withLine(next, `now ${MEMBER_LINE[s.membership.self]}`);
         }
         if (n.catchingUp && s.commitIndex !== null && s.commitIndex >= top && s.role !== 'unreachable') {
           next = withLine({ ...next, catchingUp: false, flash: { text: 'CAUGHT UP', tone: 'good', until: action.at + FLASH_MS } }, `caught up to ${s.commitIndex}`);
