@@ -819,7 +819,7 @@ export class PaxosNode {
         if (msg.ballot.node !== msg.from) return;
         this.onAccept(msg.from, msg.ballot, msg.entries, msg.commitIndex);
         return;
-      case 'accepted':
+      case 'accepted': {
         this.onAccepted(msg.from, msg.ballot, msg.slots);
         if (msg.read !== undefined) this.onReadAck(msg.from, msg.ballot, msg.read);
         if (msg.commitIndex !== undefined && ballotEquals(msg.ballot, this.myBallot) && msg.commitIndex > (this.peerCommit.get(msg.from) ?? 0)) {
@@ -829,6 +829,7 @@ export class PaxosNode {
         const d = this.departing.get(msg.from);
         if (d?.toldRound != null && msg.read !== undefined && msg.read >= d.toldRound && ballotEquals(msg.ballot, this.myBallot)) this.departing.delete(msg.from);
         return;
+      }
       case 'heartbeat':
         if (msg.ballot.node !== msg.from) return;
         this.onHeartbeat(msg.from, msg.ballot, msg.commitIndex, msg.read, msg.transferTo);
