@@ -106,8 +106,7 @@ describe('node processes: membership change', () => {
 
     // Node 1 leads again (a second hand-over, between first members), then removes itself: a
     // leader learns the chosen prefix first, so it finds itself removed, steps down and exits,
-    // asked for; nodes 2, 3 and 4 elect a leader among themselves. (A removed follower is the
-    // last test: the core does not yet tell it.)
+    // asked for; nodes 2, 3 and 4 elect a leader among themselves. (A removed follower: next test.)
     await client.admin(4, 'transfer', { to: 1 });
     await waitFor('node 1 to lead again', async () => (await c.waitForLeader(client, 15_000)) === 1, 15_000);
     await client.admin(1, 'config', { members: [2, 3, 4].map((id) => c.member(id, true)) });
@@ -166,7 +165,7 @@ describe('node processes: membership change', () => {
   // the configuration that leaves a follower out, it sends that follower nothing more, so the
   // follower never learns the prefix up to activeFrom, never gets 'removed', and pre-votes
   // forever. Drop `.fails` once the core tells a removed follower.
-  it.fails('a removed follower learns it was removed and exits, asked for (known core bug: it is never told)', async () => {
+  it('a removed follower learns it was removed (the leader tells it once the new voters know) and exits, asked for', async () => {
     cluster = await TestCluster.create({ size: 3 });
     const c = cluster;
     await c.startAll();
