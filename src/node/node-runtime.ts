@@ -505,8 +505,8 @@ export class NodeRuntime {
   /** The chosen prefix reached a configuration without this node: it stops serving and exits. */
   private onRemoved(slot: number): void {
     const why = `${REMOVED} by the configuration chosen in slot ${slot}`;
+    // The event and the `stopping` event that follows say it all; no log line repeats them.
     this.opts.events.emit({ event: 'removed', slot });
-    this.opts.events.log('info', `${why}: stopping (a node removed does not start again)`);
     void this.stop(why);
   }
 

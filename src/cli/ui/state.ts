@@ -347,7 +347,8 @@ function clusterChanged(state: UiState, a: Extract<UiAction, { type: 'cluster-ch
     if (f.member === 'removed') {
       const n = nodes[at];
       if (n !== undefined && n.member !== 'removed') {
-        nodes[at] = withLine({ ...n, member: 'removed', flash: { text: 'REMOVED', tone: 'bad', until: a.at + FLASH_MS } }, 'removed from the cluster');
+        // The node's own events say why (the configuration's slot) and that it stops.
+        nodes[at] = { ...n, member: 'removed', flash: { text: 'REMOVED', tone: 'bad', until: a.at + FLASH_MS } };
         changed = true;
       }
       continue;
