@@ -157,6 +157,7 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
       r.emit({ type: 'node-event', id, event }),
     );
     mirror.start();
+    const m = mirror;
     executor = new Executor({
       sup: remote,
       remote,
@@ -166,6 +167,10 @@ export async function runAttachCommand(args: readonly string[]): Promise<number>
       clusterFile,
       nodes: cluster.nodes,
       readMode: parsed.readMode,
+    });
+    // A member added from here (or seen joining) gets its files mirrored like the first ones.
+    executor.onClusterChange((changed) => {
+      for (const n of activeNodes(changed)) m.addNode(n.id);
     });
     // Whether the nodes trace already (another terminal's flow view, say): quitting restores it.
     tracedBefore = (await executor.statusAll()).some((s) => s.tracing === true);

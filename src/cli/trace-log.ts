@@ -41,15 +41,21 @@ export class TraceLog {
   /** Lines that were not trace records (a torn last line, a damaged file). */
   skipped = 0;
 
+  private readonly tailBytes: number;
+
   constructor(nodes: readonly { readonly node: number; readonly dir: string }[], options: TraceLogOptions = {}) {
     this.keep = options.keep ?? KEEP_PER_NODE;
     this.keepHeartbeats = options.keepHeartbeats ?? KEEP_HEARTBEATS_PER_NODE;
-    const tailBytes = options.tailBytes ?? TRACE_TAIL_BYTES;
-    this.nodes = nodes.map(({ node, dir }) => ({
-      node,
-      tail: new LogTail(dir, { paths: { current: path.join(dir, TRACE_FILE), old: path.join(dir, OLD_TRACE_FILE) }, tailBytes }),
-      records: [], heartbeats: [], lastLc: -1, epoch: 0,
-    }));
+    this.tailBytes = options.tailBytes ?? TRACE_TAIL_BYTES;
+    this.nodes = [];
+    for (const n of nodes) this.addNode(n);
+  }
+
+  /** A member added while the log is open (membership change): its trace is read from now on. */
+  addNode({ node, dir }: { readonly node: number; readonly dir: string }): void {
+    if (this.nodes.some((s) => s.node === node)) return;
+    const paths = { current: path.join(dir, TRACE_FILE), old: path.join(dir, OLD_TRACE_FILE) };
+    this.nodes.push({ node, tail: new LogTail(dir, { paths, tailBytes: this.tailBytes }), records: [], heartbeats: [], lastLc: -1, epoch: 0 });
   }
 
   /** Reads what the nodes appended; says how many records came in, of each kind. Never throws. */

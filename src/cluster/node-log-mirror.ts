@@ -62,7 +62,7 @@ export class NodeLogMirror {
 
   constructor(
     private readonly reader: FileReader,
-    private readonly ids: readonly number[],
+    private ids: readonly number[],
     readonly dir: string,
     private readonly onEvent: (id: number, e: NodeEvent) => void,
     private readonly opts: MirrorOptions = {},
@@ -71,7 +71,18 @@ export class NodeLogMirror {
   }
 
   start(): void {
-    for (const id of this.ids) {
+    for (const id of this.ids) this.startNode(id);
+  }
+
+  /** A member added after start (membership change): its files are followed from now on. */
+  addNode(id: number): void {
+    if (this.ids.includes(id) || this.stopped) return;
+    this.ids = [...this.ids, id];
+    this.startNode(id);
+  }
+
+  private startNode(id: number): void {
+    {
       const nodeDir = nodeDataPath(this.dir, id);
       fs.mkdirSync(nodeDir, { recursive: true });
       const files: Followed[] = [

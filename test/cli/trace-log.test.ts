@@ -42,6 +42,23 @@ describe('TraceLog', () => {
     await log.close();
   });
 
+  it('reads the trace of a member added while it is open', async () => {
+    const root = tmp();
+    const f = new TraceFixture([1, 4]);
+    f.send(1, 4, 'accept', { ballot: '1.1', slots: [7, 7] });
+    f.send(4, 1, 'accepted', { ballot: '1.1', slots: [7, 7] });
+    const [n1, n4] = f.write(root) as [{ node: number; dir: string }, { node: number; dir: string }];
+    const log = new TraceLog([n1]);
+    await log.poll();
+    expect(log.traces().map((t) => t.node)).toEqual([1]);
+    log.addNode(n4);
+    log.addNode(n4);
+    await log.poll();
+    expect(log.traces().map((t) => t.node)).toEqual([1, 4]);
+    expect(slotsOf(log, 4)).toEqual([7]);
+    await log.close();
+  });
+
   it('keeps a bounded window, heartbeats apart, and skips torn, damaged and huge lines', async () => {
     const root = tmp();
     const f = new TraceFixture([1, 2]);

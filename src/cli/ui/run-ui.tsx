@@ -153,9 +153,10 @@ export async function runUi(o: RunUiOptions): Promise<void> {
   const offFaults = o.executor.faults.onChange((rules) =>
     store.dispatch({ type: 'faults-changed', text: isFaultFree(rules) ? null : describeFaults(rules) }),
   );
-  const offCluster = o.executor.onClusterChange((c) =>
-    store.dispatch({ type: 'cluster-changed', nodes: c.nodes.map((n) => ({ id: n.id, member: n.member, replaces: n.replaces })), at: Date.now(), alive: o.attached === true }),
-  );
+  const offCluster = o.executor.onClusterChange((c) => {
+    store.dispatch({ type: 'cluster-changed', nodes: c.nodes.map((n) => ({ id: n.id, member: n.member, replaces: n.replaces })), at: Date.now(), alive: o.attached === true });
+    tracePoller.addNodes(c.nodes.map((n) => ({ node: n.id, dir: nodeDataPath(o.dataDir, n.id) })));
+  });
   const offProgress = o.executor.onProgress((text) => store.dispatch({ type: 'progress', text }));
   const offBackground = o.executor.onBackground((line, out) =>
     store.dispatch({ type: 'command-finished', input: `${line} (submitted while paused)`, ok: out.ok, text: out.ok ? out.text : `error: ${out.error ?? out.text}` }),

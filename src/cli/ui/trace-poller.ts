@@ -39,7 +39,7 @@ export class TracePoller {
 
   constructor(
     private readonly store: Store,
-    private readonly nodes: readonly { readonly node: number; readonly dir: string }[],
+    private nodes: readonly { readonly node: number; readonly dir: string }[],
     private readonly intervalMs = POLL_INTERVAL_MS,
     private readonly now: () => number = Date.now,
     private readonly options: TraceLogOptions = {},
@@ -67,6 +67,15 @@ export class TracePoller {
     };
     this.unsubscribe = this.store.subscribe(check);
     check();
+  }
+
+  /** The cluster's members changed: a new one's trace is read too (a removed one's stays shown). */
+  addNodes(nodes: readonly { readonly node: number; readonly dir: string }[]): void {
+    for (const n of nodes) {
+      if (this.nodes.some((m) => m.node === n.node)) continue;
+      this.nodes = [...this.nodes, n];
+      this.log?.addNode(n);
+    }
   }
 
   async stop(): Promise<void> {
