@@ -190,7 +190,7 @@ export class Executor {
   private readonly progressListeners = new Set<(line: string) => void>();
   private readonly clusterListeners = new Set<(c: ClusterConfig) => void>();
   /** Ports `status` shows: the cluster file's, updated when membership changes. */
-  private nodes: readonly { readonly id: number; readonly port: number }[];
+  private nodes: readonly { readonly id: number; readonly port: number; readonly member?: string | undefined }[];
   private membershipRuns = 0;
 
   constructor(private readonly deps: ExecutorDeps) {
@@ -374,7 +374,9 @@ export class Executor {
 
   /** Nodes that are down, from the supervisor, and what a quorum needs. */
   private quorumState(): { n: number; need: number; down: number[]; cut: boolean } {
-    const ids = this.deps.sup.ids;
+    // Voters only: a learner (as the cluster file last saw it) counts in no quorum.
+    const learners = new Set(this.nodes.filter((n) => n.member === 'learner' || n.member === 'removed').map((n) => n.id));
+    const ids = this.deps.sup.ids.filter((id) => !learners.has(id));
     const need = Math.floor(ids.length / 2) + 1;
     const down = ids.filter((id) => !this.deps.sup.isAlive(id));
     const groups = this.faults.rules.groups;
