@@ -71,18 +71,23 @@ export class HandNet {
 
   /** Slots for which two nodes hold different chosen values. */
   conflicts(): string[] {
-    const seen = new Map<number, { node: number; key: string }>();
-    const out: string[] = [];
-    for (const [id, n] of this.nodes) {
-      for (const e of n.chosenRange(0, 1_000_000)) {
-        const k = valueKey(e.value);
-        const prev = seen.get(e.slot);
-        if (prev === undefined) seen.set(e.slot, { node: id, key: k });
-        else if (prev.key !== k) out.push(`slot ${e.slot}: n${prev.node} ${prev.key} vs n${id} ${k}`);
-      }
-    }
-    return out;
+    return conflictingSlots([...this.nodes].map(([id, n]) => [id, n.chosenRange(0, 1_000_000)]));
   }
+}
+
+/** Slots for which two nodes hold different values, given what each holds as chosen. */
+export function conflictingSlots(held: Iterable<readonly [number, readonly ChosenEntry[]]>): string[] {
+  const seen = new Map<number, { node: number; key: string }>();
+  const out = new Set<string>();
+  for (const [id, entries] of held) {
+    for (const e of entries) {
+      const k = valueKey(e.value);
+      const prev = seen.get(e.slot);
+      if (prev === undefined) seen.set(e.slot, { node: id, key: k });
+      else if (prev.key !== k) out.add(`slot ${e.slot}: n${prev.node} ${prev.key} vs n${id} ${k}`);
+    }
+  }
+  return [...out];
 }
 
 export const between =

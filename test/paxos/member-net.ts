@@ -2,49 +2,8 @@
 // messages are delivered until none are left (lossless, in order) except on cut links.
 import { PaxosNode } from '../../src/paxos/paxos-node.js';
 import { seededRng } from '../../src/paxos/rng.js';
-import {
-  persistReceipt,
-  ZERO_BALLOT,
-  type AcceptedEntry,
-  type Ballot,
-  type ChosenEntry,
-  type CoreEvent,
-  type DurableState,
-  type DurableWrite,
-  type Member,
-  type Message,
-  type Snapshot,
-} from '../../src/paxos/types.js';
-
-/** What a node's disk holds: every durable write it persisted. */
-class Disk {
-  promised: Ballot = ZERO_BALLOT;
-  readonly accepted = new Map<number, AcceptedEntry>();
-  readonly chosen = new Map<number, ChosenEntry>();
-  commitIndex = 0;
-  snapshot: Snapshot | undefined;
-  removed: number | undefined;
-
-  persist(w: DurableWrite): void {
-    if (w.promised) this.promised = w.promised;
-    for (const e of w.accepted) this.accepted.set(e.slot, e);
-    for (const e of w.chosen) this.chosen.set(e.slot, e);
-    if (w.commitIndex !== undefined) this.commitIndex = w.commitIndex;
-    if (w.removed !== undefined) this.removed = w.removed;
-    if (w.snapshot !== undefined) this.snapshot = w.snapshot;
-  }
-
-  state(): DurableState {
-    return {
-      promised: this.promised,
-      accepted: [...this.accepted.values()],
-      chosen: [...this.chosen.values()],
-      commitIndex: this.commitIndex,
-      ...(this.snapshot !== undefined ? { snapshot: this.snapshot } : {}),
-      ...(this.removed !== undefined ? { removed: this.removed } : {}),
-    };
-  }
-}
+import { persistReceipt, type ChosenEntry, type CoreEvent, type DurableState, type Member, type Message } from '../../src/paxos/types.js';
+import { MemDisk } from './mem-disk.js';
 
 export const member = (id: number, voter = true): Member => ({ id, voter, host: '127.0.0.1', port: 7000 + id });
 
@@ -55,7 +14,7 @@ export class MemberNet {
   /** Messages each node sent, by type, since the last reset: what a test inspects. */
   readonly sent: Message[] = [];
   readonly down = new Set<number>();
-  readonly disks = new Map<number, Disk>();
+  readonly disks = new Map<number, MemDisk>();
   /** Links that drop everything (both directions). */
   readonly cut = new Set<string>();
   private queue: Message[] = [];
@@ -82,7 +41,7 @@ export class MemberNet {
     this.nodes.set(id, node);
     if (!this.events.has(id)) this.events.set(id, []);
     if (!this.applied.has(id)) this.applied.set(id, []);
-    if (!this.disks.has(id)) this.disks.set(id, new Disk());
+    if (!this.disks.has(id)) this.disks.set(id, new MemDisk());
     this.down.delete(id);
     return node;
   }

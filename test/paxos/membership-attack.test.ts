@@ -5,55 +5,27 @@ import { describe, expect, it } from 'vitest';
 import { MembershipLog } from '../../src/paxos/membership.js';
 import { PaxosNode, type PaxosConfig } from '../../src/paxos/paxos-node.js';
 import { seededRng } from '../../src/paxos/rng.js';
-import { valueKey } from '../../src/paxos/value.js';
 import { ReadLease } from '../../src/node/reads.js';
+import { conflictingSlots } from './hand-net.js';
+import { MemDisk } from './mem-disk.js';
+import { member } from './member-net.js';
 import {
   persistReceipt,
-  ZERO_BALLOT,
-  type AcceptedEntry,
-  type Ballot,
   type ChosenEntry,
   type CoreEvent,
   type DurableState,
-  type DurableWrite,
   type Member,
   type Message,
-  type Snapshot,
 } from '../../src/paxos/types.js';
 
-const member = (id: number, voter = true): Member => ({ id, voter, host: '127.0.0.1', port: 7000 + id });
 const cmd = (key: string, value: string, seq: number) => ({ op: 'set' as const, key, value, clientId: key, seq });
-
-class Disk {
-  promised: Ballot = ZERO_BALLOT;
-  readonly accepted = new Map<number, AcceptedEntry>();
-  readonly chosen = new Map<number, ChosenEntry>();
-  commitIndex = 0;
-  snapshot: Snapshot | undefined;
-  persist(w: DurableWrite): void {
-    if (w.promised) this.promised = w.promised;
-    for (const e of w.accepted) this.accepted.set(e.slot, e);
-    for (const e of w.chosen) this.chosen.set(e.slot, e);
-    if (w.commitIndex !== undefined) this.commitIndex = w.commitIndex;
-    if (w.snapshot !== undefined) this.snapshot = w.snapshot;
-  }
-  state(): DurableState {
-    return {
-      promised: this.promised,
-      accepted: [...this.accepted.values()],
-      chosen: [...this.chosen.values()],
-      commitIndex: this.commitIndex,
-      ...(this.snapshot !== undefined ? { snapshot: this.snapshot } : {}),
-    };
-  }
-}
 
 type Pick = (m: Message) => boolean;
 
 /** Hand-driven network with a genesis configuration and extra contacts (nodes added later). */
 class Net {
   readonly nodes = new Map<number, PaxosNode>();
-  readonly disks = new Map<number, Disk>();
+  readonly disks = new Map<number, MemDisk>();
   readonly events = new Map<number, CoreEvent[]>();
   readonly applied = new Map<number, ChosenEntry[]>();
   readonly reads = new Map<number, { id: number; index: number | null }[]>();
@@ -85,7 +57,7 @@ class Net {
       ...(restored !== undefined ? { restored, appliedIndex } : {}),
     });
     this.nodes.set(id, node);
-    if (!this.disks.has(id)) this.disks.set(id, new Disk());
+    if (!this.disks.has(id)) this.disks.set(id, new MemDisk());
     this.events.set(id, this.events.get(id) ?? []);
     this.applied.set(id, this.applied.get(id) ?? []);
     this.reads.set(id, this.reads.get(id) ?? []);
@@ -142,18 +114,7 @@ class Net {
 
   /** Slots for which two nodes hold different chosen values (by their chosen maps and what they applied). */
   conflicts(): string[] {
-    const seen = new Map<number, { node: number; key: string }>();
-    const out: string[] = [];
-    for (const [id, n] of this.nodes) {
-      const entries = [...n.chosenRange(0, 1_000_000), ...this.applied.get(id)!];
-      for (const e of entries) {
-        const k = valueKey(e.value);
-        const prev = seen.get(e.slot);
-        if (prev === undefined) seen.set(e.slot, { node: id, key: k });
-        else if (prev.key !== k) out.push(`slot ${e.slot}: n${prev.node} ${prev.key} vs n${id} ${k}`);
-      }
-    }
-    return [...new Set(out)];
+    return conflictingSlots([...this.nodes].map(([id, n]) => [id, [...n.chosenRange(0, 1_000_000), ...this.applied.get(id)!]]));
   }
 }
 

@@ -9,13 +9,9 @@ import { quorumSize } from '../../src/paxos/quorum.js';
 import { seededRng, type Rng } from '../../src/paxos/rng.js';
 import {
   persistReceipt,
-  ZERO_BALLOT,
   type AcceptedEntry,
-  type Ballot,
   type ChosenEntry,
   type Command,
-  type DurableState,
-  type DurableWrite,
   type Member,
   type Message,
   type NodeId,
@@ -24,6 +20,7 @@ import {
 import { describeValue, valueKey } from '../../src/paxos/value.js';
 import { LEASE_FRACTION, ReadLease } from '../../src/node/reads.js';
 import { hasMajority, MAX_LEARNERS, MAX_VOTERS } from '../../src/paxos/membership.js';
+import { MemDisk } from '../paxos/mem-disk.js';
 import { GhostConfigs } from './ghost-config.js';
 import { RejoinWatch } from './rejoin-watch.js';
 
@@ -129,45 +126,9 @@ const KEYS = ['a', 'b', 'c', 'd'];
 
 class SimViolation extends Error {}
 
-/** What a node's disk holds: the sum of every durable write it persisted. */
-class SimDisk {
-  promised: Ballot = ZERO_BALLOT;
-  readonly accepted = new Map<number, AcceptedEntry>();
-  readonly chosen = new Map<number, ChosenEntry>();
-  commitIndex = 0;
-  snapshot: Snapshot | undefined;
-  removed: number | undefined;
-
-  persist(w: DurableWrite): void {
-    if (w.promised) this.promised = w.promised;
-    for (const e of w.accepted) this.accepted.set(e.slot, e);
-    for (const e of w.chosen) this.chosen.set(e.slot, e);
-    if (w.commitIndex !== undefined) this.commitIndex = w.commitIndex;
-    if (w.removed !== undefined) this.removed = w.removed;
-    if (w.snapshot !== undefined) {
-      // Like storage: the snapshot is written first, then the log below it is deleted.
-      const index = w.snapshot.index;
-      this.snapshot = w.snapshot;
-      for (const slot of this.accepted.keys()) if (slot < index) this.accepted.delete(slot);
-      for (const slot of this.chosen.keys()) if (slot < index) this.chosen.delete(slot);
-    }
-  }
-
-  state(): DurableState {
-    return {
-      promised: this.promised,
-      accepted: [...this.accepted.values()],
-      chosen: [...this.chosen.values()],
-      commitIndex: this.commitIndex,
-      ...(this.snapshot !== undefined ? { snapshot: this.snapshot } : {}),
-      ...(this.removed !== undefined ? { removed: this.removed } : {}),
-    };
-  }
-}
-
 interface SimNode {
   readonly id: NodeId;
-  disk: SimDisk;
+  disk: MemDisk;
   core: PaxosNode | null;
   kv: KvStore;
   /** (clientId:seq) → times applied (not as a duplicate) by this incarnation's state machine. */
@@ -181,6 +142,11 @@ interface SimNode {
   removed: boolean;
   /** Node ids the runtime's cluster file listed when this incarnation booted. */
   contacts: NodeId[];
+}
+
+/** A node with an empty disk, not started. */
+function newSimNode(id: NodeId, snapshotEvery: number): SimNode {
+  return { id, disk: new MemDisk(), core: null, kv: new KvStore(), applied: new Map(), downUntilTick: 0, snapshotEvery, lease: new ReadLease(0), removed: false, contacts: [] };
 }
 
 const blobKey = (blob: Uint8Array): string => Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString('base64');
@@ -381,18 +347,7 @@ export class Simulation {
     };
     this.nodes = [];
     for (let id = 1; id <= this.size; id++) {
-      const node: SimNode = {
-        id,
-        disk: new SimDisk(),
-        core: null,
-        kv: new KvStore(),
-        applied: new Map(),
-        downUntilTick: 0,
-        snapshotEvery: r.int(5, 25),
-        lease: new ReadLease(0),
-        removed: false,
-        contacts: [],
-      };
+      const node = newSimNode(id, r.int(5, 25));
       this.nodes.push(node);
       this.boot(node);
     }
@@ -893,18 +848,7 @@ export class Simulation {
   /** A new node process with an empty disk; it learns from the log that it was added. */
   private addNode(): SimNode {
     const id = this.nodes.length + 1;
-    const node: SimNode = {
-      id,
-      disk: new SimDisk(),
-      core: null,
-      kv: new KvStore(),
-      applied: new Map(),
-      downUntilTick: 0,
-      snapshotEvery: this.memberRng.int(5, 25),
-      lease: new ReadLease(0),
-      removed: false,
-      contacts: [],
-    };
+    const node = newSimNode(id, this.memberRng.int(5, 25));
     this.nodes.push(node);
     this.boot(node);
     this.trace(`n${id} STARTS (new member, empty disk)`);
@@ -1000,7 +944,7 @@ export class Simulation {
     const victim = this.pickLive();
     if (victim === undefined) return;
     if (this.options.amnesia) {
-      victim.disk = new SimDisk();
+      victim.disk = new MemDisk();
     } else {
       if (this.gone.size + this.downForGood >= this.size - this.quorum) return;
       this.gone.add(victim.id);
