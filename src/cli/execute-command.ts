@@ -3,6 +3,7 @@
 import { helpLines, helpOptionLines, helpText } from './commands.js';
 import { compareBallotText } from './ballot-text.js';
 import { MembershipRunner, type MembershipDeps } from './membership-command.js';
+import { configHeader } from '../cluster/membership-plan.js';
 import type { ClusterConfig } from '../cluster/data-dir.js';
 import type { FlowHow, ReplCommand } from './parse-command.js';
 import { errorCode, formatBallotLike, RETRYABLE_CODES, type ClusterClient, type NodeStatus } from '../cluster/cluster-client.js';
@@ -524,14 +525,19 @@ export class Executor {
           const p = this.portOf(id);
           return p === null ? '' : ` :${p}`;
         };
+        // A voter is the rule; anything else (learner, joining, leaving, removed) is said.
+        const member = (n: (typeof nodes)[number]): string => (n.membership !== undefined && n.membership.self !== 'voter' ? ` ${n.membership.self}` : '');
         const text = nodes
-          .map((n) => (n.alive ? `n${n.id}${port(n.id)} ${n.role} b${n.ballot} p${n.promised} c${n.commitIndex ?? '?'} a${n.appliedIndex ?? '?'}` : `n${n.id}${port(n.id)} down`))
+          .map((n) => (n.alive ? `n${n.id}${port(n.id)} ${n.role}${member(n)} b${n.ballot} p${n.promised} c${n.commitIndex ?? '?'} a${n.appliedIndex ?? '?'}` : `n${n.id}${port(n.id)} down`))
           .join(' | ');
         const detail = nodes.map((n) =>
           n.alive
-            ? `n${n.id}${port(n.id)} ${n.role.padEnd(9)} ballot ${n.ballot.padEnd(6)} promised ${n.promised.padEnd(6)} commit ${n.commitIndex ?? '?'} applied ${n.appliedIndex ?? '?'} pid ${n.pid ?? '-'}`
+            ? `n${n.id}${port(n.id)} ${`${n.role}${member(n)}`.padEnd(9)} ballot ${n.ballot.padEnd(6)} promised ${n.promised.padEnd(6)} commit ${n.commitIndex ?? '?'} applied ${n.appliedIndex ?? '?'} pid ${n.pid ?? '-'}`
             : `n${n.id}${port(n.id)} down`,
         );
+        // The configuration as the node furthest along knows it, after the nodes.
+        const furthest = nodes.filter((n) => n.alive && n.membership !== undefined).sort((a, b) => (b.commitIndex ?? -1) - (a.commitIndex ?? -1))[0];
+        const config = furthest?.membership !== undefined ? ` | ${configHeader(furthest.membership)}` : '';
         const links = describeLinks(nodes);
         if (links !== null) detail.push(links);
         const tracing = describeTracing(nodes);
@@ -542,7 +548,7 @@ export class Executor {
         if (paused.length > 0) detail.push(`paused (step mode: clock frozen, peer messages held): ${paused.join(',')}; resume ends it`);
         const elsewhere = nodes.filter((n) => n.faults !== undefined && !isFaultFree(n.faults) && describeFaults(n.faults) !== describeFaults(this.faults.rules));
         for (const n of elsewhere) detail.push(`n${n.id} enforces faults this terminal did not set: ${describeFaults(n.faults!)}; heal clears them`);
-        const shown = nodes.some((n) => n.secure === false) ? `${text} | links INSECURE` : text;
+        const shown = `${text}${config}${nodes.some((n) => n.secure === false) ? ' | links INSECURE' : ''}`;
         const fields = { nodeCount: nodes.length, nodes: nodes.map((n) => this.statusJson(n)), faults: faultsJson(this.faults.rules) };
         // Every node down or silent: the status is still shown, but the command failed (exit 1).
         if (!nodes.some((n) => n.alive && n.commitIndex !== null)) {
