@@ -1,7 +1,7 @@
 // Runs one parsed REPL command against the cluster. Shared by the Ink UI and script mode, so
 // both print the same results. Expected failures become {ok:false, error}, never throws.
 import { helpLines, helpOptionLines, helpText } from './commands.js';
-import { compareBallotText } from './ballot-text.js';
+import { compareBallotText } from '../cluster/ballot-text.js';
 import { MembershipRunner, type MembershipDeps } from './membership-command.js';
 import type { ClusterConfig } from '../cluster/data-dir.js';
 import type { FlowHow, ReplCommand } from './parse-command.js';
@@ -17,7 +17,7 @@ import { FAULT_KINDS, type FaultKind } from '../chaos/nemesis.js';
 import { describeFaults, isFaultFree, type FaultRules } from '../protocol/fault-rules.js';
 import { runFaultCommand } from './execute-fault-command.js';
 import { FaultControl } from '../cluster/fault-control.js';
-import { watchStart } from './watch-start.js';
+import { watchStart } from '../cluster/watch-start.js';
 import { nodeDataPath } from '../cluster/data-dir.js';
 import { LogTail } from './event-log.js';
 import { EVENT_FILE } from '../node/event-file.js';
