@@ -13,7 +13,7 @@ import type { RemoteNodes } from '../cluster/remote-nodes.js';
 import { HistoryRecorder } from '../check/history.js';
 import { recordOp } from '../check/record-op.js';
 import type { ChaosProgress } from '../chaos/chaos-run.js';
-import { FAULT_KINDS, type FaultKind } from '../chaos/nemesis.js';
+import { DEFAULT_FAULT_KINDS, type FaultKind } from '../chaos/nemesis.js';
 import { describeFaults, isFaultFree, type FaultRules } from '../protocol/fault-rules.js';
 import { runFaultCommand } from './execute-fault-command.js';
 import { FaultControl } from '../cluster/fault-control.js';
@@ -786,7 +786,7 @@ function stepOutcome(o: StepOutcome): Outcome {
   return o.ok ? { ok: true, text: o.text, fields: o.fields, ...(o.detail.length > 0 ? { detail: [o.text, ...o.detail] } : {}) } : failure(o.text, o.fields);
 }
 
-const REMOTE_FAULT_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'kill' && k !== 'kill-leader');
+const REMOTE_FAULT_KINDS: readonly FaultKind[] = DEFAULT_FAULT_KINDS.filter((k) => k !== 'kill' && k !== 'kill-leader');
 
 const isMembershipCommand = (cmd: ReplCommand): boolean =>
   cmd.kind === 'add' || cmd.kind === 'remove' || cmd.kind === 'replace' || cmd.kind === 'transfer' || cmd.kind === 'members';

@@ -135,6 +135,9 @@ export const chaosFields = {
   runDir: z.string().optional(),
   report: z.string().optional(),
   faultSpans: z.array(z.strictObject({ kind: z.string(), nodes: z.array(nodeId), startMs: msSchema, endMs: msSchema, text: z.string() })),
+  /** Membership faults with their outcome; the members at the end (they change with those faults). */
+  membershipChanges: z.array(z.strictObject({ atMs: msSchema, action: z.enum(['replace', 'transfer', 'add']), node: nodeId.nullable(), ok: z.boolean(), text: z.string() })),
+  finalMemberNodes: z.array(nodeId),
 };
 
 const opStats = z.strictObject({ opCount: count, opsPerSec: z.number().nonnegative(), p50Ms: msSchema, p95Ms: msSchema, p99Ms: msSchema, maxMs: msSchema });
