@@ -49,6 +49,9 @@ export interface LogsTarget {
   readonly file: string;
 }
 
+/** The membership commands, by the kind of their parsed command. */
+type MembershipKind = 'add' | 'remove' | 'replace' | 'transfer' | 'members';
+
 export type SupervisorLike = Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'reportedLeader' | 'onEvent' | 'pid' | 'pause' | 'resume' | 'isPaused' | 'resumeAll'> &
   /** Our own supervisor starts (and restarts) nodes tracing or not; others leave it to the admin API. */
   Partial<Pick<Supervisor, 'tracing' | 'setTracing'>> &
@@ -245,12 +248,18 @@ export class Executor {
     return [...this.deps.sup.ids].sort((a, b) => a - b);
   }
 
-  private membership(signal?: AbortSignal): MembershipRunner | string {
+  private membership(kind: MembershipKind, signal?: AbortSignal): MembershipRunner | string {
     const { sup, client } = this.deps;
     const file = this.deps.clusterFile;
     if (file === undefined) return 'membership commands need the cluster file, and this session has none';
     if (client.admin === undefined) return 'this client cannot reach the admin API';
-    if (this.steps.paused) return 'the cluster is paused (step mode); resume first, then change its membership';
+    // add has a step-mode form (MembershipRunner.addPaused) and members only looks; the others
+    // wait for what a paused cluster cannot do.
+    if (this.steps.paused && kind !== 'members' && !(kind === 'add' && this.deps.remote === undefined)) {
+      return kind === 'add'
+        ? 'the cluster is paused (step mode), and its nodes run in another terminal: resume first, then add'
+        : `the cluster is paused (step mode): ${kind} waits for steps only a running cluster takes; resume first (add works paused: it proposes and returns)`;
+    }
     const local = this.deps.remote === undefined && sup.addNode !== undefined && sup.stop !== undefined && sup.waitExit !== undefined;
     const deps: MembershipDeps = {
       client,
@@ -260,10 +269,13 @@ export class Executor {
       ...(local
         ? {
             local: {
-              spawn: (id: number) => {
+              spawn: async (id: number) => {
                 const started = watchStart(sup, id, this.deps.restartReadyMs);
                 sup.addNode!(id);
-                return started;
+                const r = await started;
+                // Started while paused (add in step mode): paused too, as restart does.
+                if (r.ok && this.steps.paused) await this.steps.pauseNode(id);
+                return r;
               },
               stop: (id: number) => sup.stop!(id),
               waitExit: (id: number, ms: number) => sup.waitExit!(id, ms),
@@ -610,13 +622,13 @@ export class Executor {
       case 'replace':
       case 'transfer':
       case 'members': {
-        const runner = this.membership(signal);
+        const runner = this.membership(cmd.kind, signal);
         if (typeof runner === 'string') return failure(runner);
         this.membershipRuns++;
         let o;
         try {
           o =
-            cmd.kind === 'add' ? await runner.add()
+            cmd.kind === 'add' ? (this.steps.paused ? await runner.addPaused() : await runner.add())
             : cmd.kind === 'remove' ? await runner.remove(cmd.node)
             : cmd.kind === 'replace' ? await runner.replace(cmd.node)
             : cmd.kind === 'transfer' ? await runner.transfer(cmd.node)

@@ -244,13 +244,28 @@ export class MembershipRunner {
     return { ok: false, text: `error: ${error}`, fields, error };
   }
 
+  /**
+   * The cluster file with each voter or learner of the newest chosen configuration marked as the
+   * log says (a step-mode add leaves its node marked learner until someone looks).
+   */
+  private async fileAsLogSays(latest: ConfigView): Promise<ClusterConfig> {
+    return updateClusterFile(this.d.clusterFile, (c) => {
+      let out: ClusterConfig | null = null;
+      for (const id of [...latest.voters, ...latest.learners]) {
+        const want: MemberState = latest.voters.includes(id) ? 'voter' : 'learner';
+        out = withMemberState(out ?? c, id, want) ?? out;
+      }
+      return out;
+    });
+  }
+
   // ---- members ------------------------------------------------------------------------------
 
   async members(): Promise<MembershipOutcome> {
     try {
       const f = await this.findLeader(5000);
       const m = f.status.membership;
-      const file = await updateClusterFile(this.d.clusterFile, () => null);
+      const file = await this.fileAsLogSays(latestConfig(m));
       const inForce = `in force: ${describeConfig(m.inForce)}`;
       const next = m.next === null ? null : `next, from slot ${m.next.activeFrom}: ${describeConfig(m.next)}`;
       const transfer = m.transferTo === null ? null : `leadership transfer to n${m.transferTo} under way`;
@@ -294,6 +309,74 @@ export class MembershipRunner {
     }
   }
 
+  /**
+   * The new node: its id, port and key pair, in the file as a learner (genesis written first), and
+   * the client able to reach it. `claimed` learns the id as soon as the file holds it.
+   */
+  private async newNode(replaces: number | undefined, claimed: (id: number) => void): Promise<{ newId: number; port: number; withNew: ClusterConfig }> {
+    const before = await updateClusterFile(this.d.clusterFile, (c) => withGenesis(c));
+    const newId = nextNodeId(before);
+    const port = await freePortFor(before);
+    const secure = before.operatorKeys !== undefined && before.operatorKeys.length > 0;
+    const dir = path.dirname(this.d.clusterFile);
+    let publicKey: string | undefined;
+    if (secure) {
+      try {
+        publicKey = ensureKeyFile(nodeKeyPath(dir, newId)).publicKey;
+      } catch (err) {
+        throw new StepError(err instanceof KeyFileError ? err.message : String(err));
+      }
+    }
+    const node: ClusterNode = { id: newId, host: '127.0.0.1', port, member: 'learner', ...(publicKey !== undefined ? { publicKey } : {}), ...(replaces !== undefined ? { replaces } : {}) };
+    const withNew = await updateClusterFile(this.d.clusterFile, (c) => {
+      if (c.nodes.some((n) => n.id === newId)) throw new StepError(`node id ${newId} was taken meanwhile (another add?); try again`);
+      return withNode(withGenesis(c), node);
+    });
+    claimed(newId);
+    this.d.progress(`n${newId}: port ${port}${secure ? `, key pair in ${nodeKeyPath(dir, newId)}` : ''}; cluster file says learner`);
+    await this.reachCluster(withNew);
+    return { newId, port, withNew };
+  }
+
+  // ---- add in step mode -----------------------------------------------------------------------
+
+  /**
+   * `add` while the cluster is paused (step mode): nothing can be waited for, since nothing
+   * happens until a person delivers it. So this is the first step only, and it returns at once:
+   * the new node in the file (as a learner) and started (`local.spawn` pauses it too), and the
+   * configuration with it as a voter proposed to the leader. No learner stage: a learner could
+   * not catch up while paused, and an empty voter is safe (a quorum of 4 still meets every
+   * quorum of 3 ruling before). What is left is the person's: deliver the Accepts and acks that
+   * choose it, then the slots up to its activation. Once resumed, `members` sets the file's
+   * member state of the node to what the log says.
+   */
+  async addPaused(): Promise<MembershipOutcome> {
+    let id: number | null = null;
+    try {
+      const f = await this.findLeader(5000);
+      const m = f.status.membership;
+      if (m.next !== null) throw new StepError(`a membership change is waiting to take effect (from slot ${m.next.activeFrom}); one change at a time: deliver up to it, then try again`);
+      const config = m.inForce;
+      const limit = addProblem(config);
+      if (limit !== null) throw new StepError(limit);
+      const { newId, port, withNew } = await this.newNode(undefined, (n) => (id = n));
+      this.d.noteAdded(newId);
+      if (this.d.local !== undefined) {
+        const started = await this.d.local.spawn(newId);
+        if (!started.ok) throw new StepError(started.error);
+      }
+      const voters = [...config.voters, newId].sort((a, b) => a - b);
+      const leader = await this.proposeConfig(withNew, voters, config.learners);
+      const proposed = `voters ${voters.join(' ')}${config.learners.length > 0 ? ` · learners ${config.learners.join(' ')}` : ''}`;
+      const text =
+        `step mode: proposed ${proposed} to leader n${f.leader} (n${newId} on port ${port}, started paused, a voter at once: nothing catches up while paused); ` +
+        `deliver n${leader}'s Accept of it and the acks to choose it; chosen in slot S it rules from slot S+8, and the leader fills the slots between with no-ops`;
+      return { ok: true, text, fields: { node: newId, port, proposed: { voterNodes: voters, learnerNodes: [...config.learners] }, leader, stepMode: true } };
+    } catch (err) {
+      return this.failed(err, id, 'add');
+    }
+  }
+
   // ---- add ----------------------------------------------------------------------------------
 
   async add(replaces?: number): Promise<MembershipOutcome> {
@@ -304,28 +387,7 @@ export class MembershipRunner {
       const config = f.status.membership.inForce;
       const limit = addProblem(config);
       if (limit !== null) throw new StepError(limit);
-      // The new node: its id, port and key pair, in the file as a learner (genesis written first).
-      const before = await updateClusterFile(this.d.clusterFile, (c) => withGenesis(c));
-      const newId = nextNodeId(before);
-      const port = await freePortFor(before);
-      const secure = before.operatorKeys !== undefined && before.operatorKeys.length > 0;
-      const dir = path.dirname(this.d.clusterFile);
-      let publicKey: string | undefined;
-      if (secure) {
-        try {
-          publicKey = ensureKeyFile(nodeKeyPath(dir, newId)).publicKey;
-        } catch (err) {
-          throw new StepError(err instanceof KeyFileError ? err.message : String(err));
-        }
-      }
-      const node: ClusterNode = { id: newId, host: '127.0.0.1', port, member: 'learner', ...(publicKey !== undefined ? { publicKey } : {}), ...(replaces !== undefined ? { replaces } : {}) };
-      const withNew = await updateClusterFile(this.d.clusterFile, (c) => {
-        if (c.nodes.some((n) => n.id === newId)) throw new StepError(`node id ${newId} was taken meanwhile (another add?); try again`);
-        return withNode(withGenesis(c), node);
-      });
-      id = newId;
-      this.d.progress(`n${newId}: port ${port}${secure ? `, key pair in ${nodeKeyPath(dir, newId)}` : ''}; cluster file says learner`);
-      await this.reachCluster(withNew);
+      const { newId, port, withNew } = await this.newNode(replaces, (n) => (id = n));
       // 1. The learner, in the configuration.
       const leader = await this.proposeConfig(withNew, config.voters, [...config.learners, newId]);
       this.d.progress(`proposed to leader n${leader}: voters ${config.voters.join(' ')} · learners ${[...config.learners, newId].join(' ')}`);
