@@ -10,16 +10,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HistoryRecorder } from '../check/history.js';
-import { PaxosClient } from '../client/paxos-client.js';
+import type { ClusterClient } from '../cluster/cluster-client.js';
+import { MembershipRunner } from '../cluster/membership-flow.js';
+import { openSwitchableClient, type SwitchableClient } from '../cluster/switchable-client.js';
+import { watchStart } from '../cluster/watch-start.js';
 import { MAX_NODES, prepareCluster } from '../cluster/data-dir.js';
 import { CHAOS_DEFAULTS } from './chaos-defaults.js';
 import { FaultControl } from '../cluster/fault-control.js';
 import { installShutdownHooks, Supervisor } from '../cluster/supervisor.js';
 import { CHAOS_EXIT, chaosExitCode, chaosJson, chaosReasons, formatChaosReport } from './chaos-report.js';
 import { jsonLine } from '../json/contract.js';
-import { runChaos, type ChaosProgress } from './chaos-run.js';
+import { runChaos, type ChaosProgress, type MembershipFaults } from './chaos-run.js';
 import { RunRecorder, runFilesJson, runFilesText, type RunFiles } from '../runs/run-recorder.js';
-import { FAULT_KINDS, type FaultKind } from './nemesis.js';
+import { DEFAULT_FAULT_KINDS, FAULT_KINDS, type FaultKind } from './nemesis.js';
 
 export interface ChaosCommandOptions {
   nodes: number;
@@ -64,7 +67,7 @@ const int = (name: string, min: number, max: number) => (raw: string): number =>
 function buildProgram(): Command {
   return asSubcommand(
     new Command('paxos-cli chaos')
-    .description('Fresh cluster + concurrent sets/gets/deletes while a seeded nemesis SIGKILLs, SIGSTOPs, partitions and slows nodes (leader too); then heal, diff, and check linearizability')
+    .description('Fresh cluster + concurrent sets/gets/deletes while a seeded nemesis SIGKILLs, SIGSTOPs, partitions and slows nodes (leader too), and with --faults membership replaces nodes and transfers leadership; then heal, diff, and check linearizability')
     .option('--nodes <n>', `cluster size, 3 to ${MAX_NODES}`, int('--nodes', 3, MAX_NODES), 5)
     .option('-d, --duration <s>', 'seconds of workload under faults', int('--duration', 1, 86_400), CHAOS_DEFAULTS.durationSec)
     .option('-c, --clients <c>', 'concurrent clients, one operation in flight each', int('--clients', 1, 256), CHAOS_DEFAULTS.clients)
@@ -73,7 +76,7 @@ function buildProgram(): Command {
     .option('--json', 'print one JSON object instead of the report', false)
     .option('--data-dir <dir>', 'data dir of the fresh cluster (wiped first, kept afterwards; default: a temp dir, removed)')
     .option('--history <file>', 'where to save the operation history (default: a file in the temp dir of the OS)')
-    .option('--faults <kinds>', `fault kinds the nemesis picks from, comma-separated (default: all of ${FAULT_KINDS.join(',')})`, faultKinds, [...FAULT_KINDS])
+    .option('--faults <kinds>', `fault kinds the nemesis picks from, comma-separated, of ${FAULT_KINDS.join(',')} (default: all but membership, which replaces a follower or transfers leadership)`, faultKinds, [...DEFAULT_FAULT_KINDS])
     .option('--short-timeouts <pct>', 'per cent of operations given a 50-300 ms client timeout, so faults leave unknown outcomes (default 20)', int('--short-timeouts', 0, 100), 20)
     .addOption(new Option('--tick-ms <ms>', 'node tick length').argParser(int('--tick-ms', 1, 1000)).hideHelp())
     .option('-q, --quiet', 'no progress lines on stderr', false)
@@ -105,7 +108,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
   say(`chaos: seed ${seed} (replay the schedule with --seed ${seed}), ${o.nodes} nodes, ${o.duration} s, ${o.clients} clients, ${o.keys} keys`);
 
   let sup: Supervisor | null = null;
-  let client: PaxosClient | null = null;
+  let client: SwitchableClient | null = null;
   let faults: FaultControl | null = null;
   let removeHooks: () => void = () => undefined;
   let started: AbortController | null = null;
@@ -156,8 +159,10 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
     });
     releaseGuard();
     await s.start();
-    client = new PaxosClient(prepared.cluster, { clientId: `chaos-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS, ...(prepared.auth !== null ? { auth: prepared.auth } : {}) });
-    faults = new FaultControl(s, client);
+    // Reopened over the new node list after each membership change (SwitchableClient).
+    const c = await openSwitchableClient(prepared.cluster, { clientId: `chaos-${process.pid}`, timeoutMs: CLIENT_TIMEOUT_MS, auth: prepared.auth });
+    client = c;
+    faults = new FaultControl(s, c);
     recorder?.listen({ faults });
     await waitForWrite(client);
     let lastPrinted = '';
@@ -170,7 +175,7 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
     started = new AbortController();
     history = new HistoryRecorder();
     const report = await runChaos(
-      { sup: s, client, faults, dataDir, history },
+      { sup: s, client, faults, dataDir, history, ...(o.faults.includes('membership') ? { membership: membershipFaults(s, c, prepared.clusterFile, say) } : {}) },
       { durationMs: o.duration * 1000, clients: o.clients, keys: o.keys, seed, historyPath, signal: started.signal, faultKinds: o.faults, shortTimeoutPercent: o.shortTimeouts },
       onProgress,
     );
@@ -206,8 +211,34 @@ export async function runChaosCommand(argv: readonly string[]): Promise<number> 
   }
 }
 
+/** Chaos's membership faults: the flows of `replace N`, `transfer N` and `add` over the run's cluster. */
+function membershipFaults(sup: Supervisor, client: ClusterClient, clusterFile: string, say: (line: string) => void): MembershipFaults {
+  const runner = new MembershipRunner({
+    client,
+    clusterFile,
+    ids: () => sup.ids,
+    isAlive: (id) => sup.isAlive(id),
+    local: {
+      spawn: (id) => {
+        const started = watchStart(sup, id);
+        sup.addNode(id);
+        return started;
+      },
+      stop: (id) => sup.stop(id),
+      waitExit: (id, ms) => sup.waitExit(id, ms),
+    },
+    noteAdded: () => undefined,
+    noteRemoved: (id) => sup.markRemoved(id),
+    onCluster: () => undefined,
+    progress: (line) => say(`chaos: membership: ${line}`),
+    // Bounded, so a change that cannot finish does not stall the run for minutes.
+    timing: { changeMs: 15_000, catchUpMs: 30_000, transferMs: 10_000, exitMs: 10_000 },
+  });
+  return { replace: (id) => runner.replace(id), transfer: (id) => runner.transfer(id), add: () => runner.add() };
+}
+
 /** A write that succeeds proves a leader and a quorum. */
-async function waitForWrite(client: PaxosClient): Promise<void> {
+async function waitForWrite(client: ClusterClient): Promise<void> {
   const deadline = Date.now() + LEADER_WAIT_MS;
   let last = '';
   while (Date.now() < deadline) {

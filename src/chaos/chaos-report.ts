@@ -24,6 +24,11 @@ export function formatChaosReport(r: ChaosReport): string[] {
     `converged        ${r.converged ? `yes (${secs(r.convergeMs)} after healing)` : `NO (nodes still differ after ${secs(r.convergeMs)})`}`,
     `conflicts        ${r.conflicts}${r.conflicts > 0 ? '  <- two nodes chose different values for one slot' : ''}`,
   ];
+  if (r.membershipChanges.length > 0) {
+    const done = r.membershipChanges.filter((m) => m.ok).length;
+    lines.push(`membership       ${done} of ${r.membershipChanges.length} changes done; members at the end: ${r.finalNodes.map((n) => `n${n}`).join(',')}`);
+    for (const m of r.membershipChanges.filter((x) => !x.ok)) lines.push(`  failed at ${secs(m.atMs)}: ${m.text}`);
+  }
   for (const u of r.unreadable) lines.push(`  node ${u.node} log unreadable: ${u.error}`);
   lines.push(`linearizable     ${linearizableText(r.linearizable)} (checked in ${secs(r.checkMs)}; ${decidedText(r.check)})`);
   if (r.linearizable !== true) lines.push(...formatCheckResult(r.check).map((l) => `  ${l}`));
@@ -71,6 +76,8 @@ export function chaosJson(r: ChaosReport): Record<string, unknown> {
     history: r.history,
     timeline: r.timeline.map((t) => ({ atMs: roundMs(t.atMs), text: t.text })),
     faultSpans: r.faultSpans.map((f) => ({ kind: f.kind, nodes: f.nodes, startMs: roundMs(f.startMs), endMs: roundMs(f.endMs), text: f.text })),
+    membershipChanges: r.membershipChanges.map((m) => ({ atMs: roundMs(m.atMs), action: m.action, node: m.node, ok: m.ok, text: m.text })),
+    finalMemberNodes: r.finalNodes,
   };
 }
 

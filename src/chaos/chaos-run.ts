@@ -3,7 +3,9 @@
 // timeout of a few hundred ms, so faults leave operations of unknown outcome behind) while a
 // seeded nemesis injects one fault at a time (SIGKILL a follower or the leader, partition a
 // minority or the leader's side, isolate the leader, SIGSTOP a node, slow a node's links),
-// holds it, and repairs it. Then: heal (SIGCONT, no partition, restart the dead), wait for every
+// holds it, and repairs it; asked for, it also changes the membership (replaces a follower by a
+// new node, or transfers leadership), so the node ids change during the run: every fault, the
+// healing and the final checks take the members of the moment (sup.ids). Then: heal (SIGCONT, no partition, restart the dead), wait for every
 // node to hold the same state, diff the logs, check the history, report.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkHistory, type CheckResult } from '../check/linearizability.js';
@@ -16,7 +18,7 @@ import type { FaultControl } from '../cluster/fault-control.js';
 import type { Supervisor } from '../cluster/supervisor.js';
 import { NO_FAULTS } from '../protocol/fault-rules.js';
 import { seededRng, type Rng } from '../paxos/rng.js';
-import { FAULT_KINDS, faultNodes, planFault, type FaultKind, type FaultPlan } from './nemesis.js';
+import { DEFAULT_FAULT_KINDS, FAULT_KINDS, faultNodes, planFault, type FaultKind, type FaultPlan, type MembershipAction } from './nemesis.js';
 
 export interface ChaosOptions {
   readonly durationMs: number;
@@ -30,7 +32,7 @@ export interface ChaosOptions {
   readonly holdMs?: readonly [number, number];
   readonly convergeTimeoutMs?: number;
   readonly checkTimeLimitMs?: number;
-  /** The fault kinds the nemesis picks from (default: every kind). */
+  /** The fault kinds the nemesis picks from (default: every kind but membership). */
   readonly faultKinds?: readonly FaultKind[];
   /** Per cent of operations given a short client timeout (default 20), and its range in ms. */
   readonly shortTimeoutPercent?: number;
@@ -46,6 +48,31 @@ export interface ChaosDeps {
   readonly dataDir: string;
   /** The run records into it (a REPL session's history, so `check` sees chaos too). */
   readonly history: HistoryRecorder;
+  /** Carries out membership faults (the membership flows over the cluster file); needed for that kind. */
+  readonly membership?: MembershipFaults;
+}
+
+/** One membership step as the flows report it (src/cluster/membership-flow.ts). */
+export interface MembershipStep {
+  readonly ok: boolean;
+  readonly text: string;
+  readonly error?: string;
+}
+
+export interface MembershipFaults {
+  replace(node: number): Promise<MembershipStep>;
+  transfer(node: number): Promise<MembershipStep>;
+  /** A voter added: after a replace that removed its node but failed to add the new one. */
+  add(): Promise<MembershipStep>;
+}
+
+/** A membership fault as carried out: what was asked, and how it ended. */
+export interface MembershipChange {
+  readonly atMs: number;
+  readonly action: MembershipAction | 'add';
+  readonly node: number | null;
+  readonly ok: boolean;
+  readonly text: string;
 }
 
 export type ChaosPhase = 'running' | 'healing' | 'converging' | 'checking' | 'done';
@@ -89,6 +116,10 @@ export interface ChaosReport {
   readonly timeline: readonly { atMs: number; text: string }[];
   /** Each fault from injection to repair, in ms since the run started (for fault bands). */
   readonly faultSpans: readonly FaultSpan[];
+  /** Membership faults, each with its outcome (empty unless the membership kind ran). */
+  readonly membershipChanges: readonly MembershipChange[];
+  /** The member nodes when the run ended (they change with membership faults). */
+  readonly finalNodes: readonly number[];
 }
 
 export interface FaultSpan {
@@ -117,7 +148,14 @@ const ERROR_PAUSE_MS = 25;
 
 export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p: ChaosProgress) => void = () => undefined): Promise<ChaosReport> {
   const { sup, client, faults } = deps;
-  const ids = sup.ids;
+  const kinds = o.faultKinds ?? DEFAULT_FAULT_KINDS;
+  if (kinds.includes('membership') && deps.membership === undefined) {
+    throw Object.assign(new Error('membership faults need a cluster file and nodes this process runs (paxos-cli chaos --faults …,membership)'), { code: 'usage' });
+  }
+  // The members change with membership faults: sup.ids is read afresh wherever it is used.
+  const startIds = sup.ids;
+  const voterCount = startIds.length;
+  const changes: MembershipChange[] = [];
   const startedAt = Date.now();
   let endAt = startedAt + o.durationMs;
   let stopped = false;
@@ -152,7 +190,7 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
       faultLine,
     });
   const ticker = setInterval(progress, 250);
-  const leaders = new LeaderWatch(deps, ids.length);
+  const leaders = new LeaderWatch(deps);
   leaders.start();
 
   try {
@@ -167,14 +205,18 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
       while (running()) {
         await pause(Math.min(endAt, Date.now() + between(rng, o.calmMs ?? DEFAULT_CALM_MS)));
         if (!running()) break;
-        const plan = planFault(rng, ids, leaders.current, o.faultKinds);
+        const plan = planFault(rng, sup.ids, leaders.current, kinds);
         const span = { kind: plan.kind, nodes: faultNodes(plan), startMs: sinceStart(), endMs: null as number | null, text: plan.text };
         spans.push(span);
         timeline.push({ atMs: span.startMs, text: plan.text });
         counts[plan.kind] += 1;
         faultLine = plan.text;
         progress();
-        await inject(deps, plan);
+        if (plan.kind === 'membership') {
+          const change = await changeMembership(deps.membership!, plan.action, plan.node, sup.ids.length < voterCount);
+          changes.push({ ...change, atMs: span.startMs });
+          faultLine = `${change.ok ? 'done' : 'failed'}: ${change.text}`;
+        } else await inject(deps, plan);
         await pause(Math.min(endAt, Date.now() + between(rng, o.holdMs ?? DEFAULT_HOLD_MS)));
         faultLine = `repairing: ${plan.text}`;
         await repair(deps, plan);
@@ -189,7 +231,7 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
     progress();
     sup.resumeAll();
     await faults.set(NO_FAULTS);
-    for (const id of ids) if (!sup.isAlive(id)) await restartAndWait(deps, id);
+    for (const id of sup.ids) if (!sup.isAlive(id)) await restartAndWait(deps, id);
     const healedAtMs = sinceStart();
     leaders.stop();
 
@@ -197,7 +239,8 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
     faultLine = 'waiting for every node to hold the same state';
     progress();
     const convergeStart = Date.now();
-    const converged = await waitConverged(client, ids, o.convergeTimeoutMs ?? 30_000);
+    const converged = await waitConverged(client, () => sup.ids, o.convergeTimeoutMs ?? 30_000);
+    const ids = sup.ids;
     const convergeMs = Date.now() - convergeStart;
     const { logs, unreadable } = await collectLogs({ client, dataDir: deps.dataDir, ids, isAlive: (id) => sup.isAlive(id) });
     const diff = diffLogs(logs, unreadable);
@@ -217,7 +260,7 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
     const tally = (outcome: Operation['outcome']) => ops.filter((x) => x.outcome === outcome).length;
     return {
       seed: o.seed,
-      nodes: ids.length,
+      nodes: startIds.length,
       durationMs: endAt - startedAt,
       stopped,
       clients: o.clients,
@@ -241,6 +284,8 @@ export async function runChaos(deps: ChaosDeps, o: ChaosOptions, onProgress: (p:
       history: o.historyPath,
       timeline,
       faultSpans: spans.map((x) => ({ ...x, endMs: x.endMs ?? healedAtMs })),
+      membershipChanges: changes,
+      finalNodes: ids,
     };
   } finally {
     // However the run ends (an error included), no node stays stopped.
@@ -301,7 +346,25 @@ async function worker(deps: ChaosDeps, i: number, rng: Rng, keyPrefix: string, k
   }
 }
 
-async function inject(deps: ChaosDeps, plan: FaultPlan): Promise<void> {
+/**
+ * One membership fault, to its end (the flows wait until the change is in force or the new leader
+ * leads; they refuse while another change is under way). `short`: a replace before removed its
+ * node but did not add one, so this turn adds a voter back instead, keeping the count.
+ */
+async function changeMembership(m: MembershipFaults, action: MembershipAction, node: number, short: boolean): Promise<Omit<MembershipChange, 'atMs'>> {
+  try {
+    if (short) {
+      const r = await m.add();
+      return { action: 'add', node: null, ok: r.ok, text: `add (a voter short after a failed replace): ${r.ok ? r.text : (r.error ?? r.text)}` };
+    }
+    const r = action === 'replace' ? await m.replace(node) : await m.transfer(node);
+    return { action, node, ok: r.ok, text: `${action} n${node}: ${r.ok ? r.text : (r.error ?? r.text)}` };
+  } catch (err) {
+    return { action, node, ok: false, text: `${action} n${node}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+async function inject(deps: ChaosDeps, plan: Exclude<FaultPlan, { kind: 'membership' }>): Promise<void> {
   switch (plan.kind) {
     case 'kill':
     case 'kill-leader':
@@ -326,6 +389,9 @@ async function repair(deps: ChaosDeps, plan: FaultPlan): Promise<void> {
       return;
     case 'pause':
       deps.sup.resume(plan.node);
+      return;
+    case 'membership':
+      // Carried out to its end when injected: nothing to undo (the cluster keeps its new members).
       return;
     default:
       await deps.faults.set(NO_FAULTS);
@@ -354,11 +420,11 @@ export async function restartAndWait(deps: Pick<ChaosDeps, 'sup'>, id: number, t
 }
 
 /** Every node answers, has applied all it knows chosen, and all hold the same state. */
-async function waitConverged(client: ClusterClient, ids: readonly number[], timeoutMs: number): Promise<boolean> {
+async function waitConverged(client: ClusterClient, ids: () => readonly number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const s = await Promise.all(ids.map((id) => client.status(id)));
+      const s = await Promise.all(ids().map((id) => client.status(id)));
       const first = s[0]!;
       const same = s.every(
         (x) => x.appliedIndex === first.appliedIndex && x.commitIndex === x.appliedIndex && x.kvHash === first.kvHash && x.leader !== null,
@@ -404,10 +470,7 @@ class LeaderWatch {
   private timer: NodeJS.Timeout | null = null;
   private lastAt = 0;
 
-  constructor(
-    private readonly deps: ChaosDeps,
-    private readonly size: number,
-  ) {}
+  constructor(private readonly deps: ChaosDeps) {}
 
   start(): void {
     this.lastAt = Date.now();
@@ -428,7 +491,7 @@ class LeaderWatch {
     const groups = this.deps.faults.rules.groups;
     if (leader !== null && groups !== null) {
       const mine = groups.find((g) => g.includes(leader!)) ?? [leader];
-      if (mine.length * 2 <= this.size) leader = null;
+      if (mine.length * 2 <= this.deps.sup.ids.length) leader = null;
     }
     if (this.current === null) this.noLeaderMs += now - this.lastAt;
     this.lastAt = now;

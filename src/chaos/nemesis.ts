@@ -3,8 +3,18 @@
 // timing) and testable without processes.
 import type { Rng } from '../paxos/rng.js';
 
-export const FAULT_KINDS = ['kill', 'kill-leader', 'partition-minority', 'partition-majority', 'isolate-leader', 'pause', 'slow'] as const;
+export const FAULT_KINDS = ['kill', 'kill-leader', 'partition-minority', 'partition-majority', 'isolate-leader', 'pause', 'slow', 'membership'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/**
+ * What the nemesis picks from unless told: every kind but `membership`, which needs the cluster
+ * file and the power to spawn nodes (`paxos-cli chaos --faults …,membership` asks for it) and
+ * takes seconds per change.
+ */
+export const DEFAULT_FAULT_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'membership');
+
+/** A membership fault: replace a follower by a new node (remove, then add), or hand leadership to one. */
+export type MembershipAction = 'replace' | 'transfer';
 
 /** A slow node's peer messages wait this long, in and out (fault-rules' `slow`), ms. */
 export const SLOW_MS: readonly [number, number] = [20, 200];
@@ -14,7 +24,9 @@ export type FaultPlan =
   | { readonly kind: 'partition-minority' | 'partition-majority' | 'isolate-leader'; readonly groups: readonly (readonly number[])[]; readonly text: string }
   /** SIGSTOP for the hold, then SIGCONT: the node freezes with its connections open. */
   | { readonly kind: 'pause'; readonly node: number; readonly leader: boolean; readonly text: string }
-  | { readonly kind: 'slow'; readonly node: number; readonly leader: boolean; readonly ms: number; readonly text: string };
+  | { readonly kind: 'slow'; readonly node: number; readonly leader: boolean; readonly ms: number; readonly text: string }
+  /** Carried out to its end (the new configuration in force, or the new leader elected), then nothing to repair. */
+  | { readonly kind: 'membership'; readonly action: MembershipAction; readonly node: number; readonly text: string };
 
 /**
  * The nodes a fault hits, for a report's fault bands: the killed, paused or slowed node; for a
@@ -48,9 +60,10 @@ const groupsText = (groups: readonly (readonly number[])[]): string => groups.ma
  * - isolate-leader: the leader alone.
  * pause and slow hit the leader or a follower, even odds: a paused leader must be replaced or
  * waited for, a paused follower must catch up; a slow leader slows every write, a slow follower
- * only its own acks.
+ * only its own acks. membership replaces a random follower (the number of voters stays, so later
+ * faults still leave a majority) or transfers leadership to one, even odds.
  */
-export function planFault(rng: Rng, ids: readonly number[], leader: number | null, kinds: readonly FaultKind[] = FAULT_KINDS): FaultPlan {
+export function planFault(rng: Rng, ids: readonly number[], leader: number | null, kinds: readonly FaultKind[] = DEFAULT_FAULT_KINDS): FaultPlan {
   if (ids.length < 3) throw new Error('nemesis: needs at least 3 nodes');
   const kind = pick(rng, kinds);
   const lead = leader !== null && ids.includes(leader) ? leader : pick(rng, ids);
@@ -88,6 +101,12 @@ export function planFault(rng: Rng, ids: readonly number[], leader: number | nul
       const node = leaderHit ? lead : pick(rng, others);
       const ms = rng.int(SLOW_MS[0], SLOW_MS[1]);
       return { kind, node, leader: leaderHit, ms, text: `slow n${node} by ${ms} ms (its peer messages, ${leaderHit ? 'the leader' : 'a follower'})` };
+    }
+    case 'membership': {
+      const action: MembershipAction = rng.int(0, 1) === 0 ? 'replace' : 'transfer';
+      const node = pick(rng, others);
+      const text = action === 'replace' ? `replace n${node} (a follower: removed, a new node added in its place)` : `transfer leadership from n${lead} to n${node}`;
+      return { kind, action, node, text };
     }
   }
 }

@@ -1,7 +1,7 @@
 // Runs one parsed REPL command against the cluster. Shared by the Ink UI and script mode, so
 // both print the same results. Expected failures become {ok:false, error}, never throws.
 import { helpLines, helpOptionLines, helpText } from './commands.js';
-import { compareBallotText } from './ballot-text.js';
+import { compareBallotText } from '../cluster/ballot-text.js';
 import { MembershipRunner, type MembershipDeps } from './membership-command.js';
 import { configHeader } from '../cluster/membership-plan.js';
 import type { ClusterConfig } from '../cluster/data-dir.js';
@@ -14,11 +14,11 @@ import type { RemoteNodes } from '../cluster/remote-nodes.js';
 import { HistoryRecorder } from '../check/history.js';
 import { recordOp } from '../check/record-op.js';
 import type { ChaosProgress } from '../chaos/chaos-run.js';
-import { FAULT_KINDS, type FaultKind } from '../chaos/nemesis.js';
+import { DEFAULT_FAULT_KINDS, type FaultKind } from '../chaos/nemesis.js';
 import { describeFaults, isFaultFree, type FaultRules } from '../protocol/fault-rules.js';
 import { runFaultCommand } from './execute-fault-command.js';
 import { FaultControl } from '../cluster/fault-control.js';
-import { watchStart } from './watch-start.js';
+import { watchStart } from '../cluster/watch-start.js';
 import { nodeDataPath } from '../cluster/data-dir.js';
 import { LogTail } from './event-log.js';
 import { EVENT_FILE } from '../node/event-file.js';
@@ -49,6 +49,9 @@ export interface LogsTarget {
   readonly dir: string;
   readonly file: string;
 }
+
+/** The membership commands, by the kind of their parsed command. */
+type MembershipKind = 'add' | 'remove' | 'replace' | 'transfer' | 'members';
 
 export type SupervisorLike = Pick<Supervisor, 'ids' | 'isAlive' | 'kill' | 'restart' | 'reportedLeader' | 'onEvent' | 'pid' | 'pause' | 'resume' | 'isPaused' | 'resumeAll'> &
   /** Our own supervisor starts (and restarts) nodes tracing or not; others leave it to the admin API. */
@@ -246,12 +249,18 @@ export class Executor {
     return [...this.deps.sup.ids].sort((a, b) => a - b);
   }
 
-  private membership(signal?: AbortSignal): MembershipRunner | string {
+  private membership(kind: MembershipKind, signal?: AbortSignal): MembershipRunner | string {
     const { sup, client } = this.deps;
     const file = this.deps.clusterFile;
     if (file === undefined) return 'membership commands need the cluster file, and this session has none';
     if (client.admin === undefined) return 'this client cannot reach the admin API';
-    if (this.steps.paused) return 'the cluster is paused (step mode); resume first, then change its membership';
+    // add has a step-mode form (MembershipRunner.addPaused) and members only looks; the others
+    // wait for what a paused cluster cannot do.
+    if (this.steps.paused && kind !== 'members' && !(kind === 'add' && this.deps.remote === undefined)) {
+      return kind === 'add'
+        ? 'the cluster is paused (step mode), and its nodes run in another terminal: resume first, then add'
+        : `the cluster is paused (step mode): ${kind} waits for steps only a running cluster takes; resume first (add works paused: it proposes and returns)`;
+    }
     const local = this.deps.remote === undefined && sup.addNode !== undefined && sup.stop !== undefined && sup.waitExit !== undefined;
     const deps: MembershipDeps = {
       client,
@@ -261,10 +270,13 @@ export class Executor {
       ...(local
         ? {
             local: {
-              spawn: (id: number) => {
+              spawn: async (id: number) => {
                 const started = watchStart(sup, id, this.deps.restartReadyMs);
                 sup.addNode!(id);
-                return started;
+                const r = await started;
+                // Started while paused (add in step mode): paused too, as restart does.
+                if (r.ok && this.steps.paused) await this.steps.pauseNode(id);
+                return r;
               },
               stop: (id: number) => sup.stop!(id),
               waitExit: (id: number, ms: number) => sup.waitExit!(id, ms),
@@ -618,13 +630,13 @@ export class Executor {
       case 'replace':
       case 'transfer':
       case 'members': {
-        const runner = this.membership(signal);
+        const runner = this.membership(cmd.kind, signal);
         if (typeof runner === 'string') return failure(runner);
         this.membershipRuns++;
         let o;
         try {
           o =
-            cmd.kind === 'add' ? await runner.add()
+            cmd.kind === 'add' ? (this.steps.paused ? await runner.addPaused() : await runner.add())
             : cmd.kind === 'remove' ? await runner.remove(cmd.node)
             : cmd.kind === 'replace' ? await runner.replace(cmd.node)
             : cmd.kind === 'transfer' ? await runner.transfer(cmd.node)
@@ -794,7 +806,7 @@ function stepOutcome(o: StepOutcome): Outcome {
   return o.ok ? { ok: true, text: o.text, fields: o.fields, ...(o.detail.length > 0 ? { detail: [o.text, ...o.detail] } : {}) } : failure(o.text, o.fields);
 }
 
-const REMOTE_FAULT_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'kill' && k !== 'kill-leader');
+const REMOTE_FAULT_KINDS: readonly FaultKind[] = DEFAULT_FAULT_KINDS.filter((k) => k !== 'kill' && k !== 'kill-leader');
 
 const isMembershipCommand = (cmd: ReplCommand): boolean =>
   cmd.kind === 'add' || cmd.kind === 'remove' || cmd.kind === 'replace' || cmd.kind === 'transfer' || cmd.kind === 'members';

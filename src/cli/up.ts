@@ -8,7 +8,7 @@ import { runScript } from './script-mode.js';
 import { stripComment } from './parse-command.js';
 import { acquireSupervisorLock } from '../cluster/supervisor-lock.js';
 import { installShutdownHooks, Supervisor } from '../cluster/supervisor.js';
-import { watchStart, type StartOutcome } from './watch-start.js';
+import { watchStart, type StartOutcome } from '../cluster/watch-start.js';
 import { jsonLine } from '../json/contract.js';
 import { StartProgress } from './start-progress.js';
 import { RunRecorder, runFilesText } from '../runs/run-recorder.js';

@@ -67,6 +67,14 @@ const memberState = z.enum(['voter', 'learner', 'removed']);
 /** A membership command that failed half-way: the node it was about, and what the cluster file now says of it. */
 const membershipFailFields = { node: nodeId.optional(), fileMember: memberState.optional(), cancelled: z.literal(true).optional() };
 
+/** `add`: done, failed, or (step mode) its configuration proposed and left for a person to deliver. */
+function addSchema(): z.ZodType {
+  const options = (command({ node: nodeId, port: z.number().int().min(1).max(65535), inForce: configSchema }, membershipFailFields) as unknown as { options: z.ZodType[] }).options;
+  const proposed = z.strictObject({ voterNodes: z.array(nodeId), learnerNodes: z.array(nodeId) });
+  const stepForm = z.strictObject({ cmd: z.string(), ok: z.literal(true), node: nodeId, port: z.number().int().min(1).max(65535), proposed, leader: nodeId, stepMode: z.literal(true) });
+  return z.union([...options, stepForm] as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+}
+
 const statusNode = z.strictObject({
   id: nodeId,
   port: z.number().int().min(1).max(65535),
@@ -135,6 +143,9 @@ export const chaosFields = {
   runDir: z.string().optional(),
   report: z.string().optional(),
   faultSpans: z.array(z.strictObject({ kind: z.string(), nodes: z.array(nodeId), startMs: msSchema, endMs: msSchema, text: z.string() })),
+  /** Membership faults with their outcome; the members at the end (they change with those faults). */
+  membershipChanges: z.array(z.strictObject({ atMs: msSchema, action: z.enum(['replace', 'transfer', 'add']), node: nodeId.nullable(), ok: z.boolean(), text: z.string() })),
+  finalMemberNodes: z.array(nodeId),
 };
 
 const opStats = z.strictObject({ opCount: count, opsPerSec: z.number().nonnegative(), p50Ms: msSchema, p95Ms: msSchema, p99Ms: msSchema, maxMs: msSchema });
@@ -297,7 +308,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   drop: command(deliveryFields),
   tick: command({ tickCount: count, effects: z.array(z.strictObject({ node: nodeId, effects: z.array(z.string()) })) }),
   elect: command({ node: nodeId, effects: z.array(z.string()) }),
-  add: command({ node: nodeId, port: z.number().int().min(1).max(65535), inForce: configSchema }, membershipFailFields),
+  add: addSchema(),
   remove: command({ node: nodeId, inForce: configSchema }, membershipFailFields),
   replace: command({ node: nodeId, added: z.strictObject({ node: nodeId, port: z.number().int().min(1).max(65535) }), inForce: configSchema }, membershipFailFields),
   transfer: command({ leader: nodeId, transferMs: msSchema }, { cancelled: z.literal(true).optional() }),

@@ -2,6 +2,8 @@
 // injects at least 10 faults, the logs never conflict and the history is linearizable. Then a
 // stale read planted in that very history (a get returning a value overwritten before the get
 // began) is reported as not linearizable, by the checker and by `paxos-cli check`.
+// And with --faults membership,kill: followers replaced by new nodes and leadership moved
+// while kills hit the members of the moment; still linearizable, the voters still three.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -85,5 +87,42 @@ describe('paxos-cli chaos on real processes', () => {
     const check = await run(['check', plantedPath], 60_000);
     expect(check.code, check.stdout + check.stderr).toBe(1);
     expect(check.stdout).toMatch(/linearizable\s+NO/);
+  }, 200_000);
+
+  it('--faults membership,kill: followers replaced and leadership moved while faults hit the members of the moment; linearizable', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'paxos-chaos-test-'));
+    const historyPath = path.join(dir, 'history.json');
+    const r = await run(['chaos', '--nodes', '3', '--duration', '15', '--seed', '29', '--clients', '3', '--keys', '5', '--faults', 'membership,kill', '--json', '--history', historyPath, '--data-dir', path.join(dir, 'data'), '--no-record'], 150_000);
+    const lines = r.stdout.trim().split('\n');
+    const report = JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, unknown>;
+    const context = `exit ${r.code}; report ${JSON.stringify(report)}; stderr tail:\n${r.stderr.slice(-3000)}`;
+    const byKind = report.faultCountByKind as Record<string, number>;
+    const changes = report.membershipChanges as { action: string; node: number | null; ok: boolean; text: string }[];
+    expect(byKind.membership, context).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(byKind).filter((k) => byKind[k]! > 0).every((k) => k === 'membership' || k === 'kill'), context).toBe(true);
+    expect(changes.length, context).toBe(byKind.membership);
+    // Seed 29 plans replace, transfer, replace, kill, replace, kill: both actions and kills after a replace.
+    expect(byKind.kill, context).toBeGreaterThanOrEqual(1);
+    expect(changes.some((c) => c.ok && c.action === 'transfer'), context).toBe(true);
+    const replaced = changes.filter((c) => c.ok && c.action === 'replace').map((c) => c.node!);
+    expect(replaced.length, context).toBeGreaterThanOrEqual(1);
+    // The voters stay three: each replace swapped a node for a new one (ids above 3), and the
+    // kills after it hit members of the moment, never a removed node.
+    const members = report.finalMemberNodes as number[];
+    expect(members.length, context).toBe(3);
+    for (const n of replaced) expect(members, context).not.toContain(n);
+    expect(Math.max(...members), context).toBeGreaterThan(3);
+    const timeline = report.timeline as { text: string }[];
+    const firstReplace = timeline.findIndex((t) => t.text.startsWith('replace'));
+    for (const t of timeline.slice(firstReplace + 1)) {
+      const killed = /^kill n(\d+)/.exec(t.text);
+      if (killed !== null) expect(replaced.slice(0, 1), context).not.toContain(Number(killed[1]));
+    }
+    expect(report.conflictCount, context).toBe(0);
+    expect(report.converged, context).toBe(true);
+    expect(report.linearizable, context).toBe(true);
+    expect(report).toMatchObject({ cmd: 'chaos', ok: true, exitCode: 0, reasons: [] });
+    expect(r.code, context).toBe(0);
+    expect(checkHistory((await readHistoryFile(historyPath)).ops).linearizable).toBe(true);
   }, 200_000);
 });
