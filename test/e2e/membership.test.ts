@@ -32,6 +32,8 @@ class UpSession {
   readonly proc: ResultPromise;
   private readonly lines: AsyncIterator<string>;
   private stderr = '';
+  /** How long each command took, for the test's log ("add 2.1s"). */
+  readonly took: string[] = [];
 
   constructor(readonly dataDir: string, args: readonly string[]) {
     this.proc = execa(process.execPath, [BIN, 'up', ...args, '--json', '--data-dir', dataDir], { stdin: 'pipe', reject: false, buffer: { stdout: false, stderr: false } });
@@ -47,6 +49,7 @@ class UpSession {
   }
 
   async send(cmd: string, timeoutMs = 60_000): Promise<Json> {
+    const t0 = Date.now();
     this.proc.stdin!.write(cmd + '\n');
     let timer: NodeJS.Timeout | undefined;
     const next = await Promise.race([
@@ -56,6 +59,7 @@ class UpSession {
       }),
     ]).finally(() => clearTimeout(timer));
     if (next.done === true) throw new Error(`up exited before answering "${cmd}"; stderr:\n${this.log}`);
+    if (!/^(leader|diff|status|members|get|set)\b/.test(cmd)) this.took.push(`${cmd} ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     const obj = JSON.parse(next.value) as Json;
     expect(obj.cmd).toBe(cmd);
     return obj;
@@ -332,7 +336,8 @@ async function settledDiff(s: UpSession, members: number): Promise<Json> {
 describe('membership change end to end', () => {
   it('grows 3 → 5 and shrinks 5 → 3 (the leader among the removed) under a write load; nothing acknowledged is lost', async () => {
     const dir = dataDir();
-    const s = up(dir, '3');
+    // Small snapshots: the new nodes catch up from one (the configuration travels in it).
+    const s = up(dir, '3', '--snapshot-every', '40');
     const first = await s.ok('leader');
     const load = await startLoad(clusterFilePath(dir));
 
@@ -359,7 +364,7 @@ describe('membership change end to end', () => {
     await load.waitAcks(20);
 
     const report = await load.stopAndCheck();
-    console.log(`grow/shrink: first leader n${String(first.leader)}, removed n${leader} and n${other};`, report);
+    console.log(`grow/shrink: first leader n${String(first.leader)}, removed n${leader} and n${other};`, s.took.join(', '), report);
     // The clients retry inside one call: a hand-over costs latency, seldom an error.
     expect(report.writeErrors).toBeLessThanOrEqual(5);
 
@@ -376,7 +381,7 @@ describe('membership change end to end', () => {
   it('replace N of a node whose data dir was wiped: its successor catches up; the old id never runs again', async () => {
     const dir = dataDir();
     const clusterFile = clusterFilePath(dir);
-    const s = up(dir, '3');
+    const s = up(dir, '3', '--snapshot-every', '40');
     const leader = (await s.ok('leader')).leader as number;
     const load = await startLoad(clusterFile);
     const lost = [1, 2, 3].find((n) => n !== leader)!;
@@ -393,7 +398,7 @@ describe('membership change end to end', () => {
     expect(voters(r)).toEqual(left);
     await load.waitAcks(20);
     const report = await load.stopAndCheck();
-    console.log(`replace: wiped n${lost};`, report);
+    console.log(`replace: wiped n${lost};`, s.took.join(', '), report);
     expect(report.writeErrors).toBeLessThanOrEqual(5);
 
     // The new node holds everything: its state hash equals the others'.
