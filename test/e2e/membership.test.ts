@@ -166,6 +166,8 @@ class WriteLoad {
   /** The last value each key was acknowledged with, and values written with an unknown outcome. */
   readonly acked = new Map<string, string>();
   readonly maybe = new Map<string, Set<string>>();
+  /** What each key read at the end (stopAndCheck). */
+  readonly finals = new Map<string, string | null>();
   private clients: SwitchableClient[] = [];
   private running: Promise<void>[] = [];
   private stopped = false;
@@ -285,6 +287,7 @@ class WriteLoad {
       const got = await recordOp(this.history, 'final', { op: 'get', key }, () => client.read(key, { timeoutMs: 10_000 }));
       const allowed = [value, ...(this.maybe.get(key) ?? [])];
       expect(allowed, `key ${key}`).toContain(got.value);
+      this.finals.set(key, got.value);
     }
     const check = checkHistory(this.history.toJSON().ops, { timeLimitMs: 20_000 });
     expect(check.counterexample, JSON.stringify(check.counterexample)).toBeUndefined();
@@ -460,11 +463,12 @@ describe('membership change end to end', () => {
     expect(processesUnder(dir)).toEqual([]);
   });
 
-  it('up resumes a changed cluster with its latest configuration (changes made from a second terminal)', async () => {
+  it('up resumes a changed cluster with its latest configuration (changes made from a second terminal under a write load)', async () => {
     const dir = dataDir();
     const clusterFile = clusterFilePath(dir);
     const s = up(dir, '3');
     await s.ok('set before change');
+    const load = await startLoad(clusterFile);
 
     // Another terminal adds a node (the up running the cluster starts it) and removes node 1.
     const add = await oneshot(clusterFile, ['add']);
@@ -475,6 +479,10 @@ describe('membership change end to end', () => {
     expect(remove.code, remove.stderr).toBe(0);
     expect(voters(remove.json)).toEqual([2, 3, 4]);
     await s.ok('set after change');
+    await load.waitAcks(20);
+    const report = await load.stopAndCheck();
+    console.log('second terminal:', report);
+    expect(report.writeErrors).toBeLessThanOrEqual(5);
     const members = await s.ok('members');
     expect(voters(members)).toEqual([2, 3, 4]);
     await expectRunning(dir, [2, 3, 4]);
@@ -491,6 +499,8 @@ describe('membership change end to end', () => {
     expect((resumed.nodes as { node: number }[]).map((n) => n.node)).toEqual([2, 3, 4]);
     expect(await again.ok('get before')).toMatchObject({ value: 'change' });
     expect(await again.ok('get after')).toMatchObject({ value: 'change' });
+    // Every key of the load reads what it read before the restart.
+    for (const [key, value] of load.finals) expect(await again.ok(`get ${key}`), key).toMatchObject({ value });
     await again.ok('set again yes');
     await settledDiff(again, 3);
     expect(await again.quit()).toBe(0);
