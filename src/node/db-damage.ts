@@ -8,7 +8,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 export const DAMAGE_MARKER = 'DAMAGED';
-export const WHAT_TO_DO = 'Restore the directory from a backup, or start a new cluster with --fresh.';
+/** What a person can do about a node whose disk lost what it wrote (the node's id, when known). */
+export function whatToDo(node?: number): string {
+  const id = node === undefined ? 'N' : String(node);
+  return `Restore the directory from a backup, or put a new node in its place with replace ${id} (the cluster keeps its data), or start a new cluster with --fresh.`;
+}
+export const WHAT_TO_DO = whatToDo();
 const PRE_OPEN = 'pre-open-';
 const KEPT = 'damaged-';
 const LEVELDB_FILE = /^(\d+\.(log|ldb|sst)|MANIFEST-\d+|CURRENT)$/;

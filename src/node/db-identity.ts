@@ -2,7 +2,7 @@
 // pointed at the wrong node must not vote as this one. And the rule for a DB that is missing or
 // empty although the node has run in its cluster: it lost its disk, so it forgot its promises.
 import { StorageError } from './storage-error.js';
-import { WHAT_TO_DO } from './db-damage.js';
+import { whatToDo } from './db-damage.js';
 import type { NodeId } from '../paxos/types.js';
 
 export interface DbIdentity {
@@ -24,7 +24,7 @@ export function lostDiskError(dir: string, node: NodeId): StorageError {
   return new StorageError(
     'lost',
     `data dir ${dir} is missing or empty, but node ${node} has run in this cluster before; a node that lost its disk must ` +
-      `not vote again under its old identity (it could let two values be chosen for one slot). ${WHAT_TO_DO}`,
+      `not vote again under its old identity (it could let two values be chosen for one slot). ${whatToDo(node)}`,
   );
 }
 

@@ -36,7 +36,8 @@ function tempDir(): string {
 const LOST = (dir: string, id: number): string =>
   `node ${id} exited during its start (exit code 1): data dir ${path.join(dir, `node-${id}`)} is missing or empty, but node ${id} has run ` +
   'in this cluster before; a node that lost its disk must not vote again under its old identity (it could let two values be chosen ' +
-  'for one slot). Restore the directory from a backup, or start a new cluster with --fresh.';
+  'for one slot). Restore the directory from a backup, or put a new node in its place with replace ' +
+  `${id} (the cluster keeps its data), or start a new cluster with --fresh.`;
 
 describe('restart reports a node that exits during its start', () => {
   it('fails restart of a node whose data dir was wiped, and of one whose port is taken; the script exits 1', async () => {

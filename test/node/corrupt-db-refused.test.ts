@@ -28,7 +28,7 @@ function expectOneLineRefusal(proc: NodeProc, pattern: RegExp): void {
   expect(lines, proc.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(new RegExp(`^paxos-cli node ${proc.id}: `));
   expect(lines[0]).toMatch(pattern);
-  expect(lines[0]).toMatch(/Restore the directory from a backup, or start a new cluster with --fresh\.$/);
+  expect(lines[0]).toMatch(/Restore the directory from a backup, or put a new node in its place with replace N \(the cluster keeps its data\), or start a new cluster with --fresh\.$/);
 }
 
 /** A 3-node cluster that took writes; returns it with follower `victim` SIGKILLed. */

@@ -38,7 +38,8 @@ describe('node processes: a lost data dir is refused', () => {
     expect(proc.stderr).toBe(
       `paxos-cli node 2: data dir ${c.dataDir(2)} is missing or empty, but node 2 has run in this cluster before; a node that lost ` +
         'its disk must not vote again under its old identity (it could let two values be chosen for one slot). Restore the ' +
-        'directory from a backup, or start a new cluster with --fresh.\n',
+        'directory from a backup, or put a new node in its place with replace 2 (the cluster keeps its data), or start a new cluster ' +
+        'with --fresh.\n',
     );
 
     // Node 1's dir under node 3's name: stamped with node 1 (and this cluster) on creation.

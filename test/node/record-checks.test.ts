@@ -97,7 +97,7 @@ describe('node storage checks', () => {
     const ran = { ...owner, hasRunBefore: true };
     await expect(NodeStorage.open(missing, { owner: ran })).rejects.toMatchObject({
       code: 'lost',
-      message: `data dir ${missing} is missing or empty, but node 2 has run in this cluster before; a node that lost its disk must not vote again under its old identity (it could let two values be chosen for one slot). Restore the directory from a backup, or start a new cluster with --fresh.`,
+      message: `data dir ${missing} is missing or empty, but node 2 has run in this cluster before; a node that lost its disk must not vote again under its old identity (it could let two values be chosen for one slot). Restore the directory from a backup, or put a new node in its place with replace 2 (the cluster keeps its data), or start a new cluster with --fresh.`,
     });
     // LevelDB files but nothing of ours (e.g. an empty DB another tool created): the same.
     await (await NodeStorage.open(missing)).close();
