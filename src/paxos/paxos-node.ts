@@ -962,9 +962,12 @@ export class PaxosNode {
    */
   private onElectionTimeout(): void {
     if (!this.votesNow || this.removedNow) {
-      // A learner, a joining or a removed node never campaigns: it waits to hear a leader.
+      // A learner, a joining or a removed node never campaigns: it waits to hear a leader. Not
+      // idly: what it has not learned may make it a voter (the only one left, even), so it asks
+      // a peer how far the chosen prefix reaches, and catches up from there.
       this.resetElectionTimer();
       this.abandonCandidacy();
+      if (!this.removedNow) this.probeCatchup();
       return;
     }
     if (this.roleNow === 'candidate' || this.preVote !== null) {
@@ -1748,6 +1751,17 @@ export class PaxosNode {
 
   /** Some configuration in force at this node's commit index has named it. */
   private namedOnce = false;
+
+  /** A catch-up request to a random peer, without knowing the prefix is longer: its answer says. */
+  private probeCatchup(): void {
+    if (this.catchup !== null) return;
+    const peers = [...this.known];
+    const peer = peers.length > 0 ? peers[this.rng.int(0, peers.length - 1)]! : null;
+    if (peer === null) return;
+    const toSlot = this.commit + this.maxEntriesPerMessage;
+    this.catchup = { peer, sentTick: this.now, fromSlot: this.commit, toSlot };
+    this.send({ type: 'catchup-req', from: this.id, to: peer, fromSlot: this.commit, toSlot });
+  }
 
   private maybeCatchup(): void {
     if (this.catchup !== null || this.commit >= this.leaderCommitSeen) return;
