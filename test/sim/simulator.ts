@@ -698,10 +698,15 @@ export class Simulation {
       if (best === null || (best.core && n.core.ballot.round > best.core.ballot.round)) best = n;
     }
     // What a lease stands on: no node leads a higher ballot while another holds a valid lease.
+    // Unless it leads in slots the lease holder's configuration does not rule (it has yet to learn
+    // that configuration was chosen): there it can only choose again what is chosen, and it must
+    // win that configuration's voters, who refuse while they follow the lease holder, before it
+    // may propose, or confirm a read, in the slots the lease covers.
     for (const a of this.nodes) {
       for (const b of this.nodes) {
         if (a === b || a.core?.role !== 'leader' || b.core?.role !== 'leader') continue;
-        if (compareBallots(a.core.ballot, b.core.ballot) > 0 && b.lease.valid(this.clock())) {
+        const knowsLeaseConfig = a.core.commitIndex > b.core.membershipView.inForce.slot;
+        if (compareBallots(a.core.ballot, b.core.ballot) > 0 && b.lease.valid(this.clock()) && knowsLeaseConfig) {
           throw new SimViolation(`LEASE-OVERLAP: n${a.id} leads ${formatBallot(a.core.ballot)} while n${b.id} holds a lease in ${formatBallot(b.core.ballot)}`);
         }
       }
