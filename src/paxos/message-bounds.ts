@@ -41,7 +41,7 @@ export function messageInRange(m: Message): boolean {
     case 'prevote':
       return ballotInRange(m.ballot) && slotInRange(m.commitIndex);
     case 'prevote-resp':
-      return ballotInRange(m.ballot);
+      return ballotInRange(m.ballot) && (m.commitIndex === undefined || slotInRange(m.commitIndex));
     case 'catchup-req':
       return slotInRange(m.fromSlot) && slotInRange(m.toSlot);
     case 'catchup-resp':

@@ -846,7 +846,7 @@ export class PaxosNode {
         return;
       case 'prevote-resp':
         if (msg.ballot.node !== this.id) return;
-        this.onPreVoteResponse(msg.from, msg.ballot, msg.granted);
+        this.onPreVoteResponse(msg.from, msg.ballot, msg.granted, msg.commitIndex);
         return;
       case 'catchup-req':
         this.onCatchupRequest(msg.from, msg.fromSlot, msg.toSlot);
@@ -1026,10 +1026,16 @@ export class PaxosNode {
     // Only a voter may lead: a node removed while it was down must not disrupt the new members.
     // One whose chosen prefix is ahead of ours may know a configuration we have yet to learn.
     const voter = commitIndex > this.commit || this.configsNow().some((c) => isVoter(c.members, from));
-    this.send({ type: 'prevote-resp', from: this.id, to: from, ballot, granted: voter && !leaderLive });
+    this.send({ type: 'prevote-resp', from: this.id, to: from, ballot, granted: voter && !leaderLive, commitIndex: this.commit });
   }
 
-  private onPreVoteResponse(from: NodeId, ballot: Ballot, granted: boolean): void {
+  private onPreVoteResponse(from: NodeId, ballot: Ballot, granted: boolean, commitIndex: number | undefined): void {
+    if (commitIndex !== undefined && commitIndex > this.commit) {
+      // The answerer knows more of the log: learn it from there (it may name a leader we cannot hear).
+      if (commitIndex > this.leaderCommitSeen) this.leaderCommitSeen = commitIndex;
+      if (this.catchup === null) this.catchupPeerHint = from;
+      this.maybeCatchup();
+    }
     if (!granted || this.preVote === null || !ballotEquals(ballot, this.preVote.ballot)) return;
     this.preVote.grants.add(from);
     if (this.majorityOfAll(this.preVote.grants)) this.startElection();

@@ -108,7 +108,11 @@ export type Message =
    */
   | (Envelope & { readonly type: 'prevote'; readonly ballot: Ballot; readonly commitIndex: number })
   /** The answer to a prevote, echoing its ballot so an answer to an older question is told apart. */
-  | (Envelope & { readonly type: 'prevote-resp'; readonly ballot: Ballot; readonly granted: boolean })
+  /**
+   * commitIndex: the answerer's chosen prefix. A node refused because a leader it cannot hear
+   * is live (one added after it last learned the log, say) catches up from the answerer.
+   */
+  | (Envelope & { readonly type: 'prevote-resp'; readonly ballot: Ballot; readonly granted: boolean; readonly commitIndex?: number })
   | (Envelope & { readonly type: 'catchup-req'; readonly fromSlot: number; readonly toSlot: number })
   | (Envelope & {
       readonly type: 'catchup-resp';

@@ -111,7 +111,7 @@ export const messageSchema = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('read-req'), id: slot }),
   z.object({ ...envelope, type: z.literal('read-resp'), id: slot, index: slot.nullable() }),
   z.object({ ...envelope, type: z.literal('prevote'), ballot: ballotSchema, commitIndex: slot }),
-  z.object({ ...envelope, type: z.literal('prevote-resp'), ballot: ballotSchema, granted: z.boolean() }),
+  z.object({ ...envelope, type: z.literal('prevote-resp'), ballot: ballotSchema, granted: z.boolean(), commitIndex: slot.optional() }),
   z.object({ ...envelope, type: z.literal('catchup-req'), fromSlot: slot, toSlot: slot }),
   z.object({
     ...envelope,
