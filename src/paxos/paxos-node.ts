@@ -601,6 +601,11 @@ export class PaxosNode {
     return this.roleNow === 'leader' && this.transfer === null && this.leaving === null && this.phase1Complete() ? this.myBallot : null;
   }
 
+  /** Who promised the ballot this node leads or campaigns with (empty as a follower). */
+  get promisers(): ReadonlySet<NodeId> {
+    return this.roleNow === 'follower' ? new Set() : this.promisedBy;
+  }
+
   /** The node a transfer is handing over to, while one is under way. */
   get transferringTo(): NodeId | null {
     return this.transfer?.to ?? null;

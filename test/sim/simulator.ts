@@ -697,16 +697,16 @@ export class Simulation {
       if (n.core?.role !== 'leader') continue;
       if (best === null || (best.core && n.core.ballot.round > best.core.ballot.round)) best = n;
     }
-    // What a lease stands on: no node leads a higher ballot while another holds a valid lease.
-    // Unless it leads in slots the lease holder's configuration does not rule (it has yet to learn
-    // that configuration was chosen): there it can only choose again what is chosen, and it must
-    // win that configuration's voters, who refuse while they follow the lease holder, before it
-    // may propose, or confirm a read, in the slots the lease covers.
+    // What a lease stands on: while it is valid, no majority of the lease holder's configuration
+    // has promised a higher ballot, so no node leads one with their promises. (A node may lead a
+    // higher ballot on an older configuration's voters, in slots chosen already: it cannot
+    // propose, nor confirm a read, where the lease reads without this configuration's voters.)
     for (const a of this.nodes) {
       for (const b of this.nodes) {
         if (a === b || a.core?.role !== 'leader' || b.core?.role !== 'leader') continue;
-        const knowsLeaseConfig = a.core.commitIndex > b.core.membershipView.inForce.slot;
-        if (compareBallots(a.core.ballot, b.core.ballot) > 0 && b.lease.valid(this.clock()) && knowsLeaseConfig) {
+        const view = b.core.membershipView;
+        const overLeaseVoters = [view.inForce, view.next].some((c) => c !== null && hasMajority(c.members, a.core!.promisers));
+        if (compareBallots(a.core.ballot, b.core.ballot) > 0 && b.lease.valid(this.clock()) && overLeaseVoters) {
           throw new SimViolation(`LEASE-OVERLAP: n${a.id} leads ${formatBallot(a.core.ballot)} while n${b.id} holds a lease in ${formatBallot(b.core.ballot)}`);
         }
       }
