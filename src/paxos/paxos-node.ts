@@ -1410,11 +1410,13 @@ export class PaxosNode {
   }
 
   private tickLeader(): void {
+    // A transfer given up ends before this tick's heartbeats: they no longer name its target, so
+    // every round a lease may count (the runtime dates rounds per call) clears the followers' waiver.
+    if (this.transfer !== null) this.tickTransfer(this.transfer);
     this.heartbeatElapsed += 1;
     if (this.heartbeatElapsed >= this.heartbeatTicks) this.sendHeartbeats();
     this.retransmit();
     this.askForPromises();
-    if (this.transfer !== null) this.tickTransfer(this.transfer);
     if (this.leaving !== null && this.roleNow === 'leader') this.tickLeaving(this.leaving);
     // A leader that has not heard from a quorum for a whole election timeout is probably cut
     // off: stepping down makes its clients fail fast instead of waiting on it.
