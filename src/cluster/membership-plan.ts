@@ -1,7 +1,8 @@
 // The pure half of the membership commands (add, remove, replace, transfer, members): what the
 // cluster file becomes, which configuration to propose, and whether a change would leave the
 // cluster without a quorum. No I/O here: src/cli/membership-command.ts runs the steps.
-import { majority, MAX_LEARNERS, MAX_VOTERS } from '../paxos/membership.js';
+import { MAX_LEARNERS, MAX_VOTERS } from '../paxos/membership.js';
+import { quorumSize } from '../paxos/quorum.js';
 import type { Member, NodeId } from '../paxos/types.js';
 import { genesisIds, type MemberState } from './cluster-file.js';
 import type { ClusterConfig, ClusterNode } from './data-dir.js';
@@ -99,11 +100,11 @@ export function removalProblem(config: ConfigView, live: ReadonlySet<NodeId>, id
   if (voters.length === 0) return `node ${id} is the last voter; a cluster needs at least one (add another node first)`;
   const liveNow = config.voters.filter((v) => live.has(v));
   const downNow = config.voters.filter((v) => !live.has(v));
-  if (liveNow.length < majority(config.voters.length)) {
+  if (liveNow.length < quorumSize(config.voters.length)) {
     return `no quorum now: ${liveNow.length} of ${config.voters.length} voters live (${list(downNow)} down), so no change can be chosen; restart ${downNow[0]} first`;
   }
   const liveAfter = voters.filter((v) => live.has(v));
-  const need = majority(voters.length);
+  const need = quorumSize(voters.length);
   if (liveAfter.length < need) {
     const down = voters.filter((v) => !live.has(v));
     if (live.has(id)) {

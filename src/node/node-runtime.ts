@@ -185,9 +185,7 @@ export class NodeRuntime {
 
   /** After every call into the core that may start or confirm a heartbeat round. */
   private observeLease(before: number): void {
-    // Handing over (a transfer, or a removed leader leaving): see core.leaseBallot.
-    this.lease.setHandingOver(this.core.role === 'leader' && this.core.leaseBallot === null);
-    this.lease.observe(before, this.core.role === 'leader' ? this.core.ballot : null, this.core.readRoundNow, this.core.confirmedReadRound);
+    this.lease.follow(before, this.core);
   }
 
   private onRead(routingId: Buffer, reqId: number, req: ReadRequest): void {

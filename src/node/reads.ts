@@ -62,6 +62,20 @@ export class ReadLease {
     }
   }
 
+  /**
+   * After any call into the core (`before`: the clock read before it): no lease while it hands
+   * over (a transfer, or a removed leader leaving: core.leaseBallot is null then), and rounds
+   * begun meanwhile never count. The runtime and the simulator both drive the lease this way.
+   */
+  follow(
+    before: number,
+    core: { readonly role: string; readonly ballot: Ballot; readonly leaseBallot: Ballot | null; readonly readRoundNow: number; readonly confirmedReadRound: number },
+  ): void {
+    const leading = core.role === 'leader';
+    this.setHandingOver(leading && core.leaseBallot === null);
+    this.observe(before, leading ? core.ballot : null, core.readRoundNow, core.confirmedReadRound);
+  }
+
   valid(now: number): boolean {
     return !this.suspended && !this.handingOver && this.ballot !== null && now < this.until;
   }

@@ -3,6 +3,7 @@
 // "Reconfiguring a State Machine", with α = CONFIG_WINDOW). So the configuration of slot t
 // depends only on slots at or below t - α: a leader that knows the chosen prefix up to t - α
 // knows who decides t, and every node that knows that prefix agrees. DESIGN.md argues why.
+import { quorumSize } from './quorum.js';
 import type { Member, NodeId } from './types.js';
 
 /** α: a configuration chosen in slot s takes effect at slot s + CONFIG_WINDOW. */
@@ -37,17 +38,12 @@ export function isMember(members: readonly Member[], id: NodeId): boolean {
   return members.some((m) => m.id === id);
 }
 
-/** A strict majority of `voters`: any two intersect. */
-export function majority(voters: number): number {
-  return Math.floor(voters / 2) + 1;
-}
-
 /** True when `ids` hold a majority of the configuration's voters. */
 export function hasMajority(members: readonly Member[], ids: ReadonlySet<NodeId>): boolean {
   const voters = votersOf(members);
   let n = 0;
   for (const v of voters) if (ids.has(v)) n += 1;
-  return n >= majority(voters.length);
+  return n >= quorumSize(voters.length);
 }
 
 /**

@@ -1223,21 +1223,17 @@ export class PaxosNode {
     if (this.roleNow !== 'leader') return;
     const entries: ChosenEntry[] = [];
     let inflight = this.inflightBytes;
-    const latest = this.membership.latest;
     for (;;) {
       const slot = this.nextSlot;
-      if (slot < this.recoverUntil) {
-        if (this.chosen.has(slot)) {
-          this.nextSlot += 1;
-          continue;
-        }
-        if (!this.mayPropose(slot)) break;
-        entries.push({ slot, value: this.recovery.get(slot)?.value ?? NOOP });
-        this.recovery.delete(slot);
+      // Chosen already (learned from a peer above our proposals): never proposed again.
+      if (this.chosen.has(slot)) {
         this.nextSlot += 1;
         continue;
       }
-      if (this.chosen.has(slot)) {
+      if (slot < this.recoverUntil) {
+        if (!this.mayPropose(slot)) break;
+        entries.push({ slot, value: this.recovery.get(slot)?.value ?? NOOP });
+        this.recovery.delete(slot);
         this.nextSlot += 1;
         continue;
       }
@@ -1265,7 +1261,7 @@ export class PaxosNode {
         this.nextSlot += 1;
         continue;
       }
-      if (latest.slot >= 0 && slot < latest.activeFrom && latest.slot < this.commit) {
+      if (this.fillDue(slot)) {
         entries.push({ slot, value: NOOP });
         inflight += valueBytesBound(NOOP);
         this.nextSlot += 1;
@@ -1277,18 +1273,20 @@ export class PaxosNode {
     this.askForPromises();
   }
 
-  /** Whether pump() would propose something now. */
+  /** Whether pump() would propose (or skip) something now: its first step's conditions. */
   private hasProposalWork(): boolean {
     if (this.roleNow !== 'leader') return false;
     const slot = this.nextSlot;
-    if (slot < this.recoverUntil) return this.chosen.has(slot) || this.mayPropose(slot);
+    if (this.chosen.has(slot)) return true;
+    if (slot < this.recoverUntil) return this.mayPropose(slot);
     if (!this.mayPropose(slot) || !this.windowHasRoom(this.proposals.size, this.inflightBytes)) return false;
+    return this.pendingConfig !== null || (this.queue.length > 0 && this.transfer === null) || this.fillDue(slot);
+  }
+
+  /** An idle slot before a chosen configuration rules gets a no-op, so the change is in force at once. */
+  private fillDue(slot: number): boolean {
     const latest = this.membership.latest;
-    return (
-      this.pendingConfig !== null ||
-      (this.queue.length > 0 && this.transfer === null) ||
-      (latest.slot >= 0 && slot < latest.activeFrom && latest.slot < this.commit)
-    );
+    return latest.slot >= 0 && slot < latest.activeFrom && latest.slot < this.commit;
   }
 
   /** The next slot waits for promises of its configuration's voters: ask those that owe one. */

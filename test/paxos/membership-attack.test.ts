@@ -279,11 +279,8 @@ describe('membership attacks: leader transfer against read leases', () => {
     // The runtime's lease, on a clock of one millisecond per tick: 0.7 of electionTicksMin.
     const lease = new ReadLease(7);
     let t = 0;
-    // As the runtime drives it (node-runtime observeLease).
-    const observe = (): void => {
-      lease.setHandingOver(n1.role === 'leader' && n1.leaseBallot === null);
-      lease.observe(t, n1.role === 'leader' ? n1.ballot : null, n1.readRoundNow, n1.confirmedReadRound);
-    };
+    // As the runtime drives it (ReadLease.follow).
+    const observe = (): void => lease.follow(t, n1);
     const step = (hold: Message[]): void => {
       t += 1;
       net.tick([1, 2, 3]);

@@ -887,9 +887,7 @@ export class Simulation {
   private observeLease(n: SimNode, before: number): void {
     const core = n.core;
     if (core === null) return;
-    // As the runtime: no lease while handing over, and none from a round begun meanwhile.
-    n.lease.setHandingOver(core.role === 'leader' && core.leaseBallot === null);
-    n.lease.observe(before, core.role === 'leader' ? core.ballot : null, core.readRoundNow, core.confirmedReadRound);
+    n.lease.follow(before, core);
   }
 
   private partition(): void {
