@@ -10,7 +10,7 @@ import { updateClusterFile } from './cluster-file-update.js';
 import { freePortFor, type ClusterConfig, type ClusterNode } from './data-dir.js';
 import { ensureKeyFile, KeyFileError, nodeKeyPath } from './keys.js';
 import {
-  addProblem, describeConfig, latestConfig, membersOf, nextNodeId, removalProblem, withGenesis, withMemberState, withNode, withoutMember,
+  addProblem, describeConfig, latestConfig, membersOf, nextNodeId, removalProblem, sameMembers, withGenesis, withMemberState, withNode, withoutMember,
   type ConfigView, type MembershipView,
 } from './membership-plan.js';
 import type { MemberState } from './cluster-file.js';
@@ -157,6 +157,7 @@ export class MembershipRunner {
   /** An admin action to the leader, following a new leader once or twice. */
   private async toLeader(action: 'config' | 'transfer', args: unknown): Promise<number> {
     let found = await this.findLeader();
+    const deadline = Date.now() + this.t.changeMs;
     for (let attempt = 0; ; attempt++) {
       this.check();
       try {
@@ -165,6 +166,11 @@ export class MembershipRunner {
       } catch (err) {
         const code = errorCode(err);
         const why = err instanceof Error ? err.message : String(err);
+        // A new leader refuses changes until what it recovered is chosen: a moment, not a conflict.
+        if (code === 'busy' && /catching up/.test(why) && Date.now() + this.t.pollMs < deadline) {
+          await sleep(this.t.pollMs);
+          continue;
+        }
         if (code === 'busy') throw new StepError(`the cluster is busy: ${why}; one change at a time: wait until members shows the last one in force, then try again`);
         if (code === 'not-leader' && attempt < 3) {
           await sleep(this.t.pollMs);
@@ -179,17 +185,18 @@ export class MembershipRunner {
     }
   }
 
-  private async proposeConfig(cluster: ClusterConfig, voters: readonly number[], learners: readonly number[]): Promise<number> {
+  /** basedOn: the slot of the configuration this one was built from (the leader refuses it if another was chosen since). */
+  private async proposeConfig(cluster: ClusterConfig, voters: readonly number[], learners: readonly number[], basedOn: number): Promise<number> {
     const members = membersOf(cluster, voters, learners);
     if (typeof members === 'string') throw new StepError(members);
-    return this.toLeader('config', { members });
+    return this.toLeader('config', { members, basedOn });
   }
 
   /** Waits until the configuration in force is exactly voters/learners. */
   private waitInForce(voters: readonly number[], learners: readonly number[]): Promise<Found> {
-    const want = `${[...voters].sort((a, b) => a - b).join(' ')}|${[...learners].sort((a, b) => a - b).join(' ')}`;
-    const key = (c: ConfigView) => `${[...c.voters].sort((a, b) => a - b).join(' ')}|${[...c.learners].sort((a, b) => a - b).join(' ')}`;
-    return this.waitFor(`voters ${voters.join(' ')}${learners.length > 0 ? ` · learners ${learners.join(' ')}` : ''} is in force`, this.t.changeMs, (f) => key(f.status.membership.inForce) === want);
+    return this.waitFor(`voters ${voters.join(' ')}${learners.length > 0 ? ` · learners ${learners.join(' ')}` : ''} is in force`, this.t.changeMs, (f) =>
+      sameMembers(f.status.membership.inForce, { voters, learners }),
+    );
   }
 
   private async setFileMember(id: number, member: MemberState): Promise<ClusterConfig> {
@@ -366,7 +373,7 @@ export class MembershipRunner {
         if (!started.ok) throw new StepError(started.error);
       }
       const voters = [...config.voters, newId].sort((a, b) => a - b);
-      const leader = await this.proposeConfig(withNew, voters, config.learners);
+      const leader = await this.proposeConfig(withNew, voters, config.learners, config.slot);
       const proposed = `voters ${voters.join(' ')}${config.learners.length > 0 ? ` · learners ${config.learners.join(' ')}` : ''}`;
       const text =
         `step mode: proposed ${proposed} to leader n${f.leader} (n${newId} on port ${port}, started paused, a voter at once: nothing catches up while paused); ` +
@@ -389,7 +396,7 @@ export class MembershipRunner {
       if (limit !== null) throw new StepError(limit);
       const { newId, port, withNew } = await this.newNode(replaces, (n) => (id = n));
       // 1. The learner, in the configuration.
-      const leader = await this.proposeConfig(withNew, config.voters, [...config.learners, newId]);
+      const leader = await this.proposeConfig(withNew, config.voters, [...config.learners, newId], config.slot);
       this.d.progress(`proposed to leader n${leader}: voters ${config.voters.join(' ')} · learners ${[...config.learners, newId].join(' ')}`);
       const inForce = await this.waitInForce(config.voters, [...config.learners, newId]);
       this.d.progress(`in force from slot ${inForce.status.membership.inForce.activeFrom}: n${newId} is a learner`);
@@ -425,7 +432,7 @@ export class MembershipRunner {
       const now = (await this.findLeader()).status.membership.inForce;
       const voters = [...now.voters.filter((v) => v !== newId), newId].sort((a, b) => a - b);
       const learners = now.learners.filter((l) => l !== newId);
-      await this.proposeConfig(withNew, voters, learners);
+      await this.proposeConfig(withNew, voters, learners, now.slot);
       this.d.progress(`proposed: voters ${voters.join(' ')}${learners.length > 0 ? ` · learners ${learners.join(' ')}` : ''}`);
       const done = await this.waitInForce(voters, learners);
       const file = await this.setFileMember(newId, 'voter');
@@ -466,7 +473,7 @@ export class MembershipRunner {
         this.d.progress(`n${heir} leads`);
       }
       const after = withoutMember(f.status.membership.inForce, id);
-      const leader = await this.proposeConfig(file, after.voters, after.learners);
+      const leader = await this.proposeConfig(file, after.voters, after.learners, f.status.membership.inForce.slot);
       proposed = true;
       this.d.progress(`proposed to leader n${leader}: voters ${after.voters.join(' ')}${after.learners.length > 0 ? ` · learners ${after.learners.join(' ')}` : ''}`);
       // From here the node may exit at any moment: that exit is asked for, never restarted.
