@@ -20,6 +20,9 @@ describe('node processes: paused followers', () => {
     const leader = await c.waitForLeader(client);
     const ballot = (await client.status(leader)).ballot;
     const followers = c.ids.filter((id) => id !== leader);
+    // Two candidates can both win phase 1 in the first election (the higher ballot then takes
+    // over): that race is not what this test is about, so only leader changes from here count.
+    const since = Date.now();
 
     let stop = false;
     let writes = 0;
@@ -44,8 +47,8 @@ describe('node processes: paused followers', () => {
     expect(st.role).toBe('leader');
     expect(st.ballot).toEqual(ballot);
     const leaders = new Set<string>();
-    for (const p of c.procs.values()) for (const e of p.events) if (e.event === 'role' && e.role === 'leader') leaders.add(e.ballot);
-    expect([...leaders]).toHaveLength(1);
+    for (const p of c.procs.values()) for (const e of p.events) if (e.event === 'role' && e.role === 'leader' && e.t >= since) leaders.add(e.ballot);
+    expect([...leaders]).toEqual([]);
     expect(writes).toBeGreaterThan(50);
     await waitFor('stderr-free nodes', () => [...c.procs.values()].every((p) => p.stderr === ''), 1000);
   });
