@@ -11,6 +11,10 @@ export interface CommandSpec {
   readonly options?: readonly string[];
 }
 
+/** add and replace on a cluster across hosts (init's): where the new node runs. */
+const HOST_OPTION =
+  '--host H[:PORT]  the new node\'s host (a name or address the others reach; port 7001 unless given); required when the cluster spans hosts. add writes its folder node-N/ beside the cluster file: copy it there and start it with paxos-cli node';
+
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'set', usage: 'set KEY VALUE', summary: 'write KEY through the leader; prints slot, leader, latency', nodeArgs: [] },
   {
@@ -48,9 +52,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'leader', usage: 'leader', summary: 'which node leads now', nodeArgs: [] },
   {
     name: 'add',
-    usage: 'add',
+    usage: 'add [--host H[:PORT]]',
     summary: 'add a node (next free id, free port, new key pair): it joins as a learner, catches up, then becomes a voter',
     nodeArgs: [],
+    options: [HOST_OPTION],
   },
   {
     name: 'remove',
@@ -60,9 +65,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'replace',
-    usage: 'replace N',
+    usage: 'replace N [--host H[:PORT]]',
     summary: "for a node whose disk was lost: stop N, remove it, add a new node in N's place (a new id and pane position)",
     nodeArgs: [0],
+    options: [HOST_OPTION],
   },
   { name: 'transfer', usage: 'transfer N', summary: 'hand leadership to voter N and wait until it leads', nodeArgs: [0] },
   { name: 'members', usage: 'members', summary: 'the configuration in force (voters, learners, since which slot), the next one, each node\'s state', nodeArgs: [] },

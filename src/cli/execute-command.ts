@@ -636,9 +636,9 @@ export class Executor {
         let o;
         try {
           o =
-            cmd.kind === 'add' ? (this.steps.paused ? await runner.addPaused() : await runner.add())
+            cmd.kind === 'add' ? (this.steps.paused ? await runner.addPaused(cmd.at) : await runner.add(cmd.at !== undefined ? { at: cmd.at } : {}))
             : cmd.kind === 'remove' ? await runner.remove(cmd.node)
-            : cmd.kind === 'replace' ? await runner.replace(cmd.node)
+            : cmd.kind === 'replace' ? await runner.replace(cmd.node, cmd.at)
             : cmd.kind === 'transfer' ? await runner.transfer(cmd.node)
             : await runner.members();
         } finally {

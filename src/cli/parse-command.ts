@@ -1,4 +1,6 @@
 // The REPL parser: one line in, a typed command or a one-line error out. Pure; table-tested.
+import { HostListError, parseHostEntry } from '../cluster/host-list.js';
+import type { AskedPlace } from '../cluster/membership-plan.js';
 import { findCommand, COMMANDS } from './commands.js';
 import { parseFaultCommand, type FaultCommand } from './parse-fault-command.js';
 import { parseHeldSelector, type HeldSelector } from './step-control.js';
@@ -30,8 +32,9 @@ export type ReplCommand =
   | { readonly kind: 'deliver' | 'drop'; readonly target: HeldSelector }
   | { readonly kind: 'elect'; readonly node: number }
   /** Membership: add a node; remove, replace or hand leadership to node N; show the configuration. */
-  | { readonly kind: 'add' }
-  | { readonly kind: 'remove' | 'replace' | 'transfer'; readonly node: number }
+  | { readonly kind: 'add'; readonly at?: AskedPlace }
+  | { readonly kind: 'replace'; readonly node: number; readonly at?: AskedPlace }
+  | { readonly kind: 'remove' | 'transfer'; readonly node: number }
   | { readonly kind: 'members' }
   | FaultCommand;
 
@@ -209,8 +212,17 @@ export function parseWords(words: readonly string[], nodeCount: NodeIds): ParseR
       if (typeof target === 'string') return fail(target);
       return tooMany(1) ?? { ok: true, cmd: { kind: spec.name, target } };
     }
+    case 'add':
+    case 'replace': {
+      const at = parseHostOption(args, usage);
+      if (typeof at === 'string') return fail(at);
+      const place = at.at !== undefined ? { at: at.at } : {};
+      if (spec.name === 'add') return at.rest.length > 0 ? fail(`too many arguments; usage: ${usage}`) : { ok: true, cmd: { kind: 'add', ...place } };
+      const id = parseNodeId(at.rest[0], nodeCount, usage);
+      if (typeof id === 'string') return fail(id);
+      return at.rest.length > 1 ? fail(`too many arguments; usage: ${usage}`) : { ok: true, cmd: { kind: 'replace', node: id, ...place } };
+    }
     case 'remove':
-    case 'replace':
     case 'transfer':
     case 'elect':
     case 'kill':
@@ -238,7 +250,6 @@ export function parseWords(words: readonly string[], nodeCount: NodeIds): ParseR
       }
       return tooMany(1) ?? { ok: true, cmd: args[0] === undefined ? { kind: 'help' } : { kind: 'help', topic: args[0] } };
     }
-    case 'add':
     case 'members':
     case 'diff':
     case 'status':
@@ -256,4 +267,31 @@ export function parseWords(words: readonly string[], nodeCount: NodeIds): ParseR
     default:
       throw new Error(`parseCommand: command table has "${spec.name}" but the parser does not`);
   }
+}
+
+/** `--host H[:PORT]` (or `--host=…`) of add and replace, and the other words. */
+function parseHostOption(args: readonly string[], usage: string): { at?: AskedPlace; rest: string[] } | string {
+  const rest: string[] = [];
+  let at: AskedPlace | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const opt = /^--host(?:=(.*))?$/.exec(a);
+    if (opt === null) {
+      if (a.startsWith('--')) return `unknown option ${a}; usage: ${usage}`;
+      rest.push(a);
+      continue;
+    }
+    const raw = opt[1] ?? args[++i];
+    if (raw === undefined || raw === '') return `--host needs the new node's address, e.g. --host 10.0.0.4 or --host h4:7001; usage: ${usage}`;
+    if (at !== undefined) return `--host given twice; usage: ${usage}`;
+    try {
+      // Port 0 stands for "not given": a port written out is 1 to 65535.
+      const e = parseHostEntry(raw, 0);
+      at = { host: e.host, port: e.port === 0 ? null : e.port };
+    } catch (err) {
+      if (err instanceof HostListError) return `${err.message}; usage: ${usage}`;
+      throw err;
+    }
+  }
+  return at !== undefined ? { at, rest } : { rest };
 }

@@ -38,6 +38,11 @@ export function hostProblem(s: string): string | null {
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
+export function isLoopback(ip: string): boolean {
+  const c = canonicalIp(ip);
+  return c === '::1' || /^127\./.test(c) || /^::ffff:127\./.test(c);
+}
+
 /**
  * One spelling per address, so two spellings of one IPv6 address compare equal: lower case,
  * zeros compressed (`FD00:0::2` is `fd00::2`), an IPv4-mapped address dotted (`::ffff:127.0.0.1`).
@@ -103,6 +108,6 @@ export function showAddress(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function addressKey(host: string, port: number): string {
+export function addressKey(host: string, port: number): string {
   return `${host.toLowerCase()}|${port}`;
 }

@@ -4,14 +4,16 @@
 // step is done); what to propose and whether it is safe comes from membership-plan.ts (pure).
 // The cluster file is rewritten (atomically, through its one write chain) as soon as a step is
 // seen chosen, so a Ctrl-C, Esc or timeout at any point leaves it saying what the log says.
+import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode, type ClusterClient, type NodeStatus } from './cluster-client.js';
 import { updateClusterFile } from './cluster-file-update.js';
-import { freePortFor, type ClusterConfig, type ClusterNode } from './data-dir.js';
+import { clusterFilePath, freePortFor, nodeDataPath, readClusterFile, writeClusterFile, type ClusterConfig, type ClusterNode } from './data-dir.js';
+import { showAddress } from './host-list.js';
 import { ensureKeyFile, KeyFileError, nodeKeyPath } from './keys.js';
 import {
-  addProblem, describeConfig, latestConfig, membersOf, nextNodeId, removalProblem, sameMembers, withGenesis, withMemberState, withNode, withoutMember,
-  type ConfigView, type MembershipView,
+  addProblem, describeConfig, isLoopbackHost, latestConfig, membersOf, nextNodeId, placeNewNode, removalProblem, sameMembers, withGenesis, withMemberState, withNode,
+  withoutMember, type AskedPlace, type ConfigView, type MembershipView,
 } from './membership-plan.js';
 import type { MemberState } from './cluster-file.js';
 import { compareBallotText } from './ballot-text.js';
@@ -23,6 +25,8 @@ export interface MembershipTiming {
   readonly changeMs: number;
   /** A new learner level with the leader's commit index. */
   readonly catchUpMs: number;
+  /** A node on another host started by a person there (its folder copied first). */
+  readonly handStartMs: number;
   /** A transfer of leadership done. */
   readonly transferMs: number;
   /** A removed node gone by itself. */
@@ -30,7 +34,7 @@ export interface MembershipTiming {
   readonly pollMs: number;
 }
 
-export const DEFAULT_TIMING: MembershipTiming = { changeMs: 30_000, catchUpMs: 120_000, transferMs: 15_000, exitMs: 10_000, pollMs: 150 };
+export const DEFAULT_TIMING: MembershipTiming = { changeMs: 30_000, catchUpMs: 120_000, handStartMs: 600_000, transferMs: 15_000, exitMs: 10_000, pollMs: 150 };
 
 export interface MembershipDeps {
   readonly client: Pick<ClusterClient, 'status' | 'admin' | 'reopen'>;
@@ -317,32 +321,58 @@ export class MembershipRunner {
   }
 
   /**
-   * The new node: its id, port and key pair, in the file as a learner (genesis written first), and
-   * the client able to reach it. `claimed` learns the id as soon as the file holds it.
+   * The new node: its id, address and key pair, in the file as a learner (genesis written first),
+   * and the client able to reach it. `claimed` learns the id as soon as the file holds it. A node
+   * on another host gets a folder as `init` writes them (its cluster file and its key only), to
+   * be copied to that host; `folder` says where.
    */
-  private async newNode(replaces: number | undefined, claimed: (id: number) => void): Promise<{ newId: number; port: number; withNew: ClusterConfig }> {
+  private async newNode(
+    replaces: number | undefined,
+    at: AskedPlace | undefined,
+    claimed: (id: number) => void,
+  ): Promise<{ newId: number; host: string; port: number; folder: string | null; withNew: ClusterConfig }> {
     const before = await updateClusterFile(this.d.clusterFile, (c) => withGenesis(c));
+    const place = this.placeFor(before, at, replaces);
     const newId = nextNodeId(before);
-    const port = await freePortFor(before);
     const secure = before.operatorKeys !== undefined && before.operatorKeys.length > 0;
+    const remote = !isLoopbackHost(place.host);
+    const port = place.port ?? (await freePortFor(before));
     const dir = path.dirname(this.d.clusterFile);
+    const folder = remote ? nodeDataPath(dir, newId) : null;
+    if (folder !== null && fs.existsSync(folder)) throw new StepError(`${folder} exists already (a node ${newId} folder from before?); move it away, then try again`);
     let publicKey: string | undefined;
     if (secure) {
       try {
-        publicKey = ensureKeyFile(nodeKeyPath(dir, newId)).publicKey;
+        publicKey = ensureKeyFile(nodeKeyPath(folder ?? dir, newId)).publicKey;
       } catch (err) {
         throw new StepError(err instanceof KeyFileError ? err.message : String(err));
       }
     }
-    const node: ClusterNode = { id: newId, host: '127.0.0.1', port, member: 'learner', ...(publicKey !== undefined ? { publicKey } : {}), ...(replaces !== undefined ? { replaces } : {}) };
+    const node: ClusterNode = { id: newId, host: place.host, port, member: 'learner', ...(publicKey !== undefined ? { publicKey } : {}), ...(replaces !== undefined ? { replaces } : {}) };
     const withNew = await updateClusterFile(this.d.clusterFile, (c) => {
       if (c.nodes.some((n) => n.id === newId)) throw new StepError(`node id ${newId} was taken meanwhile (another add?); try again`);
       return withNode(withGenesis(c), node);
     });
     claimed(newId);
-    this.d.progress(`n${newId}: port ${port}${secure ? `, key pair in ${nodeKeyPath(dir, newId)}` : ''}; cluster file says learner`);
+    if (folder !== null) {
+      await writeClusterFile(clusterFilePath(folder), withNew);
+      this.d.progress(`n${newId}: ${showAddress(place.host, port)}; its folder (cluster file and key) is ${folder}; cluster file says learner`);
+    } else {
+      this.d.progress(`n${newId}: ${place.host === '127.0.0.1' ? `port ${port}` : showAddress(place.host, port)}${secure ? `, key pair in ${nodeKeyPath(dir, newId)}` : ''}; cluster file says learner`);
+    }
     await this.reachCluster(withNew);
-    return { newId, port, withNew };
+    return { newId, host: place.host, port, folder, withNew };
+  }
+
+  /** Where the new node listens (placeNewNode), or a StepError saying why it cannot be there. */
+  private placeFor(file: ClusterConfig, at: AskedPlace | undefined, replaces: number | undefined): AskedPlace {
+    const place = placeNewNode(file, at, replaces === undefined ? 'add' : `replace ${replaces}`);
+    if (typeof place === 'string') throw new StepError(place);
+    if (isLoopbackHost(place.host)) return place;
+    const secure = file.operatorKeys !== undefined && file.operatorKeys.length > 0;
+    if (!secure) throw new StepError('this cluster has no keys (it runs --insecure), so its links stay on one machine; a node on another host needs a cluster made by paxos-cli init');
+    if (this.d.local !== undefined) throw new StepError(`this terminal runs every node on this machine; a node on ${place.host} is started on its own host, in a cluster made by paxos-cli init`);
+    return place;
   }
 
   // ---- add in step mode -----------------------------------------------------------------------
@@ -357,7 +387,7 @@ export class MembershipRunner {
    * choose it, then the slots up to its activation. Once resumed, `members` sets the file's
    * member state of the node to what the log says.
    */
-  async addPaused(): Promise<MembershipOutcome> {
+  async addPaused(at?: AskedPlace): Promise<MembershipOutcome> {
     let id: number | null = null;
     try {
       const f = await this.findLeader(5000);
@@ -366,7 +396,7 @@ export class MembershipRunner {
       const config = m.inForce;
       const limit = addProblem(config);
       if (limit !== null) throw new StepError(limit);
-      const { newId, port, withNew } = await this.newNode(undefined, (n) => (id = n));
+      const { newId, port, withNew } = await this.newNode(undefined, at, (n) => (id = n));
       this.d.noteAdded(newId);
       if (this.d.local !== undefined) {
         const started = await this.d.local.spawn(newId);
@@ -386,7 +416,9 @@ export class MembershipRunner {
 
   // ---- add ----------------------------------------------------------------------------------
 
-  async add(replaces?: number): Promise<MembershipOutcome> {
+  /** `replaces`: the node this one takes the place of (replace); `at`: where it listens (--host). */
+  async add(opts: { replaces?: number; at?: AskedPlace } = {}): Promise<MembershipOutcome> {
+    const { replaces, at } = opts;
     let id: number | null = null;
     try {
       const f = await this.findLeader();
@@ -394,7 +426,7 @@ export class MembershipRunner {
       const config = f.status.membership.inForce;
       const limit = addProblem(config);
       if (limit !== null) throw new StepError(limit);
-      const { newId, port, withNew } = await this.newNode(replaces, (n) => (id = n));
+      const { newId, host, port, folder, withNew } = await this.newNode(replaces, at, (n) => (id = n));
       // 1. The learner, in the configuration.
       const leader = await this.proposeConfig(withNew, config.voters, [...config.learners, newId], config.slot);
       this.d.progress(`proposed to leader n${leader}: voters ${config.voters.join(' ')} · learners ${[...config.learners, newId].join(' ')}`);
@@ -407,8 +439,13 @@ export class MembershipRunner {
         const started = await this.d.local.spawn(newId);
         if (!started.ok) throw new StepError(started.error);
       } else {
-        this.d.progress(`waiting for n${newId} to start (the paxos-cli up running this cluster starts it; elsewhere: paxos-cli node --id ${newId} --cluster ${this.d.clusterFile} --data-dir DIR)`);
-        await this.waitFor(`node ${newId} answers`, this.t.catchUpMs, async () => {
+        const base = folder === null ? null : path.basename(folder);
+        this.d.progress(
+          folder === null || base === null
+            ? `waiting for n${newId} to start (the paxos-cli up running this cluster starts it; elsewhere: paxos-cli node --id ${newId} --cluster ${this.d.clusterFile} --data-dir DIR)`
+            : `waiting for n${newId} to start: copy ${folder}/ to ${host}, then there: paxos-cli node --id ${newId} --cluster ${base}/cluster.json --data-dir ${base}/data`,
+        );
+        await this.waitFor(`node ${newId} answers`, folder === null ? this.t.catchUpMs : this.t.handStartMs, async () => {
           try {
             await this.d.client.status(newId);
             return true;
@@ -440,8 +477,8 @@ export class MembershipRunner {
       const c = done.status.membership.inForce;
       return {
         ok: true,
-        text: `added node ${newId} (port ${port}): ${describeConfig(c)}`,
-        fields: { node: newId, port, inForce: configJson(c) },
+        text: `added node ${newId} (${host === '127.0.0.1' ? `port ${port}` : showAddress(host, port)}): ${describeConfig(c)}`,
+        fields: { node: newId, host, port, inForce: configJson(c) },
       };
     } catch (err) {
       return this.failed(err, id, 'add');
@@ -500,7 +537,7 @@ export class MembershipRunner {
 
   // ---- replace ------------------------------------------------------------------------------
 
-  async replace(id: number): Promise<MembershipOutcome> {
+  async replace(id: number, at?: AskedPlace): Promise<MembershipOutcome> {
     try {
       const f = await this.findLeader();
       const config = f.status.membership.next ?? f.status.membership.inForce;
@@ -511,6 +548,11 @@ export class MembershipRunner {
       if (problem !== null) throw new StepError(problem);
       const limit = addProblem({ ...config, voters: config.voters.filter((v) => v !== id), learners: config.learners.filter((v) => v !== id) });
       if (limit !== null) throw new StepError(limit);
+      // Where its successor goes is checked before anything stops: a replace that cannot add
+      // would only remove.
+      const file = await readClusterFile(this.d.clusterFile);
+      if (file === null) throw new StepError(`no cluster file at ${this.d.clusterFile}`);
+      this.placeFor(file, at, id);
       if (f.leader === id) {
         const heir = config.voters.filter((v) => v !== id && live.has(v))[0];
         if (heir !== undefined) {
@@ -534,7 +576,7 @@ export class MembershipRunner {
     }
     const removed = await this.remove(id, { stopped: true });
     if (!removed.ok) return { ...removed, fields: { ...removed.fields, node: id } };
-    const added = await this.add(id);
+    const added = await this.add({ replaces: id, ...(at !== undefined ? { at } : {}) });
     if (!added.ok) {
       const error = `node ${id} was removed, but adding its replacement failed: ${added.error ?? added.text}; add retries it`;
       return { ok: false, text: `error: ${error}`, error, fields: { ...added.fields, node: id } };
@@ -542,8 +584,8 @@ export class MembershipRunner {
     const addedNode = added.fields.node as number;
     return {
       ok: true,
-      text: `replaced node ${id} with node ${addedNode} (port ${String(added.fields.port)}): ${describeConfig(this.configOf(added))}`,
-      fields: { node: id, added: { node: addedNode, port: added.fields.port }, inForce: added.fields.inForce },
+      text: `replaced node ${id} with node ${addedNode} (${added.fields.host === '127.0.0.1' ? `port ${String(added.fields.port)}` : showAddress(String(added.fields.host), Number(added.fields.port))}): ${describeConfig(this.configOf(added))}`,
+      fields: { node: id, added: { node: addedNode, host: added.fields.host, port: added.fields.port }, inForce: added.fields.inForce },
     };
   }
 

@@ -1,11 +1,13 @@
 // The pure half of the membership commands (add, remove, replace, transfer, members): what the
 // cluster file becomes, which configuration to propose, and whether a change would leave the
-// cluster without a quorum. No I/O here: src/cli/membership-command.ts runs the steps.
+// cluster without a quorum, and where a new node listens. No I/O here: src/cli/membership-command.ts runs the steps.
+import { isIP } from 'node:net';
 import { MAX_LEARNERS, MAX_VOTERS } from '../paxos/membership.js';
 import { quorumSize } from '../paxos/quorum.js';
 import type { Member, NodeId } from '../paxos/types.js';
 import { genesisIds, type MemberState } from './cluster-file.js';
 import type { ClusterConfig, ClusterNode } from './data-dir.js';
+import { addressKey, canonicalIp, DEFAULT_NODE_PORT, isLoopback, showAddress } from './host-list.js';
 
 /** One configuration as a node's status reports it (status.membership.inForce / next). */
 export interface ConfigView {
@@ -158,4 +160,43 @@ export function paneOrder(nodes: readonly Pick<ClusterNode, 'id' | 'replaces'>[]
     return id;
   };
   return [...nodes].sort((a, b) => root(a) - root(b) || a.id - b.id).map((n) => n.id);
+}
+
+/** `--host H[:PORT]` of add and replace: where the new node is to listen (port null: not given). */
+export interface AskedPlace {
+  readonly host: string;
+  readonly port: number | null;
+}
+
+/** Whether a cluster file host is this machine's loopback: only this machine can dial it. */
+export function isLoopbackHost(host: string): boolean {
+  return host.toLowerCase() === 'localhost' || (isIP(host) !== 0 && isLoopback(host));
+}
+
+/**
+ * Where a new node listens, or why not there. A cluster on loopback (one machine, as `up` runs
+ * it) takes a loopback node only, on a free port (port null: the caller picks one) unless one is
+ * given. A cluster across hosts cannot guess the new node's host, so `--host` is required there,
+ * and a loopback one is refused: the other hosts could not dial it. An address the file names
+ * already, a removed node's included, is refused.
+ */
+export function placeNewNode(c: ClusterConfig, asked: AskedPlace | undefined, usage: string): AskedPlace | string {
+  const onLoopback = activeNodes(c).every((n) => isLoopbackHost(n.host));
+  if (asked === undefined) {
+    if (onLoopback) return { host: '127.0.0.1', port: null };
+    return `this cluster's nodes run on other hosts; say where the new node will run: ${usage} --host HOST[:PORT]`;
+  }
+  const host = isIP(asked.host) !== 0 ? canonicalIp(asked.host) : asked.host.toLowerCase();
+  if (onLoopback && !isLoopbackHost(host)) {
+    return `this cluster's nodes listen on loopback only (one machine), so a node on ${host} could not reach them; leave out --host, or give a 127.x address`;
+  }
+  if (!onLoopback && isLoopbackHost(host)) {
+    return `${host} is this machine's loopback, which the cluster's other hosts cannot dial; give an address they reach`;
+  }
+  const port = asked.port ?? (onLoopback ? null : DEFAULT_NODE_PORT);
+  if (port !== null) {
+    const taken = c.nodes.find((n) => addressKey(isIP(n.host) !== 0 ? canonicalIp(n.host) : n.host, n.port) === addressKey(host, port));
+    if (taken !== undefined) return `${showAddress(host, port)} is node ${taken.id}'s address${memberState(taken) === 'removed' ? ' (removed, and never reused)' : ''}; give another host or port`;
+  }
+  return { host, port };
 }

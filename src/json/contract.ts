@@ -69,7 +69,7 @@ const membershipFailFields = { node: nodeId.optional(), fileMember: memberState.
 
 /** `add`: done, failed, or (step mode) its configuration proposed and left for a person to deliver. */
 function addSchema(): z.ZodType {
-  const options = (command({ node: nodeId, port: z.number().int().min(1).max(65535), inForce: configSchema }, membershipFailFields) as unknown as { options: z.ZodType[] }).options;
+  const options = (command({ node: nodeId, host: text, port: z.number().int().min(1).max(65535), inForce: configSchema }, membershipFailFields) as unknown as { options: z.ZodType[] }).options;
   const proposed = z.strictObject({ voterNodes: z.array(nodeId), learnerNodes: z.array(nodeId) });
   const stepForm = z.strictObject({ cmd: z.string(), ok: z.literal(true), node: nodeId, port: z.number().int().min(1).max(65535), proposed, leader: nodeId, stepMode: z.literal(true) });
   return z.union([...options, stepForm] as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]);
@@ -310,7 +310,7 @@ export const COMMAND_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   elect: command({ node: nodeId, effects: z.array(z.string()) }),
   add: addSchema(),
   remove: command({ node: nodeId, inForce: configSchema }, membershipFailFields),
-  replace: command({ node: nodeId, added: z.strictObject({ node: nodeId, port: z.number().int().min(1).max(65535) }), inForce: configSchema }, membershipFailFields),
+  replace: command({ node: nodeId, added: z.strictObject({ node: nodeId, host: text, port: z.number().int().min(1).max(65535) }), inForce: configSchema }, membershipFailFields),
   transfer: command({ leader: nodeId, transferMs: msSchema }, { cancelled: z.literal(true).optional() }),
   members: command({
     leader: nodeId,

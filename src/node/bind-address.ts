@@ -7,7 +7,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import { nodeAddress } from '../cluster/cluster-file.js';
-import { canonicalIp } from '../cluster/host-list.js';
+import { canonicalIp, isLoopback } from '../cluster/host-list.js';
 
 export class BindAddressError extends Error {
   readonly code = 'bad-bind-address';
@@ -23,10 +23,6 @@ export interface BindRequest {
   readonly insecure: boolean;
 }
 
-export function isLoopback(ip: string): boolean {
-  const c = canonicalIp(ip);
-  return c === '::1' || /^127\./.test(c) || /^::ffff:127\./.test(c);
-}
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 

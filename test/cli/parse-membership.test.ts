@@ -12,12 +12,23 @@ describe('membership commands', () => {
     ['replace 3', { kind: 'replace', node: 3 }],
     ['transfer 1', { kind: 'transfer', node: 1 }],
     ['members', { kind: 'members' }],
+    ['add --host 10.0.0.4', { kind: 'add', at: { host: '10.0.0.4', port: null } }],
+    ['add --host=H4.example:7010', { kind: 'add', at: { host: 'h4.example', port: 7010 } }],
+    ['add --host [FD00::4]:7001', { kind: 'add', at: { host: 'fd00::4', port: 7001 } }],
+    ['replace 3 --host h5', { kind: 'replace', node: 3, at: { host: 'h5', port: null } }],
+    ['replace --host h5:7002 2', { kind: 'replace', node: 2, at: { host: 'h5', port: 7002 } }],
   ])('%j parses', (line, cmd) => {
     expect(parseCommand(line, 3)).toEqual({ ok: true, cmd });
   });
 
   it.each([
-    ['add 4', 'too many arguments; usage: add'],
+    ['add 4', 'too many arguments; usage: add [--host H[:PORT]]'],
+    ['add --host', "--host needs the new node's address, e.g. --host 10.0.0.4 or --host h4:7001; usage: add [--host H[:PORT]]"],
+    ['add --host h4:0', 'bad port in "h4:0": a port is 1 to 65535; usage: add [--host H[:PORT]]'],
+    ['add --host 0.0.0.0', '"0.0.0.0" is every address, not one; give the node\'s own address (a node binds 0.0.0.0 only with --bind); usage: add [--host H[:PORT]]'],
+    ['add --host a --host b', '--host given twice; usage: add [--host H[:PORT]]'],
+    ['add --port 7', 'unknown option --port; usage: add [--host H[:PORT]]'],
+    ['replace --host h5', 'missing node id; usage: replace N [--host H[:PORT]]'],
     ['remove', 'missing node id; usage: remove N'],
     ['remove 9', 'node 9 does not exist; this cluster has nodes 1 to 3'],
     ['transfer x', '"x" is not a node id; use a number from 1 to 3'],

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../src/cluster/data-dir.js';
 import {
-  activeNodes, addProblem, configHeader, describeConfig, membersOf, nextNodeId, paneOrder, removalProblem, sameMembers, withGenesis, withMemberState, withNode, withoutMember,
+  activeNodes, addProblem, configHeader, describeConfig, membersOf, nextNodeId, paneOrder, placeNewNode, removalProblem, sameMembers, withGenesis, withMemberState, withNode, withoutMember,
   type ConfigView,
 } from '../../src/cluster/membership-plan.js';
 
@@ -104,5 +104,29 @@ describe('lines for people', () => {
     expect(paneOrder([{ id: 1 }, { id: 3 }, { id: 4, replaces: 2 }])).toEqual([1, 4, 3]);
     expect(paneOrder([{ id: 1 }, { id: 3 }, { id: 5, replaces: 4 }, { id: 4, replaces: 2 }])).toEqual([1, 4, 5, 3]);
     expect(paneOrder([{ id: 2 }, { id: 1 }, { id: 6 }])).toEqual([1, 2, 6]);
+  });
+});
+
+describe('where a new node listens', () => {
+  const hosts = (list: string[]): ClusterConfig => ({ nodes: list.map((h, i) => ({ id: i + 1, host: h, port: 7001 })) });
+
+  it('on loopback: a free port (the caller picks it), or the one given; nowhere else', () => {
+    const c = cluster([1, 2, 3]);
+    expect(placeNewNode(c, undefined, 'add')).toEqual({ host: '127.0.0.1', port: null });
+    expect(placeNewNode(c, { host: '127.0.0.2', port: null }, 'add')).toEqual({ host: '127.0.0.2', port: null });
+    expect(placeNewNode(c, { host: 'localhost', port: 7100 }, 'add')).toEqual({ host: 'localhost', port: 7100 });
+    expect(placeNewNode(c, { host: '10.0.0.4', port: null }, 'add')).toMatch(/^this cluster's nodes listen on loopback only .*10\.0\.0\.4 could not reach them/);
+    expect(placeNewNode(c, { host: '127.0.0.1', port: 7002 }, 'add')).toBe("127.0.0.1:7002 is node 2's address; give another host or port");
+  });
+
+  it('across hosts: --host is required, port 7001 unless given, never a loopback or a taken address', () => {
+    const c = withMemberState(hosts(['10.0.0.1', '10.0.0.2', 'h3.example']), 2, 'removed')!;
+    expect(placeNewNode(c, undefined, 'replace 2')).toBe("this cluster's nodes run on other hosts; say where the new node will run: replace 2 --host HOST[:PORT]");
+    expect(placeNewNode(c, { host: '10.0.0.4', port: null }, 'add')).toEqual({ host: '10.0.0.4', port: 7001 });
+    expect(placeNewNode(c, { host: 'H3.Example', port: 7002 }, 'add')).toEqual({ host: 'h3.example', port: 7002 });
+    expect(placeNewNode(c, { host: '10.0.0.2', port: null }, 'add')).toBe("10.0.0.2:7001 is node 2's address (removed, and never reused); give another host or port");
+    expect(placeNewNode(c, { host: 'h3.example', port: 7001 }, 'add')).toBe("h3.example:7001 is node 3's address; give another host or port");
+    expect(placeNewNode(c, { host: '::1', port: null }, 'add')).toMatch(/^::1 is this machine's loopback/);
+    expect(placeNewNode(hosts(['fd00::1', 'fd00::2']), { host: 'FD00:0::2', port: null }, 'add')).toBe("[fd00::2]:7001 is node 2's address; give another host or port");
   });
 });

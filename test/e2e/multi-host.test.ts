@@ -2,8 +2,9 @@
 // container image's own entry command (the Dockerfile's ENTRYPOINT, /app being this checkout)
 // and the folders `init` wrote. From the root namespace, as an operator on another machine:
 // one-shot commands, `attach`, and a write load while one host's link is cut; after it heals,
-// every acknowledged write is there and `diff` finds 0 conflicts. Root only: skipped elsewhere
-// with the reason; CI runs as root and must run it.
+// every acknowledged write is there and `diff` finds 0 conflicts. Then a fourth host joins with
+// `add --host`: the folder add writes is all it is given. Root only: skipped elsewhere with the
+// reason; CI runs as root and must run it.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,8 @@ import { leftovers, makeHosts, netnsUnavailable, type TestHosts } from './netns.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'paxos-cli.js');
 const NODES = 3;
+/** The host `add --host` places a node on: a namespace of its own, in no cluster file yet. */
+const ADDED = NODES + 1;
 
 const unavailable = netnsUnavailable();
 if (unavailable !== null) {
@@ -56,31 +59,32 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-describe.skipIf(unavailable !== null)('a cluster across three network namespaces', () => {
+describe.skipIf(unavailable !== null)('a cluster across network namespaces, a host each', () => {
   let hosts: TestHosts | null = null;
   let dir = '';
   let clusterFile = '';
   const nodes = new Map<number, { proc: ChildProcess; stderr: string[] }>();
 
+  /** Node `id` in its namespace, from its folder as init or add wrote it (the image's entry command). */
+  const startNode = (id: number, folder: string): void => {
+    const proc = spawn('ip', ['netns', 'exec', hosts!.namespace(id), ...nodeCommandHere(), '--id', String(id), '--cluster', path.join(folder, 'cluster.json'), '--data-dir', path.join(folder, 'data')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stderr: string[] = [];
+    proc.stdout!.resume();
+    proc.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
+    nodes.set(id, { proc, stderr });
+  };
+
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paxos-multihost-'));
-    hosts = makeHosts(NODES);
+    hosts = makeHosts(ADDED);
     const h = hosts;
     const out = path.join(dir, 'cluster');
     const init = cli(['init', '--hosts', Array.from({ length: NODES }, (_, i) => h.address(i + 1)).join(','), '--out', out, '--json']);
     expect(init.code, init.stderr).toBe(0);
     clusterFile = path.join(out, 'cluster.json');
-    const entry = nodeCommandHere();
-    for (let id = 1; id <= NODES; id++) {
-      const folder = path.join(out, `node-${id}`);
-      const proc = spawn('ip', ['netns', 'exec', h.namespace(id), ...entry, '--id', String(id), '--cluster', path.join(folder, 'cluster.json'), '--data-dir', path.join(folder, 'data')], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const stderr: string[] = [];
-      proc.stdout!.resume();
-      proc.stderr!.on('data', (b: Buffer) => stderr.push(b.toString()));
-      nodes.set(id, { proc, stderr });
-    }
+    for (let id = 1; id <= NODES; id++) startNode(id, path.join(out, `node-${id}`));
     await until('a leader', () => {
       const r = cli(['leader', '--cluster', clusterFile, '-w', 'json']);
       const leader = r.code === 0 ? (JSON.parse(r.stdout) as { leader: number | null }).leader : null;
@@ -212,5 +216,57 @@ describe.skipIf(unavailable !== null)('a cluster across three network namespaces
     await client.close();
     const lost = [...acked].filter(([k, v]) => found.get(k) !== v);
     expect(lost, 'acknowledged writes missing after the heal').toEqual([]);
+  }, 120_000);
+
+  it('add --host puts a node on a fourth host, from the folder it writes, and makes it a voter', async () => {
+    const h = hosts!;
+    const out = path.dirname(clusterFile);
+    // Refused with one line, nothing written: a cluster across hosts needs to be told where.
+    const bare = cli(['add', '--cluster', clusterFile]);
+    expect(bare.code).toBe(1);
+    expect(bare.stdout + bare.stderr).toMatch(/this cluster's nodes run on other hosts; say where the new node will run: add --host HOST\[:PORT\]/);
+    const loop = cli(['add', '--host', '127.0.0.1', '--cluster', clusterFile]);
+    expect(loop.stdout + loop.stderr).toMatch(/127\.0\.0\.1 is this machine's loopback/);
+    expect(loadClusterFile(clusterFile).nodes.map((n) => n.id)).toEqual([1, 2, 3]);
+
+    const add = spawn(process.execPath, [BIN, 'add', '--host', h.address(ADDED), '--cluster', clusterFile, '-w', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    add.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    add.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number>((resolve) => add.once('exit', (code) => resolve(code ?? -1)));
+    try {
+      // What the person at the new host does: take the folder add wrote and start the node.
+      const folder = path.join(out, `node-${ADDED}`);
+      await until('add to say where the folder is and how to start the node', () => (/copy .*node-4\/ to .*paxos-cli node --id 4/.test(stderr) ? true : undefined), 30_000);
+      expect(fs.readdirSync(folder).sort()).toEqual(['cluster.json', 'keys']);
+      expect(fs.readdirSync(path.join(folder, 'keys'))).toEqual([`node-${ADDED}.key`]);
+      expect(fs.existsSync(path.join(out, 'keys', `node-${ADDED}.key`)), "the new node's secret stays in its folder only").toBe(false);
+      startNode(ADDED, folder);
+      const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-2), 60_000))]);
+      expect(code, `add: ${stdout} ${stderr}`).toBe(0);
+    } finally {
+      add.kill();
+    }
+    const line = stdout.trim();
+    expect(validateLine(line)).toMatchObject({ ok: true });
+    expect(JSON.parse(line)).toMatchObject({ cmd: `add --host ${h.address(ADDED)}`, ok: true, node: ADDED, host: h.address(ADDED), port: 7001, inForce: { voterNodes: [1, 2, 3, ADDED], learnerNodes: [] } });
+    const file = loadClusterFile(clusterFile);
+    expect(file.nodes.find((n) => n.id === ADDED)).toMatchObject({ host: h.address(ADDED), port: 7001, member: 'voter' });
+    const listening = execFileSync('ip', ['netns', 'exec', h.namespace(ADDED), 'ss', '-ltnH'], { encoding: 'utf8' });
+    expect(listening).toContain(`${h.address(ADDED)}:7001`);
+    // A voter of the cluster: the operator reaches it, and it holds what the others chose.
+    expect(oneshot(clusterFile, ['set', 'joined', 'four'])).toMatchObject({ ok: true });
+    await until(`node ${ADDED} to hold the write`, () => {
+      const r = cli(['get', 'joined', '--local', String(ADDED), '--cluster', clusterFile, '-w', 'json']);
+      return r.code === 0 && (JSON.parse(r.stdout) as { value?: string }).value === 'four' ? true : undefined;
+    }, 10_000);
+    const diff = await until('every node to hold the same log', () => {
+      const d = oneshot(clusterFile, ['diff']) as { conflictCount: number; lagging: unknown[]; unreadable: unknown[]; nodes?: unknown };
+      return d.lagging.length === 0 && d.unreadable.length === 0 ? d : undefined;
+    }, 20_000);
+    expect(diff.conflictCount).toBe(0);
+    const members = oneshot(clusterFile, ['members']) as { nodes: { node: number; member: string }[] };
+    expect(members.nodes.find((n) => n.node === ADDED)).toMatchObject({ member: 'voter' });
   }, 120_000);
 });
