@@ -126,6 +126,11 @@ export class MembershipLog {
     return found;
   }
 
+  /** Whether a configuration ruling `slot` is known (not pruned away, nor before a snapshot's). */
+  covers(slot: number): boolean {
+    return this.configs[0]!.activeFrom <= slot;
+  }
+
   /** The configuration in force at `slot` and every one chosen to rule after it. */
   from(slot: number): ConfigEntry[] {
     const first = this.at(slot);
@@ -152,6 +157,22 @@ export class MembershipLog {
   membersFrom(slot: number): Set<NodeId> {
     const out = new Set<NodeId>();
     for (const c of this.from(slot)) for (const m of c.members) out.add(m.id);
+    return out;
+  }
+
+  /**
+   * The members that left by `index` and are in no configuration ruling from it on: id → the
+   * first slot ruled without them. As far as configurations are still known (not pruned).
+   */
+  departures(index: number): Map<NodeId, number> {
+    const out = new Map<NodeId, number>();
+    for (let i = 1; i < this.configs.length && this.configs[i]!.activeFrom <= index; i++) {
+      const before = this.configs[i - 1]!;
+      const now = this.configs[i]!;
+      for (const m of before.members) if (!isMember(now.members, m.id)) out.set(m.id, now.activeFrom);
+      for (const m of now.members) out.delete(m.id);
+    }
+    for (const id of this.membersFrom(index)) out.delete(id);
     return out;
   }
 

@@ -331,6 +331,7 @@ export class PaxosNode {
     }
     this.checkRemoved();
     this.refreshKnown();
+    this.refreshDeparted();
     this.emitted = cfg.appliedIndex ?? 0;
     assert(this.emitted >= this.snapIndex, `appliedIndex ${this.emitted} is below the restored snapshot ${this.snapIndex}: load it first`);
     assert(this.emitted <= this.commit, `appliedIndex ${this.emitted} is beyond the chosen prefix ${this.commit}`);
@@ -409,6 +410,47 @@ export class PaxosNode {
   private refreshKnown(): void {
     this.known = new Set([...this.contacts, ...this.membership.everKnown]);
     this.known.delete(this.id);
+    this.refreshDeparted();
+  }
+
+  /**
+   * Members that left stay departed (their frames refused, but for what leaving needs) even once
+   * the configurations that named them are pruned away; one named again is a member again.
+   */
+  private refreshDeparted(): void {
+    // Mid-install of a snapshot the commit index has yet to reach its configurations: called again then.
+    if (!this.membership.covers(this.commit)) return;
+    for (const [id, until] of this.membership.departures(this.commit)) if (id !== this.id) this.departed.set(id, until);
+    if (this.departed.size === 0) return;
+    for (const id of this.membership.membersFrom(this.commit)) this.departed.delete(id);
+  }
+
+  /**
+   * What a member that left may still send: its echo of the heartbeat that lets it go, a leader's
+   * messages in the ballot we follow it in or one below our promise (a removed leader leads on
+   * until it hands over, and hears of a higher ballot by the usual Nack), and a
+   * request for the prefix it was a member for. Not a Prepare or a PreVote (it would depose a
+   * leader it no longer belongs under), a Nack (a forged ballot), a read, or an answer to a
+   * question we put only to members.
+   */
+  private departedMaySend(msg: Message): boolean {
+    switch (msg.type) {
+      case 'accepted':
+      case 'catchup-req':
+        return true;
+      case 'heartbeat':
+      case 'accept':
+      case 'timeout-now':
+        // Our leader, removed, leading on (in the ballot we follow or promised it: a restart
+        // forgets whom it followed, not what it promised); or a lower ballot, nacked as usual so
+        // a superseded removed leader learns it. Never a ballot new to us.
+        return (msg.from === this.leaderId && this.leaderBallot !== null && ballotEquals(msg.ballot, this.leaderBallot)) || compareBallots(msg.ballot, this.promisedBallot) <= 0;
+      case 'read-resp':
+      case 'catchup-resp':
+        return msg.from === this.leaderId;
+      default:
+        return false;
+    }
   }
 
   /**
@@ -630,7 +672,10 @@ export class PaxosNode {
 
   /** The leader hands over: campaign now, without a pre-vote (the leader asked). */
   private onTimeoutNow(from: NodeId, ballot: Ballot): void {
-    if (this.roleNow === 'leader' || from !== this.leaderId || !ballotEquals(ballot, this.highestSeen)) return;
+    // From the leader we follow, in the ballot we follow it in. A higher ballot we saw but refused
+    // (the lease guard) is no reason to ignore it: its leader, were there one, keeps its lease
+    // through its own followers, who waive nothing for this hand-over.
+    if (this.roleNow === 'leader' || from !== this.leaderId || this.leaderBallot === null || !ballotEquals(ballot, this.leaderBallot)) return;
     if (!this.votesNow || this.removedNow) return;
     this.startElection(ballot);
   }
@@ -662,7 +707,7 @@ export class PaxosNode {
     if (this.remoteReads.size > 0) this.expireRemoteReads();
     if (this.catchup !== null && this.now - this.catchup.sentTick >= this.catchupTicks) {
       // The peer did not answer in time: ask another one.
-      const others = [...this.known].filter((p) => p !== this.catchup?.peer);
+      const others = [...this.known].filter((p) => p !== this.catchup?.peer && !this.departed.has(p));
       this.catchup = null;
       this.catchupPeerHint = others.length > 0 ? (others[this.rng.int(0, others.length - 1)] ?? null) : null;
       this.maybeCatchup();
@@ -806,6 +851,7 @@ export class PaxosNode {
     // sends: misaddressed, from outside the cluster, or numbers beyond the core's bounds.
     if (msg.to !== this.id || msg.from === this.id || !this.known.has(msg.from)) return;
     if (!messageInRange(msg)) return;
+    if (this.departed.has(msg.from) && !this.departedMaySend(msg)) return;
     switch (msg.type) {
       case 'prepare':
         if (msg.ballot.node !== msg.from) return;
@@ -1591,6 +1637,7 @@ export class PaxosNode {
         this.electionTimeout = this.randomElectionTimeout();
       }
       this.leaderHeardTick = this.now;
+      this.leaderBallot = ballot;
       this.preVote = null;
       if (this.leaderId !== from) {
         this.handoverTo = null;
@@ -1663,6 +1710,7 @@ export class PaxosNode {
       const next = this.membership.at(this.commit);
       if (next !== ruling) {
         this.noteDeparted(ruling.members, next);
+        this.refreshDeparted();
         this.write.sync = true;
       }
     }
@@ -1755,6 +1803,10 @@ export class PaxosNode {
    * sending them heartbeats until they answer from past it, so they learn they were removed.
    */
   private readonly departing = new Map<NodeId, { until: number; toldRound: number | null }>();
+  /** The ballot of the leader this follower last heard (leaderId's). */
+  private leaderBallot: Ballot | null = null;
+  /** Members that left, as this node's chosen prefix shows: id → the first slot ruled without them. */
+  private readonly departed = new Map<NodeId, number>();
   /** The commit index of the last Ready persisted (what a heartbeat answer reports). */
   private persistedCommit = 0;
   /** How far each follower's chosen prefix reaches, as its heartbeat answers said (this ballot). */
@@ -1766,7 +1818,7 @@ export class PaxosNode {
   /** A catch-up request to a random peer, without knowing the prefix is longer: its answer says. */
   private probeCatchup(): void {
     if (this.catchup !== null) return;
-    const peers = [...this.known];
+    const peers = [...this.known].filter((p) => !this.departed.has(p));
     const peer = peers.length > 0 ? peers[this.rng.int(0, peers.length - 1)]! : null;
     if (peer === null) return;
     const toSlot = this.commit + this.maxEntriesPerMessage;
@@ -1784,7 +1836,9 @@ export class PaxosNode {
     this.send({ type: 'catchup-req', from: this.id, to: peer, fromSlot: this.commit, toSlot });
   }
 
-  private onCatchupRequest(from: NodeId, fromSlot: number, toSlot: number): void {
+  private onCatchupRequest(from: NodeId, fromSlot: number, asked: number): void {
+    // A member that left gets the prefix it was a member for, and nothing chosen after it left.
+    const toSlot = Math.min(asked, this.departed.get(from) ?? asked);
     if (fromSlot < this.snapIndex) {
       // Asked for: sent again only after half a catch-up period, so re-asks cannot pile up copies.
       this.sendSnapshot(from, Math.floor(this.catchupTicks / 2));
@@ -1814,6 +1868,8 @@ export class PaxosNode {
   /** Sends the snapshot to `to` unless it was sent there less than minTicksBetween ago. */
   private sendSnapshot(to: NodeId, minTicksBetween: number): void {
     if (this.snap === null) return;
+    // Not to a member that left before the state it holds: that is state it never belonged to.
+    if (this.snap.index > (this.departed.get(to) ?? Infinity)) return;
     const last = this.snapshotSentTick.get(to);
     if (last !== undefined && this.now - last < minTicksBetween) return;
     this.snapshotSentTick.set(to, this.now);
@@ -1894,6 +1950,7 @@ export class PaxosNode {
       this.write.snapshot = this.snap;
       this.commit = index;
       this.emitted = index;
+      this.refreshDeparted();
       this.advanceCommit();
       this.write.commitIndex = this.commit;
       this.commitProgressTick = this.now;

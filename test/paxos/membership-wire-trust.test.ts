@@ -5,7 +5,7 @@ import { MAX_SLOT } from '../../src/paxos/limits.js';
 import { messageSchema } from '../../src/protocol/wire.js';
 import type { Message } from '../../src/paxos/types.js';
 import { drain, makeNode, pastLeaseGuard } from './harness.js';
-import { member } from './member-net.js';
+import { member, MemberNet } from './member-net.js';
 
 const b = (round: number, node: number) => ({ round, node });
 const parses = (m: unknown): boolean => messageSchema.safeParse(m).success;
@@ -59,5 +59,53 @@ describe('membership on the wire, from a hostile sender', () => {
     drain(n);
     expect(n.commitIndex).toBeLessThan(10);
     expect(n.role).toBe('leader');
+  });
+
+  it('a removed member, its key still admitted, can depose no one and read nothing chosen after it left', () => {
+    /** What node `gone` gets by hostile frames once removed, or (the control) while a member. */
+    const attack = (remove: boolean) => {
+      const net = new MemberNet(3);
+      net.until(() => net.leader() !== undefined);
+      for (let i = 1; i <= 3; i++) net.write('k', `v${i}`, i);
+      const l = net.leader()!;
+      const [gone, other] = [1, 2, 3].filter((id) => id !== l.id) as [number, number];
+      if (remove) {
+        expect(l.proposeConfig([member(l.id), member(other)], l.membershipView.inForce.slot)).toBeNull();
+        net.until(() => net.down.has(gone), 200);
+      } else {
+        net.down.add(gone);
+      }
+      const leftAt = remove ? l.membershipView.inForce.activeFrom : null;
+      for (let i = 4; i <= 6; i++) net.write('k', `after-${i}`, i);
+      net.tick(4);
+      const ballot = l.ballot;
+      const high = b(10 ** 6, gone);
+      net.sent.length = 0;
+      // A read, a PreVote, a forged Nack, an Accept in a new ballot, then a Prepare to the leader.
+      net.node(l.id).step({ type: 'read-req', from: gone, to: l.id, id: 1 });
+      net.node(other).step({ type: 'prevote', from: gone, to: other, ballot: high, commitIndex: 10 ** 6 });
+      const slot = net.node(other).commitIndex + 20;
+      net.node(other).step({ type: 'accept', from: gone, to: other, ballot: high, commitIndex: 0, entries: [{ slot, value: { kind: 'noop' } }] });
+      net.node(l.id).step({ type: 'nack', from: gone, to: l.id, ballot, promised: high });
+      net.node(l.id).step({ type: 'prepare', from: gone, to: l.id, ballot: high, fromSlot: l.commitIndex });
+      net.flush(other);
+      net.flush(l.id);
+      const answered = net.sent.filter((m) => m.to === gone).map((m) => m.type);
+      const deposed = l.role !== 'leader' || JSON.stringify(l.ballot) !== JSON.stringify(ballot);
+      net.sent.length = 0;
+      net.node(other).step({ type: 'catchup-req', from: gone, to: other, fromSlot: 0, toSlot: 1000 });
+      net.flush(other);
+      const slots = net.sent.filter((m) => m.to === gone).flatMap((m) => (m.type === 'catchup-resp' ? m.entries.map((e) => e.slot) : []));
+      return { answered, deposed, lastSlotSent: Math.max(...slots), commit: net.node(other).commitIndex, leftAt };
+    };
+    const member_ = attack(false);
+    expect(member_.deposed).toBe(true);
+    expect(member_.answered).toEqual(expect.arrayContaining(['read-resp', 'prevote-resp', 'accepted', 'promise']));
+    expect(member_.lastSlotSent).toBe(member_.commit - 1);
+    const removed = attack(true);
+    expect(removed.answered).toEqual([]);
+    expect(removed.deposed).toBe(false);
+    expect(removed.commit).toBeGreaterThan(removed.leftAt! + 2);
+    expect(removed.lastSlotSent).toBe(removed.leftAt! - 1);
   });
 });

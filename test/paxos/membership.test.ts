@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_WINDOW } from '../../src/paxos/membership.js';
+import { drain, makeNode, pastLeaseGuard } from './harness.js';
 import { member, MemberNet } from './member-net.js';
 
 /** A 3-node net with node 1 elected and a few writes chosen. */
@@ -122,6 +123,20 @@ describe('membership change through the log', () => {
     const ticks = net.until(() => net.node(to).role === 'leader', 20);
     expect(ticks).toBeLessThan(5);
     expect(leader.role).toBe('follower');
+  });
+
+  it('a hand-over is taken by a target that saw, and refused, a higher ballot meanwhile', () => {
+    // Found by the simulator (seed 6443): the target had refused a removed node's Prepare under
+    // the lease guard, so its highest ballot seen was above its leader's, and it ignored every
+    // timeout-now; the removed leader handed over again and again, forever.
+    const n = pastLeaseGuard(makeNode(2, 3));
+    n.step({ type: 'heartbeat', from: 1, to: 2, ballot: { round: 1, node: 1 }, commitIndex: 0 });
+    drain(n);
+    n.step({ type: 'prepare', from: 3, to: 2, ballot: { round: 1, node: 3 }, fromSlot: 0 });
+    expect(drain(n).messages.filter((m) => m.type === 'promise')).toEqual([]);
+    n.step({ type: 'timeout-now', from: 1, to: 2, ballot: { round: 1, node: 1 } });
+    expect(n.role).toBe('candidate');
+    expect(drain(n).messages.filter((m) => m.type === 'prepare').map((m) => m.to).sort()).toEqual([1, 3]);
   });
 
   it('refuses what the rules forbid, each with its reason', () => {
