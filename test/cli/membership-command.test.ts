@@ -171,7 +171,7 @@ describe('add', () => {
     })(fake.status);
     const o = await runner.add();
     expect(o.ok).toBe(false);
-    expect(o.error).toMatch(/gave up after 0 s waiting until node 4 has caught up to slot \d+; the cluster file now says node 4 is a learner, as the log does/);
+    expect(o.error).toMatch(/gave up after 0 s waiting until node 4 has caught up to slot \d+; the cluster file now says node 4 is a learner, as the log does \(remove 4 takes it out\)/);
     expect(member(await file(), 4)).toBe('learner');
   });
 
