@@ -53,7 +53,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'add',
     usage: 'add [--host H[:PORT]]',
-    summary: 'add a node (next free id, free port, new key pair): it joins as a learner, catches up, then becomes a voter',
+    summary: 'add a node (next free id, a free port or --host\'s, new key pair): it joins as a learner, catches up, then becomes a voter',
     nodeArgs: [],
     options: [HOST_OPTION],
   },

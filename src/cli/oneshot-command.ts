@@ -128,12 +128,28 @@ export async function runOneshotCommand(name: OneshotName, args: readonly string
   if (parsed.cmd === null) return fail(line, `nothing to run (see paxos-cli ${name} --help)`, EXIT_USAGE);
   const client = await openSwitchableClient(cluster, { clientId: `oneshot-${randomUUID()}`, auth });
   let outcome: Outcome;
+  let interrupted = false;
   try {
     const remote = new RemoteNodes(ids, split.clusterFile);
     const executor = new Executor({ sup: remote, remote, client, dataDir: path.dirname(split.clusterFile), clusterFile: split.clusterFile, nodes: cluster.nodes, retryMs: ONESHOT_RETRY_MS });
     // A membership command says each step as it goes (on stderr under -w json: stdout is the one line).
     executor.onProgress((l) => (split.json ? process.stderr.write(`paxos-cli ${name}: ${l}\n`) : out(`${l}\n`)));
-    outcome = await executor.run(parsed.cmd);
+    // A membership command waits (for a node to start, catch up, take over): Ctrl-C stops it the
+    // way Esc does in the UI, so the cluster file is made to say what the log says and the
+    // outcome is printed; a second Ctrl-C quits at once.
+    const interrupt = new AbortController();
+    const onInt = (): void => {
+      if (interrupt.signal.aborted) process.exit(130);
+      process.stderr.write(`paxos-cli ${name}: stopping (Ctrl-C again quits at once)\n`);
+      interrupt.abort();
+    };
+    if (MEMBERSHIP_COMMANDS.has(name)) process.on('SIGINT', onInt);
+    try {
+      outcome = await executor.run(parsed.cmd, interrupt.signal);
+    } finally {
+      process.off('SIGINT', onInt);
+    }
+    if (interrupt.signal.aborted) interrupted = true;
   } finally {
     await client.close().catch(() => undefined);
   }
@@ -146,5 +162,7 @@ export async function runOneshotCommand(name: OneshotName, args: readonly string
     if (outcome.detail !== undefined && outcome.detail.length > 0) out(outcome.detail.join('\n') + '\n');
     process.stderr.write(`paxos-cli ${name}: ${outcome.error ?? outcome.text}\n`);
   }
-  return outcome.ok ? 0 : 1;
+  return outcome.ok ? 0 : interrupted ? 130 : 1;
 }
+
+const MEMBERSHIP_COMMANDS: ReadonlySet<string> = new Set(['add', 'remove', 'replace', 'transfer']);

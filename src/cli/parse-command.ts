@@ -282,7 +282,7 @@ function parseHostOption(args: readonly string[], usage: string): { at?: AskedPl
       continue;
     }
     const raw = opt[1] ?? args[++i];
-    if (raw === undefined || raw === '') return `--host needs the new node's address, e.g. --host 10.0.0.4 or --host h4:7001; usage: ${usage}`;
+    if (raw === undefined || raw.trim() === '') return `--host needs the new node's address, e.g. --host 10.0.0.4 or --host h4:7001; usage: ${usage}`;
     if (at !== undefined) return `--host given twice; usage: ${usage}`;
     try {
       // Port 0 stands for "not given": a port written out is 1 to 65535.

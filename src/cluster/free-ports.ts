@@ -1,12 +1,12 @@
 // Free TCP ports on 127.0.0.1, asked of the kernel (port 0) rather than guessed.
 import net from 'node:net';
 
-function listenOn(port: number): Promise<net.Server> {
+function listenOn(port: number, host = '127.0.0.1'): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
     server.once('error', reject);
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(server));
+    server.listen({ port, host, exclusive: true }, () => resolve(server));
   });
 }
 
@@ -25,9 +25,10 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
-export async function isPortFree(port: number): Promise<boolean> {
+/** Whether `port` can be bound on `host` (a loopback address of this machine) now. */
+export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   try {
-    await close(await listenOn(port));
+    await close(await listenOn(port, host));
     return true;
   } catch {
     return false;

@@ -8,11 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode, type ClusterClient, type NodeStatus } from './cluster-client.js';
 import { updateClusterFile } from './cluster-file-update.js';
+import { isPortFree } from './free-ports.js';
 import { clusterFilePath, freePortFor, nodeDataPath, readClusterFile, writeClusterFile, type ClusterConfig, type ClusterNode } from './data-dir.js';
-import { showAddress } from './host-list.js';
+import { DEFAULT_NODE_PORT, isLoopback, showAddress } from './host-list.js';
+import { resolveHost } from './resolve-host.js';
 import { ensureKeyFile, KeyFileError, nodeKeyPath } from './keys.js';
 import {
-  addProblem, describeConfig, isLoopbackHost, latestConfig, membersOf, nextNodeId, placeNewNode, removalProblem, sameMembers, withGenesis, withMemberState, withNode,
+  addProblem, describeConfig, isLoopbackHost, latestConfig, memberState, membersOf, nextNodeId, placeNewNode, removalProblem, sameMembers, withGenesis, withMemberState, withNode,
   withoutMember, type AskedPlace, type ConfigView, type MembershipView,
 } from './membership-plan.js';
 import type { MemberState } from './cluster-file.js';
@@ -243,7 +245,7 @@ export class MembershipRunner {
   private async failed(err: unknown, id: number | null, what: string): Promise<MembershipOutcome> {
     const cancelled = err instanceof Cancelled;
     const fileSays = id === null ? null : await this.reconcile(id);
-    const why = cancelled ? `cancelled (Esc) during ${what}` : err instanceof Error ? err.message : String(err);
+    const why = cancelled ? `cancelled during ${what}` : err instanceof Error ? err.message : String(err);
     const tail =
       id === null || fileSays === null
         ? ''
@@ -335,14 +337,13 @@ export class MembershipRunner {
     claimed: (id: number) => void,
   ): Promise<{ newId: number; host: string; port: number; folder: string | null; withNew: ClusterConfig }> {
     const before = await updateClusterFile(this.d.clusterFile, (c) => withGenesis(c));
-    const place = this.placeFor(before, at, replaces);
+    const place = await this.placeFor(before, at, replaces);
     const newId = nextNodeId(before);
     const secure = before.operatorKeys !== undefined && before.operatorKeys.length > 0;
     const remote = !isLoopbackHost(place.host);
     const port = place.port ?? (await freePortFor(before));
     const dir = path.dirname(this.d.clusterFile);
     const folder = remote ? nodeDataPath(dir, newId) : null;
-    if (folder !== null && fs.existsSync(folder)) throw new StepError(`${folder} exists already (a node ${newId} folder from before?); move it away, then try again`);
     let publicKey: string | undefined;
     if (secure) {
       try {
@@ -367,14 +368,31 @@ export class MembershipRunner {
     return { newId, host: place.host, port, folder, withNew };
   }
 
-  /** Where the new node listens (placeNewNode), or a StepError saying why it cannot be there. */
-  private placeFor(file: ClusterConfig, at: AskedPlace | undefined, replaces: number | undefined): AskedPlace {
+  /**
+   * Where the new node listens (placeNewNode), or a StepError saying why it cannot be there: the
+   * rules on the file, then what only this machine can tell (is the port free here; does the
+   * name resolve, to an address other hosts can dial, that no node has).
+   */
+  private async placeFor(file: ClusterConfig, at: AskedPlace | undefined, replaces: number | undefined): Promise<AskedPlace> {
     const place = placeNewNode(file, at, replaces === undefined ? 'add' : `replace ${replaces}`);
     if (typeof place === 'string') throw new StepError(place);
-    if (isLoopbackHost(place.host)) return place;
+    if (isLoopbackHost(place.host)) {
+      if (place.port !== null && !(await isPortFree(place.port, place.host))) throw new StepError(`${showAddress(place.host, place.port)} is in use on this machine; give another port, or leave the port out for a free one`);
+      return place;
+    }
     const secure = file.operatorKeys !== undefined && file.operatorKeys.length > 0;
     if (!secure) throw new StepError('this cluster has no keys (it runs --insecure), so its links stay on one machine; a node on another host needs a cluster made by paxos-cli init');
     if (this.d.local !== undefined) throw new StepError(`this terminal runs every node on this machine; a node on ${place.host} is started on its own host, in a cluster made by paxos-cli init`);
+    const port = place.port ?? DEFAULT_NODE_PORT;
+    const addrs = await resolveHost(place.host);
+    if (addrs === null || addrs.length === 0) throw new StepError(`${place.host} does not resolve from this machine, and add must reach the new node from here; give its IP address, or a name that resolves`);
+    const local = addrs.find((a) => isLoopback(a) || a === '0.0.0.0' || a === '::');
+    if (local !== undefined) throw new StepError(`${place.host} is ${local} here, this machine's loopback, which the cluster's other hosts cannot dial; give an address they reach`);
+    const others = await Promise.all(file.nodes.filter((n) => n.port === port).map(async (n) => ({ n, addrs: (await resolveHost(n.host)) ?? [] })));
+    const same = others.find((o) => o.addrs.some((a) => addrs.includes(a)));
+    if (same !== undefined) throw new StepError(`${showAddress(place.host, port)} is node ${same.n.id}'s address (${showAddress(same.n.host, same.n.port)})${memberState(same.n) === 'removed' ? ', removed and never reused' : ''}; give another host or port`);
+    const folder = nodeDataPath(path.dirname(this.d.clusterFile), nextNodeId(file));
+    if (pathTaken(folder)) throw new StepError(`${folder} exists already (a folder from before?); move it away, then try again`);
     return place;
   }
 
@@ -555,7 +573,7 @@ export class MembershipRunner {
       // would only remove.
       const file = await readClusterFile(this.d.clusterFile);
       if (file === null) throw new StepError(`no cluster file at ${this.d.clusterFile}`);
-      this.placeFor(file, at, id);
+      await this.placeFor(file, at, id);
       if (f.leader === id) {
         const heir = config.voters.filter((v) => v !== id && live.has(v))[0];
         if (heir !== undefined) {
@@ -581,7 +599,8 @@ export class MembershipRunner {
     if (!removed.ok) return { ...removed, fields: { ...removed.fields, node: id } };
     const added = await this.add({ replaces: id, ...(at !== undefined ? { at } : {}) });
     if (!added.ok) {
-      const error = `node ${id} was removed, but adding its replacement failed: ${added.error ?? added.text}; add retries it`;
+      const retry = at === undefined ? 'add' : `add --host ${at.port === null ? at.host : showAddress(at.host, at.port)}`;
+      const error = `node ${id} was removed, but adding its replacement failed: ${added.error ?? added.text}; ${retry} adds a node in its place`;
       return { ok: false, text: `error: ${error}`, error, fields: { ...added.fields, node: id } };
     }
     const addedNode = added.fields.node as number;
@@ -595,5 +614,15 @@ export class MembershipRunner {
   private configOf(o: MembershipOutcome): ConfigView {
     const j = o.fields.inForce as { slot: number; activeFromIndex: number; voterNodes: number[]; learnerNodes: number[] };
     return { slot: j.slot, activeFrom: j.activeFromIndex, voters: j.voterNodes, learners: j.learnerNodes };
+  }
+}
+
+/** Whether anything is at `p`, a dangling symbolic link included (existsSync follows links). */
+function pathTaken(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -21,9 +21,23 @@ export interface ConfigEntry {
   readonly members: readonly Member[];
 }
 
-/** What a snapshot carries besides the state machine: the configurations that rule at and after it. */
+/** A member that left: from slot `until` on no configuration names it. */
+export interface Departure {
+  readonly id: NodeId;
+  readonly until: number;
+}
+
+/** How many departures a snapshot carries (the newest): a bound on what a message may hold. */
+export const MAX_DEPARTED = 64;
+
+/**
+ * What a snapshot carries besides the state machine: the configurations that rule at and after
+ * it, and the members that left before it (their frames stay refused after a restart, once the
+ * configurations that named them are pruned away).
+ */
 export interface MembershipState {
   readonly configs: readonly ConfigEntry[];
+  readonly departed?: readonly Departure[];
 }
 
 export function votersOf(members: readonly Member[]): NodeId[] {
@@ -78,7 +92,12 @@ export function membershipStateValid(state: MembershipState, index: number): boo
     if (c !== first && (c.activeFrom <= prev || c.activeFrom <= index)) return false;
     prev = c.activeFrom;
   }
-  return rest.length <= 8;
+  if (rest.length > 8) return false;
+  const departed = state.departed ?? [];
+  if (departed.length > MAX_DEPARTED) return false;
+  const members = new Set(state.configs.flatMap((c) => c.members.map((m) => m.id)));
+  // A departure is one the prefix below the snapshot shows, of a node no configuration here names.
+  return departed.every((d) => Number.isSafeInteger(d.id) && d.id >= 1 && Number.isSafeInteger(d.until) && d.until >= 0 && d.until <= index && !members.has(d.id));
 }
 
 /**
@@ -88,6 +107,8 @@ export function membershipStateValid(state: MembershipState, index: number): boo
  */
 export class MembershipLog {
   private configs: ConfigEntry[];
+  /** Departures shown by configurations pruned away: kept, since ids are never reused. */
+  private past: Map<NodeId, number>;
 
   constructor(
     initial: MembershipState,
@@ -96,6 +117,7 @@ export class MembershipLog {
   ) {
     if (initial.configs.length === 0) throw new Error('a membership needs a configuration');
     this.configs = [...initial.configs].sort((a, b) => a.activeFrom - b.activeFrom);
+    this.past = new Map((initial.departed ?? []).map((d) => [d.id, d.until]));
   }
 
   static genesis(members: readonly Member[], window = CONFIG_WINDOW): MembershipLog {
@@ -145,12 +167,14 @@ export class MembershipLog {
   /** Forgets configurations superseded at or below `slot` (all of them are ruled out there). */
   pruneBelow(slot: number): void {
     const first = this.at(slot);
+    if (first !== this.configs[0]) this.past = newest(this.departures(slot));
     this.configs = this.configs.filter((c) => c === first || c.activeFrom > slot);
   }
 
   /** What a snapshot at `index` must carry. */
   stateAt(index: number): MembershipState {
-    return { configs: this.from(index) };
+    const departed = [...newest(this.departures(index))].map(([id, until]) => ({ id, until }));
+    return { configs: this.from(index), ...(departed.length > 0 ? { departed } : {}) };
   }
 
   /** Every member of a configuration ruling at or after `slot`. */
@@ -162,10 +186,10 @@ export class MembershipLog {
 
   /**
    * The members that left by `index` and are in no configuration ruling from it on: id → the
-   * first slot ruled without them. As far as configurations are still known (not pruned).
+   * first slot ruled without them (those of pruned configurations too, up to MAX_DEPARTED).
    */
   departures(index: number): Map<NodeId, number> {
-    const out = new Map<NodeId, number>();
+    const out = new Map<NodeId, number>(this.past);
     for (let i = 1; i < this.configs.length && this.configs[i]!.activeFrom <= index; i++) {
       const before = this.configs[i - 1]!;
       const now = this.configs[i]!;
@@ -182,4 +206,10 @@ export class MembershipLog {
     for (const c of this.configs) for (const m of c.members) out.add(m.id);
     return out;
   }
+}
+
+/** The MAX_DEPARTED newest departures. */
+function newest(d: Map<NodeId, number>): Map<NodeId, number> {
+  if (d.size <= MAX_DEPARTED) return d;
+  return new Map([...d].sort((a, b) => b[1] - a[1]).slice(0, MAX_DEPARTED));
 }

@@ -1786,6 +1786,10 @@ export class PaxosNode {
       const seen = this.peerCommit.get(m.id) ?? 0;
       if (!m.voter || seen < l.activeFrom) continue;
       told.add(m.id);
+      // Only one that answers this ballot now can take over: a voter that restarted since may
+      // refuse a removed leader's frames, and would be asked again and again (review, seed 41810).
+      const heard = this.lastHeard.get(m.id);
+      if (heard === undefined || this.now - heard > this.electionTicksMin) continue;
       if (best === null || seen > (this.peerCommit.get(best) ?? 0)) best = m.id;
     }
     // A hand-over like `transfer` (tickTransfer sends timeout-now once `best` is caught up): this

@@ -3,7 +3,7 @@
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
 import { MAX_BALLOT_ROUND, MAX_NODE_ID, MAX_SLOT } from '../paxos/limits.js';
-import { configProblem, MAX_LEARNERS, MAX_VOTERS } from '../paxos/membership.js';
+import { configProblem, MAX_DEPARTED, MAX_LEARNERS, MAX_VOTERS } from '../paxos/membership.js';
 import type { AcceptedEntry, ChosenEntry, Command, Message, NodeId, Role } from '../paxos/types.js';
 import { faultRulesSchema, type FaultRules } from './fault-rules.js';
 
@@ -80,7 +80,10 @@ const valueSchema = z.discriminatedUnion('kind', [
 ]);
 
 const configEntrySchema = z.object({ slot: z.number().int().min(-1).max(MAX_SLOT), activeFrom: slot, members: membersSchema });
-const membershipStateSchema = z.object({ configs: z.array(configEntrySchema).min(1).max(9) });
+const membershipStateSchema = z.object({
+  configs: z.array(configEntrySchema).min(1).max(9),
+  departed: z.array(z.object({ id: nodeId, until: slot })).max(MAX_DEPARTED).optional(),
+});
 
 const chosenEntrySchema = z.object({ slot, value: valueSchema });
 const acceptedEntrySchema = z.object({ slot, ballot: ballotSchema, value: valueSchema });

@@ -8,6 +8,7 @@ import type { NodeStatus } from '../../src/cluster/cluster-client.js';
 import { clusterFilePath, readClusterFile, writeClusterFile, type ClusterConfig } from '../../src/cluster/data-dir.js';
 import type { ConfigView } from '../../src/cluster/membership-plan.js';
 import { MembershipRunner, type MembershipDeps } from '../../src/cli/membership-command.js';
+import { newKeyPair } from '../../src/cluster/keys.js';
 import { validateLine } from '../../src/json/contract.js';
 import { jsonLine } from '../../src/json/contract.js';
 
@@ -117,7 +118,7 @@ async function setup(ids = [1, 2, 3], timing: Partial<MembershipDeps['timing']> 
     timing: { pollMs: 1, changeMs: 300, catchUpMs: 300, transferMs: 300, exitMs: 50, ...timing },
   };
   const file = async () => (await readClusterFile(clusterFile))!;
-  return { fake, runner: new MembershipRunner(deps), progress, clusters, spawned, stopped, file, abort, members };
+  return { fake, runner: new MembershipRunner(deps), deps, progress, clusters, spawned, stopped, file, abort, members };
 }
 
 const member = (c: ClusterConfig, id: number) => c.nodes.find((n) => n.id === id)?.member ?? (c.nodes.some((n) => n.id === id) ? 'voter' : undefined);
@@ -184,7 +185,7 @@ describe('add', () => {
     abort.abort();
     const o = await p;
     expect(o).toMatchObject({ ok: false, fields: { cancelled: true, node: 4, fileMember: 'learner' } });
-    expect(o.error).toMatch(/^cancelled \(Esc\) during add/);
+    expect(o.error).toMatch(/^cancelled during add/);
     expect(member(await file(), 4)).toBe('learner');
   });
 });
@@ -273,5 +274,59 @@ describe('transfer and members', () => {
       return rest;
     })(fake.status);
     expect((await runner.members()).error).toMatch(/does not report its membership \(status\.membership\)/);
+  });
+});
+
+describe('add and replace --host on a cluster across hosts', () => {
+  /** The fake cluster, its file saying hosts 198.18.0.1-3 (port 7001) and an operator key; no local supervisor (attach). */
+  async function acrossHosts() {
+    const t = await setup();
+    const c = await t.file();
+    await writeClusterFile(t.deps.clusterFile, { ...c, nodes: c.nodes.map((n) => ({ ...n, host: `198.18.0.${n.id}`, port: 7001, publicKey: newKeyPair().publicKey })), operatorKeys: [newKeyPair().publicKey] });
+    const { local: _local, ...remote } = t.deps;
+    return { ...t, runner: new MembershipRunner(remote), dir: path.dirname(t.deps.clusterFile) };
+  }
+
+  it.each([
+    ['0x7f000001', /^0x7f000001 is 127\.0\.0\.1 here, this machine's loopback/],
+    ['no-such-host.invalid', /^no-such-host\.invalid does not resolve from this machine/],
+    ['198.18.0.2', /^198\.18\.0\.2:7001 is node 2's address; give another host or port/],
+    ['localhost.', /^localhost is this machine's loopback/],
+  ])('refuses --host %s before anything is proposed', async (host, error) => {
+    const t = await acrossHosts();
+    const o = await t.runner.add({ at: { host, port: null } });
+    expect(o.ok).toBe(false);
+    expect(o.error).toMatch(error);
+    expect(t.fake.proposals).toEqual([]);
+    expect((await t.file()).nodes.map((n) => n.id)).toEqual([1, 2, 3]);
+  });
+
+  it('refuses a replace whose new node cannot be placed before it stops or removes anything', async () => {
+    const t = await acrossHosts();
+    // A dangling link where the new node's folder would go: existsSync alone would miss it.
+    fs.symlinkSync(path.join(t.dir, 'nowhere'), path.join(t.dir, 'node-4'));
+    const o = await t.runner.replace(2, { host: '198.18.0.9', port: null });
+    expect(o.ok).toBe(false);
+    expect(o.error).toMatch(/node-4 exists already/);
+    expect(t.fake.alive.has(2)).toBe(true);
+    expect(t.fake.proposals).toEqual([]);
+    expect(t.fake.transfers).toEqual([]);
+  });
+
+  it('writes the new node\'s folder with its key and the cluster file, and keeps the secret out of keys/', async () => {
+    const t = await acrossHosts();
+    t.fake.takesPolls = 1;
+    const pending = t.runner.add({ at: { host: '198.18.0.4', port: null } });
+    // The node "starts on its host": the fake answers for it once the folder is there.
+    for (let i = 0; i < 200 && !fs.existsSync(path.join(t.dir, 'node-4', 'cluster.json')); i++) await new Promise((r) => setTimeout(r, 5));
+    t.fake.alive.set(4, t.fake.commit + 100);
+    const o = await pending;
+    expect(o.error).toBeUndefined();
+    expect(o.fields).toMatchObject({ node: 4, host: '198.18.0.4', port: 7001 });
+    expect(fs.readdirSync(path.join(t.dir, 'node-4', 'keys'))).toEqual(['node-4.key']);
+    expect(fs.statSync(path.join(t.dir, 'node-4', 'keys', 'node-4.key')).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(path.join(t.dir, 'keys', 'node-4.key'))).toBe(false);
+    expect(t.progress.some((l) => /copy .*node-4\/ to 198\.18\.0\.4, then there: paxos-cli node --id 4 --cluster node-4\/cluster\.json --data-dir node-4\/data/.test(l))).toBe(true);
+    expect(valid('add --host 198.18.0.4', o)).toMatchObject({ ok: true });
   });
 });

@@ -2,6 +2,7 @@
 // by the wire schema or ignored by the core, never asserted on, never crashes the node.
 import { describe, expect, it } from 'vitest';
 import { MAX_SLOT } from '../../src/paxos/limits.js';
+import { membershipStateValid } from '../../src/paxos/membership.js';
 import { messageSchema } from '../../src/protocol/wire.js';
 import type { Message } from '../../src/paxos/types.js';
 import { drain, makeNode, pastLeaseGuard } from './harness.js';
@@ -29,6 +30,14 @@ describe('membership on the wire, from a hostile sender', () => {
     const snap = (configs: unknown) => ({ type: 'snapshot', from: 1, to: 2, snapshotIndex: 5, offset: 0, total: 0, chunk: new Uint8Array(), membership: { configs } });
     expect(parses(snap([]))).toBe(false);
     expect(parses(snap(Array.from({ length: 10 }, () => ({ slot: -1, activeFrom: 0, members: [member(1)] }))))).toBe(false);
+    const withDeparted = (departed: unknown) => ({ ...snap([{ slot: -1, activeFrom: 0, members: [member(1)] }]), membership: { configs: [{ slot: -1, activeFrom: 0, members: [member(1)] }], departed } });
+    expect(parses(withDeparted([{ id: 2, until: 3 }]))).toBe(true);
+    expect(parses(withDeparted(Array.from({ length: 65 }, (_, i) => ({ id: i + 2, until: 3 }))))).toBe(false);
+    expect(parses(withDeparted([{ id: 0, until: 3 }]))).toBe(false);
+    // Valid on the wire, refused by the core: a departure of a member, or past the snapshot.
+    expect(membershipStateValid({ configs: [{ slot: -1, activeFrom: 0, members: [member(1)] }], departed: [{ id: 1, until: 3 }] }, 5)).toBe(false);
+    expect(membershipStateValid({ configs: [{ slot: -1, activeFrom: 0, members: [member(1)] }], departed: [{ id: 2, until: 6 }] }, 5)).toBe(false);
+    expect(membershipStateValid({ configs: [{ slot: -1, activeFrom: 0, members: [member(1)] }], departed: [{ id: 2, until: 5 }] }, 5)).toBe(true);
   });
 
   it('the core ignores a timeout-now, a transfer waiver or a config from a stranger or a non-leader', () => {
@@ -107,5 +116,34 @@ describe('membership on the wire, from a hostile sender', () => {
     expect(removed.deposed).toBe(false);
     expect(removed.commit).toBeGreaterThan(removed.leftAt! + 2);
     expect(removed.lastSlotSent).toBe(removed.leftAt! - 1);
+  });
+
+  it('a removed member stays refused after the node compacts its log past the removal and restarts', () => {
+    // Found by review: the departures lived only in memory and in configurations that compaction
+    // prunes, so a restart made the removed node (a genesis id, still a contact) a member again.
+    const net = new MemberNet(3);
+    net.until(() => net.leader() !== undefined);
+    for (let i = 1; i <= 3; i++) net.write('k', `v${i}`, i);
+    const l = net.leader()!;
+    const [gone, other] = [1, 2, 3].filter((id) => id !== l.id) as [number, number];
+    expect(l.proposeConfig([member(l.id), member(other)], l.membershipView.inForce.slot)).toBeNull();
+    net.until(() => net.down.has(gone), 200);
+    const leftAt = l.membershipView.inForce.activeFrom;
+    for (let i = 4; i <= 20; i++) net.write('k', `after-${i}`, i);
+    net.tick(4);
+    const o = net.node(other);
+    o.compact(o.commitIndex, new Uint8Array([1, 2, 3]));
+    net.flush(other);
+    expect(net.disks.get(other)!.state().snapshot?.membership?.departed).toEqual([{ id: gone, until: leftAt }]);
+    net.restart(other);
+    net.flush(other);
+    net.sent.length = 0;
+    const r = net.node(other);
+    r.step({ type: 'prevote', from: gone, to: other, ballot: b(10 ** 6, gone), commitIndex: 10 ** 6 });
+    r.step({ type: 'read-req', from: gone, to: other, id: 1 });
+    r.step({ type: 'catchup-req', from: gone, to: other, fromSlot: 0, toSlot: 1000 });
+    net.flush(other);
+    // Nothing at all: the prefix it was a member for is compacted, and the snapshot is past it.
+    expect(net.sent.filter((m) => m.to === gone).map((m) => m.type)).toEqual([]);
   });
 });

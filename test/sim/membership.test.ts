@@ -31,4 +31,16 @@ describe('simulation with membership changes', () => {
     // The same seed with the rule as written passes.
     expect(simulate({ seed: failure.seed, membership: true }).ok).toBe(true);
   });
+
+  // Each once stuck a removed leader's hand-over for good (DESIGN.md, "After leaving, a member
+  // is a stranger with a key" and the timeout-now bullet).
+  it.each([
+    [560, true],
+    [5014, true],
+    [6443, undefined],
+    [41810, true],
+  ])('replays seed %i (membership %s) to convergence', (seed, membership) => {
+    const r = simulate({ seed, ...(membership !== undefined ? { membership } : {}) });
+    expect(r.ok ? null : formatFailure(r)).toBeNull();
+  });
 });
