@@ -1841,8 +1841,9 @@ export class PaxosNode {
   }
 
   private onCatchupRequest(from: NodeId, fromSlot: number, asked: number): void {
-    // A member that left gets the prefix it was a member for, and nothing chosen after it left.
-    const toSlot = Math.min(asked, this.departed.get(from) ?? asked);
+    // A member that left gets the prefix it was a member for, and nothing chosen after it left;
+    // but for the leader we follow, which proposed it.
+    const toSlot = from === this.leaderId ? asked : Math.min(asked, this.departed.get(from) ?? asked);
     if (fromSlot < this.snapIndex) {
       // Asked for: sent again only after half a catch-up period, so re-asks cannot pile up copies.
       this.sendSnapshot(from, Math.floor(this.catchupTicks / 2));
@@ -1873,7 +1874,9 @@ export class PaxosNode {
   private sendSnapshot(to: NodeId, minTicksBetween: number): void {
     if (this.snap === null) return;
     // Not to a member that left before the state it holds: that is state it never belonged to.
-    if (this.snap.index > (this.departed.get(to) ?? Infinity)) return;
+    // Unless it is the leader we follow (leading on until it hands over): it proposed what
+    // follows its departure, and it cannot learn it chosen without this (seed 4813).
+    if (to !== this.leaderId && this.snap.index > (this.departed.get(to) ?? Infinity)) return;
     const last = this.snapshotSentTick.get(to);
     if (last !== undefined && this.now - last < minTicksBetween) return;
     this.snapshotSentTick.set(to, this.now);

@@ -39,6 +39,7 @@ describe('simulation with membership changes', () => {
     [5014, true],
     [6443, undefined],
     [41810, true],
+    [4813, true],
   ])('replays seed %i (membership %s) to convergence', (seed, membership) => {
     const r = simulate({ seed, ...(membership !== undefined ? { membership } : {}) });
     expect(r.ok ? null : formatFailure(r)).toBeNull();
