@@ -170,7 +170,12 @@ const DIFF_SETTLE_MS = 150;
 const MAX_RANGE_SHOWN = 5000;
 const DIFF_SETTLE_TRIES = 3;
 const PAUSED_WAIT_MS = 15 * 60_000;
-const SUBMIT_SETTLE_MS = 1500;
+/**
+ * How long a command submitted while paused may take to reach the leader and be held (the wait
+ * ends as soon as it is). 1.5 s was too short on a loaded CI machine: a scenario went on to its
+ * next step before the Accept it meant to deliver was there (duel.paxos, once).
+ */
+const SUBMIT_SETTLE_MS = 6000;
 
 export class Executor {
   private readonly retryMs: number;
