@@ -376,13 +376,17 @@ export class Executor {
   private async submitPaused(cmd: ReplCommand): Promise<Outcome> {
     const line = describeClientCommand(cmd);
     const before = (await this.steps.listHeld()).length;
-    void this.dispatch(cmd)
+    const work = this.dispatch(cmd)
       .catch((err: unknown) => failure(this.explain(err)))
       .then((o) => {
         for (const fn of this.backgroundListeners) fn(line, o);
       });
+    // It completes only once its messages are delivered: the next command is another process's,
+    // or a second command submitted while paused would find this one in flight.
+    this.replProcess = `repl-${++this.cancelCount}`;
     // The client finds the leader in a moment; the next command should see what it proposed.
-    await this.steps.waitForHeld(before + 1, SUBMIT_SETTLE_MS);
+    // A command that needs no message (one node) is done before anything is held.
+    await Promise.race([this.steps.waitForHeld(before + 1, SUBMIT_SETTLE_MS), work]);
     return {
       ok: true,
       text: `${line}: submitted; the cluster is paused, so it completes once its messages are delivered (held, step, resume)`,
@@ -433,16 +437,19 @@ export class Executor {
 
   private async dispatch(cmd: ReplCommand, signal?: AbortSignal): Promise<Outcome> {
     const { sup, client } = this.deps;
+    // Taken now: a command submitted while paused stays in flight as this process after the REPL
+    // has moved on to another (submitPaused).
+    const proc = this.replProcess;
     switch (cmd.kind) {
       case 'set': {
         // Writes are not re-issued: a fresh seq could apply one `set` twice. The client retries
         // the same (clientId, seq) across leaders for as long as the REPL waits.
         const call = { timeoutMs: this.waitMs, ...(signal !== undefined ? { signal } : {}) };
-        const r = await recordOp(this.history, this.replProcess, { op: 'set', key: cmd.key, value: cmd.value }, () => client.set(cmd.key, cmd.value, call));
+        const r = await recordOp(this.history, proc, { op: 'set', key: cmd.key, value: cmd.value }, () => client.set(cmd.key, cmd.value, call));
         return { ok: true, text: `OK slot ${r.slot} (leader n${r.leader}, ${r.latencyMs.toFixed(1)} ms)`, fields: { slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs) } };
       }
       case 'del': {
-        const r = await recordOp(this.history, this.replProcess, { op: 'del', key: cmd.key }, () => client.del(cmd.key, { timeoutMs: this.waitMs, ...(signal !== undefined ? { signal } : {}) }));
+        const r = await recordOp(this.history, proc, { op: 'del', key: cmd.key }, () => client.del(cmd.key, { timeoutMs: this.waitMs, ...(signal !== undefined ? { signal } : {}) }));
         // A node too old to say leaves `existed` out; the line then says only "deleted".
         const fields = { slot: r.slot, leader: r.leader, latencyMs: roundMs(r.latencyMs), ...(r.existed !== undefined ? { existed: r.existed } : {}) };
         const what = r.existed === false ? `${cmd.key} was not set, nothing deleted` : `deleted ${cmd.key}`;
@@ -456,7 +463,7 @@ export class Executor {
         }
         const mode = cmd.mode ?? this.readMode;
         if (mode === 'log') {
-          const r = await this.withRetry(() => recordOp(this.history, this.replProcess, { op: 'get', key: cmd.key }, () => client.get(cmd.key, signal !== undefined ? { signal } : {})), signal);
+          const r = await this.withRetry(() => recordOp(this.history, proc, { op: 'get', key: cmd.key }, () => client.get(cmd.key, signal !== undefined ? { signal } : {})), signal);
           const shown = r.value === null ? '(nil)' : r.value;
           return {
             ok: true,
@@ -466,7 +473,7 @@ export class Executor {
         }
         if (cmd.from !== undefined && !sup.isAlive(cmd.from)) return failure(`node ${cmd.from} is down; restart ${cmd.from} first, or leave out --from`);
         const call = { mode, ...(cmd.from !== undefined ? { from: cmd.from } : {}), ...(signal !== undefined ? { signal } : {}) };
-        const r = await this.withRetry(() => recordOp(this.history, this.replProcess, { op: 'get', key: cmd.key }, () => client.read(cmd.key, call)), signal);
+        const r = await this.withRetry(() => recordOp(this.history, proc, { op: 'get', key: cmd.key }, () => client.read(cmd.key, call)), signal);
         const shown = r.value === null ? '(nil)' : r.value;
         const how = r.mode === 'lease' ? `lease at n${r.node}` : r.node === r.leader ? `read index at n${r.node}` : `read index from leader n${r.leader ?? '?'}, at n${r.node}`;
         return {

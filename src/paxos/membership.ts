@@ -114,6 +114,11 @@ export class MembershipLog {
     initial: MembershipState,
     /** The activation distance; CONFIG_WINDOW except in a test that breaks the rule on purpose. */
     private readonly window = CONFIG_WINDOW,
+    /**
+     * Ids whose departures are kept whatever the cap: the node's contacts (genesis ids and its
+     * cluster file's), which stay known after every configuration naming them is pruned.
+     */
+    private readonly pinned: ReadonlySet<NodeId> = new Set(),
   ) {
     if (initial.configs.length === 0) throw new Error('a membership needs a configuration');
     this.configs = [...initial.configs].sort((a, b) => a.activeFrom - b.activeFrom);
@@ -167,13 +172,13 @@ export class MembershipLog {
   /** Forgets configurations superseded at or below `slot` (all of them are ruled out there). */
   pruneBelow(slot: number): void {
     const first = this.at(slot);
-    if (first !== this.configs[0]) this.past = newest(this.departures(slot));
+    if (first !== this.configs[0]) this.past = newest(this.departures(slot), this.pinned);
     this.configs = this.configs.filter((c) => c === first || c.activeFrom > slot);
   }
 
   /** What a snapshot at `index` must carry. */
   stateAt(index: number): MembershipState {
-    const departed = [...newest(this.departures(index))].map(([id, until]) => ({ id, until }));
+    const departed = [...newest(this.departures(index), this.pinned)].map(([id, until]) => ({ id, until }));
     return { configs: this.from(index), ...(departed.length > 0 ? { departed } : {}) };
   }
 
@@ -208,8 +213,12 @@ export class MembershipLog {
   }
 }
 
-/** The MAX_DEPARTED newest departures. */
-function newest(d: Map<NodeId, number>): Map<NodeId, number> {
+/**
+ * At most MAX_DEPARTED departures: the pinned ids' first (they stay known: forgetting one would
+ * make a long-removed genesis node a member again after a restart), then the newest.
+ */
+function newest(d: Map<NodeId, number>, pinned: ReadonlySet<NodeId>): Map<NodeId, number> {
   if (d.size <= MAX_DEPARTED) return d;
-  return new Map([...d].sort((a, b) => b[1] - a[1]).slice(0, MAX_DEPARTED));
+  const order = [...d].sort((a, b) => Number(pinned.has(b[0])) - Number(pinned.has(a[0])) || b[1] - a[1]);
+  return new Map(order.slice(0, MAX_DEPARTED));
 }

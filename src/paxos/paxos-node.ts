@@ -382,7 +382,7 @@ export class PaxosNode {
   }
 
   private newMembership(state: MembershipState): MembershipLog {
-    return new MembershipLog(state, CONFIG_WINDOW - this.configEarlyBy);
+    return new MembershipLog(state, CONFIG_WINDOW - this.configEarlyBy, this.contacts);
   }
 
   /** The configurations ruling the slots this node may still vote, propose or learn in. */
@@ -1604,6 +1604,8 @@ export class PaxosNode {
     }
     if (compareBallots(ballot, this.promisedBallot) > 0) this.promise(ballot);
     this.followLeader(from, ballot);
+    if (this.leaderProposed === null || this.leaderProposed.leader !== from || !ballotEquals(this.leaderProposed.ballot, ballot)) this.leaderProposed = { leader: from, ballot, upTo: 0 };
+    for (const e of entries) this.leaderProposed.upTo = Math.max(this.leaderProposed.upTo, e.slot + 1);
     const slots = entries.filter((e) => this.recordAccepted(e.slot, ballot, e.value)).map((e) => e.slot);
     this.send({ type: 'accepted', from: this.id, to: from, ballot, slots });
     // A leader behind our snapshot waits for votes we can no longer give: hand it the snapshot.
@@ -1809,6 +1811,21 @@ export class PaxosNode {
   private readonly departing = new Map<NodeId, { until: number; toldRound: number | null }>();
   /** The ballot of the leader this follower last heard (leaderId's). */
   private leaderBallot: Ballot | null = null;
+  /** How far the leader we follow proposed to this node in its ballot: what it may be told back. */
+  private leaderProposed: { leader: NodeId; ballot: Ballot; upTo: number } | null = null;
+
+  /**
+   * How far a member that left may be told the chosen prefix: the prefix it was a member for,
+   * or, for the removed leader we follow and still promised, the slots it proposed itself.
+   */
+  private departedCap(id: NodeId): number {
+    const until = this.departed.get(id);
+    if (until === undefined) return Infinity;
+    const p = this.leaderProposed;
+    const ours = p !== null && p.leader === id && id === this.leaderId && this.leaderBallot !== null && ballotEquals(p.ballot, this.leaderBallot) && ballotEquals(p.ballot, this.promisedBallot);
+    return ours ? Math.max(until, p.upTo) : until;
+  }
+
   /** Members that left, as this node's chosen prefix shows: id → the first slot ruled without them. */
   private readonly departed = new Map<NodeId, number>();
   /** The commit index of the last Ready persisted (what a heartbeat answer reports). */
@@ -1843,7 +1860,7 @@ export class PaxosNode {
   private onCatchupRequest(from: NodeId, fromSlot: number, asked: number): void {
     // A member that left gets the prefix it was a member for, and nothing chosen after it left;
     // but for the leader we follow, which proposed it.
-    const toSlot = from === this.leaderId ? asked : Math.min(asked, this.departed.get(from) ?? asked);
+    const toSlot = Math.min(asked, this.departedCap(from));
     if (fromSlot < this.snapIndex) {
       // Asked for: sent again only after half a catch-up period, so re-asks cannot pile up copies.
       this.sendSnapshot(from, Math.floor(this.catchupTicks / 2));
@@ -1876,7 +1893,7 @@ export class PaxosNode {
     // Not to a member that left before the state it holds: that is state it never belonged to.
     // Unless it is the leader we follow (leading on until it hands over): it proposed what
     // follows its departure, and it cannot learn it chosen without this (seed 4813).
-    if (to !== this.leaderId && this.snap.index > (this.departed.get(to) ?? Infinity)) return;
+    if (this.snap.index > this.departedCap(to)) return;
     const last = this.snapshotSentTick.get(to);
     if (last !== undefined && this.now - last < minTicksBetween) return;
     this.snapshotSentTick.set(to, this.now);

@@ -146,4 +146,51 @@ describe('membership on the wire, from a hostile sender', () => {
     // Nothing at all: the prefix it was a member for is compacted, and the snapshot is past it.
     expect(net.sent.filter((m) => m.to === gone).map((m) => m.type)).toEqual([]);
   });
+
+  it('a removed leader a cut-off node still follows is told back only the slots it proposed, not what its successor chose (review)', () => {
+    const net = new MemberNet(4);
+    net.until(() => net.leader() !== undefined);
+    for (let i = 1; i <= 3; i++) net.write('k', `before-${i}`, i);
+    const x = net.leader()!;
+    const X = x.id;
+    const bX = x.ballot;
+    const others = [1, 2, 3, 4].filter((id) => id !== X);
+    const N = others[2]!;
+    // X removes itself.
+    expect(x.proposeConfig(others.map((id) => member(id)), x.membershipView.inForce.slot)).toBeNull();
+    const leftAt = () => net.node(N).membershipView.inForce.activeFrom;
+    // N learns the prefix past the change (X departed at N), then N pauses (a partition).
+    net.until(() => net.node(N).membershipView.inForce.members.every((m) => m.id !== X), 300);
+    const left = leftAt();
+    net.down.add(N);
+    // X hands over to one of the two others; the new leader writes secrets.
+    net.until(() => { const l = net.leader(); return l !== undefined && l.id !== X; }, 500);
+    const T = net.leader()!;
+    for (let i = 1; i <= 3; i++) net.write('k', `secret-${i}`, 10 + i);
+    net.tick(4);
+    const P = others.find((id) => id !== N && id !== T.id)!;
+    // X is now a hostile stranger with its key; N comes back, cut from T (still linked to P).
+    net.down.add(X);
+    net.down.delete(N);
+    net.cut.add(`${N}-${T.id}`);
+    const n = net.node(N);
+    expect(JSON.stringify((n as unknown as { promisedBallot: unknown }).promisedBallot)).toBe(JSON.stringify(bX));
+    const hb = (): void => {
+      n.step({ type: 'heartbeat', from: X, to: N, ballot: bX, commitIndex: T.commitIndex } as Message);
+      net.flush(N);
+      net.settle();
+    };
+    for (let t = 0; t < 200 && n.commitIndex < T.commitIndex; t++) {
+      hb();
+      net.tick();
+    }
+    expect(n.commitIndex).toBe(T.commitIndex);
+    hb();
+    net.sent.length = 0;
+    n.step({ type: 'catchup-req', from: X, to: N, fromSlot: left, toSlot: 1000 } as Message);
+    net.flush(N);
+    const got = net.sent.filter((m) => m.to === X);
+    const leaked = JSON.stringify(got).match(/secret-\d/g) ?? [];
+    expect(leaked).toEqual([]);
+  });
 });

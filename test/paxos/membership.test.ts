@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_WINDOW } from '../../src/paxos/membership.js';
+import { CONFIG_WINDOW, MAX_DEPARTED, MembershipLog } from '../../src/paxos/membership.js';
 import { drain, makeNode, pastLeaseGuard } from './harness.js';
 import { member, MemberNet } from './member-net.js';
 
@@ -174,5 +174,27 @@ describe('membership change through the log', () => {
     const snap = net.disks.get(follower)!.state().snapshot;
     expect(snap?.membership?.configs.at(-1)?.members.map((m) => m.id)).toEqual([1, 2, 3, 4]);
     expect(net.restart(follower).membershipView.inForce.members.map((m) => m.id)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('keeps departures through pruning, bounded, and the contacts\' whatever the cap', () => {
+    // 66 replacements (more than the cap), pruned as compaction would: the genesis ids, still
+    // contacts after every configuration naming them is gone, must stay departed (review).
+    const log = new MembershipLog({ configs: [{ slot: -1, activeFrom: 0, members: [member(1), member(2), member(3)] }] }, CONFIG_WINDOW, new Set([1, 2, 3]));
+    let members = [member(1), member(2), member(3)];
+    let slot = 0;
+    for (let next = 4; next < 70; next++) {
+      members = [...members.slice(1), member(next)];
+      log.onChosen(slot, members);
+      slot += 10;
+      if (next % 5 === 0) log.pruneBelow(slot);
+    }
+    const departed = log.stateAt(slot).departed ?? [];
+    expect(departed).toHaveLength(MAX_DEPARTED);
+    const ids = new Set(departed.map((d) => d.id));
+    for (const id of [1, 2, 3]) expect(ids.has(id)).toBe(true);
+    // Then the newest: the last nodes replaced are there, and no member is.
+    expect(ids.has(66)).toBe(true);
+    for (const m of members) expect(ids.has(m.id)).toBe(false);
+    expect(log.departures(slot).get(1)).toBe(CONFIG_WINDOW);
   });
 });
