@@ -168,8 +168,7 @@ describe('membership on the wire, from a hostile sender', () => {
     const T = net.leader()!;
     for (let i = 1; i <= 3; i++) net.write('k', `secret-${i}`, 10 + i);
     net.tick(4);
-    const P = others.find((id) => id !== N && id !== T.id)!;
-    // X is now a hostile stranger with its key; N comes back, cut from T (still linked to P).
+    // X is now a hostile stranger with its key; N comes back, cut from T (still linked to the third).
     net.down.add(X);
     net.down.delete(N);
     net.cut.add(`${N}-${T.id}`);
