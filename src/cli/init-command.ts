@@ -4,7 +4,6 @@
 //   DIR/cluster.json  DIR/keys/operator.key  DIR/node-N/cluster.json  DIR/node-N/keys/node-N.key
 // A node's folder holds no other node's secret, and the operator's folder none of theirs.
 import { randomUUID } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -12,6 +11,7 @@ import { parseCluster, type Cluster } from '../cluster/cluster-file.js';
 import { clusterFilePath, nodeDataPath } from '../cluster/data-dir.js';
 import { DEFAULT_NODE_PORT, HostListError, parseHostList, showAddress, type HostEntry } from '../cluster/host-list.js';
 import { newKeyPair, nodeKeyPath, operatorKeyPath, writeKeyFile } from '../cluster/keys.js';
+import { resolveHost } from '../cluster/resolve-host.js';
 import { asSubcommand, parseSubcommand } from '../command/subcommand.js';
 import { jsonLine } from '../json/contract.js';
 
@@ -21,9 +21,6 @@ interface InitOptions {
   readonly port: number;
   readonly json: boolean;
 }
-
-/** Names that resolve nowhere are let through (they may resolve only on the cluster's network). */
-const LOOKUP_TIMEOUT_MS = 3000;
 
 function buildProgram(): Command {
   return asSubcommand(
@@ -95,21 +92,18 @@ export async function runInitCommand(args: readonly string[], out: (s: string) =
   return 0;
 }
 
-/** Two entries that name one address once resolved are refused: two nodes cannot bind one port. */
+/**
+ * Two entries that name one address once resolved are refused: two nodes cannot bind one port.
+ * Names that resolve nowhere (or not within resolveHost's timeout) are let through: they may
+ * resolve only on the cluster's network.
+ */
 async function resolveAll(entries: readonly HostEntry[]): Promise<{ duplicate: string | null; unresolved: string[] }> {
   const unresolved: string[] = [];
   const resolved = await Promise.all(
     entries.map(async (e) => {
-      try {
-        const all = await Promise.race([
-          lookup(e.host, { all: true }),
-          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), LOOKUP_TIMEOUT_MS).unref()),
-        ]);
-        return all.map((a) => `${a.address}|${e.port}`);
-      } catch {
-        unresolved.push(e.host);
-        return [];
-      }
+      const all = await resolveHost(e.host);
+      if (all === null) unresolved.push(e.host);
+      return (all ?? []).map((a) => `${a}|${e.port}`);
     }),
   );
   const owner = new Map<string, number>();
