@@ -820,7 +820,7 @@ function stepOutcome(o: StepOutcome): Outcome {
 
 const REMOTE_FAULT_KINDS: readonly FaultKind[] = DEFAULT_FAULT_KINDS.filter((k) => k !== 'kill' && k !== 'kill-leader');
 
-const isMembershipCommand = (cmd: ReplCommand): boolean =>
+export const isMembershipCommand = (cmd: ReplCommand): boolean =>
   cmd.kind === 'add' || cmd.kind === 'remove' || cmd.kind === 'replace' || cmd.kind === 'transfer' || cmd.kind === 'members';
 
 const isClientCommand = (cmd: ReplCommand): boolean =>

@@ -12,7 +12,7 @@ import { RemoteNodes } from '../cluster/remote-nodes.js';
 import { EXIT_USAGE } from '../command/subcommand.js';
 import { jsonLine } from '../json/contract.js';
 import { findCommand, helpOptionLines } from './commands.js';
-import { Executor, type Outcome } from './execute-command.js';
+import { Executor, isMembershipCommand, type Outcome } from './execute-command.js';
 import type { OneshotName } from './oneshot-names.js';
 import { parseWords } from './parse-command.js';
 
@@ -143,7 +143,7 @@ export async function runOneshotCommand(name: OneshotName, args: readonly string
       process.stderr.write(`paxos-cli ${name}: stopping (Ctrl-C again quits at once)\n`);
       interrupt.abort();
     };
-    if (MEMBERSHIP_COMMANDS.has(name)) process.on('SIGINT', onInt);
+    if (isMembershipCommand(parsed.cmd)) process.on('SIGINT', onInt);
     try {
       outcome = await executor.run(parsed.cmd, interrupt.signal);
     } finally {
@@ -164,5 +164,3 @@ export async function runOneshotCommand(name: OneshotName, args: readonly string
   }
   return outcome.ok ? 0 : interrupted ? 130 : 1;
 }
-
-const MEMBERSHIP_COMMANDS: ReadonlySet<string> = new Set(['add', 'remove', 'replace', 'transfer']);

@@ -331,7 +331,6 @@ export class PaxosNode {
     }
     this.checkRemoved();
     this.refreshKnown();
-    this.refreshDeparted();
     this.emitted = cfg.appliedIndex ?? 0;
     assert(this.emitted >= this.snapIndex, `appliedIndex ${this.emitted} is below the restored snapshot ${this.snapIndex}: load it first`);
     assert(this.emitted <= this.commit, `appliedIndex ${this.emitted} is beyond the chosen prefix ${this.commit}`);
