@@ -246,10 +246,8 @@ export class MembershipRunner {
     const cancelled = err instanceof Cancelled;
     const fileSays = id === null ? null : await this.reconcile(id);
     const why = cancelled ? `cancelled during ${what}` : err instanceof Error ? err.message : String(err);
-    const tail =
-      id === null || fileSays === null
-        ? ''
-        : `; the cluster file now says node ${id} is ${fileSays === 'voter' ? 'a voter' : fileSays === 'learner' ? `a learner, as the log does (remove ${id} takes it out)` : 'removed'}${fileSays === 'learner' ? '' : ', as the log does'}`;
+    const says = { voter: 'a voter, as the log does', learner: `a learner, as the log does (remove ${id} takes it out)`, removed: 'removed, as the log does' };
+    const tail = id === null || fileSays === null ? '' : `; the cluster file now says node ${id} is ${says[fileSays]}`;
     const error = `${why}${tail}`;
     const fields = {
       ...(err instanceof StepError ? err.fields : {}),

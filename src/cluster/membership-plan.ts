@@ -186,8 +186,7 @@ export function placeNewNode(c: ClusterConfig, asked: AskedPlace | undefined, us
     if (onLoopback) return { host: '127.0.0.1', port: null };
     return `this cluster's nodes run on other hosts; say where the new node will run: ${usage} --host HOST[:PORT]`;
   }
-  // One spelling per host: `H3.example.` is `h3.example`, `FD00:0::2` is `fd00::2`.
-  const host = isIP(asked.host) !== 0 ? canonicalIp(asked.host) : asked.host.toLowerCase().replace(/\.$/, '');
+  const host = oneSpelling(asked.host);
   if (onLoopback && !isLoopbackHost(host)) {
     return `this cluster's nodes listen on loopback only (one machine), so a node on ${host} could not reach them; leave out --host, or give a 127.x address`;
   }
@@ -196,8 +195,13 @@ export function placeNewNode(c: ClusterConfig, asked: AskedPlace | undefined, us
   }
   const port = asked.port ?? (onLoopback ? null : DEFAULT_NODE_PORT);
   if (port !== null) {
-    const taken = c.nodes.find((n) => addressKey(isIP(n.host) !== 0 ? canonicalIp(n.host) : n.host.replace(/\.$/, ''), n.port) === addressKey(host, port));
+    const taken = c.nodes.find((n) => addressKey(oneSpelling(n.host), n.port) === addressKey(host, port));
     if (taken !== undefined) return `${showAddress(host, port)} is node ${taken.id}'s address${memberState(taken) === 'removed' ? ' (removed, and never reused)' : ''}; give another host or port`;
   }
   return { host, port };
+}
+
+/** One spelling per host: `H3.example.` is `h3.example`, `FD00:0::2` is `fd00::2`. */
+function oneSpelling(host: string): string {
+  return isIP(host) !== 0 ? canonicalIp(host) : host.toLowerCase().replace(/\.$/, '');
 }
